@@ -1,0 +1,92 @@
+"""Reporting periods (SPEC §3, seed 001): inclusive day ranges in the shop's timezone.
+
+Pure: ``today`` (or ``now``) is an argument, nothing here reads a clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+CUSTOM = "custom"
+DEFAULT_PERIOD = "last_30_days"
+
+
+class InvalidPeriod(ValueError):
+    """A period name or custom range that cannot be resolved; the message says why."""
+
+
+@dataclass(frozen=True)
+class Period:
+    name: str
+    start: date  # first day, inclusive
+    end: date  # last day, inclusive
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+def local_today(now: datetime, timezone: str) -> date:
+    """The calendar day ``now`` falls on in ``timezone`` (an IANA name such as Europe/Warsaw)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def _days_back(count: int) -> Callable[[date], tuple[date, date]]:
+    return lambda today: (today - timedelta(days=count), today - timedelta(days=1))
+
+
+_NAMED: dict[str, Callable[[date], tuple[date, date]]] = {
+    "today": lambda today: (today, today),
+    "yesterday": _days_back(1),
+    "last_7_days": _days_back(7),
+    "last_30_days": _days_back(30),
+    "quarter_to_date": lambda today: (quarter_start(today), today),
+    "year_to_date": lambda today: (date(today.year, 1, 1), today),
+}
+
+PERIOD_NAMES: tuple[str, ...] = (*_NAMED, CUSTOM)
+
+
+def resolve_period(
+    name: str, today: date, from_: date | None = None, to: date | None = None
+) -> Period:
+    """The days ``name`` covers as seen on ``today``; ``custom`` takes ``from_`` and ``to``."""
+    if name == CUSTOM:
+        return _custom(from_, to)
+    bounds = _NAMED.get(name)
+    if bounds is None:
+        raise InvalidPeriod("period must be one of: " + ", ".join(PERIOD_NAMES))
+    if from_ is not None or to is not None:
+        raise InvalidPeriod("from and to are only used with period=custom")
+    start, end = bounds(today)
+    return Period(name, start, end)
+
+
+def _custom(from_: date | None, to: date | None) -> Period:
+    if from_ is None or to is None:
+        raise InvalidPeriod("period=custom needs both from and to (YYYY-MM-DD)")
+    if from_ > to:
+        raise InvalidPeriod("from must be on or before to")
+    return Period(CUSTOM, from_, to)
+
+
+def previous_period(period: Period) -> Period:
+    """The period of the same number of days that ends the day before ``period`` starts."""
+    try:
+        end = period.start - timedelta(days=1)
+        start = end - timedelta(days=period.days - 1)
+    except OverflowError:
+        raise InvalidPeriod("period starts too early to compare with the one before") from None
+    return Period("previous", start, end)

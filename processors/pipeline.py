@@ -1,0 +1,111 @@
+"""One shop's unit of work: envelopes -> raw log -> DuckDB state (one transaction) -> views."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import structlog
+
+from processors.errors import UnprocessableEvent
+from processors.handlers import handle_envelope
+from schemas.envelope import Envelope
+from schemas.events import Event
+from schemas.shop import ShopConfig
+from store.layout import shop_paths
+from store.lock import WriterLock
+from store.rawlog import ParquetRawLog
+from store.state import ApplyResult, DuckDBStateStore
+from store.views import build_views, write_freshness, write_views
+
+log = structlog.get_logger("wcpulse.processor")
+
+
+def decode_events(envelopes: Sequence[Envelope]) -> tuple[list[Event], list[int], dict[int, str]]:
+    """Events of the envelopes that can be handled, their indexes, and reasons for the rest."""
+    events: list[Event] = []
+    ok: list[int] = []
+    failures: dict[int, str] = {}
+    for index, envelope in enumerate(envelopes):
+        try:
+            events.append(handle_envelope(envelope))
+            ok.append(index)
+        except UnprocessableEvent as exc:
+            failures[index] = str(exc)
+    return events, ok, failures
+
+
+def freshness_meta(
+    previous: dict[str, str | None], envelopes: Sequence[Envelope], now: datetime
+) -> dict[str, str]:
+    newest = max(e.received_at for e in envelopes)
+    if previous.get("newest_event_at"):
+        newest = max(newest, datetime.fromisoformat(str(previous["newest_event_at"])))
+    oldest = min(e.received_at for e in envelopes)
+    return {
+        "newest_event_at": newest.isoformat(),
+        "last_applied_at": now.isoformat(),
+        "lag_seconds": f"{max(0.0, (now - oldest).total_seconds()):.3f}",
+        "events_applied": str(int(previous.get("events_applied") or 0) + len(envelopes)),
+    }
+
+
+class ShopPipeline:
+    """Owns a shop's state while open (writer lock held)."""
+
+    def __init__(self, data_dir: Path, shop: ShopConfig, state_path: Path | None = None) -> None:
+        self.shop = shop
+        self.paths = shop_paths(data_dir, shop.shop_id)
+        self._lock = WriterLock(self.paths.root)
+        self._lock.acquire()
+        try:
+            self.state = DuckDBStateStore(state_path or self.paths.state_db)
+        except BaseException:
+            self._lock.release()
+            raise
+        self.rawlog = ParquetRawLog(self.paths.raw_dir)
+
+    def close(self) -> None:
+        self.state.close()
+        self._lock.release()
+
+    def apply(
+        self, envelopes: Sequence[Envelope], now: datetime, log_raw: bool = True
+    ) -> tuple[ApplyResult, dict[int, str]]:
+        """Apply what can be handled; returns the result and {index: reason} for the rest."""
+        events, ok, failures = decode_events(envelopes)
+        accepted = [envelopes[i] for i in ok]
+        if not accepted:
+            return ApplyResult(0, 0), failures
+        if log_raw:
+            self.rawlog.append(accepted, now)
+        meta = freshness_meta(self._meta(), accepted, now)
+        result = self.state.apply(events, meta)
+        log.debug(
+            "batch_applied",
+            shop_id=self.shop.shop_id,
+            applied=result.applied,
+            skipped=result.skipped,
+        )
+        return result, failures
+
+    def publish(self, now: datetime) -> str:
+        version = write_views(
+            self.paths.views_dir, build_views(self.state.connection, self.shop), now
+        )
+        fresh = self._meta()
+        write_freshness(
+            self.paths.views_dir,
+            {
+                "newest_event_at": fresh["newest_event_at"],
+                "last_applied_at": fresh["last_applied_at"],
+                "lag_seconds": float(fresh["lag_seconds"]) if fresh["lag_seconds"] else None,
+                "events_applied": int(fresh["events_applied"] or 0),
+            },
+        )
+        return version
+
+    def _meta(self) -> dict[str, str | None]:
+        keys = ("newest_event_at", "last_applied_at", "lag_seconds", "events_applied")
+        return {key: self.state.get_meta(key) for key in keys}

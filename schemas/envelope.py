@@ -1,0 +1,85 @@
+"""The message envelope: what ingest publishes and processors consume (wire format v1).
+
+The envelope carries the delivery's raw body as text, exactly as received, so the raw
+event log can be replayed and a signature re-checked. JSON on the wire, never pickle.
+The JSON Schema of this format is ``schemas/envelope.v1.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+ENVELOPE_SCHEMA = "wcpulse.envelope.v1"
+
+RESOURCES = frozenset({"order", "customer", "product", "coupon", "action", "error"})
+SOURCES = frozenset({"webhook", "import", "sync", "demo"})
+
+
+class EnvelopeError(ValueError):
+    """Bytes that are not a valid envelope (goes to the dead-letter queue with this reason)."""
+
+
+@dataclass(frozen=True)
+class Envelope:
+    shop_id: str
+    topic: str
+    resource: str
+    event: str
+    resource_id: int | None
+    body: str
+    received_at: datetime
+    source: str = "webhook"
+    webhook_id: str | None = None
+    delivery_id: str | None = None
+    envelope_id: str = ""
+    body_sha256: str = ""
+
+    def __post_init__(self) -> None:
+        if self.received_at.tzinfo is None:
+            raise EnvelopeError("received_at must be timezone-aware")
+        if not self.envelope_id:
+            object.__setattr__(self, "envelope_id", uuid.uuid4().hex)
+        if not self.body_sha256:
+            object.__setattr__(self, "body_sha256", body_hash(self.body))
+
+    def to_json(self) -> bytes:
+        data = asdict(self)
+        data["schema"] = ENVELOPE_SCHEMA
+        data["received_at"] = self.received_at.astimezone(UTC).isoformat()
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> Envelope:
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise EnvelopeError(f"envelope is not JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise EnvelopeError("envelope is not a JSON object")
+        if data.pop("schema", None) != ENVELOPE_SCHEMA:
+            raise EnvelopeError(f"unknown envelope schema (expected {ENVELOPE_SCHEMA})")
+        try:
+            data["received_at"] = datetime.fromisoformat(data["received_at"])
+            return cls(**data)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise EnvelopeError(f"malformed envelope: {exc}") from None
+
+
+def body_hash(body: str) -> str:
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def split_topic(topic: str) -> tuple[str, str]:
+    """``order.updated`` -> (``order``, ``updated``); ``action.woocommerce_x`` -> action."""
+    resource, _, event = topic.partition(".")
+    return resource, event
+
+
+def partition_for(shop_id: str, partitions: int) -> int:
+    """Stable partition of a shop: the same on every process and every Python version."""
+    digest = hashlib.sha256(shop_id.encode()).digest()
+    return int.from_bytes(digest[:8], "big") % partitions

@@ -1,0 +1,134 @@
+"""Normalised events: what processors make of a WooCommerce body (wire name ``wcpulse.*.v1``).
+
+Every change carries a ``Version``: ``date_modified_gmt`` of the body and a hash of the body
+to break ties. State keeps, per resource, the greatest version seen, so applying the same
+events twice or in another order gives the same state. ``*Trashed`` events (from
+``*.deleted`` deliveries, which carry only the id) are versioned by the time we received
+them and kept apart from the payload, so a late, older payload never un-trashes a resource.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Version:
+    at: datetime
+    body_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class LineItem:
+    line_id: int
+    product_id: int
+    variation_id: int
+    name: str
+    sku: str
+    quantity: int
+    subtotal: Decimal
+    total: Decimal
+    price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Refund:
+    refund_id: int
+    amount: Decimal  # positive
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderChanged:
+    order_id: int
+    version: Version
+    number: str
+    status: str
+    currency: str
+    customer_id: int
+    email: str
+    first_name: str
+    last_name: str
+    phone: str
+    country: str
+    created_at: datetime
+    paid_at: datetime | None
+    completed_at: datetime | None
+    total: Decimal
+    subtotal: Decimal
+    shipping: Decimal
+    tax: Decimal
+    discount: Decimal
+    payment_method: str
+    items: tuple[LineItem, ...]
+    refunds: tuple[Refund, ...]
+    coupons: tuple[str, ...]
+
+    @property
+    def refunds_total(self) -> Decimal:
+        return sum((r.amount for r in self.refunds), Decimal("0"))
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerChanged:
+    customer_id: int
+    version: Version
+    email: str
+    first_name: str
+    last_name: str
+    phone: str
+    country: str
+    created_at: datetime | None
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProductChanged:
+    product_id: int
+    version: Version
+    parent_id: int
+    type: str
+    name: str
+    sku: str
+    status: str
+    price: Decimal | None
+    regular_price: Decimal | None
+    sale_price: Decimal | None
+    stock_quantity: int | None
+    manage_stock: bool
+    cost: Decimal | None
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CouponChanged:
+    coupon_id: int
+    version: Version
+    code: str
+    discount_type: str
+    amount: Decimal
+    usage_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceTrashed:
+    """``order|customer|product|coupon.deleted``: only the id is known."""
+
+    resource: str
+    resource_id: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryNoted:
+    """A delivery kept in the raw log that changes no resource: ``action.*`` or a REST error."""
+
+    kind: str  # "action" or "error"
+    topic: str
+    code: str
+    at: datetime
+
+
+Event = OrderChanged | CustomerChanged | ProductChanged | CouponChanged | ResourceTrashed | DeliveryNoted

@@ -1,0 +1,135 @@
+"""Settings: the only module that reads ``os.environ``.
+
+Every setting is a ``WCPULSE_*`` environment variable with a default that lets
+``wcpulse run`` work with nothing configured (embedded broker, SQLite, ./var).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A WCPULSE_* variable holds a value we cannot use."""
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("./var")
+    broker_url: str | None = None
+    database_url: str | None = None
+    secret_key: str | None = None
+    smtp_url: str | None = None
+    partitions: int = 4
+    allow_http_shops: bool = False
+    public_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = 2 * 1024 * 1024
+    batch_size: int = 500
+    view_interval_seconds: float = 0.5
+    queue_prefix: str = "wcpulse"
+    log_level: str = "INFO"
+    log_format: str = "json"
+    extra: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def metadata_url(self) -> str:
+        """SQLAlchemy URL of the metadata database (SQLite under data_dir by default)."""
+        if self.database_url:
+            return _sqlalchemy_url(self.database_url)
+        return f"sqlite:///{self.data_dir.resolve() / 'wcpulse.sqlite3'}"
+
+    @property
+    def embedded_broker(self) -> bool:
+        return not self.broker_url
+
+    def webhook_url(self, shop_id: str) -> str:
+        return f"{self.public_url.rstrip('/')}/webhooks/woocommerce/{shop_id}"
+
+
+def _sqlalchemy_url(url: str) -> str:
+    """Accept plain ``postgresql://`` URLs and use the psycopg 3 driver for them."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingsError(f"{name} must be 1/0, true/false, yes/no (got {raw!r})")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number (got {raw!r})") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum} (got {value})")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number (got {raw!r})") from None
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative (got {value})")
+    return value
+
+
+def _str(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name)
+    return raw.strip() if raw and raw.strip() else None
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate WCPULSE_* variables (from ``os.environ`` unless given)."""
+    env = os.environ if env is None else env
+    log_format = (_str(env, "WCPULSE_LOG_FORMAT") or "json").lower()
+    if log_format not in {"json", "console"}:
+        raise SettingsError(f"WCPULSE_LOG_FORMAT must be json or console (got {log_format!r})")
+    public_url = _str(env, "WCPULSE_PUBLIC_URL")
+    host = _str(env, "WCPULSE_HOST") or "127.0.0.1"
+    port = _int(env, "WCPULSE_PORT", 8000)
+    return Settings(
+        data_dir=Path(_str(env, "WCPULSE_DATA_DIR") or "./var"),
+        broker_url=_str(env, "WCPULSE_BROKER_URL"),
+        database_url=_str(env, "WCPULSE_DATABASE_URL"),
+        secret_key=_str(env, "WCPULSE_SECRET_KEY"),
+        smtp_url=_str(env, "WCPULSE_SMTP_URL"),
+        partitions=_int(env, "WCPULSE_PARTITIONS", 4),
+        allow_http_shops=_bool(env, "WCPULSE_ALLOW_HTTP_SHOPS", False),
+        public_url=public_url or f"http://{host}:{port}",
+        host=host,
+        port=port,
+        max_body_bytes=_int(env, "WCPULSE_MAX_BODY_BYTES", 2 * 1024 * 1024),
+        batch_size=_int(env, "WCPULSE_BATCH_SIZE", 500),
+        view_interval_seconds=_float(env, "WCPULSE_VIEW_INTERVAL", 0.5),
+        queue_prefix=_str(env, "WCPULSE_QUEUE_PREFIX") or "wcpulse",
+        log_level=(_str(env, "WCPULSE_LOG_LEVEL") or "INFO").upper(),
+        log_format=log_format,
+    )

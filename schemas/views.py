@@ -1,0 +1,72 @@
+"""Published read views: the Parquet files processors write and the read API reads.
+
+Each view lives at ``<data_dir>/shops/<shop_id>/views/<name>.parquet`` and is replaced by
+atomic rename. ``manifest.json`` beside them carries a version that changes on every
+publish (the API's ETag), and ``freshness.json`` the processing lag. Money columns are
+decimal(18, 2) in the shop currency; timestamps are UTC microseconds; ``*_day`` columns
+are dates in the shop's timezone.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+MONEY = pa.decimal128(18, 2)
+TS = pa.timestamp("us", tz="UTC")
+
+ORDERS_VIEW = pa.schema(
+    [
+        ("order_id", pa.int64()),
+        ("number", pa.string()),
+        ("status", pa.string()),
+        ("is_sale", pa.bool_()),  # paid status, or refunded (netted to zero)
+        ("customer_key", pa.string()),  # see customer_key() in processors
+        ("customer_id", pa.int64()),  # 0 for guests
+        ("email", pa.string()),  # normalised billing e-mail
+        ("country", pa.string()),
+        ("currency", pa.string()),
+        ("created_at", TS),
+        ("paid_at", TS),
+        ("completed_at", TS),
+        ("modified_at", TS),
+        ("revenue_at", TS),  # created/paid/completed per the shop's revenue_date setting
+        ("revenue_day", pa.date32()),  # revenue_at as a day in the shop's timezone
+        ("total", MONEY),
+        ("refunds", MONEY),  # positive sum of refunds
+        ("net", MONEY),  # total - refunds
+        ("shipping", MONEY),
+        ("tax", MONEY),
+        ("discount", MONEY),
+        ("items", pa.int64()),  # units in line items
+        ("payment_method", pa.string()),
+    ]
+)
+
+CUSTOMERS_VIEW = pa.schema(
+    [
+        ("customer_key", pa.string()),
+        ("customer_id", pa.int64()),  # 0 for guests
+        ("email", pa.string()),
+        ("first_name", pa.string()),
+        ("last_name", pa.string()),
+        ("phone", pa.string()),
+        ("country", pa.string()),
+        ("is_guest", pa.bool_()),
+        ("registered_at", TS),
+        ("orders", pa.int64()),  # sale orders
+        ("gross", MONEY),
+        ("refunds", MONEY),
+        ("net_spent", MONEY),
+        ("aov", MONEY),  # net_spent / orders, null without orders
+        ("first_order_at", TS),
+        ("last_order_at", TS),
+        ("first_order_day", pa.date32()),  # shop timezone
+        ("last_order_day", pa.date32()),
+    ]
+)
+
+VIEWS: dict[str, pa.Schema] = {"orders": ORDERS_VIEW, "customers": CUSTOMERS_VIEW}
+MANIFEST = "manifest.json"  # {"version": str, "published_at": iso, "views": [names]}
+FRESHNESS = "freshness.json"
+# freshness.json: {"newest_event_at": iso|null, "last_applied_at": iso|null,
+#                  "lag_seconds": float|null, "events_applied": int}

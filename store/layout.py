@@ -1,0 +1,47 @@
+"""Where everything lives under WCPULSE_DATA_DIR (one folder per shop)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ShopPaths:
+    root: Path
+
+    @property
+    def state_db(self) -> Path:
+        """DuckDB working state; opened only by the shop's one processor."""
+        return self.root / "state.duckdb"
+
+    @property
+    def raw_dir(self) -> Path:
+        """Append-only raw event log: one Parquet file per applied batch."""
+        return self.root / "raw"
+
+    @property
+    def views_dir(self) -> Path:
+        """Published read views (Parquet, atomic rename) read by the API."""
+        return self.root / "views"
+
+    def view(self, name: str) -> Path:
+        return self.views_dir / f"{name}.parquet"
+
+
+def shop_paths(data_dir: Path, shop_id: str) -> ShopPaths:
+    if not shop_id or "/" in shop_id or shop_id.startswith("."):
+        raise ValueError(f"invalid shop id {shop_id!r}")
+    return ShopPaths(Path(data_dir) / "shops" / shop_id)
+
+
+def embedded_broker_path(data_dir: Path) -> Path:
+    return Path(data_dir) / "broker.sqlite3"
+
+
+def spool_path(data_dir: Path) -> Path:
+    return Path(data_dir) / "spool.sqlite3"
+
+
+def secret_key_path(data_dir: Path) -> Path:
+    return Path(data_dir) / "secret.key"

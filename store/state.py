@@ -1,0 +1,212 @@
+"""A shop's working state in DuckDB: idempotent, order-independent application of events.
+
+One writer per file (the shop's processor). ``apply`` commits a whole batch in one
+transaction: per resource, a payload replaces the stored one only when its version
+(``date_modified_gmt``, body hash) is greater, and a trash time only moves forward. Applying
+the same events again, or in another order, leaves the same state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from schemas.events import (
+    CouponChanged,
+    CustomerChanged,
+    DeliveryNoted,
+    Event,
+    OrderChanged,
+    ProductChanged,
+    ResourceTrashed,
+)
+from store.state_schema import (
+    CHILD_TABLES,
+    ORDERS,
+    RESOURCE_TABLES,
+    ResourceTable,
+    create_statements,
+)
+
+Changed = OrderChanged | CustomerChanged | ProductChanged | CouponChanged
+_RESOURCE_OF = {
+    OrderChanged: "order",
+    CustomerChanged: "customer",
+    ProductChanged: "product",
+    CouponChanged: "coupon",
+}
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    applied: int
+    skipped: int
+
+
+def latest_changes(events: Iterable[Event]) -> dict[str, dict[int, Changed]]:
+    """Per resource and id, the change with the greatest version (pure)."""
+    best: dict[str, dict[int, Changed]] = {name: {} for name in RESOURCE_TABLES}
+    for event in events:
+        resource = _RESOURCE_OF.get(type(event))
+        if resource is None:
+            continue
+        table = best[resource]
+        key = _key(event)
+        current = table.get(key)
+        if current is None or event.version > current.version:
+            table[key] = event
+    return best
+
+
+def latest_trash(events: Iterable[Event]) -> dict[tuple[str, int], datetime]:
+    latest: dict[tuple[str, int], datetime] = {}
+    for event in events:
+        if isinstance(event, ResourceTrashed) and event.resource in RESOURCE_TABLES:
+            key = (event.resource, event.resource_id)
+            if key not in latest or event.at > latest[key]:
+                latest[key] = event.at
+    return latest
+
+
+def _key(event: Changed) -> int:
+    if isinstance(event, OrderChanged):
+        return event.order_id
+    if isinstance(event, CustomerChanged):
+        return event.customer_id
+    if isinstance(event, ProductChanged):
+        return event.product_id
+    return event.coupon_id
+
+
+def _payload_row(event: Changed) -> dict[str, Any]:
+    row = asdict(event)
+    version = row.pop("version")
+    row["v_at"], row["v_hash"] = version["at"], version["body_hash"]
+    if isinstance(event, OrderChanged):
+        row.pop("items"), row.pop("refunds")
+        row["refunds"] = event.refunds_total
+        row["items"] = sum(item.quantity for item in event.items)
+        row["coupons"] = list(event.coupons)
+    if isinstance(event, ProductChanged):
+        row["categories"] = list(event.categories)
+    return row
+
+
+class DuckDBStateStore:
+    def __init__(self, path: Path | str) -> None:
+        self._con = duckdb.connect(str(path))
+        for statement in create_statements():
+            self._con.execute(statement)
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        return self._con
+
+    def close(self) -> None:
+        self._con.close()
+
+    def apply(self, events: Sequence[Event], meta: dict[str, str] | None = None) -> ApplyResult:
+        """Apply a batch in one transaction; returns how many events changed state."""
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            applied = self._apply_changes(latest_changes(events))
+            applied += self._apply_trash(latest_trash(events))
+            applied += self._note([e for e in events if isinstance(e, DeliveryNoted)])
+            self._set_meta(meta or {})
+            self._con.execute("COMMIT")
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        return ApplyResult(applied=applied, skipped=len(events) - applied)
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return None if row is None else row[0]
+
+    def _apply_changes(self, best: dict[str, dict[int, Changed]]) -> int:
+        applied = 0
+        for resource, changes in best.items():
+            if changes:
+                applied += self._upsert(RESOURCE_TABLES[resource], list(changes.values()))
+        return applied
+
+    def _upsert(self, table: ResourceTable, changes: list[Changed]) -> int:
+        rows = pa.Table.from_pylist([_payload_row(c) for c in changes], schema=table.schema)
+        self._con.register("candidates", rows)
+        winners = [
+            r[0]
+            for r in self._con.execute(
+                f"SELECT c.{table.key} FROM candidates c LEFT JOIN {table.name} s USING ({table.key}) "
+                "WHERE s.v_at IS NULL OR c.v_at > s.v_at OR (c.v_at = s.v_at AND c.v_hash > s.v_hash)"
+            ).fetchall()
+        ]
+        if winners:
+            self._write_winners(table, winners)
+            if table is ORDERS:
+                self._replace_children([c for c in changes if _key(c) in set(winners)])
+        self._con.unregister("candidates")
+        return len(winners)
+
+    def _write_winners(self, table: ResourceTable, winners: list[int]) -> None:
+        cols = ", ".join(table.schema.names)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in table.payload_columns)
+        self._con.execute(
+            f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM candidates "
+            f"WHERE {table.key} IN (SELECT UNNEST(?)) "
+            f"ON CONFLICT ({table.key}) DO UPDATE SET {updates}",
+            [winners],
+        )
+
+    def _replace_children(self, orders: list[Changed]) -> None:
+        ids = [_key(o) for o in orders]
+        items = [
+            {"order_id": o.order_id, **asdict(i)} for o in orders for i in o.items  # type: ignore[union-attr]
+        ]
+        refunds = [
+            {"order_id": o.order_id, **asdict(r)} for o in orders for r in o.refunds  # type: ignore[union-attr]
+        ]
+        for name, rows in (("order_items", items), ("order_refunds", refunds)):
+            self._con.execute(f"DELETE FROM {name} WHERE order_id IN (SELECT UNNEST(?))", [ids])
+            if rows:
+                self._con.register("children", pa.Table.from_pylist(rows, schema=CHILD_TABLES[name]))
+                self._con.execute(f"INSERT INTO {name} SELECT * FROM children")
+                self._con.unregister("children")
+
+    def _apply_trash(self, trash: dict[tuple[str, int], datetime]) -> int:
+        applied = 0
+        for (resource, rid), at in trash.items():
+            table = RESOURCE_TABLES[resource]
+            changed = self._con.execute(
+                f"INSERT INTO {table.name} ({table.key}, trash_at) VALUES (?, ?) "
+                f"ON CONFLICT ({table.key}) DO UPDATE SET trash_at = excluded.trash_at "
+                f"WHERE {table.name}.trash_at IS NULL OR excluded.trash_at > {table.name}.trash_at "
+                "RETURNING 1",
+                [rid, at],
+            ).fetchall()
+            applied += len(changed)
+        return applied
+
+    def _note(self, noted: list[DeliveryNoted]) -> int:
+        applied = 0
+        for n in noted:
+            applied += len(
+                self._con.execute(
+                    "INSERT INTO deliveries_noted VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING "
+                    "RETURNING 1",
+                    [n.kind, n.topic, n.code, n.at],
+                ).fetchall()
+            )
+        return applied
+
+    def _set_meta(self, meta: dict[str, str]) -> None:
+        for key, value in meta.items():
+            self._con.execute(
+                "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )

@@ -1,0 +1,113 @@
+"""Tables of a shop's DuckDB working state and the Arrow schemas of rows written into them.
+
+Every resource table keeps the winning payload version (``v_at``, ``v_hash``) and, apart
+from it, the latest trash time (``trash_at``): a resource is trashed when ``trash_at`` is
+later than its payload version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+MONEY = pa.decimal128(18, 2)
+TS = pa.timestamp("us", tz="UTC")
+VERSION = [("v_at", TS), ("v_hash", pa.string())]
+
+
+@dataclass(frozen=True)
+class ResourceTable:
+    name: str
+    key: str
+    schema: pa.Schema  # payload columns, key and version first
+
+    @property
+    def payload_columns(self) -> list[str]:
+        return [n for n in self.schema.names if n != self.key]
+
+
+ORDERS = ResourceTable(
+    "orders",
+    "order_id",
+    pa.schema(
+        [("order_id", pa.int64()), *VERSION]
+        + [(c, pa.string()) for c in ("number", "status", "currency")]
+        + [("customer_id", pa.int64())]
+        + [(c, pa.string()) for c in ("email", "first_name", "last_name", "phone", "country")]
+        + [(c, TS) for c in ("created_at", "paid_at", "completed_at")]
+        + [(c, MONEY) for c in ("total", "subtotal", "shipping", "tax", "discount", "refunds")]
+        + [("payment_method", pa.string()), ("items", pa.int64()), ("coupons", pa.list_(pa.string()))]
+    ),
+)
+CUSTOMERS = ResourceTable(
+    "customers",
+    "customer_id",
+    pa.schema(
+        [("customer_id", pa.int64()), *VERSION]
+        + [(c, pa.string()) for c in ("email", "first_name", "last_name", "phone", "country")]
+        + [("created_at", TS), ("role", pa.string())]
+    ),
+)
+PRODUCTS = ResourceTable(
+    "products",
+    "product_id",
+    pa.schema(
+        [("product_id", pa.int64()), *VERSION, ("parent_id", pa.int64())]
+        + [(c, pa.string()) for c in ("type", "name", "sku", "status")]
+        + [(c, MONEY) for c in ("price", "regular_price", "sale_price")]
+        + [("stock_quantity", pa.int64()), ("manage_stock", pa.bool_()), ("cost", MONEY)]
+        + [("categories", pa.list_(pa.string()))]
+    ),
+)
+COUPONS = ResourceTable(
+    "coupons",
+    "coupon_id",
+    pa.schema(
+        [("coupon_id", pa.int64()), *VERSION]
+        + [("code", pa.string()), ("discount_type", pa.string()), ("amount", MONEY)]
+        + [("usage_count", pa.int64())]
+    ),
+)
+RESOURCE_TABLES = {"order": ORDERS, "customer": CUSTOMERS, "product": PRODUCTS, "coupon": COUPONS}
+
+ORDER_ITEMS = pa.schema(
+    [("order_id", pa.int64()), ("line_id", pa.int64()), ("product_id", pa.int64())]
+    + [("variation_id", pa.int64()), ("name", pa.string()), ("sku", pa.string())]
+    + [("quantity", pa.int64()), ("subtotal", MONEY), ("total", MONEY), ("price", MONEY)]
+)
+ORDER_REFUNDS = pa.schema(
+    [("order_id", pa.int64()), ("refund_id", pa.int64()), ("amount", MONEY), ("reason", pa.string())]
+)
+CHILD_TABLES = {"order_items": ORDER_ITEMS, "order_refunds": ORDER_REFUNDS}
+
+_DUCK_TYPES = {
+    pa.int64(): "BIGINT",
+    pa.string(): "VARCHAR",
+    pa.bool_(): "BOOLEAN",
+    MONEY: "DECIMAL(18,2)",
+    TS: "TIMESTAMPTZ",
+    pa.list_(pa.string()): "VARCHAR[]",
+}
+
+
+def _columns_sql(schema: pa.Schema) -> str:
+    return ", ".join(f"{f.name} {_DUCK_TYPES[f.type]}" for f in schema)
+
+
+def create_statements() -> list[str]:
+    statements = [
+        f"CREATE TABLE IF NOT EXISTS {t.name} ({_columns_sql(t.schema)}, trash_at TIMESTAMPTZ, "
+        f"PRIMARY KEY ({t.key}))"
+        for t in RESOURCE_TABLES.values()
+    ]
+    statements += [
+        f"CREATE TABLE IF NOT EXISTS {name} ({_columns_sql(schema)})"
+        for name, schema in CHILD_TABLES.items()
+    ]
+    statements += [
+        "CREATE TABLE IF NOT EXISTS deliveries_noted (kind VARCHAR, topic VARCHAR, code VARCHAR, "
+        "noted_at TIMESTAMPTZ, PRIMARY KEY (kind, topic, code, noted_at))",
+        "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    ]
+    return statements
