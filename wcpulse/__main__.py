@@ -1,0 +1,5 @@
+import sys
+
+from wcpulse.cli import main
+
+sys.exit(main())

@@ -1,0 +1,163 @@
+"""Handlers of the long-running commands (run, ingest, process, api) and of replay and demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from typing import Any
+
+import structlog
+
+from processors.replay import replay_shop
+from schemas.clock import SystemClock
+from schemas.settings import Settings
+from store.metadata import ShopRegistry
+from wcpulse import demo as demo_shop
+from wcpulse.errors import UserError
+from wcpulse.server import make_server, serve_until_stopped, wait_until_stopped
+from wcpulse.wiring import (
+    Messaging,
+    build_web_app,
+    open_messaging,
+    open_registry,
+    start_consumer,
+)
+
+log = structlog.get_logger("wcpulse")
+
+
+def _readiness(registry: ShopRegistry, messaging: Messaging) -> dict[str, Any]:
+    return {"metadata": registry.ping, "broker": messaging.ping}
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Ingest, processors and API in one process (embedded defaults)."""
+    clock = SystemClock()
+    registry = open_registry(settings)
+    messaging = open_messaging(settings, clock)
+    stop = threading.Event()
+    readiness = _readiness(registry, messaging)
+    app = build_web_app(settings, registry, messaging.publisher, clock, readiness)
+    server = make_server(app, settings.host, settings.port)
+    consumer = start_consumer(settings, messaging, registry, clock, stop)
+    base_url = f"http://{settings.host}:{server.effective_port}"
+    if args.demo:
+        _start_demo(settings, registry, base_url)
+    print(f"wcpulse is running at {base_url}  (Ctrl-C stops it)", flush=True)
+    try:
+        serve_until_stopped(server, stop)
+    finally:
+        consumer.join(timeout=30)
+        messaging.close()
+        registry.close()
+    return 0
+
+
+def _start_demo(settings: Settings, registry: ShopRegistry, base_url: str) -> None:
+    clock = SystemClock()
+    shop = demo_shop.ensure_demo_shop(settings, registry, clock)
+    if shop.created:
+        secret = registry.webhook_secret(shop.shop_id) or ""
+        demo_shop.send_in_background(base_url, shop.shop_id, secret, clock)
+    print(
+        f"\nDemo shop {shop.shop_id}"
+        + (" (history arriving now, about a minute)" if shop.created else "")
+        + f"\n  Dashboard: {base_url}/dashboard/{shop.shop_id}#token={shop.api_token}"
+        + f"\n  API token: {shop.api_token}"
+        + f"\n  Try:       curl -H 'Authorization: Bearer {shop.api_token}' "
+        + f"{base_url}/api/v1/shops/{shop.shop_id}/kpis\n",
+        flush=True,
+    )
+
+
+def ingest(args: argparse.Namespace, settings: Settings) -> int:
+    """The webhook receiver alone (spooling locally while the broker is unreachable)."""
+    clock = SystemClock()
+    registry = open_registry(settings)
+    messaging = open_messaging(settings, clock)
+    app = build_web_app(settings, registry, messaging.publisher, clock, {}, serve_api=False)
+    server = make_server(app, settings.host, settings.port)
+    print(f"wcpulse ingest listening on http://{settings.host}:{server.effective_port}", flush=True)
+    try:
+        serve_until_stopped(server, threading.Event())
+    finally:
+        messaging.close()
+        registry.close()
+    return 0
+
+
+def api(args: argparse.Namespace, settings: Settings) -> int:
+    """The read API and dashboard alone (reads published views; stateless)."""
+    from api.app import create_app
+
+    clock = SystemClock()
+    registry = open_registry(settings)
+    app = create_app(settings, registry, clock, readiness={"metadata": registry.ping})
+    server = make_server(app, settings.host, settings.port)
+    print(f"wcpulse api listening on http://{settings.host}:{server.effective_port}", flush=True)
+    try:
+        serve_until_stopped(server, threading.Event())
+    finally:
+        registry.close()
+    return 0
+
+
+def process(args: argparse.Namespace, settings: Settings) -> int:
+    """Stream processors for the given partitions (all by default)."""
+    partitions = args.partitions
+    if partitions is not None and any(p >= settings.partitions for p in partitions):
+        raise UserError(f"partitions must be below WCPULSE_PARTITIONS={settings.partitions}")
+    clock = SystemClock()
+    registry = open_registry(settings)
+    messaging = open_messaging(settings, clock)
+    stop = threading.Event()
+    consumer = start_consumer(settings, messaging, registry, clock, stop, partitions)
+    print(f"wcpulse processor running (partitions: {partitions or 'all'})", flush=True)
+    try:
+        wait_until_stopped(stop)
+    finally:
+        stop.set()
+        consumer.join(timeout=30)
+        messaging.close()
+        registry.close()
+    return 0
+
+
+def replay(args: argparse.Namespace, settings: Settings) -> int:
+    registry = open_registry(settings)
+    try:
+        shop = registry.require(args.shop)
+    except Exception as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        registry.close()
+    report = replay_shop(settings.data_dir, shop, SystemClock(), on_progress=_replay_progress)
+    print(
+        f"replayed {report.events} events of shop {shop.shop_id}: {report.applied} applied, "
+        f"{report.unprocessable} unprocessable; views version {report.views_version}"
+    )
+    return 0
+
+
+def _replay_progress(done: int) -> None:
+    if done % 50000 == 0:
+        print(f"replay: {done} events", file=sys.stderr, flush=True)
+
+
+def demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Create a new demo shop and deliver its history to the running server."""
+    clock = SystemClock()
+    demo_shop.check_server(settings.public_url)
+    registry = open_registry(settings)
+    try:
+        shop = demo_shop.create_demo_shop(settings, registry, clock)
+        secret = registry.webhook_secret(shop.shop_id) or ""
+    finally:
+        registry.close()
+    report = demo_shop.send_demo_history(
+        settings.public_url, shop.shop_id, secret, clock, customers=args.customers, seed=args.seed
+    )
+    print(f"demo shop {shop.shop_id}: {report.sent} webhooks delivered, {report.failed} failed")
+    print(f"API token: {shop.api_token}")
+    return 0 if report.failed == 0 else 1

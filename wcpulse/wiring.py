@@ -1,0 +1,203 @@
+"""Composition root: picks adapters from Settings (embedded defaults or RabbitMQ/PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from flask import Flask
+
+from ingest.errors import PublishError
+from ingest.publisher import FallbackPublisher, SpoolForwarder
+from ingest.shops import CachedShopDirectory
+from ingest.spool import SQLiteQueue
+from ingest.woocommerce import woocommerce_blueprint
+from processors.consumer import Consumer
+from schemas.clock import Clock
+from schemas.settings import Settings
+from store.layout import embedded_broker_path, spool_path
+from store.metadata import ShopRegistry
+from wcpulse.errors import UserError
+from wcpulse.shop_cli import default_open_registry
+
+log = structlog.get_logger("wcpulse")
+
+
+def open_registry(settings: Settings) -> ShopRegistry:
+    try:
+        return default_open_registry(settings)
+    except UserError:
+        raise
+    except Exception as exc:  # the edge: an unreachable database becomes one line
+        raise UserError(f"cannot open the metadata database: {exc}") from exc
+
+
+@dataclass
+class Messaging:
+    """The publisher for ingest and a factory of message sources for processors."""
+
+    publisher: Any
+    make_source: Callable[[list[int] | None], Any]
+    background: list[Any] = field(default_factory=list)
+    ping: Callable[[], None] = lambda: None
+
+    def close(self) -> None:
+        for item in self.background:
+            item.stop()
+        close = getattr(self.publisher, "close", None)
+        if close is not None:
+            close()
+
+
+def open_messaging(settings: Settings, clock: Clock) -> Messaging:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.embedded_broker:
+        return _embedded_messaging(settings, clock)
+    return _rabbit_messaging(settings, clock)
+
+
+def _embedded_messaging(settings: Settings, clock: Clock) -> Messaging:
+    queue = SQLiteQueue(embedded_broker_path(settings.data_dir), settings.partitions, clock=clock)
+
+    def make_source(partitions: list[int] | None) -> Any:
+        # One process owns the embedded broker: its consumer shares the publisher's queue.
+        return _SharedSource(queue)
+
+    return Messaging(publisher=queue, make_source=make_source, ping=queue.depth)
+
+
+def _rabbit_messaging(settings: Settings, clock: Clock) -> Messaging:
+    from ingest.broker import RabbitPublisher, RabbitSource, RabbitTopology, connect
+
+    url = settings.broker_url or ""
+    topology = RabbitTopology(settings.queue_prefix, settings.partitions)
+    _declare(url, topology)
+    spool = SQLiteQueue(spool_path(settings.data_dir), 1, clock=clock)
+    primary = RabbitPublisher(url, topology)
+    forwarder = SpoolForwarder(spool, primary, interval=2.0)
+    forwarder.start()
+
+    def make_source(partitions: list[int] | None) -> Any:
+        chosen = partitions if partitions is not None else list(range(settings.partitions))
+        return RabbitSource(url, topology, chosen, prefetch=settings.batch_size)
+
+    def ping() -> None:
+        with connect(url) as conn:
+            conn.ensure_connection(max_retries=1)
+
+    return Messaging(
+        publisher=FallbackPublisher(primary, spool),
+        make_source=make_source,
+        background=[forwarder],
+        ping=ping,
+    )
+
+
+def _declare(url: str, topology: Any) -> None:
+    from ingest.broker import connect
+
+    try:
+        with connect(url) as conn:
+            topology.declare(conn)
+    except Exception as exc:  # unreachable at start: ingest still spools, say so once
+        log.warning("broker_unreachable_at_start", error=str(exc))
+
+
+class _SharedSource:
+    """The embedded queue as a source for one consumer of a shared queue.
+
+    Closing it must not close the publisher's queue; it hands back whatever it fetched
+    and did not settle, so a restarted consumer gets those messages again.
+    """
+
+    def __init__(self, queue: SQLiteQueue) -> None:
+        self._queue = queue
+        self._outstanding: dict[Any, Any] = {}
+
+    def fetch(self, max_messages: int, timeout: float) -> Any:
+        batch = self._queue.fetch(max_messages, timeout)
+        self._outstanding.update((d.tag, d) for d in batch)
+        return batch
+
+    def ack(self, deliveries: Any) -> None:
+        self._queue.ack(deliveries)
+        for delivery in deliveries:
+            self._outstanding.pop(delivery.tag, None)
+
+    def dead_letter(self, delivery: Any, reason: str) -> None:
+        self._queue.dead_letter(delivery, reason)
+        self._outstanding.pop(delivery.tag, None)
+
+    def close(self) -> None:
+        if self._outstanding:
+            self._queue.release(list(self._outstanding.values()))
+            self._outstanding.clear()
+
+
+def build_web_app(
+    settings: Settings,
+    registry: ShopRegistry,
+    publisher: Any,
+    clock: Clock,
+    readiness: dict[str, Callable[[], Any]],
+    serve_api: bool = True,
+    serve_ingest: bool = True,
+) -> Flask:
+    """One Flask app serving the read API, the dashboard and/or the webhook receiver."""
+    from api.app import create_app as create_api_app
+    from ingest.app import create_app as create_ingest_app
+
+    shops = CachedShopDirectory(registry, clock=clock)
+    if not serve_api:
+        return create_ingest_app(settings, shops, publisher, clock)
+    app = create_api_app(settings, registry, clock, readiness=readiness)
+    if serve_ingest:
+        app.register_blueprint(woocommerce_blueprint(settings, shops, publisher, clock))
+    return app
+
+
+def start_consumer(
+    settings: Settings,
+    messaging: Messaging,
+    registry: ShopRegistry,
+    clock: Clock,
+    stop: threading.Event,
+    partitions: list[int] | None = None,
+) -> threading.Thread:
+    """A processor thread that restarts its consumer after an unexpected error."""
+
+    def loop() -> None:
+        while not stop.is_set():
+            source = messaging.make_source(partitions)
+            consumer = Consumer(
+                source,
+                registry,
+                settings.data_dir,
+                clock,
+                batch_size=settings.batch_size,
+                view_interval=settings.view_interval_seconds,
+            )
+            try:
+                consumer.run(stop)
+            except Exception:
+                log.exception("consumer_crashed_restarting")
+                _release_and_close(source)
+                stop.wait(1.0)
+            else:
+                source.close()
+
+    thread = threading.Thread(target=loop, name="wcpulse-processor", daemon=True)
+    thread.start()
+    return thread
+
+
+def _release_and_close(source: Any) -> None:
+    try:
+        source.close()
+    except PublishError:
+        pass
+    except Exception:
+        log.exception("source_close_failed")
