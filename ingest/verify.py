@@ -1,4 +1,4 @@
-"""WooCommerce webhook signatures: base64(HMAC-SHA256(raw body, secret)), checked in constant time."""
+"""WooCommerce webhook signatures: base64(HMAC-SHA256(raw body, secret)), constant-time check."""
 
 from __future__ import annotations
 

@@ -135,6 +135,8 @@ class Consumer:
         pipeline.shop = shop
         return pipeline
 
-    def _dead_letter(self, delivery: Any, reason: str, shop_id: str | None, topic: str = "") -> None:
+    def _dead_letter(
+        self, delivery: Any, reason: str, shop_id: str | None, topic: str = ""
+    ) -> None:
         log.warning("message_dead_lettered", shop_id=shop_id, topic=topic, reason=reason)
         self._source.dead_letter(delivery, reason)

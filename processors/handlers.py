@@ -46,8 +46,8 @@ def handle_envelope(envelope: Envelope) -> Event:
         code = text(body.get("code")) if isinstance(body, dict) else ""
         return DeliveryNoted("error", envelope.topic, code, envelope.received_at)
     handler = HANDLERS.get(envelope.resource)
-    if handler is None:
-        raise UnprocessableEvent(f"unknown resource {envelope.resource!r} (topic {envelope.topic})")
+    if handler is None:  # a plugin's topic (subscription.*, booking.*): kept, not analysed
+        return DeliveryNoted("unsupported", envelope.topic, envelope.resource, envelope.received_at)
     if envelope.event in TRASH_EVENTS:
         return ResourceTrashed(envelope.resource, resource_id(body), envelope.received_at)
     if not isinstance(body, dict):

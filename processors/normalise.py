@@ -202,7 +202,9 @@ def normalise_product(
     )
 
 
-def normalise_coupon(body: dict[str, Any], body_sha256: str, received_at: datetime) -> CouponChanged:
+def normalise_coupon(
+    body: dict[str, Any], body_sha256: str, received_at: datetime
+) -> CouponChanged:
     return CouponChanged(
         coupon_id=resource_id(body),
         version=version_of(body, body_sha256, received_at),

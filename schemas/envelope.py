@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 
 ENVELOPE_SCHEMA = "wcpulse.envelope.v1"
 
-RESOURCES = frozenset({"order", "customer", "product", "coupon", "action", "error"})
 SOURCES = frozenset({"webhook", "import", "sync", "demo"})
 
 

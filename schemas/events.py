@@ -131,4 +131,11 @@ class DeliveryNoted:
     at: datetime
 
 
-Event = OrderChanged | CustomerChanged | ProductChanged | CouponChanged | ResourceTrashed | DeliveryNoted
+Event = (
+    OrderChanged
+    | CustomerChanged
+    | ProductChanged
+    | CouponChanged
+    | ResourceTrashed
+    | DeliveryNoted
+)

@@ -142,8 +142,10 @@ class DuckDBStateStore:
         winners = [
             r[0]
             for r in self._con.execute(
-                f"SELECT c.{table.key} FROM candidates c LEFT JOIN {table.name} s USING ({table.key}) "
-                "WHERE s.v_at IS NULL OR c.v_at > s.v_at OR (c.v_at = s.v_at AND c.v_hash > s.v_hash)"
+                f"SELECT c.{table.key} FROM candidates c "
+                f"LEFT JOIN {table.name} s USING ({table.key}) "
+                "WHERE s.v_at IS NULL OR c.v_at > s.v_at "
+                "OR (c.v_at = s.v_at AND c.v_hash > s.v_hash)"
             ).fetchall()
         ]
         if winners:
@@ -166,15 +168,21 @@ class DuckDBStateStore:
     def _replace_children(self, orders: list[Changed]) -> None:
         ids = [_key(o) for o in orders]
         items = [
-            {"order_id": o.order_id, **asdict(i)} for o in orders for i in o.items  # type: ignore[union-attr]
+            {"order_id": o.order_id, **asdict(i)}
+            for o in orders
+            for i in o.items  # type: ignore[union-attr]
         ]
         refunds = [
-            {"order_id": o.order_id, **asdict(r)} for o in orders for r in o.refunds  # type: ignore[union-attr]
+            {"order_id": o.order_id, **asdict(r)}
+            for o in orders
+            for r in o.refunds  # type: ignore[union-attr]
         ]
         for name, rows in (("order_items", items), ("order_refunds", refunds)):
             self._con.execute(f"DELETE FROM {name} WHERE order_id IN (SELECT UNNEST(?))", [ids])
             if rows:
-                self._con.register("children", pa.Table.from_pylist(rows, schema=CHILD_TABLES[name]))
+                self._con.register(
+                    "children", pa.Table.from_pylist(rows, schema=CHILD_TABLES[name])
+                )
                 self._con.execute(f"INSERT INTO {name} SELECT * FROM children")
                 self._con.unregister("children")
 
@@ -207,6 +215,7 @@ class DuckDBStateStore:
     def _set_meta(self, meta: dict[str, str]) -> None:
         for key, value in meta.items():
             self._con.execute(
-                "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                "INSERT INTO meta VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 [key, value],
             )

@@ -37,7 +37,11 @@ ORDERS = ResourceTable(
         + [(c, pa.string()) for c in ("email", "first_name", "last_name", "phone", "country")]
         + [(c, TS) for c in ("created_at", "paid_at", "completed_at")]
         + [(c, MONEY) for c in ("total", "subtotal", "shipping", "tax", "discount", "refunds")]
-        + [("payment_method", pa.string()), ("items", pa.int64()), ("coupons", pa.list_(pa.string()))]
+        + [
+            ("payment_method", pa.string()),
+            ("items", pa.int64()),
+            ("coupons", pa.list_(pa.string())),
+        ]
     ),
 )
 CUSTOMERS = ResourceTable(
@@ -77,7 +81,12 @@ ORDER_ITEMS = pa.schema(
     + [("quantity", pa.int64()), ("subtotal", MONEY), ("total", MONEY), ("price", MONEY)]
 )
 ORDER_REFUNDS = pa.schema(
-    [("order_id", pa.int64()), ("refund_id", pa.int64()), ("amount", MONEY), ("reason", pa.string())]
+    [
+        ("order_id", pa.int64()),
+        ("refund_id", pa.int64()),
+        ("amount", MONEY),
+        ("reason", pa.string()),
+    ]
 )
 CHILD_TABLES = {"order_items": ORDER_ITEMS, "order_refunds": ORDER_REFUNDS}
 

@@ -30,18 +30,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     run = sub.add_parser("run", help="ingest, processors and API in one process")
-    run.add_argument("--demo", action="store_true", help="create and fill a demo shop on first start")
+    run.add_argument(
+        "--demo", action="store_true", help="create and fill a demo shop on first start"
+    )
     run.set_defaults(handler=commands.run)
     sub.add_parser("ingest", help="the webhook receiver only").set_defaults(handler=commands.ingest)
     process = sub.add_parser("process", help="stream processors for some partitions")
-    process.add_argument("--partitions", type=_partitions, default=None, help="all (default) or 0,1,..")
+    process.add_argument(
+        "--partitions", type=_partitions, default=None, help="all (default) or 0,1,.."
+    )
     process.set_defaults(handler=commands.process)
     sub.add_parser("api", help="the read API and dashboard only").set_defaults(handler=commands.api)
     shop_cli.register(sub, open_registry)
     replay = sub.add_parser("replay", help="rebuild a shop's state and views from its raw log")
     replay.add_argument("shop", metavar="SHOP")
     replay.set_defaults(handler=commands.replay)
-    demo = sub.add_parser("demo", help="create a demo shop and send its history to a running server")
+    demo = sub.add_parser(
+        "demo", help="create a demo shop and send its history to a running server"
+    )
     demo.add_argument("--customers", type=int, default=3000)
     demo.add_argument("--seed", type=int, default=7)
     demo.set_defaults(handler=commands.demo)

@@ -76,7 +76,8 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
     clock = SystemClock()
     registry = open_registry(settings)
     messaging = open_messaging(settings, clock)
-    app = build_web_app(settings, registry, messaging.publisher, clock, {}, serve_api=False)
+    readiness = _readiness(registry, messaging)
+    app = build_web_app(settings, registry, messaging.publisher, clock, readiness, serve_api=False)
     server = make_server(app, settings.host, settings.port)
     print(f"wcpulse ingest listening on http://{settings.host}:{server.effective_port}", flush=True)
     try:

@@ -51,7 +51,11 @@ def test_a_customer_and_a_variation_are_normalised():
     assert (customer.customer_id, customer.country) == (25, "US")
     variation = fixture_event("product_variation.json", "product.updated")
     assert isinstance(variation, ProductChanged)
-    assert (variation.type, variation.parent_id, variation.price) == ("variation", 22, Decimal("9.00"))
+    assert (variation.type, variation.parent_id, variation.price) == (
+        "variation",
+        22,
+        Decimal("9.00"),
+    )
 
 
 def test_unknown_fields_are_ignored_and_missing_optional_fields_tolerated():
@@ -67,10 +71,18 @@ def test_deleted_carries_only_the_id_and_becomes_a_trash_event_at_receipt_time()
     assert event == ResourceTrashed("order", 727, RECEIVED)
 
 
+def test_topics_of_plugins_are_kept_as_noted_deliveries_not_dead_lettered():
+    event = handle_envelope(envelope("subscription.renewed", '{"id": 1}'))
+    assert isinstance(event, DeliveryNoted)
+    assert (event.kind, event.code) == ("unsupported", "subscription")
+
+
 def test_action_topics_and_rest_error_bodies_are_noted_not_rejected():
     action = handle_envelope(envelope("action.woocommerce_new_order", '{"action": "x", "arg": 1}'))
     assert isinstance(action, DeliveryNoted) and action.kind == "action"
-    error_body = '{"code": "woocommerce_rest_cannot_view", "message": "no", "data": {"status": 401}}'
+    error_body = (
+        '{"code": "woocommerce_rest_cannot_view", "message": "no", "data": {"status": 401}}'
+    )
     error = handle_envelope(envelope("order.updated", error_body))
     assert isinstance(error, DeliveryNoted)
     assert (error.kind, error.code) == ("error", "woocommerce_rest_cannot_view")
@@ -83,7 +95,6 @@ def test_action_topics_and_rest_error_bodies_are_noted_not_rejected():
         ("order.updated", '{"status": "processing"}', "no integer id"),
         ("order.updated", '{"id": "12"}', "no integer id"),
         ("order.updated", "[1, 2]", "not a JSON object"),
-        ("widget.updated", '{"id": 1}', "unknown resource"),
     ],
 )
 def test_bodies_that_cannot_be_keyed_are_unprocessable_with_a_reason(topic, body, reason):

@@ -1,0 +1,52 @@
+"""The read API application factory, its health routes and the one error shape."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import structlog
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from api.auth import ShopTokens
+from api.blueprint import api_blueprint
+from api.dashboard import dashboard_blueprint
+from api.errors import ApiError
+from ingest.health import ReadinessCheck, health_blueprint
+from ingest.http_errors import error_response, http_exception_response
+from schemas.clock import Clock
+from schemas.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(
+    settings: Settings,
+    shops: ShopTokens,
+    clock: Clock,
+    readiness: Mapping[str, ReadinessCheck] | None = None,
+) -> Flask:
+    """The read API: shop views, OpenAPI, ``/healthz`` and ``/readyz`` (``readiness``
+    maps a name to a check that raises when that dependency is not ready)."""
+    app = Flask("api")
+    app.register_blueprint(api_blueprint(settings, shops, clock))
+    app.register_blueprint(dashboard_blueprint())
+    app.register_blueprint(health_blueprint(readiness))
+    _register_error_handlers(app)
+    return app
+
+
+def _api_error(error: ApiError) -> Response:
+    challenge = [("WWW-Authenticate", 'Bearer realm="wcpulse"')] if error.status == 401 else []
+    return error_response(error.status, error.code, error.message, challenge)
+
+
+def _unexpected(error: Exception) -> Response:
+    log.exception("api.unhandled_error", path=request.path, method=request.method)
+    return error_response(500, "internal_error", "the server failed to answer; see its log")
+
+
+def _register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(HTTPException, http_exception_response)
+    app.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,69 @@
+"""The read API blueprint: the shop views of api/catalog.py plus the OpenAPI document."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, request
+
+from api.auth import ShopTokens, authorize
+from api.caching import compute_etag, not_modified, with_cache_headers
+from api.catalog import ROUTES, RouteSpec
+from api.endpoints import ENDPOINTS, RequestContext
+from api.openapi import build_openapi
+from api.params import negotiate_format, parse_query
+from api.render import json_response, render
+from api.viewfiles import ShopViews
+from processors.analytics.periods import local_today
+from schemas.clock import Clock
+from schemas.settings import Settings
+
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+@dataclass(frozen=True)
+class _Deps:
+    settings: Settings
+    shops: ShopTokens
+    clock: Clock
+
+
+def csv_filename(shop_id: str, view: str) -> str:
+    return _UNSAFE_FILENAME.sub("_", shop_id + "-" + view) + ".csv"
+
+
+def _serve(route: RouteSpec, deps: _Deps, shop_id: str) -> Response:
+    shop = authorize(deps.shops, shop_id, request.headers.get("Authorization"))
+    values = parse_query(route.params, request.args)
+    fmt = negotiate_format(values, request.accept_mimetypes)
+    views = ShopViews(deps.settings.data_dir, shop_id)
+    today = local_today(deps.clock.now(), shop.timezone)
+    etag = compute_etag(views.stamp(route.sources), request, fmt, today)
+    unchanged = not_modified(request, etag)
+    if unchanged is not None:
+        return unchanged
+    result = ENDPOINTS[route.name](RequestContext(shop, views, values, fmt, today))
+    response = render(result, fmt, csv_filename(shop_id, route.name))
+    return with_cache_headers(response, etag)
+
+
+def _shop_view(route: RouteSpec, deps: _Deps) -> Callable[[str], Response]:
+    def view(shop_id: str) -> Response:
+        return _serve(route, deps, shop_id)
+
+    view.__name__ = route.name
+    return view
+
+
+def api_blueprint(settings: Settings, shops: ShopTokens, clock: Clock) -> Blueprint:
+    """Every shop view under ``/api/v1/shops/<shop_id>/`` and ``/api/v1/openapi.json``."""
+    deps = _Deps(settings, shops, clock)
+    blueprint = Blueprint("api", __name__)
+    for route in ROUTES:
+        if route.name in ENDPOINTS:
+            blueprint.add_url_rule(route.flask_rule, route.name, _shop_view(route, deps))
+    document = build_openapi(ROUTES)
+    blueprint.add_url_rule("/api/v1/openapi.json", "openapi", lambda: json_response(document))
+    return blueprint

@@ -1,0 +1,160 @@
+"""Read-only queries over a shop's views; each returns plain rows for one Result.
+
+Parameterised SQL only: the statements are built from constants (api/listing.py) and
+every user value is a named parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, timedelta
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from api.listing import ListSpec, order_by, select_list, where_clause
+from processors.analytics.kpis import KpiTotals, money
+from processors.analytics.periods import Period
+
+_EXPORT_BATCH_ROWS = 10_000
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int  # 1-based
+    size: int
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+
+@dataclass(frozen=True)
+class PageRows:
+    rows: list[tuple[Any, ...]]
+    total: int
+
+
+def _python_values(column: pa.ChunkedArray | pa.Array) -> list[Any]:
+    """A column as Python values; UTC timestamps go through naive datetimes, which
+    pyarrow converts about three times faster than zone-aware ones."""
+    if pa.types.is_timestamp(column.type) and column.type.tz is not None:
+        naive = column.cast(pa.timestamp(column.type.unit)).to_pylist()
+        return [value and value.replace(tzinfo=UTC) for value in naive]
+    return column.to_pylist()
+
+
+def _table_rows(table: pa.Table | pa.RecordBatch) -> list[tuple[Any, ...]]:
+    return list(zip(*(_python_values(column) for column in table.columns), strict=True))
+
+
+def list_page(
+    connection: duckdb.DuckDBPyConnection,
+    spec: ListSpec,
+    values: Mapping[str, Any],
+    page: Page,
+) -> PageRows:
+    """One page of ``spec``'s view, filtered and sorted, with the total matching rows.
+
+    Two statements (a count, then a top-N): on a million rows this is ten times faster
+    than ``count(*) OVER ()``, which has to materialise every matching row first."""
+    where, params = where_clause(spec, values)
+    total = _count(connection, spec.view, where, params)
+    if total <= page.offset:
+        return PageRows([], total)
+    sql = (
+        f"SELECT {select_list(spec)} FROM {spec.view}{where}"
+        f"{order_by(spec, values.get('sort'))} LIMIT $limit OFFSET $offset"
+    )
+    params.update(limit=page.size, offset=page.offset)
+    table = connection.sql(sql, params=params).to_arrow_table()
+    return PageRows(_table_rows(table), total)
+
+
+def _count(
+    connection: duckdb.DuckDBPyConnection, view: str, where: str, params: dict[str, Any]
+) -> int:
+    rows = connection.execute(f"SELECT count(*) FROM {view}{where}", params).fetchall()
+    return int(rows[0][0])
+
+
+def list_all(
+    connection: duckdb.DuckDBPyConnection, spec: ListSpec, values: Mapping[str, Any]
+) -> Iterator[tuple[Any, ...]]:
+    """Every matching row, in order, streamed in batches (the CSV export).
+
+    The query runs now (so errors surface before the response starts); the iterator
+    owns ``connection`` and closes it when done."""
+    where, params = where_clause(spec, values)
+    sql = f"SELECT {select_list(spec)} FROM {spec.view}{where}{order_by(spec, values.get('sort'))}"
+    try:
+        reader = connection.sql(sql, params=params).to_arrow_reader(_EXPORT_BATCH_ROWS)
+    except Exception:
+        connection.close()
+        raise
+    return _stream(connection, reader)
+
+
+def _stream(
+    connection: duckdb.DuckDBPyConnection, reader: pa.RecordBatchReader
+) -> Iterator[tuple[Any, ...]]:
+    try:
+        for batch in reader:
+            yield from _table_rows(batch)
+    finally:
+        connection.close()
+
+
+# Both periods in one statement: ``previous`` ends the day before ``current`` starts, so
+# one range scan covers them and ``in_current`` tells them apart. Distinct customers are
+# counted by grouping once (cheaper than two COUNT(DISTINCT ...) FILTER aggregates).
+_SUMS = """
+    coalesce(sum(total) FILTER (WHERE {when}), 0),
+    coalesce(sum(refunds) FILTER (WHERE {when}), 0),
+    coalesce(sum(net) FILTER (WHERE {when}), 0),
+    count(*) FILTER (WHERE {when})"""
+KPI_SQL = f"""
+WITH sales AS (
+    SELECT total, refunds, net, customer_key, revenue_day >= $cur_start AS in_current
+    FROM orders
+    WHERE is_sale AND revenue_day BETWEEN $prev_start AND $cur_end
+),
+totals AS (
+    SELECT {_SUMS.format(when="in_current")}, {_SUMS.format(when="NOT in_current")}
+    FROM sales
+),
+buyers AS (
+    SELECT count(*) FILTER (WHERE current), count(*) FILTER (WHERE previous)
+    FROM (
+        SELECT bool_or(in_current) AS current, bool_or(NOT in_current) AS previous
+        FROM sales
+        GROUP BY customer_key
+    )
+),
+newcomers AS (
+    SELECT count(*) FILTER (WHERE first_order_day >= $cur_start),
+           count(*) FILTER (WHERE first_order_day < $cur_start)
+    FROM customers
+    WHERE first_order_day BETWEEN $prev_start AND $cur_end
+)
+SELECT * FROM totals, buyers, newcomers
+"""
+
+
+def _totals(sums: tuple[Any, ...], customers: int, new_customers: int) -> KpiTotals:
+    revenue, refunds, net, orders = sums
+    return KpiTotals(money(revenue), money(refunds), money(net), orders, customers, new_customers)
+
+
+def kpi_totals(
+    connection: duckdb.DuckDBPyConnection, current: Period, previous: Period
+) -> tuple[KpiTotals, KpiTotals]:
+    """Sale totals of ``current`` and of ``previous`` (which must end the day before
+    ``current`` starts) in one statement over orders and customers."""
+    if previous.end + timedelta(days=1) != current.start:
+        raise ValueError("the previous period must end the day before the current one")
+    params = {"prev_start": previous.start, "cur_start": current.start, "cur_end": current.end}
+    (row,) = connection.execute(KPI_SQL, params).fetchall()
+    return _totals(row[0:4], row[8], row[10]), _totals(row[4:8], row[9], row[11])

@@ -1,0 +1,277 @@
+"""SQLiteQueue: our durable embedded broker (and the publisher's spool) on one SQLite file.
+
+Why not kombu's SQLAlchemy transport: it marks a message invisible when it is fetched, so a
+``kill -9`` between fetch and ack loses it. Here a fetched row stays in the table until it is
+acked; the *lease* lives only in memory, so a restarted process (a new instance on the same
+file) hands every unacked row out again with ``redelivered=True``. Consumers must therefore
+tolerate redelivery (the processors are idempotent by design).
+
+Roles: ``publish`` (many threads), and a MessageSource (``fetch``/``ack``/``dead_letter``) for
+ONE consumer per partition. Which partitions an instance consumes is a constructor argument
+(``consume=[0, 2]``; default: all). Publishers and consumers may be separate instances or
+processes on the same file: a consumer wakes at once for publishes on its own instance and
+polls every 50 ms otherwise. The spool is the same class with ``partitions=1`` on
+``store.layout.spool_path``.
+
+A row handed out ``max_deliveries`` times without an ack (it crashed every consumer that
+took it) is moved to the dead letters by the next fetch, like RabbitMQ's ``x-delivery-limit``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.errors import PublishError
+from schemas.clock import Clock, SystemClock
+from schemas.envelope import Envelope, partition_for
+
+_POLL_SECONDS = 0.05
+_BUSY_TIMEOUT_MS = 10_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    partition INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    deliveries INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS messages_by_partition ON messages (partition, id);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    partition INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    reason TEXT NOT NULL,
+    deliveries INTEGER NOT NULL,
+    dead_lettered_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS queue_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    body: bytes  # the envelope JSON bytes
+    partition: int
+    redelivered: bool
+    tag: object  # adapter-specific handle for ack/dead_letter
+
+
+class SQLiteQueue:
+    """A durable, partitioned FIFO queue in one SQLite file (see the module docstring)."""
+
+    def __init__(
+        self,
+        path: Path,
+        partitions: int,
+        *,
+        consume: Sequence[int] | None = None,
+        max_deliveries: int = 20,
+        clock: Clock | None = None,
+    ) -> None:
+        if partitions < 1:
+            raise ValueError("partitions must be at least 1")
+        consumed = list(range(partitions)) if consume is None else sorted(set(consume))
+        if not consumed or any(not 0 <= p < partitions for p in consumed):
+            raise ValueError(f"consume must name partitions in 0..{partitions - 1}")
+        self.path = Path(path)
+        self.partitions = partitions
+        self._consumed = consumed
+        self._max_deliveries = max_deliveries
+        self._clock = clock or SystemClock()
+        self._leased: set[int] = set()
+        self._lock = threading.RLock()
+        self._published = threading.Condition(self._lock)
+        self._conn: sqlite3.Connection | None = _open(self.path)
+        try:
+            self._check_partitions()
+        except ValueError:
+            self.close()
+            raise
+
+    # -- Publisher role -------------------------------------------------------------------
+
+    def publish(self, envelopes: Sequence[Envelope]) -> None:
+        """Append all envelopes in ONE transaction; returns once the commit is durable."""
+        rows = [(partition_for(e.shop_id, self.partitions), e.to_json()) for e in envelopes]
+        self.publish_raw(rows)
+
+    def publish_raw(self, rows: Sequence[tuple[int, bytes]]) -> None:
+        """Append ``(partition, body)`` rows as they are (used to move messages between queues)."""
+        if not rows:
+            return
+        if any(not 0 <= partition < self.partitions for partition, _ in rows):
+            raise ValueError(f"partition out of range 0..{self.partitions - 1}")
+        with self._published:
+            try:
+                with _immediate(self._connection()) as conn:
+                    conn.executemany("INSERT INTO messages (partition, body) VALUES (?, ?)", rows)
+            except (sqlite3.Error, RuntimeError) as exc:
+                raise PublishError(f"{self.path.name}: {exc}") from exc
+            self._published.notify_all()
+
+    # -- MessageSource role ---------------------------------------------------------------
+
+    def fetch(self, max_messages: int, timeout: float) -> list[Delivery]:
+        """Up to ``max_messages`` unleased rows of the consumed partitions, oldest first.
+
+        Waits at most ``timeout`` seconds for the first row, then returns what is there.
+        """
+        deadline = time.monotonic() + max(timeout, 0.0)
+        with self._published:
+            while True:
+                batch = self._take(max_messages)
+                remaining = deadline - time.monotonic()
+                if batch or remaining <= 0:
+                    return batch
+                self._published.wait(min(remaining, _POLL_SECONDS))
+
+    def ack(self, deliveries: Sequence[Delivery]) -> None:
+        """Delete the rows: they are done."""
+        ids = [_row_id(d) for d in deliveries]
+        with self._lock:
+            conn = self._connection()
+            with _immediate(conn):
+                conn.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in ids])
+            self._leased.difference_update(ids)
+
+    def release(self, deliveries: Sequence[Delivery]) -> None:
+        """Give leased rows back: the next ``fetch`` of this instance hands them out again."""
+        with self._lock:
+            self._leased.difference_update(_row_id(d) for d in deliveries)
+
+    def dead_letter(self, delivery: Delivery, reason: str) -> None:
+        """Move the row into ``dead_letters`` with the reason (one transaction)."""
+        row_id = _row_id(delivery)
+        with self._lock:
+            conn = self._connection()
+            with _immediate(conn):
+                self._move_to_dead_letters(conn, [row_id], reason)
+            self._leased.discard(row_id)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+            self._published.notify_all()
+
+    # -- For operators and tests ----------------------------------------------------------
+
+    def depth(self) -> int:
+        """Messages waiting or in flight (all partitions)."""
+        with self._lock:
+            return self._connection().execute("SELECT count(*) FROM messages").fetchone()[0]
+
+    def is_empty(self) -> bool:
+        """True when no message is waiting or in flight (cheap, unlike ``depth``)."""
+        with self._lock:
+            row = self._connection().execute("SELECT EXISTS (SELECT 1 FROM messages)").fetchone()
+            return not row[0]
+
+    def dead_letters(self, limit: int = 100) -> list[dict]:
+        """The oldest ``limit`` dead letters: reason, body, partition, dead_lettered_at."""
+        with self._lock:
+            rows = self._connection().execute(
+                "SELECT reason, body, partition, dead_lettered_at, deliveries"
+                " FROM dead_letters ORDER BY id LIMIT ?",
+                (limit,),
+            )
+            keys = ("reason", "body", "partition", "dead_lettered_at", "deliveries")
+            return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    # -- Internals ------------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise RuntimeError("SQLiteQueue is closed")
+        return self._conn
+
+    def _take(self, limit: int) -> list[Delivery]:
+        """Lease the next rows; count the delivery BEFORE handing it out (commit first)."""
+        conn = self._connection()
+        marks = ",".join("?" * len(self._consumed))
+        with _immediate(conn):
+            rows = conn.execute(
+                f"SELECT id, partition, body, deliveries FROM messages"
+                f" WHERE partition IN ({marks}) ORDER BY id LIMIT ?",
+                (*self._consumed, limit + len(self._leased)),
+            ).fetchall()
+            rows = [r for r in rows if r[0] not in self._leased]
+            poison = [r[0] for r in rows if r[3] >= self._max_deliveries]
+            if poison:
+                reason = f"delivery limit reached ({self._max_deliveries} deliveries without ack)"
+                self._move_to_dead_letters(conn, poison, reason)
+            rows = [r for r in rows if r[3] < self._max_deliveries][:limit]
+            conn.executemany(
+                "UPDATE messages SET deliveries = deliveries + 1 WHERE id = ?",
+                [(r[0],) for r in rows],
+            )
+        self._leased.update(r[0] for r in rows)
+        return [Delivery(bytes(r[2]), r[1], r[3] > 0, r[0]) for r in rows]
+
+    def _move_to_dead_letters(self, conn: sqlite3.Connection, ids: list[int], reason: str) -> None:
+        now = self._clock.now().isoformat()
+        for row_id in ids:
+            conn.execute(
+                "INSERT INTO dead_letters (partition, body, reason, deliveries, dead_lettered_at)"
+                " SELECT partition, body, ?, deliveries, ? FROM messages WHERE id = ?",
+                (reason, now, row_id),
+            )
+            conn.execute("DELETE FROM messages WHERE id = ?", (row_id,))
+
+    def _check_partitions(self) -> None:
+        """Refuse to re-partition a non-empty queue: it would break per-shop order."""
+        conn = self._connection()
+        with _immediate(conn):
+            row = conn.execute("SELECT value FROM queue_meta WHERE key = 'partitions'").fetchone()
+            if row is not None and int(row[0]) != self.partitions:
+                if conn.execute("SELECT EXISTS (SELECT 1 FROM messages)").fetchone()[0]:
+                    raise ValueError(
+                        f"{self.path} holds messages for {row[0]} partitions, not "
+                        f"{self.partitions}; drain it before changing the partition count"
+                    )
+            conn.execute(
+                "INSERT OR REPLACE INTO queue_meta (key, value) VALUES ('partitions', ?)",
+                (str(self.partitions),),
+            )
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # One connection shared by all threads, serialised by the queue's lock; explicit
+    # transactions (isolation_level=None) so every write is one BEGIN IMMEDIATE ... COMMIT.
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    # synchronous=NORMAL in WAL mode: a commit is written to the WAL file (the OS page cache)
+    # before COMMIT returns, so it survives a crash or kill -9 of this PROCESS. Only a power
+    # loss or OS crash can lose the last transactions; synchronous=FULL would fsync each
+    # commit to cover that too, at a large cost per webhook.
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.executescript(_SCHEMA)
+    return conn
+
+
+class _immediate:
+    """``with _immediate(conn):`` one write transaction, rolled back on error."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._conn.execute("BEGIN IMMEDIATE")
+        return self._conn
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self._conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+def _row_id(delivery: Delivery) -> int:
+    if not isinstance(delivery.tag, int):
+        raise TypeError("not a SQLiteQueue delivery")
+    return delivery.tag

@@ -1,0 +1,147 @@
+"""Tables of the metadata database (SQLAlchemy 2.0 typed models) and shop field validation.
+
+The same models run on SQLite (embedded) and PostgreSQL (production): only portable types
+(String, Text, JSON, timestamps stored as UTC) are used.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import JSON, DateTime, String, Text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from schemas.shop import REVENUE_DATE_BASES, ShopConfig
+from store.errors import StoreError
+
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_STATUS = re.compile(r"[a-z0-9][a-z0-9_-]{0,49}")
+MAX_NAME = 200
+
+
+class InvalidShop(StoreError, ValueError):
+    """A shop field has a value we cannot accept; the message says how to fix it."""
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend (SQLite drops offsets)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("metadata timestamps must be timezone-aware")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ShopRow(Base):
+    __tablename__ = "shops"
+
+    shop_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(MAX_NAME))
+    url: Mapped[str] = mapped_column(Text)
+    timezone: Mapped[str] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(3))
+    paid_statuses: Mapped[list[str]] = mapped_column(JSON)
+    revenue_date: Mapped[str] = mapped_column(String(16))
+    webhook_secret_enc: Mapped[str] = mapped_column(Text)
+    api_token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    consumer_key_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    consumer_secret_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def to_config(self) -> ShopConfig:
+        return ShopConfig(
+            shop_id=self.shop_id,
+            name=self.name,
+            url=self.url,
+            timezone=self.timezone,
+            currency=self.currency,
+            paid_statuses=tuple(self.paid_statuses),
+            revenue_date=self.revenue_date,
+        )
+
+
+def check_name(name: str) -> str:
+    value = name.strip()
+    if not value:
+        raise InvalidShop("shop name must not be empty")
+    if len(value) > MAX_NAME:
+        raise InvalidShop(f"shop name is longer than {MAX_NAME} characters")
+    return value
+
+
+def check_url(url: str, *, allow_http: bool) -> str:
+    """The shop's base URL, normalised (lower-case scheme and host, no trailing slash)."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidShop(f"shop URL {url!r} is not an http(s) URL like https://shop.example.com")
+    if scheme == "http" and not allow_http:
+        raise InvalidShop(
+            f"shop URL {url!r} must use https:// (WooCommerce requires it); "
+            "set WCPULSE_ALLOW_HTTP_SHOPS=1 for local testing"
+        )
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise InvalidShop(f"shop URL {url!r} must not contain credentials, a query or a fragment")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        raise InvalidShop(f"shop URL {url!r} has an invalid port") from None
+    netloc = parts.netloc.rsplit("@", 1)[-1].lower()
+    return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
+
+
+def check_timezone(timezone: str) -> str:
+    value = timezone.strip()
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidShop(
+            f"unknown timezone {timezone!r}; use an IANA name such as UTC or Europe/Warsaw"
+        ) from None
+    return value
+
+
+def check_currency(currency: str) -> str:
+    value = currency.strip().upper()
+    if not _CURRENCY.fullmatch(value):
+        raise InvalidShop(f"currency {currency!r} is not a 3-letter ISO 4217 code such as USD")
+    return value
+
+
+def check_paid_statuses(statuses: list[str] | tuple[str, ...]) -> list[str]:
+    values = [s.strip().lower().removeprefix("wc-") for s in statuses]
+    if not values:
+        raise InvalidShop("paid statuses must name at least one order status")
+    bad = [s for s in values if not _STATUS.fullmatch(s)]
+    if bad:
+        raise InvalidShop(f"paid statuses contain invalid order status names: {bad}")
+    return list(dict.fromkeys(values))
+
+
+def check_revenue_date(basis: str) -> str:
+    if basis not in REVENUE_DATE_BASES:
+        raise InvalidShop(f"revenue date must be one of {', '.join(REVENUE_DATE_BASES)}")
+    return basis

@@ -1,0 +1,124 @@
+"""`wcpulse run` on embedded defaults: signed webhooks over HTTP until the API shows them."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import httpx
+import pytest
+
+from tests.conftest import FIXTURES, load_fixture
+from tests.e2e.service import Service, api_get, free_port, post_webhook, wait_for
+
+FIXTURE_TOPICS = [
+    ("customer.json", "customer.created"),
+    ("product.json", "product.created"),
+    ("product_variation.json", "product.created"),
+    ("order.json", "order.created"),
+    ("order_refunded.json", "order.updated"),
+]
+MARCH_2017 = {"period": "custom", "from": "2017-03-01", "to": "2017-03-31"}
+
+
+@pytest.fixture
+def service(tmp_path):
+    svc = Service(tmp_path, free_port())
+    yield svc
+    svc.stop_all()
+
+
+def orders_visible(svc: Service, shop: dict, count: int):
+    response = api_get(svc.base_url, shop, "orders")
+    data = response.json()["data"]
+    return data if len(data) >= count else None
+
+
+def test_fixtures_signed_like_php_are_accepted_and_visible_with_hand_computed_kpis(service):
+    shop = service.add_shop()
+    service.start("run")
+    for name, topic in FIXTURE_TOPICS:
+        response = post_webhook(service.base_url, shop, topic, load_fixture(name))
+        assert response.status_code == 202, response.text
+    orders = wait_for(lambda: orders_visible(service, shop, 2), what="orders in the API")
+    assert sorted(o["order_id"] for o in orders) == [723, 727]
+    customers = api_get(service.base_url, shop, "customers").json()["data"]
+    assert {c["email"] for c in customers} == {"john.doe@example.com", "joao.silva@example.com"}
+    kpis = api_get(service.base_url, shop, "kpis", **MARCH_2017).json()["kpis"]
+    # 727 processing 29.35; 723 completed 39.00 with refunds 10.00 + 9.00
+    assert kpis["revenue"]["value"] == "68.35"
+    assert kpis["net_revenue"]["value"] == "49.35"
+    assert kpis["orders"]["value"] == 2
+    assert kpis["customers"]["value"] == 2
+    assert kpis["new_customers"]["value"] == 2
+
+
+def test_csv_export_has_the_same_rows_as_json(service):
+    shop = service.add_shop()
+    service.start("run")
+    for name, topic in FIXTURE_TOPICS:
+        post_webhook(service.base_url, shop, topic, load_fixture(name))
+    json_rows = wait_for(lambda: orders_visible(service, shop, 2), what="orders")
+    response = api_get(service.base_url, shop, "orders", format="csv")
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [int(r["order_id"]) for r in rows] == [o["order_id"] for o in json_rows]
+    assert list(rows[0]) == list(json_rows[0])
+
+
+def test_a_flipped_signature_byte_is_refused_and_stores_nothing(service):
+    shop = service.add_shop()
+    service.start("run")
+    payload = load_fixture("order.json")
+    body_secret = shop["webhook_secret"]
+    flipped = body_secret[:-1] + ("A" if body_secret[-1] != "A" else "B")
+    refused = post_webhook(service.base_url, shop, "order.created", payload, secret=flipped)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "invalid_signature"
+    marker = load_fixture("order_refunded.json")
+    assert post_webhook(service.base_url, shop, "order.updated", marker).status_code == 202
+    orders = wait_for(lambda: orders_visible(service, shop, 1), what="the marker order")
+    assert [o["order_id"] for o in orders] == [723]
+
+
+def test_the_form_encoded_ping_gets_exactly_200(service):
+    shop = service.add_shop()
+    service.start("run")
+    response = httpx.post(
+        f"{service.base_url}/webhooks/woocommerce/{shop['shop_id']}",
+        content=b"webhook_id=7",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 200
+    freshness = api_get(service.base_url, shop, "freshness").json()
+    assert freshness["events_applied"] in (None, 0)
+
+
+def test_a_webhook_answered_2xx_survives_kill_9_and_is_processed_after_restart(service):
+    shop = service.add_shop()
+    ingest = service.start("ingest")  # embedded broker, no processor in this process
+    for name, topic in FIXTURE_TOPICS:
+        assert post_webhook(service.base_url, shop, topic, load_fixture(name)).status_code == 202
+    service.kill9(ingest)
+    service.start("run")
+    orders = wait_for(lambda: orders_visible(service, shop, 2), what="orders after restart")
+    assert sorted(o["order_id"] for o in orders) == [723, 727]
+
+
+def test_replay_command_reproduces_the_views(service):
+    shop = service.add_shop()
+    run = service.start("run")
+    for name, topic in FIXTURE_TOPICS:
+        post_webhook(service.base_url, shop, topic, load_fixture(name))
+    wait_for(lambda: orders_visible(service, shop, 2), what="orders")
+    views = service.data_dir / "shops" / shop["shop_id"] / "views"
+    before = {p.name: p.read_bytes() for p in views.glob("*.parquet")}
+    locked = service.cli("replay", shop["shop_id"])
+    assert locked.returncode == 1 and "stop it first" in locked.stderr
+    assert "Traceback" not in locked.stderr
+    run.terminate()
+    run.wait(timeout=20)
+    result = service.cli("replay", shop["shop_id"])
+    assert result.returncode == 0, result.stderr
+    assert {p.name: p.read_bytes() for p in views.glob("*.parquet")} == before
+    assert (FIXTURES / "order.json").exists()

@@ -1,0 +1,152 @@
+"""FallbackPublisher and SpoolForwarder: spool while RabbitMQ is unreachable, forward after."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ingest.broker import RabbitPublisher, RabbitSource, RabbitTopology
+from ingest.errors import BrokerUnavailable
+from ingest.publisher import FallbackPublisher, SpoolForwarder
+from ingest.spool import SQLiteQueue
+from tests.integration.broker_support import (
+    decode,
+    drain,
+    interleaved,
+    make_envelope,
+    per_shop_sequences,
+    rabbit_topology,
+    wait_until,
+)
+
+CLOSED_PORT_URL = "amqp://guest:guest@127.0.0.1:1//"
+SHOPS = ["shop-a", "shop-b", "shop-c"]
+
+
+@pytest.fixture
+def spool(tmp_path: Path) -> Iterator[SQLiteQueue]:
+    spool = SQLiteQueue(tmp_path / "spool.sqlite3", 1)
+    yield spool
+    spool.close()
+
+
+@pytest.fixture
+def topology(amqp_url: str, unique_prefix: str) -> Iterator[RabbitTopology]:
+    with rabbit_topology(amqp_url, unique_prefix, 4) as declared:
+        yield declared
+
+
+def down_publisher(topology: RabbitTopology | None = None) -> RabbitPublisher:
+    return RabbitPublisher(CLOSED_PORT_URL, topology or RabbitTopology("unused", 4))
+
+
+def consume_all(url: str, topology: RabbitTopology, expected: int) -> list:
+    source = RabbitSource(url, topology, range(topology.partitions), prefetch=500)
+    deliveries = drain(source, expected)
+    source.ack(deliveries)
+    source.close()
+    return decode(deliveries)
+
+
+def test_an_unreachable_broker_fails_fast_with_broker_unavailable() -> None:
+    started = time.monotonic()
+    with pytest.raises(BrokerUnavailable):
+        down_publisher().publish([make_envelope("shop-a", 0)])
+    assert time.monotonic() - started < 5
+
+
+def test_fallback_publisher_spools_durably_when_the_broker_port_is_closed(
+    spool: SQLiteQueue, tmp_path: Path
+) -> None:
+    envelopes = interleaved(SHOPS, 3)
+
+    FallbackPublisher(down_publisher(), spool).publish(envelopes)
+
+    reopened = SQLiteQueue(tmp_path / "spool.sqlite3", 1)  # as after a restart
+    assert [e.envelope_id for e in decode(reopened.fetch(100, timeout=0))] == [
+        e.envelope_id for e in envelopes
+    ]
+
+
+@pytest.mark.rabbitmq
+def test_while_the_spool_has_a_backlog_new_envelopes_queue_behind_it(
+    amqp_url: str, topology: RabbitTopology, spool: SQLiteQueue
+) -> None:
+    FallbackPublisher(down_publisher(topology), spool).publish(interleaved(SHOPS, 2))
+    live = RabbitPublisher(amqp_url, topology)
+
+    FallbackPublisher(live, spool).publish([make_envelope(shop, 2) for shop in SHOPS])
+
+    assert spool.depth() == 9
+    live.close()
+
+
+@pytest.mark.rabbitmq
+def test_forwarder_drains_the_spool_into_rabbitmq_in_order(
+    amqp_url: str, topology: RabbitTopology, spool: SQLiteQueue
+) -> None:
+    FallbackPublisher(down_publisher(topology), spool).publish(interleaved(SHOPS, 5))
+    live = RabbitPublisher(amqp_url, topology)
+    FallbackPublisher(live, spool).publish([make_envelope(shop, 5) for shop in SHOPS])
+
+    forwarded = SpoolForwarder(spool, live, interval=0.05).run_once()
+
+    assert forwarded == 18
+    assert spool.is_empty()
+    received = consume_all(amqp_url, topology, 18)
+    assert per_shop_sequences(received) == {shop: list(range(6)) for shop in SHOPS}
+    live.close()
+
+
+@pytest.mark.rabbitmq
+def test_forwarder_keeps_envelopes_spooled_until_the_broker_confirms(
+    amqp_url: str, topology: RabbitTopology, spool: SQLiteQueue
+) -> None:
+    spool.publish(interleaved(SHOPS, 2))
+
+    assert SpoolForwarder(spool, down_publisher(topology)).run_once() == 0
+    assert spool.depth() == 6
+
+    live = RabbitPublisher(amqp_url, topology)
+    assert SpoolForwarder(spool, live).run_once() == 6
+    assert spool.is_empty()
+    assert per_shop_sequences(consume_all(amqp_url, topology, 6)) == {
+        shop: [0, 1] for shop in SHOPS
+    }
+    live.close()
+
+
+@pytest.mark.rabbitmq
+def test_background_forwarder_moves_newly_spooled_envelopes(
+    amqp_url: str, topology: RabbitTopology, spool: SQLiteQueue
+) -> None:
+    live = RabbitPublisher(amqp_url, topology)
+    forwarder = SpoolForwarder(spool, live, interval=0.05)
+    forwarder.start()
+    try:
+        spool.publish([make_envelope("shop-a", i) for i in range(4)])
+        wait_until(spool.is_empty, 10, "the forwarder to drain the spool")
+    finally:
+        forwarder.stop()
+
+    assert [e.resource_id for e in consume_all(amqp_url, topology, 4)] == [0, 1, 2, 3]
+    live.close()
+
+
+@pytest.mark.rabbitmq
+def test_a_spooled_row_that_is_not_an_envelope_is_dead_lettered_not_forwarded(
+    amqp_url: str, topology: RabbitTopology, spool: SQLiteQueue
+) -> None:
+    spool.publish_raw([(0, b"not json")])
+    spool.publish([make_envelope("shop-a", 0)])
+    live = RabbitPublisher(amqp_url, topology)
+
+    assert SpoolForwarder(spool, live).run_once() == 1
+
+    assert [e.resource_id for e in consume_all(amqp_url, topology, 1)] == [0]
+    assert "not an envelope" in spool.dead_letters()[0]["reason"]
+    assert spool.is_empty()
+    live.close()

@@ -1,0 +1,487 @@
+"""The webhook receiver through a real Flask app, real HMAC and PHP-shaped bodies."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from structlog.testing import capture_logs
+from werkzeug.test import TestResponse
+
+from ingest.app import create_app
+from ingest.errors import BrokerUnavailable
+from ingest.phpjson import php_json_encode
+from ingest.shops import CachedShopDirectory
+from ingest.verify import sign
+from ingest.woocommerce import woocommerce_blueprint
+from schemas.clock import FixedClock
+from schemas.envelope import Envelope
+from schemas.settings import Settings
+from tests.conftest import FIXTURES, load_fixture
+
+SHOP = "shop-1"
+SECRET = "s3cr3t-wc-key"
+NOW = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
+URL = f"/webhooks/woocommerce/{SHOP}"
+FIXTURE_TOPICS = {
+    "order": "order.updated",
+    "customer": "customer.updated",
+    "product": "product.updated",
+}
+ERROR_KEYS = {"error"}
+
+
+class DictShops:
+    def __init__(self, secrets: dict[str, str]) -> None:
+        self.secrets = secrets
+
+    def webhook_secret(self, shop_id: str) -> str | None:
+        return self.secrets.get(shop_id)
+
+
+class RecordingPublisher:
+    def __init__(self, fail: bool = False) -> None:
+        self.published: list[Envelope] = []
+        self.fail = fail
+
+    def publish(self, envelopes: Sequence[Envelope]) -> None:
+        if self.fail:
+            raise BrokerUnavailable("broker did not confirm")
+        self.published.extend(envelopes)
+
+
+def make_app(publisher: RecordingPublisher, max_body_bytes: int = 2 * 1024 * 1024) -> Flask:
+    settings = Settings(max_body_bytes=max_body_bytes)
+    return create_app(settings, DictShops({SHOP: SECRET}), publisher, FixedClock(NOW))
+
+
+@pytest.fixture
+def publisher() -> RecordingPublisher:
+    return RecordingPublisher()
+
+
+@pytest.fixture
+def client(publisher: RecordingPublisher) -> FlaskClient:
+    return make_app(publisher).test_client()
+
+
+def wc_headers(body: bytes, topic: str = "order.updated", **extra: str) -> dict[str, str]:
+    """The headers WooCommerce's WC_Webhook::deliver() sends, signed with SECRET."""
+    resource, _, event = topic.partition(".")
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "WooCommerce/8.9.1 Hookshot (WordPress/6.5.3)",
+        "X-WC-Webhook-Source": "https://shop.example/",
+        "X-WC-Webhook-Topic": topic,
+        "X-WC-Webhook-Resource": resource,
+        "X-WC-Webhook-Event": event,
+        "X-WC-Webhook-Signature": sign(body, SECRET),
+        "X-WC-Webhook-ID": "12",
+        "X-WC-Webhook-Delivery-ID": "5f1c0e8d",
+    }
+    headers.update(extra)
+    return headers
+
+
+def deliver(client: FlaskClient, body: bytes, topic: str = "order.updated", **extra: str) -> Any:
+    return client.post(URL, data=body, headers=wc_headers(body, topic, **extra))
+
+
+def assert_error(response: TestResponse, status: int, code: str) -> None:
+    assert response.status_code == status
+    assert response.mimetype == "application/json"
+    document = response.get_json()
+    assert set(document) == ERROR_KEYS
+    assert document["error"]["code"] == code
+    assert isinstance(document["error"]["message"], str) and document["error"]["message"]
+
+
+def flip_signature_char(signature: str) -> str:
+    first = "B" if signature[0] != "B" else "C"
+    return first + signature[1:]
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.json")), ids=lambda p: p.stem)
+def test_every_real_payload_signed_as_php_would_is_accepted_and_published_raw(
+    client: FlaskClient, publisher: RecordingPublisher, path: Path
+) -> None:
+    value = load_fixture(path.name)
+    body = php_json_encode(value)
+    topic = FIXTURE_TOPICS[path.stem.split("_")[0]]
+    response = deliver(client, body, topic)
+    assert response.status_code == 202
+    assert response.get_json() == {
+        "status": "accepted",
+        "envelope_id": publisher.published[0].envelope_id,
+    }
+    [envelope] = publisher.published
+    assert envelope.body.encode("utf-8") == body
+    assert envelope.body_sha256 == hashlib.sha256(body).hexdigest()
+    assert (envelope.shop_id, envelope.topic, envelope.source) == (SHOP, topic, "webhook")
+    assert (envelope.resource, envelope.event) == tuple(topic.split("."))
+    assert envelope.resource_id == (value["id"] if isinstance(value, dict) else None)
+    assert (envelope.received_at, envelope.webhook_id, envelope.delivery_id) == (
+        NOW,
+        "12",
+        "5f1c0e8d",
+    )
+    assert Envelope.from_json(envelope.to_json()) == envelope
+
+
+def test_a_flipped_signature_character_is_rejected_and_nothing_is_published(
+    client: FlaskClient, publisher: RecordingPublisher
+) -> None:
+    body = php_json_encode(load_fixture("order.json"))
+    bad = flip_signature_char(sign(body, SECRET))
+    assert_error(deliver(client, body, **{"X-WC-Webhook-Signature": bad}), 401, "invalid_signature")
+    assert publisher.published == []
+
+
+def test_a_signature_made_with_another_secret_is_rejected(client: FlaskClient) -> None:
+    body = php_json_encode({"id": 1})
+    response = deliver(client, body, **{"X-WC-Webhook-Signature": sign(body, "other")})
+    assert_error(response, 401, "invalid_signature")
+
+
+def test_an_unsigned_json_delivery_is_missing_signature(
+    client: FlaskClient, publisher: RecordingPublisher
+) -> None:
+    body = php_json_encode({"id": 1})
+    headers = wc_headers(body)
+    del headers["X-WC-Webhook-Signature"]
+    assert_error(client.post(URL, data=body, headers=headers), 401, "missing_signature")
+    assert publisher.published == []
+
+
+@pytest.mark.parametrize("content_type", [None, "application/x-www-form-urlencoded; charset=UTF-8"])
+def test_the_form_encoded_ping_gets_exactly_200_and_publishes_nothing(
+    client: FlaskClient, publisher: RecordingPublisher, content_type: str | None
+) -> None:
+    headers = {"User-Agent": "WooCommerce/8.9.1 Hookshot (WordPress/6.5.3)"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    response = client.post(URL, data=b"webhook_id=12", headers=headers)
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+    assert publisher.published == []
+
+
+def test_a_ping_for_an_unknown_shop_is_404(client: FlaskClient) -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    response = client.post("/webhooks/woocommerce/nope", data=b"webhook_id=1", headers=form)
+    assert_error(response, 404, "unknown_shop")
+
+
+def test_an_unknown_shop_is_404_and_nothing_is_published(
+    client: FlaskClient, publisher: RecordingPublisher
+) -> None:
+    body = php_json_encode({"id": 1})
+    response = client.post("/webhooks/woocommerce/other", data=body, headers=wc_headers(body))
+    assert_error(response, 404, "unknown_shop")
+    assert publisher.published == []
+
+
+def test_a_body_over_the_limit_is_413_by_content_length(publisher: RecordingPublisher) -> None:
+    client = make_app(publisher, max_body_bytes=64).test_client()
+    body = php_json_encode({"id": 1, "pad": "x" * 64})
+    assert_error(deliver(client, body), 413, "payload_too_large")
+    assert publisher.published == []
+
+
+def test_a_body_of_exactly_the_limit_is_accepted(publisher: RecordingPublisher) -> None:
+    body = php_json_encode({"id": 1, "pad": ""})
+    client = make_app(publisher, max_body_bytes=len(body)).test_client()
+    assert deliver(client, body).status_code == 202
+
+
+class EndlessStream(io.RawIOBase):
+    """A chunked upload that never ends; counts the bytes the server pulled."""
+
+    read_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        buffer[:] = b"x" * len(buffer)
+        self.read_bytes += len(buffer)
+        return len(buffer)
+
+
+def bare_app(publisher: RecordingPublisher, max_body_bytes: int) -> Flask:
+    """The blueprint alone on another app (as when it shares one with the read API)."""
+    app = Flask("bare")
+    settings = Settings(max_body_bytes=max_body_bytes)
+    shops = DictShops({SHOP: SECRET})
+    app.register_blueprint(woocommerce_blueprint(settings, shops, publisher, FixedClock(NOW)))
+    return app
+
+
+@pytest.mark.parametrize("factory", [make_app, bare_app], ids=["create_app", "blueprint_only"])
+def test_a_chunked_body_without_length_is_cut_off_at_the_limit(
+    publisher: RecordingPublisher, factory: Any
+) -> None:
+    client = factory(publisher, max_body_bytes=1000).test_client()
+    stream = EndlessStream()
+    environ = {"wsgi.input": stream, "wsgi.input_terminated": True}
+    headers = wc_headers(b"", **{"Transfer-Encoding": "chunked"})
+    response = client.post(URL, headers=headers, environ_overrides=environ)
+    assert_error(response, 413, "payload_too_large")
+    assert stream.read_bytes <= 1001
+    assert publisher.published == []
+
+
+@pytest.mark.parametrize("body", [b"<html>nope</html>", b'{"id": 1', b'{"name": "Jo\xe3o"}', b""])
+def test_a_signed_body_that_is_not_utf8_json_is_400(
+    client: FlaskClient, publisher: RecordingPublisher, body: bytes
+) -> None:
+    assert_error(deliver(client, body), 400, "invalid_json")
+    assert publisher.published == []
+
+
+def test_a_signed_delivery_without_a_topic_is_400(
+    client: FlaskClient, publisher: RecordingPublisher
+) -> None:
+    body = php_json_encode({"id": 1})
+    headers = wc_headers(body)
+    del headers["X-WC-Webhook-Topic"]
+    assert_error(client.post(URL, data=body, headers=headers), 400, "missing_topic")
+    assert publisher.published == []
+
+
+def test_header_names_in_odd_case_are_accepted(
+    client: FlaskClient, publisher: RecordingPublisher
+) -> None:
+    body = php_json_encode(load_fixture("customer.json"))
+    headers = {
+        "content-TYPE": "application/json",
+        "x-wc-webhook-topic": "customer.created",
+        "X-WC-WEBHOOK-SIGNATURE": sign(body, SECRET),
+        "x-Wc-wEbHoOk-Id": "99",
+        "X-wc-webhook-delivery-id": "abc",
+    }
+    assert client.post(URL, data=body, headers=headers).status_code == 202
+    [envelope] = publisher.published
+    assert (envelope.topic, envelope.webhook_id, envelope.delivery_id) == (
+        "customer.created",
+        "99",
+        "abc",
+    )
+
+
+@pytest.mark.parametrize(
+    ("topic", "value", "resource", "event", "resource_id"),
+    [
+        ("action.woocommerce_new_order", {"action": "woocommerce_new_order", "arg": 727},
+         "action", "woocommerce_new_order", None),
+        ("order.updated", {"code": "woocommerce_rest_cannot_view",
+         "message": "Sorry, you cannot view this resource.", "data": {"status": 401}},
+         "error", "updated", None),
+        ("order.deleted", {"id": 727}, "order", "deleted", 727),
+        ("coupon.restored", {"id": 5, "code": "10off"}, "coupon", "restored", 5),
+        ("product.published", {"id": 794, "type": "simple"}, "product", "published", 794),
+    ],
+)  # fmt: skip
+def test_any_signed_topic_becomes_one_accepted_envelope(
+    client: FlaskClient,
+    publisher: RecordingPublisher,
+    topic: str,
+    value: Any,
+    resource: str,
+    event: str,
+    resource_id: int | None,
+) -> None:
+    body = php_json_encode(value)
+    assert deliver(client, body, topic).status_code == 202
+    [envelope] = publisher.published
+    assert (envelope.resource, envelope.event, envelope.resource_id) == (
+        resource,
+        event,
+        resource_id,
+    )
+    assert envelope.body.encode() == body
+
+
+def test_a_publisher_that_cannot_make_it_durable_gives_503(publisher: RecordingPublisher) -> None:
+    publisher.fail = True
+    client = make_app(publisher).test_client()
+    assert_error(deliver(client, php_json_encode({"id": 1})), 503, "unavailable")
+
+
+def test_a_failing_shop_directory_gives_503() -> None:
+    class BrokenShops:
+        def webhook_secret(self, shop_id: str) -> str | None:
+            raise ConnectionError("database is down")
+
+    app = create_app(Settings(), BrokenShops(), RecordingPublisher(), FixedClock(NOW))
+    assert_error(deliver(app.test_client(), b"{}"), 503, "unavailable")
+
+
+def test_framework_errors_use_the_one_error_shape(client: FlaskClient) -> None:
+    assert_error(client.get(URL), 405, "method_not_allowed")
+    assert client.get(URL).headers["Allow"]
+    assert_error(client.post("/webhooks/woocommerce"), 404, "not_found")
+    assert_error(client.get("/nothing/here"), 404, "not_found")
+
+
+def test_an_unexpected_exception_is_a_500_in_the_one_shape_without_details() -> None:
+    class ExplodingPublisher(RecordingPublisher):
+        def publish(self, envelopes: Sequence[Envelope]) -> None:
+            raise RuntimeError("secret internals")
+
+    client = make_app(ExplodingPublisher()).test_client()
+    response = deliver(client, php_json_encode({"id": 1}))
+    assert_error(response, 500, "internal_error")
+    assert b"secret internals" not in response.data
+
+
+def test_each_delivery_logs_one_event_without_body_secret_or_signature(client: FlaskClient) -> None:
+    body = php_json_encode({"id": 727, "billing": {"email": "joao@example.com"}})
+    with capture_logs() as logs:
+        deliver(client, body)
+        deliver(client, body, **{"X-WC-Webhook-Signature": "AAAA"})
+    assert [(e["event"], e["outcome"]) for e in logs] == [
+        ("webhook.delivery", "accepted"),
+        ("webhook.delivery", "invalid_signature"),
+    ]
+    assert logs[0]["shop_id"] == SHOP
+    assert (logs[0]["topic"], logs[0]["resource_id"]) == ("order.updated", 727)
+    text = json.dumps(logs, default=str)
+    for forbidden in ("joao@example.com", SECRET, sign(body, SECRET), "AAAA"):
+        assert forbidden not in text
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_one_byte_change_to_the_body_with_the_original_signature_is_401(
+    data: st.DataObject,
+) -> None:
+    publisher = RecordingPublisher()
+    client = make_app(publisher).test_client()
+    body = php_json_encode(load_fixture("order_refunded.json"))
+    index = data.draw(st.integers(0, len(body) - 1), label="index")
+    replacement = data.draw(st.integers(0, 255).filter(lambda b: b != body[index]), label="byte")
+    mutated = body[:index] + bytes([replacement]) + body[index + 1 :]
+    response = client.post(URL, data=mutated, headers=wc_headers(body))
+    assert_error(response, 401, "invalid_signature")
+    assert publisher.published == []
+
+
+# --- CachedShopDirectory: the receiver in front of a cached directory -------------------
+
+
+class CountingShops(DictShops):
+    def __init__(self, secrets: dict[str, str]) -> None:
+        super().__init__(secrets)
+        self.calls = 0
+        self.down = False
+
+    def webhook_secret(self, shop_id: str) -> str | None:
+        self.calls += 1
+        if self.down:
+            raise ConnectionError("database is down")
+        return super().webhook_secret(shop_id)
+
+
+def test_deliveries_within_the_ttl_cost_one_directory_lookup() -> None:
+    inner, clock, publisher = CountingShops({SHOP: SECRET}), FixedClock(NOW), RecordingPublisher()
+    app = create_app(Settings(), CachedShopDirectory(inner, 5.0, clock), publisher, clock)
+    client = app.test_client()
+    for _ in range(20):
+        assert deliver(client, php_json_encode({"id": 1})).status_code == 202
+    assert (inner.calls, len(publisher.published)) == (1, 20)
+    clock.advance(timedelta(seconds=5))
+    assert deliver(client, php_json_encode({"id": 1})).status_code == 202
+    assert inner.calls == 2
+
+
+def test_a_rotated_secret_is_seen_after_the_ttl_or_at_once_after_invalidate() -> None:
+    inner, clock = CountingShops({SHOP: "old"}), FixedClock(NOW)
+    cache = CachedShopDirectory(inner, ttl_seconds=5.0, clock=clock)
+    assert cache.webhook_secret(SHOP) == "old"
+    inner.secrets[SHOP] = "new"
+    clock.advance(timedelta(seconds=4.9))
+    assert cache.webhook_secret(SHOP) == "old"
+    clock.advance(timedelta(seconds=0.1))
+    assert cache.webhook_secret(SHOP) == "new"
+    inner.secrets[SHOP] = "newer"
+    cache.invalidate(SHOP)
+    assert cache.webhook_secret(SHOP) == "newer"
+
+
+def test_unknown_shops_are_cached_for_the_shorter_miss_ttl() -> None:
+    inner, clock = CountingShops({}), FixedClock(NOW)
+    cache = CachedShopDirectory(inner, ttl_seconds=5.0, clock=clock, miss_ttl_seconds=1.0)
+    assert [cache.webhook_secret("new-shop") for _ in range(3)] == [None, None, None]
+    assert inner.calls == 1
+    inner.secrets["new-shop"] = SECRET
+    clock.advance(timedelta(seconds=1))
+    assert cache.webhook_secret("new-shop") == SECRET
+
+
+def test_a_failing_directory_is_bridged_by_a_recent_entry_but_not_forever() -> None:
+    inner, clock = CountingShops({SHOP: SECRET}), FixedClock(NOW)
+    cache = CachedShopDirectory(inner, ttl_seconds=5.0, clock=clock, stale_if_error_seconds=60.0)
+    assert cache.webhook_secret(SHOP) == SECRET
+    inner.down = True
+    clock.advance(timedelta(seconds=30))
+    assert cache.webhook_secret(SHOP) == SECRET
+    clock.advance(timedelta(seconds=40))
+    with pytest.raises(ConnectionError):
+        cache.webhook_secret(SHOP)
+    with pytest.raises(ConnectionError):
+        cache.webhook_secret("never-seen")
+
+
+def test_a_clock_that_jumps_back_expires_the_entry() -> None:
+    inner, clock = CountingShops({SHOP: SECRET}), FixedClock(NOW)
+    cache = CachedShopDirectory(inner, clock=clock)
+    cache.webhook_secret(SHOP)
+    clock.set(NOW - timedelta(hours=1))
+    cache.webhook_secret(SHOP)
+    assert inner.calls == 2
+
+
+def test_the_cache_holds_at_most_max_entries_dropping_the_oldest() -> None:
+    inner, clock = CountingShops({}), FixedClock(NOW)
+    cache = CachedShopDirectory(inner, clock=clock, max_entries=3)
+    for shop in ("a", "b", "c", "d"):
+        cache.webhook_secret(shop)
+    cache.webhook_secret("d")
+    cache.webhook_secret("a")
+    assert inner.calls == 5
+
+
+def test_concurrent_misses_on_one_shop_make_one_directory_call() -> None:
+    # Correct code makes exactly one call whatever the timing; without single-flight all
+    # 16 threads released together by the barrier would be inside the slow lookup at once.
+    start = threading.Barrier(16)
+
+    class SlowShops(CountingShops):
+        def webhook_secret(self, shop_id: str) -> str | None:
+            threading.Event().wait(0.2)  # a slow database round trip
+            return super().webhook_secret(shop_id)
+
+    inner = SlowShops({SHOP: SECRET})
+    cache = CachedShopDirectory(inner, clock=FixedClock(NOW))
+
+    def lookup() -> str | None:
+        start.wait(timeout=5)
+        return cache.webhook_secret(SHOP)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(lambda _: lookup(), range(16)))
+    assert results == [SECRET] * 16
+    assert inner.calls == 1

@@ -1,0 +1,281 @@
+"""``wcpulse shop ...``: add, list, show, rotate-secret, rotate-token and delete shops.
+
+``register(subparsers, open_registry)`` adds the ``shop`` command to the main parser; every
+subcommand stores a ``handler(args, settings) -> int`` with ``set_defaults``. Mistakes the
+user can fix become ``UserError`` (one line on stderr, exit 1, printed by the main CLI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import structlog
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from schemas.clock import SystemClock
+from schemas.settings import Settings
+from schemas.shop import ShopConfig
+from store.crypto import CryptoError, SecretBox, load_or_create_key, parse_key
+from store.errors import ShopNotFound
+from store.layout import secret_key_path, shop_paths
+from store.metadata import InvalidShop, ShopRegistry
+from wcpulse.errors import UserError
+
+log = structlog.get_logger(__name__)
+
+OpenRegistry = Callable[[Settings], ShopRegistry]
+Handler = Callable[[argparse.Namespace, Settings], int]
+Command = Callable[[ShopRegistry, argparse.Namespace, Settings], int]
+
+
+def default_open_registry(settings: Settings) -> ShopRegistry:
+    """The shops registry for these settings, with its tables created.
+
+    The encryption key is WCPULSE_SECRET_KEY when set, else the key file under the data
+    folder (created on first use). The caller closes the registry.
+    """
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    box = SecretBox(_secret_key(settings))
+    try:
+        registry = ShopRegistry(settings.metadata_url, box)
+    except ArgumentError as exc:
+        raise UserError(f"WCPULSE_DATABASE_URL is not a valid database URL: {exc}") from None
+    try:
+        registry.create_tables()
+    except SQLAlchemyError as exc:
+        registry.close()
+        raise UserError(
+            f"cannot open the metadata database {_safe_url(settings)}: {_first_line(exc)}"
+        ) from None
+    return registry
+
+
+def _secret_key(settings: Settings) -> bytes:
+    if settings.secret_key:
+        try:
+            return parse_key(settings.secret_key)
+        except CryptoError as exc:
+            raise UserError(f"WCPULSE_SECRET_KEY is unusable: {exc}") from None
+    path = secret_key_path(settings.data_dir)
+    if settings.database_url:
+        log.warning("secret_key_from_local_file", path=str(path), hint="set WCPULSE_SECRET_KEY")
+    try:
+        return load_or_create_key(path)
+    except (CryptoError, OSError) as exc:
+        raise UserError(str(exc)) from None
+
+
+def _safe_url(settings: Settings) -> str:
+    return make_url(settings.metadata_url).render_as_string(hide_password=True)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["unknown error"])[0]
+
+
+@contextmanager
+def _opened(open_registry: OpenRegistry, settings: Settings) -> Iterator[ShopRegistry]:
+    registry = open_registry(settings)
+    try:
+        yield registry
+    except ShopNotFound as exc:
+        raise UserError(f"{exc}; `wcpulse shop list` shows the shops") from None
+    except (InvalidShop, CryptoError) as exc:
+        raise UserError(str(exc)) from None
+    except SQLAlchemyError as exc:
+        raise UserError(
+            f"metadata database error ({_safe_url(settings)}): {_first_line(exc)}"
+        ) from None
+    finally:
+        registry.close()
+
+
+def _bind(command: Command, open_registry: OpenRegistry) -> Handler:
+    def handler(args: argparse.Namespace, settings: Settings) -> int:
+        with _opened(open_registry, settings) as registry:
+            return command(registry, args, settings)
+
+    return handler
+
+
+def _emit(payload: Any) -> None:
+    print(json.dumps(payload, ensure_ascii=False))
+
+
+def _describe(registry: ShopRegistry, shop: ShopConfig, settings: Settings) -> dict[str, Any]:
+    """What ``show``/``list`` reveal: settings, never secrets or tokens."""
+    return {
+        "shop_id": shop.shop_id,
+        "name": shop.name,
+        "url": shop.url,
+        "timezone": shop.timezone,
+        "currency": shop.currency,
+        "paid_statuses": list(shop.paid_statuses),
+        "revenue_date": shop.revenue_date,
+        "webhook_url": settings.webhook_url(shop.shop_id),
+        "api_credentials": registry.has_credentials(shop.shop_id),
+    }
+
+
+def _cmd_add(registry: ShopRegistry, args: argparse.Namespace, settings: Settings) -> int:
+    created = registry.add_shop(
+        name=args.name,
+        url=args.url,
+        timezone=args.timezone,
+        currency=args.currency,
+        consumer_key=args.consumer_key,
+        consumer_secret=args.consumer_secret,
+        allow_http=settings.allow_http_shops,
+        now=SystemClock().now(),
+    )
+    shop = created.shop
+    result = {
+        "shop_id": shop.shop_id,
+        "name": shop.name,
+        "url": shop.url,
+        "timezone": shop.timezone,
+        "currency": shop.currency,
+        "webhook_url": settings.webhook_url(shop.shop_id),
+        "webhook_secret": created.webhook_secret,
+        "api_token": created.api_token,
+    }
+    if args.json:
+        _emit(result)
+        return 0
+    print(f"Added shop {shop.shop_id} ({shop.name}, {shop.url})")
+    print(f"  webhook URL:    {result['webhook_url']}")
+    print(f"  webhook secret: {created.webhook_secret}")
+    print(f"  API token:      {created.api_token}")
+    print("In WooCommerce > Settings > Advanced > Webhooks, add webhooks for orders, customers")
+    print("and products with this delivery URL and secret. Keep the API token now: it is not")
+    print("stored and cannot be shown again (`wcpulse shop rotate-token` issues a new one).")
+    return 0
+
+
+def _cmd_list(registry: ShopRegistry, args: argparse.Namespace, settings: Settings) -> int:
+    shops = [_describe(registry, shop, settings) for shop in registry.list_shops()]
+    if args.json:
+        _emit(shops)
+        return 0
+    if not shops:
+        print("No shops yet. Add one with: wcpulse shop add --name NAME --url URL")
+        return 0
+    for shop in shops:
+        print("{shop_id}  {name}  {url}  {timezone}  {currency}".format(**shop))
+    return 0
+
+
+def _cmd_show(registry: ShopRegistry, args: argparse.Namespace, settings: Settings) -> int:
+    shop = _describe(registry, registry.require(args.shop), settings)
+    if args.json:
+        _emit(shop)
+        return 0
+    shop["paid_statuses"] = ", ".join(shop["paid_statuses"])
+    shop["api_credentials"] = "set" if shop["api_credentials"] else "not set"
+    for key, value in shop.items():
+        print(f"{key + ':':<17}{value}")
+    return 0
+
+
+def _cmd_rotate_secret(registry: ShopRegistry, args: argparse.Namespace, settings: Settings) -> int:
+    secret = registry.rotate_secret(args.shop, SystemClock().now())
+    webhook_url = settings.webhook_url(args.shop)
+    if args.json:
+        _emit({"shop_id": args.shop, "webhook_url": webhook_url, "webhook_secret": secret})
+        return 0
+    print(f"New webhook secret for {args.shop}: {secret}")
+    print(f"Put it into every WooCommerce webhook delivering to {webhook_url};")
+    print("deliveries signed with the old secret are rejected from now on.")
+    return 0
+
+
+def _cmd_rotate_token(registry: ShopRegistry, args: argparse.Namespace, settings: Settings) -> int:
+    token = registry.rotate_token(args.shop, SystemClock().now())
+    if args.json:
+        _emit({"shop_id": args.shop, "api_token": token})
+        return 0
+    print(f"New API token for {args.shop}: {token}")
+    print("The old token no longer works. Keep this one now: it cannot be shown again.")
+    return 0
+
+
+def _cmd_delete(registry: ShopRegistry, args: argparse.Namespace, settings: Settings) -> int:
+    shop = registry.require(args.shop)
+    if not args.yes and not _confirm(shop):
+        print("Nothing deleted.")
+        return 1
+    folder = shop_paths(settings.data_dir, shop.shop_id).root
+    if folder.exists():
+        try:
+            shutil.rmtree(folder)
+        except OSError as exc:
+            raise UserError(f"cannot remove {folder}: {exc.strerror or exc}") from None
+    registry.delete(shop.shop_id)
+    print(f"Deleted shop {shop.shop_id} ({shop.name}) and its data in {folder}")
+    return 0
+
+
+def _confirm(shop: ShopConfig) -> bool:
+    if not sys.stdin.isatty():
+        raise UserError(f"refusing to delete shop {shop.shop_id} without --yes (no terminal)")
+    answer = input(f"Delete shop {shop.shop_id} ({shop.name}) and all its data? [y/N] ")
+    return answer.strip().lower() in {"y", "yes"}
+
+
+def register(subparsers: Any, open_registry: OpenRegistry = default_open_registry) -> None:
+    """Add ``shop`` and its subcommands to the main parser's subparsers."""
+    shop = subparsers.add_parser(
+        "shop",
+        help="add, list, show, rotate secrets of, or delete shops",
+        description="Manage the shops wcpulse receives webhooks from.",
+    )
+    commands = shop.add_subparsers(dest="shop_command", metavar="COMMAND", required=True)
+    _register_add(commands, open_registry)
+    simple = [
+        ("list", _cmd_list, "list the shops", False),
+        ("show", _cmd_show, "show a shop's settings (never its secrets)", True),
+        ("rotate-secret", _cmd_rotate_secret, "issue a new webhook secret", True),
+        (
+            "rotate-token",
+            _cmd_rotate_token,
+            "issue a new API token (the old one stops working)",
+            True,
+        ),
+    ]
+    for name, command, help_text, takes_shop in simple:
+        parser = commands.add_parser(name, help=help_text, description=help_text.capitalize() + ".")
+        if takes_shop:
+            parser.add_argument("shop", metavar="SHOP", help="shop id (shp_...)")
+        parser.add_argument("--json", action="store_true", help="print JSON")
+        parser.set_defaults(handler=_bind(command, open_registry))
+    delete = commands.add_parser(
+        "delete",
+        help="delete a shop and all its data",
+        description="Delete a shop and all its data.",
+    )
+    delete.add_argument("shop", metavar="SHOP", help="shop id (shp_...)")
+    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    delete.set_defaults(handler=_bind(_cmd_delete, open_registry))
+
+
+def _register_add(commands: Any, open_registry: OpenRegistry) -> None:
+    add = commands.add_parser(
+        "add",
+        help="register a shop and print its webhook URL, secret and API token",
+        description="Register a WooCommerce shop; prints its webhook URL, secret and API token.",
+    )
+    add.add_argument("--name", required=True, help="display name")
+    add.add_argument("--url", required=True, help="shop URL (https://..., as in WooCommerce)")
+    add.add_argument("--consumer-key", help="WooCommerce REST API consumer key (ck_...)")
+    add.add_argument("--consumer-secret", help="WooCommerce REST API consumer secret (cs_...)")
+    add.add_argument("--timezone", default="UTC", help="IANA timezone for daily figures (UTC)")
+    add.add_argument("--currency", default="USD", help="ISO 4217 currency code (USD)")
+    add.add_argument("--json", action="store_true", help="print one JSON object")
+    add.set_defaults(handler=_bind(_cmd_add, open_registry))
