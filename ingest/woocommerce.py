@@ -94,7 +94,7 @@ class WebhookReceiver:
             _log_delivery(logging.INFO, "ping", 200, context)
             return _json(200, {"status": "ok"})
         context.update(resource_id=envelope.resource_id, envelope_id=envelope.envelope_id)
-        _log_delivery(logging.INFO, "accepted", 202, context)
+        _log_delivery(logging.DEBUG, "accepted", 202, context)
         return _json(202, {"status": "accepted", "envelope_id": envelope.envelope_id})
 
     def _accept(self, shop_id: str, headers: WebhookHeaders) -> Envelope | None:

@@ -46,7 +46,8 @@ function renderKpis(body) {
     card.replaceChildren(text("div", LABELS[name] || name, "name"), text("div", kpi.value, "value"));
     const pct = kpi.change_pct;
     const change = pct === null ? "no base to compare" : `${pct > 0 ? "+" : ""}${pct}% vs ${kpi.previous}`;
-    card.append(text("div", change, pct > 0 ? "up" : pct < 0 ? "down" : "muted"));
+    const good = name === "refunds" ? -pct : pct; // more refunds is bad news
+    card.append(text("div", change, good > 0 ? "up" : good < 0 ? "down" : "muted"));
     box.append(card);
   }
 }
