@@ -1,0 +1,37 @@
+"""WSGI entry points for running the web processes under gunicorn (one per worker)::
+
+    gunicorn -w 4 -b 0.0.0.0:8000 'wcpulse.wsgi:ingest_app()'
+    gunicorn -w 4 -b 0.0.0.0:8001 'wcpulse.wsgi:api_app()'
+
+Settings come from WCPULSE_* variables, as for the ``wcpulse`` command.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from schemas.clock import SystemClock
+from schemas.settings import load_settings
+from wcpulse.logs import configure_logging
+from wcpulse.wiring import build_web_app, open_messaging, open_registry
+
+
+def ingest_app() -> Flask:
+    """The webhook receiver (publishes to RabbitMQ, spools locally while it is down)."""
+    settings = load_settings()
+    configure_logging(settings)
+    clock = SystemClock()
+    registry = open_registry(settings)
+    messaging = open_messaging(settings, clock)
+    readiness = {"metadata": registry.ping, "broker": messaging.ping}
+    return build_web_app(settings, registry, messaging.publisher, clock, readiness, serve_api=False)
+
+
+def api_app() -> Flask:
+    """The read API and dashboard (stateless: reads the published Parquet views)."""
+    from api.app import create_app
+
+    settings = load_settings()
+    configure_logging(settings)
+    registry = open_registry(settings)
+    return create_app(settings, registry, SystemClock(), readiness={"metadata": registry.ping})
