@@ -92,22 +92,26 @@ def send_deliveries(
     source_url: str = "https://demo.wcpulse.local/",
     concurrency: int = 4,
     on_progress: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
 ) -> SendReport:
     """POST every delivery; per-resource order is kept, failures are retried then counted.
 
     ``on_progress(done, total)`` is called after each delivery, from the worker threads (one
-    at a time)."""
+    at a time). Setting ``stop`` ends the sending early (what was not sent is not counted)."""
+    stop = stop or threading.Event()
     pending = list(deliveries)
     tally = _Tally(len(pending), on_progress)
     workers = max(1, concurrency)
     queues: list[queue.Queue[DemoDelivery | None]] = [
         queue.Queue(QUEUE_DEPTH) for _ in range(workers)
     ]
-    post = _Poster(webhook_url, secret, source_url)
+    post = _Poster(webhook_url, secret, source_url, stop)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook-sender") as pool:
         futures = [pool.submit(_drain, lane, post, tally) for lane in queues]
         try:
             for delivery in pending:
+                if stop.is_set():
+                    break
                 index = shard_of(delivery, workers)
                 _hand_over(queues[index], delivery, futures[index])
         finally:
@@ -126,8 +130,9 @@ def shard_of(delivery: DemoDelivery, shards: int) -> int:
 
 
 class _Poster:
-    def __init__(self, url: str, secret: str, source_url: str) -> None:
+    def __init__(self, url: str, secret: str, source_url: str, stop: threading.Event) -> None:
         self.url, self.secret, self.source_url = url, secret, source_url
+        self.stop = stop
 
     def send(self, client: httpx.Client, delivery: DemoDelivery) -> int | None:
         """The final status (after retries), or None when the server was never reached."""
@@ -143,8 +148,8 @@ class _Poster:
         )
         status: int | None = None
         for attempt in range(ATTEMPTS):
-            if attempt:
-                time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
+            if attempt and self.stop.wait(BACKOFF_SECONDS * 2 ** (attempt - 1)):
+                break
             try:
                 status = client.post(self.url, content=body, headers=headers).status_code
             except httpx.TransportError as error:
@@ -181,7 +186,8 @@ class _Tally:
 def _drain(lane: queue.Queue[DemoDelivery | None], post: _Poster, tally: _Tally) -> None:
     with httpx.Client(timeout=httpx.Timeout(30.0)) as client:
         while (delivery := lane.get()) is not None:
-            tally.record(delivery, post.send(client, delivery))
+            if not post.stop.is_set():
+                tally.record(delivery, post.send(client, delivery))
 
 
 def _hand_over(lane: queue.Queue, item: DemoDelivery | None, worker: Future) -> None:

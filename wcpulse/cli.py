@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--demo", action="store_true", help="create and fill a demo shop on first start"
     )
+    run.add_argument("--demo-customers", type=int, default=3000, help=argparse.SUPPRESS)
     run.set_defaults(handler=commands.run)
     sub.add_parser("ingest", help="the webhook receiver only").set_defaults(handler=commands.ingest)
     process = sub.add_parser("process", help="stream processors for some partitions")
@@ -49,7 +50,6 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", help="create a demo shop and send its history to a running server"
     )
     demo.add_argument("--customers", type=int, default=3000)
-    demo.add_argument("--seed", type=int, default=7)
     demo.set_defaults(handler=commands.demo)
     return parser
 

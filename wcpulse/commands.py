@@ -43,7 +43,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     consumer = start_consumer(settings, messaging, registry, clock, stop)
     base_url = f"http://{settings.host}:{server.effective_port}"
     if args.demo:
-        _start_demo(settings, registry, base_url)
+        _start_demo(settings, registry, base_url, args.demo_customers, stop)
     print(f"wcpulse is running at {base_url}  (Ctrl-C stops it)", flush=True)
     try:
         serve_until_stopped(server, stop)
@@ -54,15 +54,21 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _start_demo(settings: Settings, registry: ShopRegistry, base_url: str) -> None:
-    clock = SystemClock()
-    shop = demo_shop.ensure_demo_shop(settings, registry, clock)
-    if shop.created:
+def _start_demo(
+    settings: Settings,
+    registry: ShopRegistry,
+    base_url: str,
+    customers: int,
+    stop: threading.Event,
+) -> None:
+    shop = demo_shop.ensure_demo_shop(settings, registry, SystemClock())
+    arriving = not shop.history_complete
+    if arriving:
         secret = registry.webhook_secret(shop.shop_id) or ""
-        demo_shop.send_in_background(base_url, shop.shop_id, secret, clock)
+        demo_shop.send_in_background(settings, base_url, shop, secret, customers, stop)
     print(
         f"\nDemo shop {shop.shop_id}"
-        + (" (history arriving now, about a minute)" if shop.created else "")
+        + (" (history arriving now, about a minute)" if arriving else "")
         + f"\n  Dashboard: {base_url}/dashboard/{shop.shop_id}#token={shop.api_token}"
         + f"\n  API token: {shop.api_token}"
         + f"\n  Try:       curl -H 'Authorization: Bearer {shop.api_token}' "
@@ -157,7 +163,7 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         registry.close()
     report = demo_shop.send_demo_history(
-        settings.public_url, shop.shop_id, secret, clock, customers=args.customers, seed=args.seed
+        settings.public_url, shop.shop_id, secret, clock, customers=args.customers
     )
     print(f"demo shop {shop.shop_id}: {report.sent} webhooks delivered, {report.failed} failed")
     print(f"API token: {shop.api_token}")

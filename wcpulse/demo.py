@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -14,13 +14,14 @@ import structlog
 
 from ingest.demo import generate_demo_shop
 from ingest.webhook_sender import SendReport, send_deliveries
-from schemas.clock import Clock
+from schemas.clock import Clock, SystemClock
 from schemas.settings import Settings
 from store.metadata import ShopRegistry
 from wcpulse.errors import UserError
 
 log = structlog.get_logger("wcpulse.demo")
 DEMO_URL = "https://demo.wcpulse.local"
+DEMO_SEED = 7
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class DemoShop:
     shop_id: str
     api_token: str
     created: bool
+    history_complete: bool = False
 
 
 def demo_file(settings: Settings) -> Path:
@@ -40,7 +42,8 @@ def ensure_demo_shop(settings: Settings, registry: ShopRegistry, clock: Clock) -
     if path.exists():
         saved = json.loads(path.read_text())
         if registry.get(saved["shop_id"]) is not None:
-            return DemoShop(saved["shop_id"], saved["api_token"], created=False)
+            complete = bool(saved.get("history_complete"))
+            return DemoShop(saved["shop_id"], saved["api_token"], False, complete)
     return create_demo_shop(settings, registry, clock)
 
 
@@ -48,32 +51,68 @@ def create_demo_shop(settings: Settings, registry: ShopRegistry, clock: Clock) -
     new = registry.add_shop(
         name="Demo shop", url=DEMO_URL, timezone="Europe/Warsaw", currency="PLN", now=clock.now()
     )
+    shop = DemoShop(new.shop.shop_id, new.api_token, created=True)
+    save_demo_shop(settings, shop)
+    return shop
+
+
+def save_demo_shop(settings: Settings, shop: DemoShop) -> None:
+    """Keep the demo shop's id and token (0600) so later starts can print them again."""
     path = demo_file(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
-        json.dump({"shop_id": new.shop.shop_id, "api_token": new.api_token}, handle)
-    return DemoShop(new.shop.shop_id, new.api_token, created=True)
+        json.dump(
+            {
+                "shop_id": shop.shop_id,
+                "api_token": shop.api_token,
+                "history_complete": shop.history_complete,
+            },
+            handle,
+        )
 
 
 def send_demo_history(
-    base_url: str, shop_id: str, secret: str, clock: Clock, customers: int = 3000, seed: int = 7
+    base_url: str,
+    shop_id: str,
+    secret: str,
+    clock: Clock,
+    customers: int = 3000,
+    stop: threading.Event | None = None,
 ) -> SendReport:
     """Generate the demo history and POST it, signed, to ``base_url``'s webhook receiver."""
-    deliveries = generate_demo_shop(seed=seed, now=clock.now(), customers=customers)
+    deliveries = generate_demo_shop(seed=DEMO_SEED, now=clock.now(), customers=customers)
     url = f"{base_url.rstrip('/')}/webhooks/woocommerce/{shop_id}"
     log.info("demo_sending", shop_id=shop_id, deliveries=len(deliveries))
     report = send_deliveries(
-        url, secret, deliveries, source_url=DEMO_URL + "/", on_progress=_progress_printer()
+        url,
+        secret,
+        deliveries,
+        source_url=DEMO_URL + "/",
+        on_progress=_progress_printer(),
+        stop=stop,
     )
     log.info("demo_sent", shop_id=shop_id, sent=report.sent, failed=report.failed)
     return report
 
 
-def send_in_background(base_url: str, shop_id: str, secret: str, clock: Clock) -> threading.Thread:
-    thread = threading.Thread(
-        target=send_demo_history, args=(base_url, shop_id, secret, clock), daemon=True
-    )
+def send_in_background(
+    settings: Settings,
+    base_url: str,
+    shop: DemoShop,
+    secret: str,
+    customers: int,
+    stop: threading.Event,
+) -> threading.Thread:
+    """Send the history; mark it complete only when all of it was delivered (idempotent to
+    resend, so an interrupted first start finishes on the next one)."""
+
+    def send() -> None:
+        report = send_demo_history(base_url, shop.shop_id, secret, SystemClock(), customers, stop)
+        if report.failed == 0 and not stop.is_set():
+            save_demo_shop(settings, replace(shop, history_complete=True))
+
+    thread = threading.Thread(target=send, name="wcpulse-demo", daemon=True)
     thread.start()
     return thread
 

@@ -14,7 +14,7 @@ from wcpulse.errors import UserError
 log = structlog.get_logger("wcpulse.server")
 
 
-class _StopServing(Exception):
+class _StopServing(SystemExit):  # waitress re-raises SystemExit from its handlers
     pass
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import httpx
 import pytest
@@ -122,3 +123,36 @@ def test_replay_command_reproduces_the_views(service):
     assert result.returncode == 0, result.stderr
     assert {p.name: p.read_bytes() for p in views.glob("*.parquet")} == before
     assert (FIXTURES / "order.json").exists()
+
+
+def test_run_with_demo_serves_a_populated_shop_and_prints_how_to_reach_it(service):
+    process = service.start("run", "--demo", "--demo-customers", "150")
+    banner = wait_for(
+        lambda: "API token" in (text := (service.data_dir / "run-0.log").read_text()) and text,
+        what="the banner",
+    )
+    shop_id = banner.split("Demo shop ")[1].split()[0]
+    token = banner.split("API token: ")[1].split()[0]
+    assert f"/dashboard/{shop_id}" in banner
+    shop = {"shop_id": shop_id, "api_token": token}
+
+    def revenue():
+        kpis = api_get(service.base_url, shop, "kpis", period="year_to_date").json()["kpis"]
+        previous = kpis["revenue"]["previous"]
+        return kpis if kpis["revenue"]["value"] != "0.00" or previous != "0.00" else None
+
+    kpis = wait_for(revenue, what="demo revenue")
+    assert kpis["orders"]["value"] + kpis["orders"]["previous"] > 0
+    page = httpx.get(f"{service.base_url}/dashboard/{shop_id}")
+    assert page.status_code == 200 and "dashboard.js" in page.text
+    saved = service.data_dir / "demo-shop.json"
+    wait_for(lambda: json.loads(saved.read_text())["history_complete"], what="the whole history")
+    process.terminate()
+    assert process.wait(timeout=20) == 0
+    again = service.start("run", "--demo")
+    second = wait_for(
+        lambda: token in (text := (service.data_dir / "run-1.log").read_text()) and text,
+        what="second banner",
+    )
+    assert "history arriving" not in second
+    assert again.poll() is None

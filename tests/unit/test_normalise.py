@@ -58,6 +58,16 @@ def test_a_customer_and_a_variation_are_normalised():
     )
 
 
+def test_a_coupon_is_normalised_with_its_code_lowercased():
+    body = (
+        '{"id": 720, "code": "FREE10", "amount": "10.00", "discount_type": "percent",'
+        ' "usage_count": 3, "date_modified_gmt": "2024-01-02T03:04:05"}'
+    )
+    coupon = handle_envelope(envelope("coupon.updated", body))
+    assert (coupon.code, coupon.amount, coupon.usage_count) == ("free10", Decimal("10.00"), 3)
+    assert coupon.version.at == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
 def test_unknown_fields_are_ignored_and_missing_optional_fields_tolerated():
     body = '{"id": 5, "status": "processing", "new_field_2030": {"x": 1}, "total": "12.50"}'
     order = handle_envelope(envelope("order.updated", body))
