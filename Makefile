@@ -33,9 +33,10 @@ test-integration: $(STAMP) ## real RabbitMQ, PostgreSQL, SQLite, DuckDB, HTTP
 test-e2e: $(STAMP) ## real processes, signed webhooks over HTTP
 	$(BIN)/pytest -q tests/e2e
 
-lint: $(STAMP) ## ruff check and format check
+lint: $(STAMP) ## ruff check, format check and import-layer contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP) ## ruff format and autofix
 	$(BIN)/ruff format .
