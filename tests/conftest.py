@@ -10,10 +10,12 @@ import json
 import os
 import socket
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from sqlalchemy import create_engine, text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "woocommerce"
 AMQP_URL = os.environ.get("WCPULSE_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
@@ -48,6 +50,21 @@ def amqp_url() -> str:
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     return _require(POSTGRES_URL, 5432, "PostgreSQL")
+
+
+@pytest.fixture
+def postgres_database_url(postgres_url: str) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped with its tables after."""
+    schema = f"wcpulse_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{postgres_url}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 @pytest.fixture

@@ -70,7 +70,8 @@ def _embedded_messaging(settings: Settings, clock: Clock) -> Messaging:
 
 
 def _rabbit_messaging(settings: Settings, clock: Clock) -> Messaging:
-    from ingest.broker import RabbitPublisher, RabbitSource, RabbitTopology, connect
+    from ingest.broker import RabbitPublisher, RabbitTopology, connect
+    from ingest.rabbit_source import RabbitSource
 
     url = settings.broker_url or ""
     topology = RabbitTopology(settings.queue_prefix, settings.partitions)

@@ -16,7 +16,8 @@ import threading
 import time
 from pathlib import Path
 
-from ingest.broker import RabbitSource, RabbitTopology
+from ingest.broker import RabbitTopology
+from ingest.rabbit_source import RabbitSource
 from ingest.spool import SQLiteQueue
 from schemas.envelope import Envelope
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.broker import RabbitPublisher, RabbitSource, RabbitTopology, connect
+from ingest.broker import RabbitPublisher, RabbitTopology, connect
+from ingest.rabbit_source import RabbitSource
 from schemas.envelope import partition_for
 from tests.integration.broker_support import (
     REPO_ROOT,
@@ -30,12 +31,6 @@ from tests.integration.broker_support import (
 
 SHOPS = [f"shop-{i}" for i in range(7)]
 rabbitmq = pytest.mark.rabbitmq
-
-
-@pytest.fixture
-def topology(amqp_url: str, unique_prefix: str) -> Iterator[RabbitTopology]:
-    with rabbit_topology(amqp_url, unique_prefix, 4) as declared:
-        yield declared
 
 
 @pytest.fixture

@@ -8,13 +8,11 @@ import os
 import stat
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import structlog
-from sqlalchemy import create_engine, text
 from structlog.testing import capture_logs
 
 from schemas.settings import Settings, load_settings
@@ -220,20 +218,6 @@ def test_every_shop_command_has_help(command, capsys) -> None:
         _run(Settings(), command, "--help")
     assert info.value.code == 0
     assert "usage: wcpulse shop" in capsys.readouterr().out
-
-
-@pytest.fixture
-def postgres_database_url(postgres_url: str) -> Iterator[str]:
-    schema = f"wcpulse_cli_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{postgres_url}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.mark.postgres

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.broker import RabbitPublisher, RabbitSource, RabbitTopology
+from ingest.broker import RabbitPublisher, RabbitTopology
 from ingest.errors import BrokerUnavailable
 from ingest.publisher import FallbackPublisher, SpoolForwarder
+from ingest.rabbit_source import RabbitSource
 from ingest.spool import SQLiteQueue
 from tests.integration.broker_support import (
     decode,
@@ -18,7 +19,6 @@ from tests.integration.broker_support import (
     interleaved,
     make_envelope,
     per_shop_sequences,
-    rabbit_topology,
     wait_until,
 )
 
@@ -31,12 +31,6 @@ def spool(tmp_path: Path) -> Iterator[SQLiteQueue]:
     spool = SQLiteQueue(tmp_path / "spool.sqlite3", 1)
     yield spool
     spool.close()
-
-
-@pytest.fixture
-def topology(amqp_url: str, unique_prefix: str) -> Iterator[RabbitTopology]:
-    with rabbit_topology(amqp_url, unique_prefix, 4) as declared:
-        yield declared
 
 
 def down_publisher(topology: RabbitTopology | None = None) -> RabbitPublisher:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ from schemas.clock import FixedClock
 from schemas.envelope import Envelope
 from schemas.settings import Settings
 from tests.conftest import FIXTURES, load_fixture
+from tests.shop_directories import CountingShops, DictShops
 
 SHOP = "shop-1"
 SECRET = "s3cr3t-wc-key"
@@ -41,14 +40,6 @@ FIXTURE_TOPICS = {
     "product": "product.updated",
 }
 ERROR_KEYS = {"error"}
-
-
-class DictShops:
-    def __init__(self, secrets: dict[str, str]) -> None:
-        self.secrets = secrets
-
-    def webhook_secret(self, shop_id: str) -> str | None:
-        return self.secrets.get(shop_id)
 
 
 class RecordingPublisher:
@@ -380,19 +371,7 @@ def test_any_one_byte_change_to_the_body_with_the_original_signature_is_401(
 
 
 # --- CachedShopDirectory: the receiver in front of a cached directory -------------------
-
-
-class CountingShops(DictShops):
-    def __init__(self, secrets: dict[str, str]) -> None:
-        super().__init__(secrets)
-        self.calls = 0
-        self.down = False
-
-    def webhook_secret(self, shop_id: str) -> str | None:
-        self.calls += 1
-        if self.down:
-            raise ConnectionError("database is down")
-        return super().webhook_secret(shop_id)
+# (the cache on its own is tested in tests/unit/test_cached_shop_directory.py)
 
 
 def test_deliveries_within_the_ttl_cost_one_directory_lookup() -> None:
@@ -405,83 +384,3 @@ def test_deliveries_within_the_ttl_cost_one_directory_lookup() -> None:
     clock.advance(timedelta(seconds=5))
     assert deliver(client, php_json_encode({"id": 1})).status_code == 202
     assert inner.calls == 2
-
-
-def test_a_rotated_secret_is_seen_after_the_ttl_or_at_once_after_invalidate() -> None:
-    inner, clock = CountingShops({SHOP: "old"}), FixedClock(NOW)
-    cache = CachedShopDirectory(inner, ttl_seconds=5.0, clock=clock)
-    assert cache.webhook_secret(SHOP) == "old"
-    inner.secrets[SHOP] = "new"
-    clock.advance(timedelta(seconds=4.9))
-    assert cache.webhook_secret(SHOP) == "old"
-    clock.advance(timedelta(seconds=0.1))
-    assert cache.webhook_secret(SHOP) == "new"
-    inner.secrets[SHOP] = "newer"
-    cache.invalidate(SHOP)
-    assert cache.webhook_secret(SHOP) == "newer"
-
-
-def test_unknown_shops_are_cached_for_the_shorter_miss_ttl() -> None:
-    inner, clock = CountingShops({}), FixedClock(NOW)
-    cache = CachedShopDirectory(inner, ttl_seconds=5.0, clock=clock, miss_ttl_seconds=1.0)
-    assert [cache.webhook_secret("new-shop") for _ in range(3)] == [None, None, None]
-    assert inner.calls == 1
-    inner.secrets["new-shop"] = SECRET
-    clock.advance(timedelta(seconds=1))
-    assert cache.webhook_secret("new-shop") == SECRET
-
-
-def test_a_failing_directory_is_bridged_by_a_recent_entry_but_not_forever() -> None:
-    inner, clock = CountingShops({SHOP: SECRET}), FixedClock(NOW)
-    cache = CachedShopDirectory(inner, ttl_seconds=5.0, clock=clock, stale_if_error_seconds=60.0)
-    assert cache.webhook_secret(SHOP) == SECRET
-    inner.down = True
-    clock.advance(timedelta(seconds=30))
-    assert cache.webhook_secret(SHOP) == SECRET
-    clock.advance(timedelta(seconds=40))
-    with pytest.raises(ConnectionError):
-        cache.webhook_secret(SHOP)
-    with pytest.raises(ConnectionError):
-        cache.webhook_secret("never-seen")
-
-
-def test_a_clock_that_jumps_back_expires_the_entry() -> None:
-    inner, clock = CountingShops({SHOP: SECRET}), FixedClock(NOW)
-    cache = CachedShopDirectory(inner, clock=clock)
-    cache.webhook_secret(SHOP)
-    clock.set(NOW - timedelta(hours=1))
-    cache.webhook_secret(SHOP)
-    assert inner.calls == 2
-
-
-def test_the_cache_holds_at_most_max_entries_dropping_the_oldest() -> None:
-    inner, clock = CountingShops({}), FixedClock(NOW)
-    cache = CachedShopDirectory(inner, clock=clock, max_entries=3)
-    for shop in ("a", "b", "c", "d"):
-        cache.webhook_secret(shop)
-    cache.webhook_secret("d")
-    cache.webhook_secret("a")
-    assert inner.calls == 5
-
-
-def test_concurrent_misses_on_one_shop_make_one_directory_call() -> None:
-    # Correct code makes exactly one call whatever the timing; without single-flight all
-    # 16 threads released together by the barrier would be inside the slow lookup at once.
-    start = threading.Barrier(16)
-
-    class SlowShops(CountingShops):
-        def webhook_secret(self, shop_id: str) -> str | None:
-            threading.Event().wait(0.2)  # a slow database round trip
-            return super().webhook_secret(shop_id)
-
-    inner = SlowShops({SHOP: SECRET})
-    cache = CachedShopDirectory(inner, clock=FixedClock(NOW))
-
-    def lookup() -> str | None:
-        start.wait(timeout=5)
-        return cache.webhook_secret(SHOP)
-
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        results = list(pool.map(lambda _: lookup(), range(16)))
-    assert results == [SECRET] * 16
-    assert inner.calls == 1
