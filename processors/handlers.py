@@ -1,4 +1,10 @@
-"""From an envelope to a normalised event: one handler per resource, a literal map between them."""
+"""From an envelope to normalised events: one handler per resource, a literal map between them.
+
+A webhook or sync envelope carries one resource; an import envelope (``<resource>.imported``)
+carries a REST page, a JSON array of resources, and yields one event per element through the
+same normaliser. A page with an element that cannot be keyed is unprocessable as a whole (the
+reason names the element's index; the importer fetches the page again).
+"""
 
 from __future__ import annotations
 
@@ -13,10 +19,11 @@ from processors.normalise import (
     normalise_customer,
     normalise_order,
     normalise_product,
+    normalise_refund,
     resource_id,
     text,
 )
-from schemas.envelope import Envelope
+from schemas.envelope import Envelope, body_hash
 from schemas.events import DeliveryNoted, Event, ResourceTrashed
 
 Normaliser = Callable[[dict[str, Any], str, datetime], Event]
@@ -26,8 +33,10 @@ HANDLERS: dict[str, Normaliser] = {
     "customer": normalise_customer,
     "product": normalise_product,
     "coupon": normalise_coupon,
+    "refund": normalise_refund,
 }
 TRASH_EVENTS = frozenset({"deleted", "trashed"})
+PAGE_EVENTS = frozenset({"imported"})
 
 
 def parse_body(envelope: Envelope) -> Any:
@@ -37,22 +46,47 @@ def parse_body(envelope: Envelope) -> Any:
         raise UnprocessableEvent(f"body is not JSON: {exc}") from None
 
 
-def handle_envelope(envelope: Envelope) -> Event:
-    """The event an envelope stands for; raises UnprocessableEvent when there is none."""
+def handle_envelope(envelope: Envelope) -> list[Event]:
+    """The events an envelope stands for; raises UnprocessableEvent when there are none."""
     if envelope.resource == "action":
-        return DeliveryNoted("action", envelope.topic, envelope.event, envelope.received_at)
+        return [DeliveryNoted("action", envelope.topic, envelope.event, envelope.received_at)]
     body = parse_body(envelope)
     if envelope.resource == "error" or _is_rest_error(body):
         code = text(body.get("code")) if isinstance(body, dict) else ""
-        return DeliveryNoted("error", envelope.topic, code, envelope.received_at)
+        return [DeliveryNoted("error", envelope.topic, code, envelope.received_at)]
     handler = HANDLERS.get(envelope.resource)
     if handler is None:  # a plugin's topic (subscription.*, booking.*): kept, not analysed
-        return DeliveryNoted("unsupported", envelope.topic, envelope.resource, envelope.received_at)
+        noted = DeliveryNoted(
+            "unsupported", envelope.topic, envelope.resource, envelope.received_at
+        )
+        return [noted]
     if envelope.event in TRASH_EVENTS:
-        return ResourceTrashed(envelope.resource, resource_id(body), envelope.received_at)
+        return [ResourceTrashed(envelope.resource, resource_id(body), envelope.received_at)]
+    if envelope.event in PAGE_EVENTS and isinstance(body, list):
+        return handle_page(handler, body, envelope.received_at)
     if not isinstance(body, dict):
         raise UnprocessableEvent("body is not a JSON object")
-    return handler(body, envelope.body_sha256, envelope.received_at)
+    return [handler(body, envelope.body_sha256, envelope.received_at)]
+
+
+def handle_page(handler: Normaliser, page: list[Any], received_at: datetime) -> list[Event]:
+    """One event per element of an imported REST page, each versioned by its own content."""
+    events: list[Event] = []
+    for index, element in enumerate(page):
+        if not isinstance(element, dict):
+            raise UnprocessableEvent(f"page element {index} is not a JSON object")
+        try:
+            events.append(handler(element, element_hash(element), received_at))
+        except UnprocessableEvent as exc:
+            raise UnprocessableEvent(f"page element {index}: {exc}") from None
+    return events
+
+
+def element_hash(element: dict[str, Any]) -> str:
+    """Hash of a page element's canonical JSON: the same resource content gets the same
+    version whichever page (or page split) brought it."""
+    canonical = json.dumps(element, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return body_hash(canonical)
 
 
 def _is_rest_error(body: Any) -> bool:

@@ -19,6 +19,8 @@ from schemas.events import (
     OrderChanged,
     ProductChanged,
     Refund,
+    RefundChanged,
+    RefundItem,
     Version,
 )
 
@@ -167,15 +169,17 @@ def _cost(body: dict[str, Any]) -> Decimal | None:
     return None
 
 
-def _parent_id(body: dict[str, Any]) -> int:
-    """``parent_id``, or for a variation body without it, the id in its ``_links.up`` href."""
+def _parent_id(body: dict[str, Any], collection: str) -> int:
+    """``parent_id``, or for a body without it (a variation, a refund of ``/orders/N/refunds``),
+    the id in its ``_links.up`` href under ``/<collection>/``."""
     parent = integer(body.get("parent_id"))
     if parent:
         return parent
     links = body.get("_links")
     up = links.get("up") if isinstance(links, dict) else None
     href = up[0].get("href", "") if isinstance(up, list) and up and isinstance(up[0], dict) else ""
-    tail = href.rstrip("/").rsplit("/products/", 1)[-1] if "/products/" in href else ""
+    marker = f"/{collection}/"
+    tail = href.rstrip("/").rsplit(marker, 1)[-1] if marker in href else ""
     return integer(tail)
 
 
@@ -183,7 +187,7 @@ def normalise_product(
     body: dict[str, Any], body_sha256: str, received_at: datetime
 ) -> ProductChanged:
     stock = body.get("stock_quantity")
-    parent_id = _parent_id(body)
+    parent_id = _parent_id(body, "products")
     return ProductChanged(
         product_id=resource_id(body),
         version=version_of(body, body_sha256, received_at),
@@ -212,4 +216,33 @@ def normalise_coupon(
         discount_type=text(body.get("discount_type")),
         amount=money(body.get("amount")),
         usage_count=integer(body.get("usage_count")),
+    )
+
+
+def _refund_item(item: dict[str, Any]) -> RefundItem:
+    return RefundItem(
+        product_id=integer(item.get("product_id")),
+        variation_id=integer(item.get("variation_id")),
+        quantity=abs(integer(item.get("quantity"))),
+        total=abs(money(item.get("total"))),
+    )
+
+
+def normalise_refund(
+    body: dict[str, Any], body_sha256: str, received_at: datetime
+) -> RefundChanged:
+    """A refund of ``GET /wc/v3/refunds`` (or ``/orders/N/refunds``, order id from its links).
+
+    Refunds are immutable, so the version is ``date_created_gmt`` and the body hash; the
+    negative quantities and totals WooCommerce sends become positive."""
+    refund_id = resource_id(body)
+    created = parse_gmt(body.get("date_created_gmt")) or received_at
+    return RefundChanged(
+        refund_id=refund_id,
+        version=Version(at=created, body_hash=body_sha256),
+        order_id=_parent_id(body, "orders"),
+        amount=abs(money(body.get("amount"))),
+        reason=text(body.get("reason")),
+        created_at=created,
+        items=tuple(_refund_item(i) for i in _list(body, "line_items")),
     )

@@ -23,13 +23,14 @@ log = structlog.get_logger("wcpulse.processor")
 
 
 def decode_events(envelopes: Sequence[Envelope]) -> tuple[list[Event], list[int], dict[int, str]]:
-    """Events of the envelopes that can be handled, their indexes, and reasons for the rest."""
+    """Events of the envelopes that can be handled (an imported page gives one per element),
+    the indexes of those envelopes, and {index: reason} for the rest."""
     events: list[Event] = []
     ok: list[int] = []
     failures: dict[int, str] = {}
     for index, envelope in enumerate(envelopes):
         try:
-            events.append(handle_envelope(envelope))
+            events.extend(handle_envelope(envelope))
             ok.append(index)
         except UnprocessableEvent as exc:
             failures[index] = str(exc)

@@ -113,8 +113,33 @@ class CouponChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class RefundItem:
+    """A refunded line: WooCommerce sends negative quantity and total, kept here positive."""
+
+    product_id: int
+    variation_id: int
+    quantity: int  # positive units returned
+    total: Decimal  # positive
+
+
+@dataclass(frozen=True, slots=True)
+class RefundChanged:
+    """A refund as ``GET /wc/v3/refunds`` lists it (refunds are immutable: versioned by
+    ``date_created_gmt`` and the body hash). Net revenue still comes from the order's own
+    ``refunds[]``; this is the detail behind it (which products came back)."""
+
+    refund_id: int
+    version: Version
+    order_id: int  # 0 when the body names no order
+    amount: Decimal  # positive
+    reason: str
+    created_at: datetime
+    items: tuple[RefundItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ResourceTrashed:
-    """``order|customer|product|coupon.deleted``: only the id is known."""
+    """``order|customer|product|coupon|refund.deleted``: only the id is known."""
 
     resource: str
     resource_id: int
@@ -136,6 +161,7 @@ Event = (
     | CustomerChanged
     | ProductChanged
     | CouponChanged
+    | RefundChanged
     | ResourceTrashed
     | DeliveryNoted
 )

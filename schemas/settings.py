@@ -38,6 +38,12 @@ class Settings:
     queue_prefix: str = "wcpulse"
     log_level: str = "INFO"
     log_format: str = "json"
+    woo_timeout: float = 30.0
+    woo_concurrency: int = 4
+    woo_query_auth: bool = False
+    sync_interval_seconds: float = 600.0
+    sync_overlap_seconds: float = 900.0
+    sync_full_every: int = 6
     extra: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -132,4 +138,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         queue_prefix=_str(env, "WCPULSE_QUEUE_PREFIX") or "wcpulse",
         log_level=(_str(env, "WCPULSE_LOG_LEVEL") or "INFO").upper(),
         log_format=log_format,
+        woo_timeout=_float(env, "WCPULSE_WOO_TIMEOUT", 30.0),
+        woo_concurrency=_int(env, "WCPULSE_WOO_CONCURRENCY", 4),
+        woo_query_auth=_bool(env, "WCPULSE_WOO_QUERY_AUTH", False),
+        sync_interval_seconds=_float(env, "WCPULSE_SYNC_INTERVAL", 600.0),
+        sync_overlap_seconds=_float(env, "WCPULSE_SYNC_OVERLAP", 900.0),
+        sync_full_every=_int(env, "WCPULSE_SYNC_FULL_EVERY", 6),
     )

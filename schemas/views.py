@@ -65,7 +65,22 @@ CUSTOMERS_VIEW = pa.schema(
     ]
 )
 
-VIEWS: dict[str, pa.Schema] = {"orders": ORDERS_VIEW, "customers": CUSTOMERS_VIEW}
+# What the shop's state holds, for the reconciler to compare with the REST API: one row per
+# order, customer, product (variations included), coupon and refund we have a row for.
+VERSIONS_VIEW = pa.schema(
+    [
+        ("resource", pa.string()),  # order, customer, product, coupon, refund
+        ("resource_id", pa.int64()),
+        ("modified_at", TS),  # the stored payload's version (date_modified_gmt); null: trash only
+        ("trashed", pa.bool_()),  # a *.deleted later than the stored payload
+    ]
+)
+
+VIEWS: dict[str, pa.Schema] = {
+    "orders": ORDERS_VIEW,
+    "customers": CUSTOMERS_VIEW,
+    "versions": VERSIONS_VIEW,
+}
 MANIFEST = "manifest.json"  # {"version": str, "published_at": iso, "views": [names]}
 FRESHNESS = "freshness.json"
 # freshness.json: {"newest_event_at": iso|null, "last_applied_at": iso|null,

@@ -35,6 +35,7 @@ from store.metadata_models import (
     check_timezone,
     check_url,
 )
+from store.sync_state import SyncState
 
 __all__ = ["InvalidShop", "NewShop", "ShopRegistry", "new_shop_id"]
 
@@ -107,6 +108,11 @@ class ShopRegistry:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+    @property
+    def sync_state(self) -> SyncState:
+        """Import checkpoints and sync runs, in the same database."""
+        return SyncState(self._engine)
 
     def create_tables(self) -> None:
         Base.metadata.create_all(self._engine)
@@ -285,5 +291,6 @@ class ShopRegistry:
             if row is None:
                 return False
             session.delete(row)
+        self.sync_state.delete_shop(shop_id)
         log.info("shop_deleted", shop_id=shop_id)
         return True

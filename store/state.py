@@ -24,22 +24,19 @@ from schemas.events import (
     Event,
     OrderChanged,
     ProductChanged,
+    RefundChanged,
     ResourceTrashed,
 )
-from store.state_schema import (
-    CHILD_TABLES,
-    ORDERS,
-    RESOURCE_TABLES,
-    ResourceTable,
-    create_statements,
-)
+from store.state_children import replace_children
+from store.state_schema import RESOURCE_TABLES, ResourceTable, create_statements
 
-Changed = OrderChanged | CustomerChanged | ProductChanged | CouponChanged
-_RESOURCE_OF = {
+Changed = OrderChanged | CustomerChanged | ProductChanged | CouponChanged | RefundChanged
+_RESOURCE_OF: dict[type, str] = {
     OrderChanged: "order",
     CustomerChanged: "customer",
     ProductChanged: "product",
     CouponChanged: "coupon",
+    RefundChanged: "refund",
 }
 
 
@@ -75,13 +72,8 @@ def latest_trash(events: Iterable[Event]) -> dict[tuple[str, int], datetime]:
 
 
 def _key(event: Changed) -> int:
-    if isinstance(event, OrderChanged):
-        return event.order_id
-    if isinstance(event, CustomerChanged):
-        return event.customer_id
-    if isinstance(event, ProductChanged):
-        return event.product_id
-    return event.coupon_id
+    """The event's id in its resource table's key column (``order_id``, ``refund_id``...)."""
+    return int(getattr(event, RESOURCE_TABLES[_RESOURCE_OF[type(event)]].key))
 
 
 def _payload_row(event: Changed) -> dict[str, Any]:
@@ -95,6 +87,8 @@ def _payload_row(event: Changed) -> dict[str, Any]:
         row["coupons"] = list(event.coupons)
     if isinstance(event, ProductChanged):
         row["categories"] = list(event.categories)
+    if isinstance(event, RefundChanged):
+        row.pop("items")  # child rows: refund_items
     return row
 
 
@@ -150,8 +144,8 @@ class DuckDBStateStore:
         ]
         if winners:
             self._write_winners(table, winners)
-            if table is ORDERS:
-                self._replace_children([c for c in changes if _key(c) in set(winners)])
+            won = set(winners)
+            replace_children(self._con, table, winners, [c for c in changes if _key(c) in won])
         self._con.unregister("candidates")
         return len(winners)
 
@@ -164,27 +158,6 @@ class DuckDBStateStore:
             f"ON CONFLICT ({table.key}) DO UPDATE SET {updates}",
             [winners],
         )
-
-    def _replace_children(self, orders: list[Changed]) -> None:
-        ids = [_key(o) for o in orders]
-        items = [
-            {"order_id": o.order_id, **asdict(i)}
-            for o in orders
-            for i in o.items  # type: ignore[union-attr]
-        ]
-        refunds = [
-            {"order_id": o.order_id, **asdict(r)}
-            for o in orders
-            for r in o.refunds  # type: ignore[union-attr]
-        ]
-        for name, rows in (("order_items", items), ("order_refunds", refunds)):
-            self._con.execute(f"DELETE FROM {name} WHERE order_id IN (SELECT UNNEST(?))", [ids])
-            if rows:
-                self._con.register(
-                    "children", pa.Table.from_pylist(rows, schema=CHILD_TABLES[name])
-                )
-                self._con.execute(f"INSERT INTO {name} SELECT * FROM children")
-                self._con.unregister("children")
 
     def _apply_trash(self, trash: dict[tuple[str, int], datetime]) -> int:
         applied = 0

@@ -2,7 +2,9 @@
 
 Every resource table keeps the winning payload version (``v_at``, ``v_hash``) and, apart
 from it, the latest trash time (``trash_at``): a resource is trashed when ``trash_at`` is
-later than its payload version.
+later than its payload version. ``order_refunds`` holds the refunds an order lists (what net
+revenue is computed from); ``refunds`` and ``refund_items`` the refund resources themselves
+(which products came back), never added to revenue a second time.
 """
 
 from __future__ import annotations
@@ -73,7 +75,21 @@ COUPONS = ResourceTable(
         + [("usage_count", pa.int64())]
     ),
 )
-RESOURCE_TABLES = {"order": ORDERS, "customer": CUSTOMERS, "product": PRODUCTS, "coupon": COUPONS}
+REFUNDS = ResourceTable(
+    "refunds",
+    "refund_id",
+    pa.schema(
+        [("refund_id", pa.int64()), *VERSION, ("order_id", pa.int64()), ("amount", MONEY)]
+        + [("reason", pa.string()), ("created_at", TS)]
+    ),
+)
+RESOURCE_TABLES = {
+    "order": ORDERS,
+    "customer": CUSTOMERS,
+    "product": PRODUCTS,
+    "coupon": COUPONS,
+    "refund": REFUNDS,
+}
 
 ORDER_ITEMS = pa.schema(
     [("order_id", pa.int64()), ("line_id", pa.int64()), ("product_id", pa.int64())]
@@ -88,7 +104,21 @@ ORDER_REFUNDS = pa.schema(
         ("reason", pa.string()),
     ]
 )
-CHILD_TABLES = {"order_items": ORDER_ITEMS, "order_refunds": ORDER_REFUNDS}
+REFUND_ITEMS = pa.schema(
+    [("refund_id", pa.int64()), ("product_id", pa.int64()), ("variation_id", pa.int64())]
+    + [("quantity", pa.int64()), ("total", MONEY)]
+)
+CHILD_TABLES = {
+    "order_items": ORDER_ITEMS,
+    "order_refunds": ORDER_REFUNDS,
+    "refund_items": REFUND_ITEMS,
+}
+# Child tables of each resource table, keyed by the parent's key column: replaced as a
+# whole when the parent's payload wins.
+CHILDREN_OF: dict[str, tuple[str, ...]] = {
+    "orders": ("order_items", "order_refunds"),
+    "refunds": ("refund_items",),
+}
 
 _DUCK_TYPES = {
     pa.int64(): "BIGINT",

@@ -18,7 +18,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from schemas.shop import ShopConfig
-from schemas.views import CUSTOMERS_VIEW, FRESHNESS, MANIFEST, ORDERS_VIEW
+from schemas.views import CUSTOMERS_VIEW, FRESHNESS, MANIFEST, ORDERS_VIEW, VERSIONS_VIEW
+from store.state_schema import RESOURCE_TABLES
 
 ORDERS_SQL = """
 WITH live_customers AS (
@@ -97,6 +98,17 @@ FROM reg r FULL OUTER JOIN agg a ON r.customer_key = a.customer_key
 ORDER BY customer_key
 """
 
+# A resource is trashed when its trash time is later than its payload version (or it has
+# only a trash time). Resource names are literals of RESOURCE_TABLES, not input.
+VERSIONS_SQL = (
+    " UNION ALL ".join(
+        f"SELECT '{resource}' AS resource, {table.key} AS resource_id, v_at AS modified_at, "
+        f"coalesce(trash_at > v_at, trash_at IS NOT NULL) AS trashed FROM {table.name}"
+        for resource, table in RESOURCE_TABLES.items()
+    )
+    + " ORDER BY resource, resource_id"
+)
+
 
 def build_views(con: duckdb.DuckDBPyConnection, shop: ShopConfig) -> dict[str, pa.Table]:
     """The read views of a shop as Arrow tables (pure of the state and the settings)."""
@@ -110,6 +122,7 @@ def build_views(con: duckdb.DuckDBPyConnection, shop: ShopConfig) -> dict[str, p
     return {
         "orders": ov.select(ORDERS_VIEW.names).cast(ORDERS_VIEW),
         "customers": customers.cast(CUSTOMERS_VIEW),
+        "versions": con.sql(VERSIONS_SQL).to_arrow_table().cast(VERSIONS_VIEW),
     }
 
 

@@ -53,6 +53,37 @@ def fixture_stream() -> list[Envelope]:
     return stream
 
 
+def imported(resource: str, elements: list[dict], minute: int = 0) -> Envelope:
+    """An importer's envelope: one REST page as a JSON array."""
+    body = json.dumps(elements, separators=(",", ":"))
+    topic = f"{resource}.imported"
+    at = NOW + timedelta(minutes=minute)
+    return Envelope(SHOP.shop_id, topic, resource, "imported", None, body, at, "import")
+
+
+def imported_orders(first_id: int, count: int) -> list[dict]:
+    orders = []
+    for order_id in range(first_id, first_id + count):
+        body = load_fixture("order.json")
+        body.update(id=order_id, customer_id=0, total="15.00", status="completed")
+        body["billing"]["email"] = f"imported{order_id % 5}@example.com"
+        orders.append(body)
+    return orders
+
+
+def mixed_stream() -> list[Envelope]:
+    """Webhooks, imported pages (orders, refunds) and trash of several resources."""
+    return [
+        *fixture_stream(),
+        imported("order", imported_orders(2000, 6), minute=3000),
+        imported("order", imported_orders(2006, 5), minute=3001),
+        imported("refund", load_fixture("order_refunds.json"), minute=3002),
+        envelope("order.deleted", '{"id": 2001}', minute=4000),
+        envelope("refund.deleted", '{"id": 726}', minute=4001),
+        envelope("coupon.deleted", '{"id": 77}', minute=4002),
+    ]
+
+
 def run_until_empty(queue: SQLiteQueue, data_dir, shops=Shops(SHOP)) -> Consumer:
     consumer = Consumer(queue, shops, data_dir, FixedClock(NOW), batch_size=7)
     while consumer.run_once(timeout=0.05):
@@ -106,7 +137,73 @@ def test_replay_rebuilds_the_views_byte_for_byte(tmp_path):
     report = replay_shop(tmp_path, SHOP, FixedClock(NOW + timedelta(days=1)))
     assert report.events == 2 * len(stream)
     assert views(tmp_path) == before
-    assert set(before) == {"customers.parquet", "orders.parquet"}
+    assert set(before) == {"customers.parquet", "orders.parquet", "versions.parquet"}
+
+
+def test_replay_reproduces_every_view_of_imported_pages_webhooks_and_trash(tmp_path):
+    queue = SQLiteQueue(tmp_path / "broker.sqlite3", 2)
+    stream = mixed_stream()
+    queue.publish(stream[::-1] + stream[:5])
+    run_until_empty(queue, tmp_path)
+    before = views(tmp_path)
+    report = replay_shop(tmp_path, SHOP, FixedClock(NOW + timedelta(days=2)))
+    assert (report.events, report.unprocessable) == (len(stream) + 5, 0)
+    assert views(tmp_path) == before
+    assert (
+        pq.read_table(shop_paths(tmp_path, SHOP.shop_id).view("versions")).num_rows == 59
+    )  # 1 + 2 + 53 + 2 + 1
+
+
+def test_an_imported_page_through_the_consumer_ends_up_in_the_views(tmp_path):
+    queue = SQLiteQueue(tmp_path / "broker.sqlite3", 1)
+    queue.publish([imported("order", imported_orders(2000, 25))])
+    run_until_empty(queue, tmp_path)
+    orders = pq.read_table(shop_paths(tmp_path, SHOP.shop_id).view("orders")).to_pylist()
+    assert [o["order_id"] for o in orders] == list(range(2000, 2025))
+    assert {(o["status"], str(o["net"])) for o in orders} == {("completed", "15.00")}
+    customers = pq.read_table(shop_paths(tmp_path, SHOP.shop_id).view("customers"))
+    assert sorted(customers.column("orders").to_pylist()) == [5, 5, 5, 5, 5]
+    assert queue.depth() == 0 and queue.dead_letters() == []
+
+
+def test_an_imported_page_with_an_unkeyed_element_is_dead_lettered_naming_it(tmp_path):
+    queue = SQLiteQueue(tmp_path / "broker.sqlite3", 1)
+    page = imported_orders(2000, 3)
+    page[2].pop("id")
+    queue.publish([imported("order", page), imported("order", imported_orders(3000, 2))])
+    run_until_empty(queue, tmp_path)
+    [dead] = queue.dead_letters()
+    assert dead["reason"] == "page element 2: body has no integer id"
+    orders = pq.read_table(shop_paths(tmp_path, SHOP.shop_id).view("orders"))
+    assert orders.column("order_id").to_pylist() == [3000, 3001]
+
+
+def test_the_versions_view_lists_every_resource_with_its_modified_time_and_trash_flag(
+    tmp_path,
+):
+    queue = SQLiteQueue(tmp_path / "broker.sqlite3", 1)
+    queue.publish(mixed_stream())
+    run_until_empty(queue, tmp_path)
+    table = pq.read_table(shop_paths(tmp_path, SHOP.shop_id).view("versions"))
+    rows = {(r["resource"], r["resource_id"]): r for r in table.to_pylist()}
+    keys = [(r["resource"], r["resource_id"]) for r in table.to_pylist()]
+    assert keys == sorted(keys)
+    assert {resource for resource, _ in rows} == {
+        "coupon",
+        "customer",
+        "order",
+        "product",
+        "refund",
+    }
+    assert len([k for k in rows if k[0] == "order"]) == 42 + 11
+    assert rows[("order", 727)]["modified_at"] == datetime(2017, 3, 22, 19, 28, 8, tzinfo=UTC)
+    assert rows[("product", 732)]["trashed"] is False
+    assert rows[("refund", 724)]["modified_at"] == datetime(2017, 3, 21, 19, 55, 37, tzinfo=UTC)
+    trashed = {k for k, r in rows.items() if r["trashed"]}
+    assert trashed == {("order", 2001), ("refund", 726), ("coupon", 77)}
+    assert rows[("coupon", 77)]["modified_at"] is None  # only its trash is known
+    orders = pq.read_table(shop_paths(tmp_path, SHOP.shop_id).view("orders")).to_pylist()
+    assert {o["status"] for o in orders if o["order_id"] == 2001} == {"trash"}
 
 
 def test_replay_refuses_while_a_processor_holds_the_shop(tmp_path):

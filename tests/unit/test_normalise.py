@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -11,9 +12,11 @@ from schemas.events import (
     DeliveryNoted,
     OrderChanged,
     ProductChanged,
+    RefundChanged,
+    RefundItem,
     ResourceTrashed,
 )
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, load_fixture
 
 RECEIVED = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -23,8 +26,13 @@ def envelope(topic: str, body: str) -> Envelope:
     return Envelope("shp_test", topic, resource, event, None, body, RECEIVED)
 
 
+def one_event(topic: str, body: str):
+    [event] = handle_envelope(envelope(topic, body))
+    return event
+
+
 def fixture_event(name: str, topic: str):
-    return handle_envelope(envelope(topic, (FIXTURES / name).read_text()))
+    return one_event(topic, (FIXTURES / name).read_text())
 
 
 def test_an_order_fixture_becomes_an_order_with_utc_dates_and_decimal_money():
@@ -63,37 +71,37 @@ def test_a_coupon_is_normalised_with_its_code_lowercased():
         '{"id": 720, "code": "FREE10", "amount": "10.00", "discount_type": "percent",'
         ' "usage_count": 3, "date_modified_gmt": "2024-01-02T03:04:05"}'
     )
-    coupon = handle_envelope(envelope("coupon.updated", body))
+    coupon = one_event("coupon.updated", body)
     assert (coupon.code, coupon.amount, coupon.usage_count) == ("free10", Decimal("10.00"), 3)
     assert coupon.version.at == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def test_unknown_fields_are_ignored_and_missing_optional_fields_tolerated():
     body = '{"id": 5, "status": "processing", "new_field_2030": {"x": 1}, "total": "12.50"}'
-    order = handle_envelope(envelope("order.updated", body))
+    order = one_event("order.updated", body)
     assert order.total == Decimal("12.50")
     assert order.items == () and order.paid_at is None
     assert order.created_at == RECEIVED  # no date at all: the time we received it
 
 
 def test_deleted_carries_only_the_id_and_becomes_a_trash_event_at_receipt_time():
-    event = handle_envelope(envelope("order.deleted", '{"id": 727}'))
+    event = one_event("order.deleted", '{"id": 727}')
     assert event == ResourceTrashed("order", 727, RECEIVED)
 
 
 def test_topics_of_plugins_are_kept_as_noted_deliveries_not_dead_lettered():
-    event = handle_envelope(envelope("subscription.renewed", '{"id": 1}'))
+    event = one_event("subscription.renewed", '{"id": 1}')
     assert isinstance(event, DeliveryNoted)
     assert (event.kind, event.code) == ("unsupported", "subscription")
 
 
 def test_action_topics_and_rest_error_bodies_are_noted_not_rejected():
-    action = handle_envelope(envelope("action.woocommerce_new_order", '{"action": "x", "arg": 1}'))
+    action = one_event("action.woocommerce_new_order", '{"action": "x", "arg": 1}')
     assert isinstance(action, DeliveryNoted) and action.kind == "action"
     error_body = (
         '{"code": "woocommerce_rest_cannot_view", "message": "no", "data": {"status": 401}}'
     )
-    error = handle_envelope(envelope("order.updated", error_body))
+    error = one_event("order.updated", error_body)
     assert isinstance(error, DeliveryNoted)
     assert (error.kind, error.code) == ("error", "woocommerce_rest_cannot_view")
 
@@ -110,3 +118,61 @@ def test_action_topics_and_rest_error_bodies_are_noted_not_rejected():
 def test_bodies_that_cannot_be_keyed_are_unprocessable_with_a_reason(topic, body, reason):
     with pytest.raises(UnprocessableEvent, match=reason):
         handle_envelope(envelope(topic, body))
+
+
+def test_refunds_of_a_rest_page_become_refund_events_with_positive_amounts_and_units():
+    refunds = handle_envelope(
+        envelope("refund.imported", (FIXTURES / "order_refunds.json").read_text())
+    )
+    assert all(isinstance(r, RefundChanged) for r in refunds)
+    by_id = {r.refund_id: r for r in refunds}
+    assert set(by_id) == {726, 724}
+    line_refund = by_id[724]
+    assert (line_refund.order_id, line_refund.amount) == (723, Decimal("9.00"))
+    assert line_refund.items == (RefundItem(87, 0, 1, Decimal("9.00")),)
+    assert line_refund.created_at == datetime(2017, 3, 21, 19, 55, 37, tzinfo=UTC)
+    assert line_refund.version.at == line_refund.created_at  # refunds are immutable
+    assert (by_id[726].amount, by_id[726].items) == (Decimal("10.00"), ())
+
+
+def test_a_refund_of_the_refunds_listing_takes_its_order_from_parent_id():
+    body = load_fixture("order_refunds.json")[1]
+    body.update(parent_id=9001, amount="-4.50", reason=" damaged ")
+    body.pop("_links")
+    refund = one_event("refund.updated", json.dumps(body))
+    assert (refund.order_id, refund.amount, refund.reason) == (9001, Decimal("4.50"), "damaged")
+
+
+def test_a_deleted_refund_becomes_a_trash_event():
+    assert one_event("refund.deleted", '{"id": 724}') == ResourceTrashed("refund", 724, RECEIVED)
+
+
+def test_an_imported_page_of_orders_gives_one_event_per_element():
+    orders = [load_fixture("order.json") for _ in range(3)]
+    for order_id, order in enumerate(orders, start=100):
+        order["id"] = order_id
+    events = handle_envelope(envelope("order.imported", json.dumps(orders)))
+    assert [e.order_id for e in events] == [100, 101, 102]
+    assert all(isinstance(e, OrderChanged) and e.total == Decimal("29.35") for e in events)
+    assert handle_envelope(envelope("order.imported", "[]")) == []
+
+
+def test_an_element_gets_the_same_version_whichever_page_brings_it():
+    first, second = load_fixture("order.json"), load_fixture("order_refunded.json")
+    alone = handle_envelope(envelope("order.imported", json.dumps([second])))
+    paged = handle_envelope(envelope("order.imported", json.dumps([first, second], indent=1)))
+    assert alone[0] == paged[1]
+    assert paged[0].version.body_hash != paged[1].version.body_hash
+
+
+@pytest.mark.parametrize(
+    ("page", "reason"),
+    [
+        ('[{"id": 1}, {"status": "processing"}]', "page element 1: body has no integer id"),
+        ('[{"id": 1}, {"id": 2}, {"id": "3"}]', "page element 2: body has no integer id"),
+        ('[{"id": 1}, 7]', "page element 1 is not a JSON object"),
+    ],
+)
+def test_a_page_with_an_element_that_cannot_be_keyed_is_unprocessable_naming_it(page, reason):
+    with pytest.raises(UnprocessableEvent, match=reason):
+        handle_envelope(envelope("order.imported", page))
