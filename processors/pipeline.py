@@ -109,4 +109,4 @@ class ShopPipeline:
 
     def _meta(self) -> dict[str, str | None]:
         keys = ("newest_event_at", "last_applied_at", "lag_seconds", "events_applied")
-        return {key: self.state.get_meta(key) for key in keys}
+        return self.state.get_metas(keys)

@@ -1,4 +1,4 @@
-"""A small in-process scheduler: named jobs run every N seconds, each failure logged, never fatal."""
+"""A small in-process scheduler: named jobs run every N seconds; a failure is logged, not fatal."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
 ENVELOPE_SCHEMA = "wcpulse.envelope.v1"
@@ -46,7 +46,7 @@ class Envelope:
             object.__setattr__(self, "body_sha256", body_hash(self.body))
 
     def to_json(self) -> bytes:
-        data = asdict(self)
+        data = {name: getattr(self, name) for name in _FIELDS}
         data["schema"] = ENVELOPE_SCHEMA
         data["received_at"] = self.received_at.astimezone(UTC).isoformat()
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
@@ -66,6 +66,9 @@ class Envelope:
             return cls(**data)
         except (KeyError, TypeError, ValueError) as exc:
             raise EnvelopeError(f"malformed envelope: {exc}") from None
+
+
+_FIELDS = tuple(f.name for f in fields(Envelope))
 
 
 def body_hash(body: str) -> str:

@@ -12,6 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
+
+
+def as_row(event: object) -> dict[str, Any]:
+    """The fields of a slotted event as a dict, shallow (``dataclasses.asdict`` deep-copies
+    every Decimal and datetime, which costs more than the rest of applying an event)."""
+    return {name: getattr(event, name) for name in type(event).__slots__}  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True, order=True)

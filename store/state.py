@@ -9,7 +9,7 @@ the same events again, or in another order, leaves the same state.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from schemas.events import (
     ProductChanged,
     RefundChanged,
     ResourceTrashed,
+    as_row,
 )
 from store.state_children import replace_children
 from store.state_schema import RESOURCE_TABLES, ResourceTable, create_statements
@@ -77,9 +78,9 @@ def _key(event: Changed) -> int:
 
 
 def _payload_row(event: Changed) -> dict[str, Any]:
-    row = asdict(event)
+    row = as_row(event)
     version = row.pop("version")
-    row["v_at"], row["v_hash"] = version["at"], version["body_hash"]
+    row["v_at"], row["v_hash"] = version.at, version.body_hash
     if isinstance(event, OrderChanged):
         row.pop("items"), row.pop("refunds")
         row["refunds"] = event.refunds_total
@@ -120,8 +121,16 @@ class DuckDBStateStore:
         return ApplyResult(applied=applied, skipped=len(events) - applied)
 
     def get_meta(self, key: str) -> str | None:
-        row = self._con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        return None if row is None else row[0]
+        return self.get_metas([key])[key]
+
+    def get_metas(self, keys: Sequence[str]) -> dict[str, str | None]:
+        """Several meta values in one query (fetchall: a half-read result would block the
+        connection for the next statement)."""
+        rows = self._con.execute(
+            "SELECT key, value FROM meta WHERE key IN (SELECT UNNEST(?))", [list(keys)]
+        ).fetchall()
+        found = dict(rows)
+        return {key: found.get(key) for key in keys}
 
     def _apply_changes(self, best: dict[str, dict[int, Changed]]) -> int:
         applied = 0
@@ -186,9 +195,12 @@ class DuckDBStateStore:
         return applied
 
     def _set_meta(self, meta: dict[str, str]) -> None:
-        for key, value in meta.items():
-            self._con.execute(
-                "INSERT INTO meta VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [key, value],
-            )
+        if not meta:
+            return
+        values = ", ".join(["(?, ?)"] * len(meta))
+        params = [item for pair in meta.items() for item in pair]
+        self._con.execute(
+            f"INSERT INTO meta VALUES {values} "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params,
+        )

@@ -7,13 +7,12 @@ replace the stored children as a whole, inside the caller's transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from schemas.events import Event, OrderChanged, RefundChanged
+from schemas.events import Event, OrderChanged, RefundChanged, as_row
 from store.state_schema import CHILD_TABLES, CHILDREN_OF, ResourceTable
 
 Rows = list[dict[str, Any]]
@@ -23,11 +22,11 @@ def child_rows(event: Event) -> dict[str, Rows]:
     """The child rows of one payload, by child table (pure; empty for childless resources)."""
     if isinstance(event, OrderChanged):
         return {
-            "order_items": [{"order_id": event.order_id, **asdict(i)} for i in event.items],
-            "order_refunds": [{"order_id": event.order_id, **asdict(r)} for r in event.refunds],
+            "order_items": [{"order_id": event.order_id, **as_row(i)} for i in event.items],
+            "order_refunds": [{"order_id": event.order_id, **as_row(r)} for r in event.refunds],
         }
     if isinstance(event, RefundChanged):
-        return {"refund_items": [{"refund_id": event.refund_id, **asdict(i)} for i in event.items]}
+        return {"refund_items": [{"refund_id": event.refund_id, **as_row(i)} for i in event.items]}
     return {}
 
 

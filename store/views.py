@@ -110,6 +110,9 @@ VERSIONS_SQL = (
 )
 
 
+ROW_GROUP_ROWS = 65536
+
+
 def build_views(con: duckdb.DuckDBPyConnection, shop: ShopConfig) -> dict[str, pa.Table]:
     """The read views of a shop as Arrow tables (pure of the state and the settings)."""
     params = {"basis": shop.revenue_date, "paid": list(shop.paid_statuses), "tz": shop.timezone}
@@ -147,7 +150,8 @@ def write_freshness(views_dir: Path, freshness: dict[str, Any]) -> None:
 
 def _atomic_write_table(table: pa.Table, path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table, tmp, compression="zstd")
+    # Row groups of 64k rows let readers skip and parallelise (one group of 1M rows cannot).
+    pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP_ROWS)
     os.replace(tmp, path)
 
 

@@ -214,3 +214,17 @@ def test_replay_refuses_while_a_processor_holds_the_shop(tmp_path):
             replay_shop(tmp_path, SHOP, FixedClock(NOW))
     finally:
         lock.release()
+
+
+def test_a_wholly_unprocessable_batch_after_a_publish_does_not_break_the_consumer(tmp_path):
+    queue = SQLiteQueue(tmp_path / "broker.sqlite3", 1)
+    consumer = Consumer(queue, Shops(SHOP), tmp_path, FixedClock(NOW), batch_size=50)
+    queue.publish(fixture_stream()[:5])
+    assert consumer.run_once(timeout=0.05) == 5
+    consumer.publish_due(force=True)
+    queue.publish([envelope("order.updated", '{"status": "processing"}')])
+    assert consumer.run_once(timeout=0.05) == 1
+    consumer.publish_due(force=True)
+    consumer.publish_due(force=True)
+    consumer.close()
+    assert [d["reason"] for d in queue.dead_letters()] == ["body has no integer id"]

@@ -1,0 +1,160 @@
+"""``api``: read API latency on a big shop (SPEC 7: p95 < 50 ms, 1M orders / 200k customers).
+
+Synthetic views (``bench/api_views.py``) are published for a shop registered with the real
+CLI, then ``wcpulse api`` serves them on a free port. One keep-alive client asks each
+endpoint in turn (no ``If-None-Match``: every answer is computed) and the client-side time
+of each answer counts. Sizes: 1,000,000 orders / 200,000 customers (100,000 / 20,000 with
+--quick).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from bench import report
+from bench.api_views import publish_big_shop
+from bench.http_client import Connection, build_request
+from bench.options import Options
+from bench.service import WcpulseService, stop
+from bench.stats import percentile, summary_ms
+
+TARGET_P95 = 0.050
+WARMUP = 3
+
+
+@dataclass(frozen=True)
+class Probe:
+    label: str
+    view: str
+    query: dict[str, str]
+
+
+def probes(today: date) -> list[Probe]:
+    year_ago = (today - timedelta(days=365)).isoformat()
+    return [
+        Probe("kpis last_7_days", "kpis", {"period": "last_7_days"}),
+        Probe("kpis last_30_days", "kpis", {"period": "last_30_days"}),
+        Probe("kpis quarter_to_date", "kpis", {"period": "quarter_to_date"}),
+        Probe("kpis year_to_date", "kpis", {"period": "year_to_date"}),
+        Probe("kpis custom 365 days", "kpis", {"from": year_ago, "to": today.isoformat()}),
+        Probe("orders page 1", "orders", {}),
+        Probe("orders page 200", "orders", {"page": "200"}),
+        Probe(
+            "orders filtered",
+            "orders",
+            {
+                "status": "completed,processing",
+                "from": year_ago,
+                "min_total": "100",
+                "sort": "-total",
+            },
+        ),
+        Probe("orders of one customer", "orders", {"customer": "1234"}),
+        Probe("customers page 1", "customers", {}),
+        Probe("customers search name", "customers", {"q": "nowak"}),
+        Probe("customers search e-mail", "customers", {"q": "anna.1230@"}),
+        Probe("customers min_orders", "customers", {"min_orders": "10", "sort": "-orders"}),
+        Probe("freshness", "freshness", {}),
+    ]
+
+
+def _time(connection: Connection, raw: bytes, samples: int) -> tuple[list[float], int]:
+    timings: list[float] = []
+    status = 0
+    for n in range(WARMUP + samples):
+        started = time.perf_counter()
+        response = connection.request(raw)
+        if n >= WARMUP:
+            timings.append(time.perf_counter() - started)
+        status = response.status
+        if status != 200:
+            raise RuntimeError(f"{status}: {response.body[:300]!r}")
+    body = json.loads(response.body)
+    return timings, len(body.get("data") or body.get("kpis") or [])
+
+
+def _measure(service: WcpulseService, shop: dict[str, Any], samples: int) -> dict[str, list[float]]:
+    connection = Connection(service.port, timeout=30)
+    auth = {"Authorization": f"Bearer {shop['api_token']}"}
+    results: dict[str, list[float]] = {}
+    try:
+        for probe in probes(datetime.now(UTC).date()):
+            path = f"/api/v1/shops/{shop['shop_id']}/{probe.view}"
+            if probe.query:
+                path += "?" + urlencode(probe.query)
+            timings, rows = _time(
+                connection, build_request("GET", service.port, path, auth), samples
+            )
+            results[probe.label] = timings
+            summary = summary_ms(timings)
+            flag = "" if percentile(timings, 95) < TARGET_P95 else "  << over 50 ms"
+            report.line(
+                probe.label,
+                f"p50 {summary['p50_ms']:6.1f} ms  p95 {summary['p95_ms']:6.1f} ms  "
+                f"max {summary['max_ms']:6.1f} ms  rows {rows}{flag}",
+            )
+    finally:
+        connection.close()
+    return results
+
+
+def _served(orders: int, samples: int, options: Options) -> dict[str, list[float]]:
+    """Publish the big shop's views, serve them with ``wcpulse api`` and time each probe."""
+    with tempfile.TemporaryDirectory(prefix="wcpulse-bench-") as tmp:
+        service = WcpulseService(Path(tmp) / "data")
+        service.data_dir.mkdir()
+        shop = service.add_shop()
+        started = time.perf_counter()
+        now = datetime.now(UTC)
+        publish_big_shop(service.data_dir, shop["shop_id"], orders, orders // 5, now)
+        report.line("views written", f"{time.perf_counter() - started:.1f} s (not timed)")
+        process = service.start("api")
+        try:
+            results = _measure(service, shop, samples)
+        finally:
+            stop(process)
+        if options.profile:
+            from bench.api_profile import profile_endpoints
+
+            profile_endpoints(service.data_dir, shop, probes(now.date()))
+    return results
+
+
+def run(options: Options) -> dict[str, Any]:
+    orders = options.size(quick=100_000, default=1_000_000)
+    samples = 15 if options.quick else 50
+    what = f"{orders:,} orders / {orders // 5:,} customers, {samples} timed requests each"
+    report.heading("api", what)
+    results = _served(orders, samples, options)
+    p95 = {label: percentile(timings, 95) for label, timings in results.items()}
+    worst_label = max(p95, key=lambda label: p95[label])
+    worst = p95[worst_label]
+    over = [label for label, value in p95.items() if value >= TARGET_P95]
+    met = not over
+    report.verdict(
+        f"worst p95 {worst * 1000:.1f} ms ({worst_label}); "
+        f"{len(over)} of {len(results)} over 50 ms",
+        "p95 < 50 ms",
+        met,
+        TARGET_P95 / worst,
+    )
+    return report.emit(
+        "api",
+        {
+            "headline": f"worst p95 {worst * 1000:.0f} ms ({worst_label})",
+            "orders": orders,
+            "customers": orders // 5,
+            "endpoints": {label: summary_ms(timings) for label, timings in results.items()},
+            "worst_p95_ms": round(worst * 1000, 1),
+            "over_target": over,
+            "target_p95_ms": TARGET_P95 * 1000,
+            "met": met,
+        },
+    )

@@ -1,0 +1,56 @@
+"""The benchmarks, in the order ``python -m bench`` runs them (imported only when chosen)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bench.options import Options
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    module: str
+    target: str
+    summary: str
+
+    def load(self) -> Callable[[Options], dict[str, Any]]:
+        return importlib.import_module(self.module).run  # type: ignore[no-any-return]
+
+
+BENCHMARKS: tuple[Benchmark, ...] = (
+    Benchmark(
+        "processors",
+        "bench.processors",
+        ">= 20,000 order events/s per core",
+        "one consumer draining an embedded queue (batch 500, 2000), and ShopPipeline direct",
+    ),
+    Benchmark(
+        "ingest",
+        "bench.ingest",
+        ">= 70% of a bare Flask+HMAC endpoint",
+        "signed webhooks/s: wcpulse ingest vs bare Flask+HMAC, same server and load",
+    ),
+    Benchmark(
+        "latency",
+        "bench.latency",
+        "p95 < 1 s at 200 events/s",
+        "webhook -> visible in the API with wcpulse run (--full: shop with ~100k orders)",
+    ),
+    Benchmark(
+        "replay",
+        "bench.replay",
+        "1,000,000 orders < 60 s",
+        "replay_shop of a raw log (200k, extrapolated to 1M; --full runs 1M)",
+    ),
+    Benchmark(
+        "api",
+        "bench.api",
+        "p95 < 50 ms, 1M orders / 200k customers",
+        "read API latency per endpoint on a big shop (wcpulse api)",
+    ),
+)
+BY_NAME = {benchmark.name: benchmark for benchmark in BENCHMARKS}
