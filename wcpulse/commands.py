@@ -23,6 +23,7 @@ from wcpulse.wiring import (
     open_registry,
     start_consumer,
 )
+from wcpulse.woo_commands import start_scheduler
 
 log = structlog.get_logger("wcpulse")
 
@@ -41,6 +42,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     app = build_web_app(settings, registry, messaging.publisher, clock, readiness)
     server = make_server(app, settings.host, settings.port)
     consumer = start_consumer(settings, messaging, registry, clock, stop)
+    start_scheduler(settings, registry, messaging.publisher, stop)
     base_url = f"http://{settings.host}:{server.effective_port}"
     if args.demo:
         _start_demo(settings, registry, base_url, args.demo_customers, stop)

@@ -206,6 +206,16 @@ def _cmd_rotate_token(registry: ShopRegistry, args: argparse.Namespace, settings
     return 0
 
 
+def _cmd_set_credentials(
+    registry: ShopRegistry, args: argparse.Namespace, settings: Settings
+) -> int:
+    registry.set_credentials(
+        args.shop, args.consumer_key, args.consumer_secret, SystemClock().now()
+    )
+    print(f"REST API keys stored (encrypted) for {args.shop}; check them with `wcpulse sync`.")
+    return 0
+
+
 def _cmd_delete(registry: ShopRegistry, args: argparse.Namespace, settings: Settings) -> int:
     shop = registry.require(args.shop)
     if not args.yes and not _confirm(shop):
@@ -255,6 +265,15 @@ def register(subparsers: Any, open_registry: OpenRegistry = default_open_registr
             parser.add_argument("shop", metavar="SHOP", help="shop id (shp_...)")
         parser.add_argument("--json", action="store_true", help="print JSON")
         parser.set_defaults(handler=_bind(command, open_registry))
+    creds = commands.add_parser(
+        "set-credentials",
+        help="store the shop's WooCommerce REST API keys (for import and sync)",
+        description="Store the shop's WooCommerce REST API keys (encrypted at rest).",
+    )
+    creds.add_argument("shop", metavar="SHOP", help="shop id (shp_...)")
+    creds.add_argument("--consumer-key", required=True, help="consumer key (ck_...)")
+    creds.add_argument("--consumer-secret", required=True, help="consumer secret (cs_...)")
+    creds.set_defaults(handler=_bind(_cmd_set_credentials, open_registry))
     delete = commands.add_parser(
         "delete",
         help="delete a shop and all its data",

@@ -1,0 +1,232 @@
+"""Commands that talk to a shop's WooCommerce REST API: import, sync, webhooks, scheduler."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from ingest.woo_client import WooClient
+
+from ingest.importer import Importer
+from ingest.reconcile import Reconciler
+from ingest.webhooks_admin import install_webhooks, webhook_status
+from ingest.woo_errors import WooError
+from processors.scheduler import Job, Scheduler
+from schemas.clock import Clock, SystemClock
+from schemas.settings import Settings
+from schemas.shop import ShopConfig
+from store.layout import shop_paths
+from store.metadata import ShopRegistry
+from store.sync_state import SyncRun
+from wcpulse.errors import UserError
+from wcpulse.progress import import_progress
+from wcpulse.server import wait_until_stopped
+from wcpulse.wiring import open_messaging, open_registry
+
+log = structlog.get_logger("wcpulse")
+
+
+def woo_client(settings: Settings, registry: ShopRegistry, shop: ShopConfig) -> WooClient:
+    credentials = registry.credentials(shop.shop_id)
+    if credentials is None:
+        raise UserError(
+            f"shop {shop.shop_id} has no REST API keys; add them with "
+            f"`wcpulse shop set-credentials {shop.shop_id} --consumer-key ck_... "
+            "--consumer-secret cs_...`"
+        )
+    try:
+        return WooClient(
+            shop.url,
+            *credentials,
+            allow_http=settings.allow_http_shops,
+            query_auth=settings.woo_query_auth,
+            timeout=settings.woo_timeout,
+            concurrency=settings.woo_concurrency,
+        )
+    except WooError as exc:
+        raise UserError(str(exc)) from None
+
+
+@contextmanager
+def shop_session(settings: Settings, shop_id: str) -> Iterator[tuple[Any, ...]]:
+    """Registry, shop, REST client and publisher for one command; WooError -> one line."""
+    clock = SystemClock()
+    registry = open_registry(settings)
+    messaging = None
+    try:
+        shop = registry.require(shop_id)
+        client = woo_client(settings, registry, shop)
+        messaging = open_messaging(settings, clock)
+        with client:
+            yield registry, shop, client, messaging.publisher, clock
+    except WooError as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        if messaging is not None:
+            messaging.close()
+        registry.close()
+
+
+def import_shop(args: argparse.Namespace, settings: Settings) -> int:
+    with shop_session(settings, args.shop) as (registry, shop, client, publisher, clock):
+        client.check()
+        with import_progress(sys.stderr) as progress:
+            importer = Importer(client, publisher, registry.sync_state, clock, progress)
+            try:
+                report = importer.run(shop.shop_id, since=args.since)
+            except KeyboardInterrupt:
+                print(
+                    "wcpulse: import interrupted; run the same command again to continue",
+                    file=sys.stderr,
+                )
+                return 130
+    resumed = " (resumed)" if report.resumed else ""
+    parts = ", ".join(f"{name} {count}" for name, count in report.items.items())
+    print(f"imported {report.total} items{resumed}: {parts}; caught up {report.caught_up}")
+    print("processors apply them (`wcpulse run` or `wcpulse process`)")
+    return 0
+
+
+def sync_shop(args: argparse.Namespace, settings: Settings) -> int:
+    with shop_session(settings, args.shop) as (registry, shop, client, publisher, clock):
+        report = run_sync(settings, registry, shop, client, publisher, clock, full=args.full)
+    repaired = ", ".join(f"{k} {v}" for k, v in report.repaired.items() if v) or "nothing"
+    deleted = ", ".join(f"{k} {v}" for k, v in report.hard_deleted.items() if v)
+    print(
+        f"sync of {shop.shop_id} since {report.window_from:%Y-%m-%d %H:%M} UTC: repaired {repaired}"
+    )
+    if deleted:
+        print(f"hard deletes found: {deleted}")
+    return 0
+
+
+def run_sync(
+    settings: Settings,
+    registry: ShopRegistry,
+    shop: ShopConfig,
+    client: WooClient,
+    publisher: Any,
+    clock: Clock,
+    full: bool,
+):
+    overlap = timedelta(seconds=settings.sync_overlap_seconds)
+    reconciler = Reconciler(client, publisher, registry.sync_state, clock, overlap)
+    versions = shop_paths(settings.data_dir, shop.shop_id).view("versions")
+    return reconciler.run(shop.shop_id, versions, full=full)
+
+
+def webhooks(args: argparse.Namespace, settings: Settings) -> int:
+    with shop_session(settings, args.shop) as (registry, shop, client, _publisher, _clock):
+        url = settings.webhook_url(shop.shop_id)
+        if args.webhooks_command == "install":
+            secret = registry.webhook_secret(shop.shop_id) or ""
+            states = install_webhooks(client, url, secret)
+        else:
+            states = webhook_status(client, url)
+    for state in states:
+        print(f"{state.topic:18} {state.status:9} {state.action or ''}".rstrip())
+    unhealthy = [s for s in states if not s.healthy]
+    if unhealthy:
+        names = ", ".join(f"{s.topic} ({s.status})" for s in unhealthy)
+        raise UserError(f"webhooks not active: {names}; run `wcpulse webhooks install {args.shop}`")
+    return 0
+
+
+def scheduler(args: argparse.Namespace, settings: Settings) -> int:
+    registry = open_registry(settings)
+    messaging = open_messaging(settings, SystemClock())
+    stop = threading.Event()
+    thread = start_scheduler(settings, registry, messaging.publisher, stop)
+    print("wcpulse scheduler running", flush=True)
+    try:
+        wait_until_stopped(stop)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+        messaging.close()
+        registry.close()
+    return 0
+
+
+def start_scheduler(
+    settings: Settings, registry: ShopRegistry, publisher: Any, stop: threading.Event
+) -> threading.Thread:
+    """Reconcile every shop with API keys every WCPULSE_SYNC_INTERVAL seconds."""
+    clock = SystemClock()
+    counter = {"runs": 0}
+
+    def sync_all(now: datetime) -> None:
+        full = counter["runs"] % max(settings.sync_full_every, 1) == 0
+        counter["runs"] += 1
+        for shop in registry.list_shops():
+            if registry.has_credentials(shop.shop_id):
+                _scheduled_sync(settings, registry, shop, publisher, clock, full)
+
+    jobs = [Job("sync", settings.sync_interval_seconds, sync_all)]
+    thread = threading.Thread(
+        target=Scheduler(jobs, clock).run_until, args=(stop,), name="wcpulse-scheduler", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def _scheduled_sync(
+    settings: Settings,
+    registry: ShopRegistry,
+    shop: ShopConfig,
+    publisher: Any,
+    clock: Clock,
+    full: bool,
+) -> None:
+    started = clock.now()
+    try:
+        with woo_client(settings, registry, shop) as client:
+            run_sync(settings, registry, shop, client, publisher, clock, full)
+            states = webhook_status(client, settings.webhook_url(shop.shop_id))
+        _record_webhooks(registry, shop, states, started, clock)
+    except (WooError, UserError) as exc:
+        log.warning("scheduled_sync_failed", shop_id=shop.shop_id, error=str(exc))
+
+
+def _record_webhooks(
+    registry: ShopRegistry, shop: ShopConfig, states: list, started: datetime, clock: Clock
+) -> None:
+    bad = {s.topic: s.status for s in states if not s.healthy}
+    run = SyncRun("webhooks", started, clock.now(), None, not bad, None, {"not_active": bad})
+    registry.sync_state.record_run(shop.shop_id, run)
+    if bad:
+        log.warning("webhooks_not_active", shop_id=shop.shop_id, topics=sorted(bad))
+
+
+def parse_since(text: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("use a date like 2024-01-31") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def register(sub: Any) -> None:
+    imp = sub.add_parser("import", help="import a shop's history through the REST API")
+    imp.add_argument("shop", metavar="SHOP")
+    imp.add_argument("--since", type=parse_since, default=None, help="only what changed since DATE")
+    imp.set_defaults(handler=import_shop)
+    sync = sub.add_parser("sync", help="repair what webhooks missed (reconcile with the REST API)")
+    sync.add_argument("shop", metavar="SHOP")
+    sync.add_argument("--full", action="store_true", help="also compare every id (hard deletes)")
+    sync.set_defaults(handler=sync_shop)
+    hooks = sub.add_parser("webhooks", help="install or check the shop's WooCommerce webhooks")
+    hooks_sub = hooks.add_subparsers(dest="webhooks_command", metavar="COMMAND", required=True)
+    for name, text in (("install", "create or re-activate our webhooks"), ("status", "list them")):
+        parser = hooks_sub.add_parser(name, help=text)
+        parser.add_argument("shop", metavar="SHOP")
+        parser.set_defaults(handler=webhooks)
+    sub.add_parser("scheduler", help="periodic jobs (sync every 10 minutes)").set_defaults(
+        handler=scheduler
+    )
