@@ -8,10 +8,10 @@ import structlog
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from api.auth import ShopTokens
 from api.blueprint import api_blueprint
 from api.dashboard import dashboard_blueprint
 from api.errors import ApiError
+from api.runs import ShopMetadata
 from ingest.health import ReadinessCheck, health_blueprint
 from ingest.http_errors import error_response, http_exception_response
 from schemas.clock import Clock
@@ -22,12 +22,13 @@ log = structlog.get_logger(__name__)
 
 def create_app(
     settings: Settings,
-    shops: ShopTokens,
+    shops: ShopMetadata,
     clock: Clock,
     readiness: Mapping[str, ReadinessCheck] | None = None,
 ) -> Flask:
     """The read API: shop views, OpenAPI, ``/healthz`` and ``/readyz`` (``readiness``
-    maps a name to a check that raises when that dependency is not ready)."""
+    maps a name to a check that raises when that dependency is not ready). ``shops`` is
+    the metadata store (a ``ShopRegistry``): tokens, and the runs ``/sync`` lists."""
     app = Flask("api")
     app.register_blueprint(api_blueprint(settings, shops, clock))
     app.register_blueprint(dashboard_blueprint())

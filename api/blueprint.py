@@ -8,13 +8,14 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, request
 
-from api.auth import ShopTokens, authorize
+from api.auth import authorize
 from api.caching import compute_etag, not_modified, with_cache_headers
 from api.catalog import ROUTES, RouteSpec
-from api.endpoints import ENDPOINTS, RequestContext
+from api.endpoints import ENDPOINTS, RequestContext, source_stamp
 from api.openapi import build_openapi
 from api.params import negotiate_format, parse_query
 from api.render import json_response, render
+from api.runs import ShopMetadata, ShopRuns
 from api.viewfiles import ShopViews
 from processors.analytics.periods import local_today
 from schemas.clock import Clock
@@ -26,7 +27,7 @@ _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9_.-]")
 @dataclass(frozen=True)
 class _Deps:
     settings: Settings
-    shops: ShopTokens
+    shops: ShopMetadata
     clock: Clock
 
 
@@ -40,11 +41,12 @@ def _serve(route: RouteSpec, deps: _Deps, shop_id: str) -> Response:
     fmt = negotiate_format(values, request.accept_mimetypes)
     views = ShopViews(deps.settings.data_dir, shop_id)
     today = local_today(deps.clock.now(), shop.timezone)
-    etag = compute_etag(views.stamp(route.sources), request, fmt, today)
+    ctx = RequestContext(shop, views, values, fmt, today, ShopRuns(deps.shops, shop_id))
+    etag = compute_etag(source_stamp(route.sources, ctx), request, fmt, today)
     unchanged = not_modified(request, etag)
     if unchanged is not None:
         return unchanged
-    result = ENDPOINTS[route.name](RequestContext(shop, views, values, fmt, today))
+    result = ENDPOINTS[route.name](ctx)
     response = render(result, fmt, csv_filename(shop_id, route.name))
     return with_cache_headers(response, etag)
 
@@ -57,7 +59,7 @@ def _shop_view(route: RouteSpec, deps: _Deps) -> Callable[[str], Response]:
     return view
 
 
-def api_blueprint(settings: Settings, shops: ShopTokens, clock: Clock) -> Blueprint:
+def api_blueprint(settings: Settings, shops: ShopMetadata, clock: Clock) -> Blueprint:
     """Every shop view under ``/api/v1/shops/<shop_id>/`` and ``/api/v1/openapi.json``."""
     deps = _Deps(settings, shops, clock)
     blueprint = Blueprint("api", __name__)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from api.listing import CUSTOMERS, ORDERS
 from api.params import FORMAT, ParamSpec
+from api.runs import MAX_RUNS, SYNC_PARAMS
 from processors.analytics.periods import PERIOD_NAMES
 
 SHOP_PREFIX = "/api/v1/shops/{shop_id}"
@@ -19,7 +20,9 @@ class RouteSpec:
     response: str  # component schema of the 200 body
     params: tuple[ParamSpec, ...] = ()
     shop: bool = True  # a shop view: bearer token of that shop, JSON or CSV, ETag
-    sources: tuple[str, ...] = ("manifest",)  # what the ETag depends on beside the request
+    # what the ETag depends on beside the request: view files (manifest, freshness) or
+    # the shop's recorded runs in the metadata database (sync_runs)
+    sources: tuple[str, ...] = ("manifest",)
     description: str = ""
 
     @property
@@ -80,6 +83,20 @@ ROUTES: tuple[RouteSpec, ...] = (
         "Freshness",
         (FORMAT,),
         sources=("manifest", "freshness"),
+    ),
+    RouteSpec(
+        "sync",
+        SHOP_PREFIX + "/sync",
+        "Recent import, sync (reconciliation) and webhook-check runs, newest first.",
+        "SyncRunList",
+        SYNC_PARAMS,
+        sources=("sync_runs",),
+        description="What each run found and repaired: `repaired` (sync runs: records "
+        "newer in WooCommerce than here, i.e. lost webhooks, plus hard deletes), "
+        "`hard_deleted` (records deleted in WooCommerce), `not_active_webhooks` (webhook "
+        "checks: comma-separated topics WooCommerce does not deliver; empty when all are "
+        "active), `details` (every count as compact JSON). The newest `limit` runs, at most "
+        f"{MAX_RUNS}; there are no pages. CSV has the same columns and rows as JSON.",
     ),
 )
 

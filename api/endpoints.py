@@ -11,6 +11,7 @@ from api.errors import InvalidParameter
 from api.listing import CUSTOMERS, ORDERS, ListSpec
 from api.queries import Page, kpi_totals, list_all, list_page
 from api.result import Result
+from api.runs import SYNC_COLUMNS, ShopRuns
 from api.viewfiles import ShopViews
 from processors.analytics.kpis import compare_totals
 from processors.analytics.periods import (
@@ -32,6 +33,8 @@ FRESHNESS_COLUMNS = (
     "events_applied",
     "views_version",
 )
+VIEW_SOURCES = ("manifest", "freshness")  # files under the shop's views folder
+RUNS_SOURCE = "sync_runs"  # the shop's recorded runs in the metadata database
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class RequestContext:
     values: Mapping[str, Any]  # parsed query parameters
     fmt: str  # json | csv
     today: date  # in the shop's timezone
+    runs: ShopRuns
 
 
 def _envelope(ctx: RequestContext) -> dict[str, Any]:
@@ -107,9 +111,31 @@ def freshness_result(ctx: RequestContext) -> Result:
     return Result(FRESHNESS_COLUMNS, [row], layout="single")
 
 
+def _requested_runs(ctx: RequestContext) -> tuple[str | None, int]:
+    return ctx.values.get("kind"), ctx.values["limit"]
+
+
+def sync_result(ctx: RequestContext) -> Result:
+    """The newest ``limit`` recorded runs (of ``kind``), newest first; no pages."""
+    rows = ctx.runs.rows(*_requested_runs(ctx))
+    return Result(SYNC_COLUMNS, rows, {"shop_id": ctx.shop.shop_id})
+
+
+def source_stamp(sources: tuple[str, ...], ctx: RequestContext) -> str:
+    """What a response depends on beside the request: the views' version (and the
+    freshness file) for view routes, a hash of the rows answered for the runs route."""
+    parts: list[str] = []
+    if any(source in VIEW_SOURCES for source in sources):
+        parts.append(ctx.views.stamp(sources))
+    if RUNS_SOURCE in sources:
+        parts.append(RUNS_SOURCE + "=" + ctx.runs.stamp(*_requested_runs(ctx)))
+    return ":".join(parts)
+
+
 ENDPOINTS: dict[str, Callable[[RequestContext], Result]] = {
     "kpis": kpis_result,
     "orders": lambda ctx: list_result(ctx, ORDERS),
     "customers": lambda ctx: list_result(ctx, CUSTOMERS),
     "freshness": freshness_result,
+    "sync": sync_result,
 }

@@ -9,6 +9,7 @@ import pyarrow as pa
 from api.catalog import RouteSpec
 from api.endpoints import FRESHNESS_COLUMNS
 from api.params import ParamSpec
+from api.runs import RUN_KINDS, SYNC_COLUMNS
 from processors.analytics.kpis import KPI_NAMES
 from schemas.views import CUSTOMERS_VIEW, ORDERS_VIEW
 
@@ -99,6 +100,34 @@ def _freshness_schema() -> Schema:
     return _object({name: shapes[name] for name in FRESHNESS_COLUMNS})
 
 
+def _sync_schemas() -> dict[str, Schema]:
+    count: Schema = {"type": ["integer", "null"]}
+    shapes: dict[str, Schema] = {
+        "kind": {"type": "string", "enum": list(RUN_KINDS)},
+        "started_at": TIME,
+        "finished_at": TIME,
+        "ok": {"type": "boolean"},
+        "error": {"type": ["string", "null"]},
+        "window_from": _nullable(TIME),
+        "repaired": count | {"description": "sync runs: everything repaired; else null"},
+        "hard_deleted": count | {"description": "records deleted in WooCommerce, or null"},
+        "not_active_webhooks": {
+            "type": ["string", "null"],
+            "description": "webhook checks: comma-separated topics not active; else null",
+        },
+        "details": {"type": "string", "description": "the run's counts as compact JSON"},
+    }
+    run = _object({name: shapes[name] for name in SYNC_COLUMNS})
+    runs = _object(
+        {
+            "shop_id": {"type": "string"},
+            "columns": {"type": "array", "items": {"type": "string"}},
+            "data": {"type": "array", "items": _ref("SyncRun")},
+        }
+    )
+    return {"SyncRun": run, "SyncRunList": runs}
+
+
 def component_schemas() -> dict[str, Schema]:
     integer: Schema = {"type": "integer"}
     error = _object({"code": {"type": "string"}, "message": {"type": "string"}})
@@ -121,6 +150,7 @@ def component_schemas() -> dict[str, Schema]:
         "CustomerList": _list_schema("Customer"),
         **_kpi_schemas(),
         "Freshness": _freshness_schema(),
+        **_sync_schemas(),
     }
 
 
