@@ -132,6 +132,9 @@ def test_sync_repairs_what_lost_webhooks_missed(service):
         assert result.returncode == 0, result.stderr
         assert "repaired" in result.stdout and "hard deletes found: order 1" in result.stdout
         settles_at(service, shop, expected(data))
+        runs = api_get(service.base_url, shop, "sync", kind="sync").json()["data"]
+        manual = next(r for r in runs if r["hard_deleted"])  # the scheduler's runs come too
+        assert manual["ok"] and manual["hard_deleted"] == 1 and manual["repaired"] >= 4
 
 
 def test_troubleshooting_errors_are_one_line_with_the_fix(service, tmp_path):
