@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from ingest.woo_client import WooClient
 
 from ingest.importer import Importer
 from ingest.reconcile import Reconciler
 from ingest.webhooks_admin import install_webhooks, webhook_status
+from ingest.woo_client import WooClient
 from ingest.woo_errors import WooError
 from processors.scheduler import Job, Scheduler
 from schemas.clock import Clock, SystemClock
