@@ -47,6 +47,12 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "replay_shop of a raw log (200k, extrapolated to 1M; --full runs 1M)",
     ),
     Benchmark(
+        "import",
+        "bench.import_history",
+        "100,000 orders < 60 s",
+        "wcpulse import from a local WooCommerce server, embedded and RabbitMQ (--quick: 10k)",
+    ),
+    Benchmark(
         "api",
         "bench.api",
         "p95 < 50 ms, 1M orders / 200k customers",

@@ -162,8 +162,8 @@ def start_scheduler(
     counter = {"runs": 0}
 
     def sync_all(now: datetime) -> None:
+        counter["runs"] += 1  # the full id comparison is the Nth run, not the one at start-up
         full = counter["runs"] % max(settings.sync_full_every, 1) == 0
-        counter["runs"] += 1
         for shop in registry.list_shops():
             if registry.has_credentials(shop.shop_id):
                 _scheduled_sync(settings, registry, shop, publisher, clock, full)
