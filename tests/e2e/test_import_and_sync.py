@@ -153,6 +153,12 @@ def test_troubleshooting_errors_are_one_line_with_the_fix(service, tmp_path):
             assert "Traceback" not in result.stderr
             assert len(result.stderr.strip().splitlines()) == 1, result.stderr
         server.faults.plain_permalinks(False)
+        server.faults.timeout(3, times=None)  # every request outlasts WCPULSE_WOO_TIMEOUT=2
+        result = service.cli("import", shop["shop_id"])
+        assert result.returncode != 0 and "WCPULSE_WOO_TIMEOUT" in result.stderr
+        assert result.stderr.strip().splitlines()[-1].startswith("wcpulse: error:")
+        assert "Traceback" not in result.stderr
+        server.faults.clear()
         wrong = service.cli(
             "shop", "set-credentials", shop["shop_id"], "--consumer-key", "ck_wrong",
             "--consumer-secret", "cs_wrong",
