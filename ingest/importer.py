@@ -147,23 +147,11 @@ class Importer:
             self._progress(step.name, page.page, page.total_pages)
         self._state.save_checkpoint(shop_id, replace(checkpoint, completed=True), self._clock.now())
 
-    def _publish_page(
-        self, shop_id: str, resource: str, items: list[dict], source: str = "import"
-    ) -> None:
-        if not items:
-            return
-        body = json.dumps(items, separators=(",", ":"), ensure_ascii=False)
-        envelope = Envelope(
-            shop_id=shop_id,
-            topic=f"{resource}.imported",
-            resource=resource,
-            event="imported",
-            resource_id=None,
-            body=body,
-            received_at=self._clock.now(),
-            source=source,
-        )
-        self._publisher.publish([envelope])
+    def _publish_page(self, shop_id: str, resource: str, items: list[dict]) -> None:
+        if items:
+            now = self._clock.now()
+            envelope = rest_envelope(shop_id, f"{resource}.imported", items, now, "import")
+            self._publisher.publish([envelope])
 
     def _catch_up(self, shop_id: str, modified_after: datetime) -> int:
         """What changed while the import ran (webhooks may have been lost meanwhile)."""
@@ -185,6 +173,23 @@ class Importer:
         counts: dict[str, Any] = dict(report.items, pages=report.pages, caught_up=report.caught_up)
         run = SyncRun("import", started, self._clock.now(), None, error is None, error, counts)
         self._state.record_run(shop_id, run)
+
+
+def rest_envelope(
+    shop_id: str, topic: str, body: list[dict] | dict, received_at: datetime, source: str
+) -> Envelope:
+    """An envelope for what the REST API returned: a page (``*.imported``) or one body."""
+    resource, _, event = topic.partition(".")
+    return Envelope(
+        shop_id=shop_id,
+        topic=topic,
+        resource=resource,
+        event=event,
+        resource_id=body.get("id") if isinstance(body, dict) else None,
+        body=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        received_at=received_at,
+        source=source,
+    )
 
 
 def expand_variations(client: Pages, step: ImportStep, items: list[dict]) -> list[dict]:

@@ -12,7 +12,6 @@ Every repair is counted in the run's record.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,10 +21,17 @@ from typing import Any
 import pyarrow.parquet as pq
 import structlog
 
-from ingest.importer import STEPS, ImportStep, Pages, Publisher, expand_variations, gmt
+from ingest.importer import (
+    STEPS,
+    ImportStep,
+    Pages,
+    Publisher,
+    expand_variations,
+    gmt,
+    rest_envelope,
+)
 from processors.normalise import parse_gmt
 from schemas.clock import Clock
-from schemas.envelope import Envelope
 from store.sync_state import SyncRun, SyncState
 
 log = structlog.get_logger("wcpulse.sync")
@@ -127,7 +133,7 @@ class Reconciler:
             stale = [item for item in items if is_newer(item, step.resource, held)]
             report.checked[step.name] = report.checked.get(step.name, 0) + len(items)
             report.repaired[step.name] = report.repaired.get(step.name, 0) + len(stale)
-            self._publish(shop_id, f"{step.resource}.imported", step.resource, stale)
+            self._publish(shop_id, f"{step.resource}.imported", stale)
 
     def _repair_hard_deletes(self, shop_id: str, held: Held, report: SyncReport) -> None:
         remote: dict[str, set[int]] = {}
@@ -141,30 +147,17 @@ class Reconciler:
             )
             report.hard_deleted[resource] = len(gone)
             for rid in gone:
-                self._publish(shop_id, f"{resource}.deleted", resource, {"id": rid})
+                self._publish(shop_id, f"{resource}.deleted", {"id": rid})
 
     def _ids(self, path: str, query: dict[str, Any]) -> Iterator[int]:
         params = dict(query, _fields="id", orderby="id", order="asc")
         for page in self._client.iter_pages(path, params):
             yield from (int(item["id"]) for item in page.items if "id" in item)
 
-    def _publish(
-        self, shop_id: str, topic: str, resource: str, body: Sequence[dict] | dict
-    ) -> None:
-        if not body:
-            return
-        resource_id = body.get("id") if isinstance(body, dict) else None
-        envelope = Envelope(
-            shop_id=shop_id,
-            topic=topic,
-            resource=resource,
-            event=topic.partition(".")[2],
-            resource_id=resource_id,
-            body=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
-            received_at=self._clock.now(),
-            source="sync",
-        )
-        self._publisher.publish([envelope])
+    def _publish(self, shop_id: str, topic: str, body: Sequence[dict] | dict) -> None:
+        if body:
+            envelope = rest_envelope(shop_id, topic, body, self._clock.now(), "sync")  # type: ignore[arg-type]
+            self._publisher.publish([envelope])
 
     def _record(
         self, shop_id: str, started: datetime, report: SyncReport, error: str | None
