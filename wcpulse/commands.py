@@ -15,12 +15,13 @@ from schemas.settings import Settings
 from store.metadata import ShopRegistry
 from wcpulse import demo as demo_shop
 from wcpulse.errors import UserError
-from wcpulse.server import make_server, serve_until_stopped, wait_until_stopped
+from wcpulse.server import make_server, serve_until_stopped
 from wcpulse.wiring import (
     Messaging,
     build_web_app,
     open_messaging,
     open_registry,
+    run_in_background,
     start_consumer,
 )
 from wcpulse.woo_commands import start_scheduler
@@ -118,19 +119,13 @@ def process(args: argparse.Namespace, settings: Settings) -> int:
     if partitions is not None and any(p >= settings.partitions for p in partitions):
         raise UserError(f"partitions must be below WCPULSE_PARTITIONS={settings.partitions}")
     clock = SystemClock()
-    registry = open_registry(settings)
-    messaging = open_messaging(settings, clock)
-    stop = threading.Event()
-    consumer = start_consumer(settings, messaging, registry, clock, stop, partitions)
-    print(f"wcpulse processor running (partitions: {partitions or 'all'})", flush=True)
-    try:
-        wait_until_stopped(stop)
-    finally:
-        stop.set()
-        consumer.join(timeout=30)
-        messaging.close()
-        registry.close()
-    return 0
+
+    def start(registry: ShopRegistry, messaging: Messaging, stop: threading.Event) -> Any:
+        return start_consumer(settings, messaging, registry, clock, stop, partitions)
+
+    return run_in_background(
+        settings, start, f"wcpulse processor running (partitions: {partitions or 'all'})"
+    )
 
 
 def replay(args: argparse.Namespace, settings: Settings) -> int:

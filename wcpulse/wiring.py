@@ -16,11 +16,12 @@ from ingest.shops import CachedShopDirectory
 from ingest.spool import SQLiteQueue
 from ingest.woocommerce import woocommerce_blueprint
 from processors.consumer import Consumer
-from schemas.clock import Clock
+from schemas.clock import Clock, SystemClock
 from schemas.settings import Settings
 from store.layout import embedded_broker_path, spool_path
 from store.metadata import ShopRegistry
 from wcpulse.errors import UserError
+from wcpulse.server import wait_until_stopped
 from wcpulse.shop_cli import default_open_registry
 
 log = structlog.get_logger("wcpulse")
@@ -202,3 +203,24 @@ def _release_and_close(source: Any) -> None:
         pass
     except Exception:
         log.exception("source_close_failed")
+
+
+def run_in_background(
+    settings: Settings,
+    start: Callable[[ShopRegistry, Messaging, threading.Event], threading.Thread],
+    banner: str,
+) -> int:
+    """A process whose work runs in one thread (processor, scheduler) until SIGINT/SIGTERM."""
+    registry = open_registry(settings)
+    messaging = open_messaging(settings, SystemClock())
+    stop = threading.Event()
+    thread = start(registry, messaging, stop)
+    print(banner, flush=True)
+    try:
+        wait_until_stopped(stop)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+        messaging.close()
+        registry.close()
+    return 0

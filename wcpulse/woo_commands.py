@@ -26,8 +26,7 @@ from store.metadata import ShopRegistry
 from store.sync_state import SyncRun
 from wcpulse.errors import UserError
 from wcpulse.progress import import_progress
-from wcpulse.server import wait_until_stopped
-from wcpulse.wiring import open_messaging, open_registry
+from wcpulse.wiring import open_messaging, open_registry, run_in_background
 
 log = structlog.get_logger("wcpulse")
 
@@ -139,19 +138,10 @@ def webhooks(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def scheduler(args: argparse.Namespace, settings: Settings) -> int:
-    registry = open_registry(settings)
-    messaging = open_messaging(settings, SystemClock())
-    stop = threading.Event()
-    thread = start_scheduler(settings, registry, messaging.publisher, stop)
-    print("wcpulse scheduler running", flush=True)
-    try:
-        wait_until_stopped(stop)
-    finally:
-        stop.set()
-        thread.join(timeout=30)
-        messaging.close()
-        registry.close()
-    return 0
+    def start(registry: ShopRegistry, messaging: Any, stop: threading.Event) -> threading.Thread:
+        return start_scheduler(settings, registry, messaging.publisher, stop)
+
+    return run_in_background(settings, start, "wcpulse scheduler running")
 
 
 def start_scheduler(
