@@ -9,7 +9,6 @@ a catch-up pass fetches what changed while the import ran.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -20,6 +19,7 @@ import structlog
 from ingest.woo_client import Page
 from schemas.clock import Clock
 from schemas.envelope import Envelope
+from schemas.jsoncodec import dumps_text
 from store.sync_state import Checkpoint, SyncRun, SyncState
 
 log = structlog.get_logger("wcpulse.import")
@@ -186,7 +186,7 @@ def rest_envelope(
         resource=resource,
         event=event,
         resource_id=body.get("id") if isinstance(body, dict) else None,
-        body=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        body=dumps_text(body),
         received_at=received_at,
         source=source,
     )

@@ -25,6 +25,7 @@ from processors.normalise import (
 )
 from schemas.envelope import Envelope, body_hash
 from schemas.events import DeliveryNoted, Event, ResourceTrashed
+from schemas.jsoncodec import loads
 
 Normaliser = Callable[[dict[str, Any], str, datetime], Event]
 
@@ -41,7 +42,7 @@ PAGE_EVENTS = frozenset({"imported"})
 
 def parse_body(envelope: Envelope) -> Any:
     try:
-        return json.loads(envelope.body)
+        return loads(envelope.body)
     except ValueError as exc:
         raise UnprocessableEvent(f"body is not JSON: {exc}") from None
 

@@ -8,10 +8,11 @@ The JSON Schema of this format is ``schemas/envelope.v1.json``.
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+
+from schemas.jsoncodec import dumps_text, loads
 
 ENVELOPE_SCHEMA = "wcpulse.envelope.v1"
 
@@ -49,12 +50,12 @@ class Envelope:
         data = {name: getattr(self, name) for name in _FIELDS}
         data["schema"] = ENVELOPE_SCHEMA
         data["received_at"] = self.received_at.astimezone(UTC).isoformat()
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+        return dumps_text(data).encode()
 
     @classmethod
     def from_json(cls, raw: bytes | str) -> Envelope:
         try:
-            data = json.loads(raw)
+            data = loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             raise EnvelopeError(f"envelope is not JSON: {exc}") from None
         if not isinstance(data, dict):
