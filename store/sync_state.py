@@ -7,7 +7,7 @@ is recorded with what it found and repaired, so repairs are counted and visible.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -93,18 +93,7 @@ class SyncState:
 
     def record_run(self, shop_id: str, run: SyncRun) -> None:
         with self._sessions.begin() as session:
-            session.add(
-                SyncRunRow(
-                    shop_id=shop_id,
-                    kind=run.kind,
-                    started_at=run.started_at,
-                    finished_at=run.finished_at,
-                    window_from=run.window_from,
-                    ok=run.ok,
-                    error=run.error,
-                    counts=run.counts,
-                )
-            )
+            session.add(SyncRunRow(shop_id=shop_id, **_run_fields(run)))
 
     def runs(self, shop_id: str, kind: str | None = None, limit: int = 20) -> list[SyncRun]:
         """The newest runs first."""
@@ -138,13 +127,11 @@ def _checkpoint(row: ImportCheckpointRow) -> Checkpoint:
     )
 
 
+def _run_fields(source: object) -> dict[str, Any]:
+    """The SyncRun fields of a SyncRun or a SyncRunRow (the row adds only its id and shop)."""
+    return {f.name: getattr(source, f.name) for f in fields(SyncRun)}
+
+
 def _run(row: SyncRunRow) -> SyncRun:
-    return SyncRun(
-        kind=row.kind,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        window_from=row.window_from,
-        ok=row.ok,
-        error=row.error,
-        counts=dict(row.counts or {}),
-    )
+    run = SyncRun(**_run_fields(row))
+    return replace(run, counts=dict(run.counts or {}))
