@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from processors.errors import UnprocessableEvent
@@ -24,7 +24,13 @@ from processors.normalise import (
     text,
 )
 from schemas.envelope import Envelope, body_hash
-from schemas.events import DeliveryNoted, Event, ResourceTrashed
+from schemas.events import (
+    DeliveryNoted,
+    ErasureRequested,
+    Event,
+    ResourceTrashed,
+    ScoresRequested,
+)
 from schemas.jsoncodec import loads
 
 Normaliser = Callable[[dict[str, Any], str, datetime], Event]
@@ -49,6 +55,8 @@ def parse_body(envelope: Envelope) -> Any:
 
 def handle_envelope(envelope: Envelope) -> list[Event]:
     """The events an envelope stands for; raises UnprocessableEvent when there are none."""
+    if envelope.resource == "job":
+        return [handle_job(envelope)]
     if envelope.resource == "action":
         return [DeliveryNoted("action", envelope.topic, envelope.event, envelope.received_at)]
     body = parse_body(envelope)
@@ -62,12 +70,38 @@ def handle_envelope(envelope: Envelope) -> list[Event]:
         )
         return [noted]
     if envelope.event in TRASH_EVENTS:
-        return [ResourceTrashed(envelope.resource, resource_id(body), envelope.received_at)]
+        return handle_trash(envelope, resource_id(body))
     if envelope.event in PAGE_EVENTS and isinstance(body, list):
         return handle_page(handler, body, envelope.received_at)
     if not isinstance(body, dict):
         raise UnprocessableEvent("body is not a JSON object")
     return [handler(body, envelope.body_sha256, envelope.received_at)]
+
+
+def handle_trash(envelope: Envelope, rid: int) -> list[Event]:
+    """``*.deleted``: the resource is trashed; a deleted customer (WordPress deletes users
+    for good) is also erased, as GDPR asks."""
+    trashed = ResourceTrashed(envelope.resource, rid, envelope.received_at)
+    if envelope.resource != "customer":
+        return [trashed]
+    erasure = ErasureRequested(str(rid), envelope.envelope_id[:16], envelope.received_at)
+    return [trashed, erasure]
+
+
+def handle_job(envelope: Envelope) -> Event:
+    body = parse_body(envelope)
+    if not isinstance(body, dict):
+        raise UnprocessableEvent("job body is not a JSON object")
+    try:
+        if envelope.event == "rfm":
+            return ScoresRequested(date.fromisoformat(body["as_of"]), envelope.received_at)
+        if envelope.event == "erase":
+            key, erasure_id = text(body["customer_key"]), text(body["erasure_id"])
+            if key and erasure_id:
+                return ErasureRequested(key, erasure_id, envelope.received_at)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UnprocessableEvent(f"job.{envelope.event}: bad parameters ({exc})") from None
+    raise UnprocessableEvent(f"job.{envelope.event}: unknown job or missing parameters")
 
 
 def handle_page(handler: Normaliser, page: list[Any], received_at: datetime) -> list[Event]:

@@ -7,6 +7,7 @@ Dates come from the ``*_gmt`` fields (WooCommerce's local dates carry no offset)
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -23,6 +24,7 @@ from schemas.events import (
     RefundItem,
     Version,
 )
+from schemas.shop import is_consent_key
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -139,6 +141,7 @@ def normalise_order(body: dict[str, Any], body_sha256: str, received_at: datetim
         items=tuple(_line_item(i) for i in _list(body, "line_items")),
         refunds=tuple(_refund(r) for r in _list(body, "refunds")),
         coupons=tuple(text(c.get("code")) for c in _list(body, "coupon_lines")),
+        consents=consent_meta(body),
     )
 
 
@@ -156,7 +159,19 @@ def normalise_customer(
         country=text(billing.get("country")).upper(),
         created_at=parse_gmt(body.get("date_created_gmt")),
         role=text(body.get("role")),
+        consents=consent_meta(body),
     )
+
+
+def consent_meta(body: dict[str, Any]) -> str:
+    """The scalar meta entries whose key mentions consent (schemas.shop.CONSENT_HINTS), as
+    compact JSON sorted by key; "" when there are none."""
+    kept: dict[str, str] = {}
+    for meta in _list(body, "meta_data"):
+        key, value = meta.get("key"), meta.get("value")
+        if isinstance(key, str) and is_consent_key(key) and isinstance(value, str | int | float):
+            kept[key[:100]] = str(value)[:100]
+    return json.dumps(kept, sort_keys=True, separators=(",", ":")) if kept else ""
 
 
 def _cost(body: dict[str, Any]) -> Decimal | None:

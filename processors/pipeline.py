@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
 import structlog
 
+from processors.erasure import apply_erasure
 from processors.errors import UnprocessableEvent
 from processors.handlers import handle_envelope
 from schemas.envelope import Envelope
-from schemas.events import Event
+from schemas.events import ControlEvent, ErasureRequested, Event, ScoresRequested
 from schemas.shop import ShopConfig
+from store.customer_scores import record_segment_history
 from store.layout import shop_paths
 from store.lock import WriterLock
 from store.rawlog import ParquetRawLog
 from store.state import ApplyResult, DuckDBStateStore
-from store.views import build_views, write_freshness, write_views
+from store.views import build_view_set, build_views, write_freshness, write_views
 
 log = structlog.get_logger("wcpulse.processor")
 
@@ -52,6 +54,22 @@ def freshness_meta(
     }
 
 
+def split_at_controls(
+    events: Sequence[Event],
+) -> Iterator[tuple[list[Event], ControlEvent | None]]:
+    """The events in runs that end at a job (or at the end): a job sees the state of
+    exactly what came before it in the stream, in a live batch and in replay alike."""
+    chunk: list[Event] = []
+    for event in events:
+        if isinstance(event, ScoresRequested | ErasureRequested):
+            yield chunk, event
+            chunk = []
+        else:
+            chunk.append(event)
+    if chunk:
+        yield chunk, None
+
+
 class ShopPipeline:
     """Owns a shop's state while open (writer lock held)."""
 
@@ -82,7 +100,13 @@ class ShopPipeline:
         if log_raw:
             self.rawlog.append(accepted, now)
         meta = freshness_meta(self._meta(), accepted, now)
-        result = self.state.apply(events, meta)
+        result = ApplyResult(0, 0)
+        for chunk, control in split_at_controls(events):
+            done = self.state.apply(chunk, meta)
+            result = ApplyResult(result.applied + done.applied, result.skipped + done.skipped)
+            if control is not None:
+                self._run_control(control, live=log_raw)
+                result = ApplyResult(result.applied + 1, result.skipped)
         log.debug(
             "batch_applied",
             shop_id=self.shop.shop_id,
@@ -91,10 +115,20 @@ class ShopPipeline:
         )
         return result, failures
 
+    def _run_control(self, event: ControlEvent, live: bool) -> None:
+        """A job at its place in the stream: everything before it is applied, nothing after."""
+        if isinstance(event, ScoresRequested):
+            customers = build_views(self.state.connection, self.shop)["customers"]
+            moved = record_segment_history(self.state.connection, customers, event.as_of)
+            log.info(
+                "customers_rescored", shop_id=self.shop.shop_id, as_of=str(event.as_of), moved=moved
+            )
+        elif isinstance(event, ErasureRequested):
+            apply_erasure(self, event, live)
+
     def publish(self, now: datetime) -> str:
-        version = write_views(
-            self.paths.views_dir, build_views(self.state.connection, self.shop), now
-        )
+        tables, extra = build_view_set(self.state.connection, self.shop)
+        version = write_views(self.paths.views_dir, tables, now, extra)
         fresh = self._meta()
         write_freshness(
             self.paths.views_dir,

@@ -16,7 +16,7 @@ from schemas.jsoncodec import dumps_text, loads
 
 ENVELOPE_SCHEMA = "wcpulse.envelope.v1"
 
-SOURCES = frozenset({"webhook", "import", "sync", "demo"})
+SOURCES = frozenset({"webhook", "import", "sync", "demo", "job"})
 
 
 class EnvelopeError(ValueError):

@@ -10,7 +10,7 @@ them and kept apart from the payload, so a late, older payload never un-trashes 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -72,6 +72,7 @@ class OrderChanged:
     items: tuple[LineItem, ...]
     refunds: tuple[Refund, ...]
     coupons: tuple[str, ...]
+    consents: str = ""  # JSON object of the consent meta entries (see schemas.shop)
 
     @property
     def refunds_total(self) -> Decimal:
@@ -89,6 +90,7 @@ class CustomerChanged:
     country: str
     created_at: datetime | None
     role: str
+    consents: str = ""  # JSON object of the consent meta entries (see schemas.shop)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +165,24 @@ class DeliveryNoted:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class ScoresRequested:
+    """``job.rfm``: rescore every customer as of ``as_of`` (recency moves with time) and
+    record who changed segment. Kept in the raw log, so replay rescores at the same points."""
+
+    as_of: date  # a day in the shop's timezone
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureRequested:
+    """``job.erase`` or ``customer.deleted``: erase one customer's personal data everywhere."""
+
+    customer_key: str
+    erasure_id: str  # names the anonymous customer that keeps the erased orders' amounts
+    at: datetime
+
+
 Event = (
     OrderChanged
     | CustomerChanged
@@ -171,4 +191,7 @@ Event = (
     | RefundChanged
     | ResourceTrashed
     | DeliveryNoted
+    | ScoresRequested
+    | ErasureRequested
 )
+ControlEvent = ScoresRequested | ErasureRequested

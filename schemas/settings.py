@@ -11,6 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from schemas.shop import (
+    CONSENT_CHANNELS,
+    CONSENT_HINTS,
+    DEFAULT_CONSENT_KEYS,
+    ConsentKeys,
+    is_consent_key,
+)
+
 
 class SettingsError(ValueError):
     """A WCPULSE_* variable holds a value we cannot use."""
@@ -44,6 +52,9 @@ class Settings:
     sync_interval_seconds: float = 600.0
     sync_overlap_seconds: float = 900.0
     sync_full_every: int = 6
+    rfm_interval_seconds: float = 6 * 3600.0
+    admin_token: str | None = None
+    consent_keys: ConsentKeys = DEFAULT_CONSENT_KEYS
     extra: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -144,4 +155,24 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         sync_interval_seconds=_float(env, "WCPULSE_SYNC_INTERVAL", 600.0),
         sync_overlap_seconds=_float(env, "WCPULSE_SYNC_OVERLAP", 900.0),
         sync_full_every=_int(env, "WCPULSE_SYNC_FULL_EVERY", 6),
+        rfm_interval_seconds=_float(env, "WCPULSE_RFM_INTERVAL", 6 * 3600.0),
+        admin_token=_str(env, "WCPULSE_ADMIN_TOKEN"),
+        consent_keys=_consent_keys(env),
     )
+
+
+def _consent_keys(env: Mapping[str, str]) -> ConsentKeys:
+    """WCPULSE_CONSENT_<CHANNEL>_KEYS: comma-separated meta keys (the defaults otherwise)."""
+    defaults = dict(DEFAULT_CONSENT_KEYS)
+    channels = []
+    for channel in CONSENT_CHANNELS:
+        name = f"WCPULSE_CONSENT_{channel.upper()}_KEYS"
+        raw = _str(env, name)
+        keys = tuple(k.strip() for k in raw.split(",") if k.strip()) if raw else defaults[channel]
+        for key in keys:
+            if not is_consent_key(key):
+                raise SettingsError(
+                    f"{name}: meta key {key!r} must mention one of " + ", ".join(CONSENT_HINTS)
+                )
+        channels.append((channel, keys))
+    return tuple(channels)

@@ -7,6 +7,38 @@ from dataclasses import dataclass
 DEFAULT_PAID_STATUSES: tuple[str, ...] = ("processing", "completed", "on-hold")
 REVENUE_DATE_BASES = ("created", "paid", "completed")
 
+# Contact consents per channel, read from customer (else newest order) meta. Only meta keys
+# that mention one of CONSENT_HINTS are kept by the normaliser, so a configured key must too.
+CONSENT_CHANNELS: tuple[str, ...] = ("email", "sms")
+CONSENT_HINTS: tuple[str, ...] = (
+    "consent",
+    "subscri",
+    "newsletter",
+    "marketing",
+    "optin",
+    "opt_in",
+    "opt-in",
+    "sms",
+    "gdpr",
+)
+ConsentKeys = tuple[tuple[str, tuple[str, ...]], ...]  # ((channel, (meta keys...)), ...)
+DEFAULT_CONSENT_KEYS: ConsentKeys = (
+    (
+        "email",
+        (
+            "marketing_consent_email",
+            "mailchimp_woocommerce_is_subscribed",
+            "kl_newsletter_checkbox",
+        ),
+    ),
+    ("sms", ("marketing_consent_sms", "kl_sms_consent")),
+)
+
+
+def is_consent_key(key: str) -> bool:
+    lowered = key.lower()
+    return any(hint in lowered for hint in CONSENT_HINTS)
+
 
 @dataclass(frozen=True)
 class ShopConfig:
@@ -17,6 +49,7 @@ class ShopConfig:
     currency: str = "USD"
     paid_statuses: tuple[str, ...] = DEFAULT_PAID_STATUSES
     revenue_date: str = "created"
+    consent_keys: ConsentKeys = DEFAULT_CONSENT_KEYS
 
     def is_sale(self, status: str) -> bool:
         """Paid statuses count as sales; ``refunded`` counts too, netted to zero by refunds."""

@@ -62,6 +62,38 @@ CUSTOMERS_VIEW = pa.schema(
         ("last_order_at", TS),
         ("first_order_day", pa.date32()),  # shop timezone
         ("last_order_day", pa.date32()),
+        # RFM (SPEC §4) as of the manifest's scores_as_of; null without a sale order
+        ("recency_days", pa.int64()),  # days from the last sale day to scores_as_of
+        ("r", pa.int64()),  # 1..5, 5 = best
+        ("f", pa.int64()),
+        ("m", pa.int64()),
+        ("fm", pa.int64()),  # round-half-up((f + m) / 2)
+        ("rfm_score", pa.string()),  # "545": r, f, m
+        ("segment", pa.string()),  # one of the 11 RFM segments
+        ("recommended_action", pa.string()),
+        # status by return cycle (seed 004); null without a sale order
+        ("status", pa.string()),  # New, Active, At risk, Lost
+        ("cycle_days", pa.float64()),  # expected days between purchases
+        ("cycle_source", pa.string()),  # own (2+ purchase days), shop (median 1st->2nd), fallback
+        ("expected_return", pa.date32()),  # last sale day + cycle
+        ("days_overdue", pa.float64()),  # days since last sale minus cycle (> 0: late)
+        # contact consents from the configured meta keys: true, false, null = unknown
+        ("email_consent", pa.bool_()),
+        ("sms_consent", pa.bool_()),
+    ]
+)
+
+# Who moved between RFM segments: one row per customer and rescoring day (``job.rfm``) on
+# which their segment changed; previous_segment is null for their first segment.
+SEGMENT_HISTORY_VIEW = pa.schema(
+    [
+        ("customer_key", pa.string()),
+        ("changed_on", pa.date32()),
+        ("segment", pa.string()),
+        ("previous_segment", pa.string()),
+        ("r", pa.int64()),
+        ("f", pa.int64()),
+        ("m", pa.int64()),
     ]
 )
 
@@ -80,8 +112,10 @@ VIEWS: dict[str, pa.Schema] = {
     "orders": ORDERS_VIEW,
     "customers": CUSTOMERS_VIEW,
     "versions": VERSIONS_VIEW,
+    "segment_history": SEGMENT_HISTORY_VIEW,
 }
-MANIFEST = "manifest.json"  # {"version": str, "published_at": iso, "views": [names]}
+# {"version": str, "published_at": iso, "views": [names], "scores_as_of": "YYYY-MM-DD"|null}
+MANIFEST = "manifest.json"
 FRESHNESS = "freshness.json"
 # freshness.json: {"newest_event_at": iso|null, "last_applied_at": iso|null,
 #                  "lag_seconds": float|null, "events_applied": int}

@@ -43,6 +43,7 @@ ORDERS = ResourceTable(
             ("payment_method", pa.string()),
             ("items", pa.int64()),
             ("coupons", pa.list_(pa.string())),
+            ("consents", pa.string()),
         ]
     ),
 )
@@ -52,7 +53,7 @@ CUSTOMERS = ResourceTable(
     pa.schema(
         [("customer_id", pa.int64()), *VERSION]
         + [(c, pa.string()) for c in ("email", "first_name", "last_name", "phone", "country")]
-        + [("created_at", TS), ("role", pa.string())]
+        + [("created_at", TS), ("role", pa.string()), ("consents", pa.string())]
     ),
 )
 PRODUCTS = ResourceTable(
@@ -148,5 +149,10 @@ def create_statements() -> list[str]:
         "CREATE TABLE IF NOT EXISTS deliveries_noted (kind VARCHAR, topic VARCHAR, code VARCHAR, "
         "noted_at TIMESTAMPTZ, PRIMARY KEY (kind, topic, code, noted_at))",
         "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+        # One row per customer and rescoring day on which their RFM segment changed
+        # (previous_segment is null for their first scored segment).
+        "CREATE TABLE IF NOT EXISTS segment_history (customer_key VARCHAR, changed_on DATE, "
+        "segment VARCHAR, previous_segment VARCHAR, r BIGINT, f BIGINT, m BIGINT, "
+        "PRIMARY KEY (customer_key, changed_on))",
     ]
     return statements

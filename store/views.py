@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from schemas.shop import ShopConfig
-from schemas.views import CUSTOMERS_VIEW, FRESHNESS, MANIFEST, ORDERS_VIEW, VERSIONS_VIEW
+from schemas.views import (
+    CUSTOMERS_VIEW,
+    FRESHNESS,
+    MANIFEST,
+    ORDERS_VIEW,
+    SEGMENT_HISTORY_VIEW,
+    VERSIONS_VIEW,
+)
+from store.customer_scores import SCORES_AS_OF, consent_columns, effective_as_of, score_columns
 from store.state_schema import RESOURCE_TABLES
 
 ORDERS_SQL = """
@@ -52,7 +60,7 @@ SELECT o.order_id, o.number, o.eff AS status,
     (o.rev_at AT TIME ZONE $tz)::DATE AS revenue_day,
     o.total, o.refunds, CAST(o.total - o.refunds AS DECIMAL(18, 2)) AS net,
     o.shipping, o.tax, o.discount, o.items, o.payment_method,
-    o.first_name, o.last_name, o.phone
+    o.first_name, o.last_name, o.phone, o.consents
 FROM o LEFT JOIN owners w ON o.customer_id = 0 AND o.email = w.email
 ORDER BY o.order_id
 """
@@ -73,7 +81,8 @@ WITH agg AS (
         arg_max(first_name, (created_at, order_id)) AS first_name,
         arg_max(last_name, (created_at, order_id)) AS last_name,
         arg_max(phone, (created_at, order_id)) AS phone,
-        arg_max(country, (created_at, order_id)) AS country
+        arg_max(country, (created_at, order_id)) AS country,
+        arg_max(consents, (created_at, order_id)) FILTER (WHERE consents <> '') AS consents
     FROM ov GROUP BY customer_key
 ), reg AS (
     SELECT customer_id::VARCHAR AS customer_key, * FROM customers
@@ -93,7 +102,8 @@ SELECT coalesce(r.customer_key, a.customer_key) AS customer_key,
     CAST(coalesce(a.refunds, 0) AS DECIMAL(18, 2)) AS refunds,
     CAST(coalesce(a.net_spent, 0) AS DECIMAL(18, 2)) AS net_spent,
     CASE WHEN a.orders > 0 THEN CAST(a.net_spent / a.orders AS DECIMAL(18, 2)) END AS aov,
-    a.first_order_at, a.last_order_at, a.first_order_day, a.last_order_day
+    a.first_order_at, a.last_order_at, a.first_order_day, a.last_order_day,
+    coalesce(nullif(r.consents, ''), a.consents, '') AS consents
 FROM reg r FULL OUTER JOIN agg a ON r.customer_key = a.customer_key
 ORDER BY customer_key
 """
@@ -113,23 +123,58 @@ VERSIONS_SQL = (
 ROW_GROUP_ROWS = 65536
 
 
+SEGMENT_HISTORY_SQL = "SELECT * FROM segment_history ORDER BY customer_key, changed_on"
+
+
 def build_views(con: duckdb.DuckDBPyConnection, shop: ShopConfig) -> dict[str, pa.Table]:
     """The read views of a shop as Arrow tables (pure of the state and the settings)."""
+    return build_view_set(con, shop)[0]
+
+
+def build_view_set(
+    con: duckdb.DuckDBPyConnection, shop: ShopConfig
+) -> tuple[dict[str, pa.Table], dict[str, Any]]:
+    """The read views, and what the manifest says about them (the scoring day)."""
     params = {"basis": shop.revenue_date, "paid": list(shop.paid_statuses), "tz": shop.timezone}
     ov = con.sql(ORDERS_SQL, params=params).to_arrow_table()
-    con.register("ov", ov)
+    as_of = effective_as_of(_meta(con, SCORES_AS_OF), ov)
+    tables = {
+        "orders": ov.select(ORDERS_VIEW.names).cast(ORDERS_VIEW),
+        "customers": scored_customers(con, ov, as_of, shop),
+        "versions": con.sql(VERSIONS_SQL).to_arrow_table().cast(VERSIONS_VIEW),
+        "segment_history": con.sql(SEGMENT_HISTORY_SQL).to_arrow_table().cast(SEGMENT_HISTORY_VIEW),
+    }
+    return tables, {SCORES_AS_OF: as_of.isoformat() if as_of else None}
+
+
+def scored_customers(
+    con: duckdb.DuckDBPyConnection, orders: pa.Table, as_of: date | None, shop: ShopConfig
+) -> pa.Table:
+    """The customers view: aggregates of ``orders`` and the registered customers, with
+    their RFM, status and consent columns as of ``as_of``."""
+    con.register("ov", orders)
     try:
         customers = con.sql(CUSTOMERS_SQL).to_arrow_table()
     finally:
         con.unregister("ov")
-    return {
-        "orders": ov.select(ORDERS_VIEW.names).cast(ORDERS_VIEW),
-        "customers": customers.cast(CUSTOMERS_VIEW),
-        "versions": con.sql(VERSIONS_SQL).to_arrow_table().cast(VERSIONS_VIEW),
-    }
+    columns = score_columns(customers, orders, as_of)
+    columns.update(consent_columns(customers["consents"], shop.consent_keys))
+    for name, values in columns.items():
+        customers = customers.append_column(name, values)
+    return customers.select(CUSTOMERS_VIEW.names).cast(CUSTOMERS_VIEW)
 
 
-def write_views(views_dir: Path, tables: dict[str, pa.Table], now: datetime) -> str:
+def _meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    rows = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def write_views(
+    views_dir: Path,
+    tables: dict[str, pa.Table],
+    now: datetime,
+    extra: dict[str, Any] | None = None,
+) -> str:
     """Replace each view file atomically, then the manifest; returns the views' version."""
     views_dir.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
@@ -139,6 +184,7 @@ def write_views(views_dir: Path, tables: dict[str, pa.Table], now: datetime) -> 
         digest.update(name.encode() + path.read_bytes())
     version = digest.hexdigest()[:20]
     manifest = {"version": version, "published_at": now.isoformat(), "views": sorted(tables)}
+    manifest.update(extra or {})
     atomic_write_json(views_dir / MANIFEST, manifest)
     return version
 

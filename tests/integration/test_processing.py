@@ -137,7 +137,12 @@ def test_replay_rebuilds_the_views_byte_for_byte(tmp_path):
     report = replay_shop(tmp_path, SHOP, FixedClock(NOW + timedelta(days=1)))
     assert report.events == 2 * len(stream)
     assert views(tmp_path) == before
-    assert set(before) == {"customers.parquet", "orders.parquet", "versions.parquet"}
+    assert set(before) == {
+        "customers.parquet",
+        "orders.parquet",
+        "segment_history.parquet",
+        "versions.parquet",
+    }
 
 
 def test_replay_reproduces_every_view_of_imported_pages_webhooks_and_trash(tmp_path):

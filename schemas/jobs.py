@@ -1,0 +1,53 @@
+"""Jobs that run inside a shop's processor: published as envelopes (``job.<name>``) into the
+shop's partition, so the shop's one writer runs them in order with its events, and kept in
+the raw log, so ``replay`` runs them again at the same points.
+
+``job.rfm``  body ``{"as_of": "YYYY-MM-DD"}``: rescore every customer as of that day.
+``job.erase`` body ``{"customer_key": "...", "erasure_id": "..."}``: GDPR erasure.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+
+from schemas.envelope import Envelope
+from schemas.jsoncodec import dumps_text
+
+# SPEC §5: what ``wcpulse jobs run JOB`` accepts; PROCESSOR_JOBS are the ones implemented
+# as processor jobs so far.
+JOB_NAMES: tuple[str, ...] = (
+    "rfm",
+    "clv",
+    "churn",
+    "products",
+    "alerts",
+    "digests",
+    "fulfillment",
+    "backtest",
+)
+RFM = "rfm"
+ERASE = "erase"
+PROCESSOR_JOBS = frozenset({RFM, ERASE})
+
+
+def job_envelope(shop_id: str, job: str, params: dict[str, str], received_at: datetime) -> Envelope:
+    return Envelope(
+        shop_id=shop_id,
+        topic=f"job.{job}",
+        resource="job",
+        event=job,
+        resource_id=None,
+        body=dumps_text(params),
+        received_at=received_at,
+        source="job",
+    )
+
+
+def rescore_envelope(shop_id: str, as_of: date, received_at: datetime) -> Envelope:
+    return job_envelope(shop_id, RFM, {"as_of": as_of.isoformat()}, received_at)
+
+
+def erase_envelope(shop_id: str, customer_key: str, received_at: datetime) -> Envelope:
+    params = {"customer_key": customer_key, "erasure_id": secrets.token_hex(8)}
+    return job_envelope(shop_id, ERASE, params, received_at)
