@@ -21,7 +21,7 @@ from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from schemas.shop import DEFAULT_PAID_STATUSES, ShopConfig
+from schemas.shop import DEFAULT_CONSENT_KEYS, DEFAULT_PAID_STATUSES, ConsentKeys, ShopConfig
 from store.crypto import SecretBox, hash_token
 from store.errors import ShopNotFound
 from store.metadata_models import (
@@ -98,10 +98,13 @@ class ShopRegistry:
     """Shops and their secrets in the metadata database. Thread-safe (one engine, a session
     per call); call ``close()`` (or use it as a context manager) when done."""
 
-    def __init__(self, url: str, box: SecretBox) -> None:
+    def __init__(
+        self, url: str, box: SecretBox, consent_keys: ConsentKeys = DEFAULT_CONSENT_KEYS
+    ) -> None:
         self._engine = _create_engine(url)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         self._box = box
+        self._consent_keys = consent_keys
 
     def __enter__(self) -> ShopRegistry:
         return self
@@ -171,7 +174,8 @@ class ShopRegistry:
         with self._begin() as session:
             session.add(row)
         log.info("shop_added", shop_id=shop_id, url=row.url, credentials=bool(consumer_key))
-        return NewShop(shop=row.to_config(), webhook_secret=secret, api_token=token)
+        shop = row.to_config(self._consent_keys)
+        return NewShop(shop=shop, webhook_secret=secret, api_token=token)
 
     def _fill_credentials(self, row: ShopRow, key: str | None, secret: str | None) -> None:
         key, secret = (key or "").strip(), (secret or "").strip()
@@ -185,7 +189,7 @@ class ShopRegistry:
     def get(self, shop_id: str) -> ShopConfig | None:
         with self._sessions() as session:
             row = session.get(ShopRow, shop_id)
-            return row.to_config() if row is not None else None
+            return row.to_config(self._consent_keys) if row is not None else None
 
     def require(self, shop_id: str) -> ShopConfig:
         shop = self.get(shop_id)
@@ -196,7 +200,7 @@ class ShopRegistry:
     def list_shops(self) -> list[ShopConfig]:
         query = select(ShopRow).order_by(ShopRow.created_at, ShopRow.shop_id)
         with self._sessions() as session:
-            return [row.to_config() for row in session.scalars(query)]
+            return [row.to_config(self._consent_keys) for row in session.scalars(query)]
 
     def webhook_secret(self, shop_id: str) -> str | None:
         with self._sessions() as session:
@@ -211,7 +215,7 @@ class ShopRegistry:
         query = select(ShopRow).where(ShopRow.api_token_hash == hash_token(token))
         with self._sessions() as session:
             row = session.scalars(query).first()
-            return row.to_config() if row is not None else None
+            return row.to_config(self._consent_keys) if row is not None else None
 
     def credentials(self, shop_id: str) -> tuple[str, str] | None:
         """The decrypted WooCommerce REST consumer key and secret, if the shop has them."""
@@ -281,7 +285,7 @@ class ShopRegistry:
             for column, value in changes.items():
                 setattr(row, column, value)
             row.updated_at = now
-            shop = row.to_config()
+            shop = row.to_config(self._consent_keys)
         log.info("shop_settings_updated", shop_id=shop_id, fields=sorted(changes))
         return shop
 

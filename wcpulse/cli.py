@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from schemas.settings import Settings, SettingsError, load_settings
 from store.errors import StoreError
-from wcpulse import commands, shop_cli, woo_commands
+from wcpulse import commands, erase_commands, job_commands, shop_cli, woo_commands
 from wcpulse.errors import UserError
 from wcpulse.logs import configure_logging
 from wcpulse.wiring import open_registry
@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("api", help="the read API and dashboard only").set_defaults(handler=commands.api)
     shop_cli.register(sub, open_registry)
     woo_commands.register(sub)
+    job_commands.register(sub)
+    erase_commands.register(sub)
     replay = sub.add_parser("replay", help="rebuild a shop's state and views from its raw log")
     replay.add_argument("shop", metavar="SHOP")
     replay.set_defaults(handler=commands.replay)
