@@ -119,7 +119,7 @@ class ShopPipeline:
         """A job at its place in the stream: everything before it is applied, nothing after."""
         if isinstance(event, ScoresRequested):
             customers = build_views(self.state.connection, self.shop)["customers"]
-            moved = record_segment_history(self.state.connection, customers, event.as_of)
+            moved = record_segment_history(self.state.connection, customers, event)
             log.info(
                 "customers_rescored", shop_id=self.shop.shop_id, as_of=str(event.as_of), moved=moved
             )

@@ -114,7 +114,8 @@ VIEWS: dict[str, pa.Schema] = {
     "versions": VERSIONS_VIEW,
     "segment_history": SEGMENT_HISTORY_VIEW,
 }
-# {"version": str, "published_at": iso, "views": [names], "scores_as_of": "YYYY-MM-DD"|null}
+# {"version": str, "published_at": iso, "views": [names], "scores_as_of": "YYYY-MM-DD"|null,
+#  "rescored_at": iso|null (when the last job.rfm applied here was requested)}
 MANIFEST = "manifest.json"
 FRESHNESS = "freshness.json"
 # freshness.json: {"newest_event_at": iso|null, "last_applied_at": iso|null,

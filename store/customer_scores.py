@@ -18,9 +18,11 @@ import pyarrow.compute as pc
 
 from processors.analytics.customer_status import score_customer_status
 from processors.analytics.rfm import SEGMENT_ACTIONS, score_rfm
+from schemas.events import ScoresRequested
 from schemas.shop import ConsentKeys
 
 SCORES_AS_OF = "scores_as_of"  # state meta: the day of the last job.rfm
+RESCORED_AT = "rescored_at"  # state meta: when the last job.rfm was requested (ISO)
 _TRUE = {"1", "yes", "true", "on", "y", "subscribed", "opt-in", "optin", "granted"}
 _FALSE = {"0", "no", "false", "off", "n", "", "unsubscribed", "opt-out", "optout", "denied"}
 
@@ -142,9 +144,13 @@ WHERE s.segment IS NOT NULL AND p.segment IS DISTINCT FROM s.segment
 """
 
 
-def record_segment_history(con: duckdb.DuckDBPyConnection, customers: pa.Table, as_of: date) -> int:
-    """Record, as of ``as_of``, every customer whose segment differs from their last recorded
-    one (a rescoring of the same day replaces that day's rows); returns how many moved."""
+def record_segment_history(
+    con: duckdb.DuckDBPyConnection, customers: pa.Table, job: ScoresRequested
+) -> int:
+    """Record, as of the job's day, every customer whose segment differs from their last
+    recorded one (a rescoring of the same day replaces that day's rows), and the job in the
+    state meta; returns how many customers moved."""
+    as_of = job.as_of
     scored = customers.select(["customer_key", "segment", "r", "f", "m"])
     con.register("scored", scored)
     try:
@@ -152,8 +158,9 @@ def record_segment_history(con: duckdb.DuckDBPyConnection, customers: pa.Table, 
         con.execute("DELETE FROM segment_history WHERE changed_on = $as_of", {"as_of": as_of})
         moved = con.execute(SEGMENT_HISTORY_SQL + " RETURNING 1", {"as_of": as_of}).fetchall()
         con.execute(
-            "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [SCORES_AS_OF, as_of.isoformat()],
+            "INSERT INTO meta VALUES (?, ?), (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [SCORES_AS_OF, as_of.isoformat(), RESCORED_AT, job.at.isoformat()],
         )
         con.execute("COMMIT")
     except BaseException:

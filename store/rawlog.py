@@ -40,6 +40,7 @@ _FIELDS = RAW_SCHEMA.names
 class ParquetRawLog:
     def __init__(self, raw_dir: Path) -> None:
         self._dir = Path(raw_dir)
+        self._last: str | None = None  # stem (without the random suffix) of the newest file
 
     def files(self) -> list[Path]:
         if not self._dir.is_dir():
@@ -52,14 +53,30 @@ class ParquetRawLog:
             return None
         self._dir.mkdir(parents=True, exist_ok=True)
         table = pa.Table.from_pylist([_row(e) for e in envelopes], schema=RAW_SCHEMA)
-        stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%f")
-        final = self._dir / f"{stamp}-{uuid.uuid4().hex[:8]}.parquet"
+        final = self._dir / f"{self._next_name(now)}-{uuid.uuid4().hex[:8]}.parquet"
         tmp = final.with_suffix(".tmp")
         pq.write_table(table, tmp, compression="zstd")
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, final)
         return final
+
+    def _next_name(self, now: datetime) -> str:
+        """``<time>-<sequence>``, never sorting before the newest file: a batch written
+        in the same microsecond (or after the clock stepped back) still sorts after it,
+        because replay runs jobs at their place in this order."""
+        stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%f")
+        if self._last is None:
+            files = self.files()
+            self._last = files[-1].stem if files else ""
+        last_stamp, _, rest = self._last.partition("-")
+        name = f"{stamp}-{0:06d}"
+        if stamp <= last_stamp:
+            sequence = rest.split("-")[0]
+            following = int(sequence) + 1 if sequence.isdigit() else 1
+            name = f"{last_stamp}-{following:06d}"
+        self._last = name
+        return name
 
     def read_batches(self, batch_rows: int = 5000) -> Iterator[list[Envelope]]:
         """All logged envelopes, in log order, in lists of at most ``batch_rows``."""

@@ -26,7 +26,13 @@ from schemas.views import (
     SEGMENT_HISTORY_VIEW,
     VERSIONS_VIEW,
 )
-from store.customer_scores import SCORES_AS_OF, consent_columns, effective_as_of, score_columns
+from store.customer_scores import (
+    RESCORED_AT,
+    SCORES_AS_OF,
+    consent_columns,
+    effective_as_of,
+    score_columns,
+)
 from store.state_schema import RESOURCE_TABLES
 
 ORDERS_SQL = """
@@ -144,7 +150,11 @@ def build_view_set(
         "versions": con.sql(VERSIONS_SQL).to_arrow_table().cast(VERSIONS_VIEW),
         "segment_history": con.sql(SEGMENT_HISTORY_SQL).to_arrow_table().cast(SEGMENT_HISTORY_VIEW),
     }
-    return tables, {SCORES_AS_OF: as_of.isoformat() if as_of else None}
+    extra = {
+        SCORES_AS_OF: as_of.isoformat() if as_of else None,
+        RESCORED_AT: _meta(con, RESCORED_AT),
+    }
+    return tables, extra
 
 
 def scored_customers(

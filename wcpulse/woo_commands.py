@@ -25,6 +25,7 @@ from store.layout import shop_paths
 from store.metadata import ShopRegistry
 from store.sync_state import SyncRun
 from wcpulse.errors import UserError
+from wcpulse.job_commands import publish_rescore
 from wcpulse.progress import import_progress
 from wcpulse.wiring import open_messaging, open_registry, run_in_background
 
@@ -147,7 +148,8 @@ def scheduler(args: argparse.Namespace, settings: Settings) -> int:
 def start_scheduler(
     settings: Settings, registry: ShopRegistry, publisher: Any, stop: threading.Event
 ) -> threading.Thread:
-    """Reconcile every shop with API keys every WCPULSE_SYNC_INTERVAL seconds."""
+    """Reconcile every shop with API keys every WCPULSE_SYNC_INTERVAL seconds, and rescore
+    every shop's customers (RFM, status) every WCPULSE_RFM_INTERVAL seconds."""
     clock = SystemClock()
     counter = {"runs": 0}
 
@@ -158,7 +160,14 @@ def start_scheduler(
             if registry.has_credentials(shop.shop_id):
                 _scheduled_sync(settings, registry, shop, publisher, clock, full)
 
-    jobs = [Job("sync", settings.sync_interval_seconds, sync_all)]
+    def rescore_all(now: datetime) -> None:
+        for shop in registry.list_shops():
+            publish_rescore(publisher, shop, now, None)
+
+    jobs = [
+        Job("sync", settings.sync_interval_seconds, sync_all),
+        Job("rfm", settings.rfm_interval_seconds, rescore_all),
+    ]
     thread = threading.Thread(
         target=Scheduler(jobs, clock).run_until, args=(stop,), name="wcpulse-scheduler", daemon=True
     )
@@ -217,6 +226,6 @@ def register(sub: Any) -> None:
         parser = hooks_sub.add_parser(name, help=text)
         parser.add_argument("shop", metavar="SHOP")
         parser.set_defaults(handler=webhooks)
-    sub.add_parser("scheduler", help="periodic jobs (sync every 10 minutes)").set_defaults(
-        handler=scheduler
-    )
+    sub.add_parser(
+        "scheduler", help="periodic jobs (sync every 10 minutes, rescoring every 6 hours)"
+    ).set_defaults(handler=scheduler)
