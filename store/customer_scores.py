@@ -57,9 +57,8 @@ def _rfm_columns(
         recency = (np.datetime64(as_of, "D") - last.astype("datetime64[D]")).astype(np.int64)
         recency = np.maximum(recency, 0)
         frequency = customers["orders"].to_numpy(zero_copy_only=False)[scored]
-        monetary = np.asarray(
-            [float(v) for v in customers["net_spent"].filter(pa.array(scored)).to_pylist()]
-        )
+        spent = pc.cast(customers["net_spent"], pa.float64()).to_numpy(zero_copy_only=False)
+        monetary = spent[scored]
         scores = score_rfm(recency, frequency, monetary)
         out["recency_days"][scored] = recency
         for name in ("r", "f", "m", "fm"):
@@ -67,11 +66,8 @@ def _rfm_columns(
         segment[scored] = scores.segment
     mask = ~scored
     columns = {name: pa.array(values, mask=mask) for name, values in out.items()}
-    rfm = [
-        f"{r}{f}{m}" if ok else None
-        for r, f, m, ok in zip(out["r"], out["f"], out["m"], scored, strict=True)
-    ]
-    columns["rfm_score"] = pa.array(rfm, pa.string())
+    digits = [pc.cast(columns[name], pa.string()) for name in ("r", "f", "m")]
+    columns["rfm_score"] = pc.binary_join_element_wise(*digits, "")
     columns["segment"] = pa.array(segment.tolist(), pa.string())
     columns["recommended_action"] = pa.array(
         [SEGMENT_ACTIONS[s] if s else None for s in segment.tolist()], pa.string()
@@ -90,18 +86,19 @@ def _status_columns(
     source = np.full(n, None, dtype=object)
     sales = orders.filter(pc.field("is_sale"))
     if scored.any() and as_of is not None and sales.num_rows:
+        # customers by row number: integer keys sort far faster than strings
+        rows = pc.index_in(sales["customer_key"], value_set=customers["customer_key"])
         found = score_customer_status(
-            sales["customer_key"].to_numpy(zero_copy_only=False),
+            rows.to_numpy(zero_copy_only=False).astype(np.int64),
             sales["revenue_day"].to_numpy(zero_copy_only=False),
             as_of,
         )
-        keys = customers["customer_key"].to_numpy(zero_copy_only=False)[scored]
-        at = np.searchsorted(found.customer, keys)
-        cycle[scored] = found.cycle_days[at]
-        overdue[scored] = found.days_overdue[at]
-        expected[scored] = found.expected_return[at]
-        status[scored] = found.status[at]
-        source[scored] = found.cycle_source[at]
+        at = found.customer.astype(np.int64)
+        cycle[at] = found.cycle_days
+        overdue[at] = found.days_overdue
+        expected[at] = found.expected_return
+        status[at] = found.status
+        source[at] = found.cycle_source
     mask = ~scored
     return {
         "status": pa.array(status.tolist(), pa.string()),
