@@ -157,9 +157,27 @@ def customer_body(cal: ShopCalendar, person: Person, modified: int, *, paying: b
         "avatar_url": "https://secure.gravatar.com/avatar/"
         + hashlib.md5(email.lower().encode()).hexdigest()
         + "?s=96&d=mm&r=g",
-        "meta_data": [],
+        "meta_data": consent_meta(person),
         "_links": links(f"customers/{person.customer_id}", "customers"),
     }
+
+
+def consent_meta(person: Person) -> list[dict]:
+    """Marketing consents as a checkout opt-in plugin stores them: about 60% of people
+    agree to e-mail and 25% to SMS (derived from the e-mail, so the demo stays the same)."""
+    draw = int(hashlib.sha256(person.email.encode()).hexdigest()[:4], 16) / 0xFFFF
+    return [
+        {
+            "id": person.customer_id * 10 + 1,
+            "key": "marketing_consent_email",
+            "value": "yes" if draw < 0.6 else "no",
+        },
+        {
+            "id": person.customer_id * 10 + 2,
+            "key": "marketing_consent_sms",
+            "value": "yes" if draw < 0.25 else "no",
+        },
+    ]
 
 
 def _ascii(text: str) -> str:
