@@ -8,6 +8,7 @@ import structlog
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from api.admin import JobPublisher, admin_blueprint
 from api.blueprint import api_blueprint
 from api.dashboard import dashboard_blueprint
 from api.errors import ApiError
@@ -25,12 +26,16 @@ def create_app(
     shops: ShopMetadata,
     clock: Clock,
     readiness: Mapping[str, ReadinessCheck] | None = None,
+    publisher: JobPublisher | None = None,
 ) -> Flask:
     """The read API: shop views, OpenAPI, ``/healthz`` and ``/readyz`` (``readiness``
     maps a name to a check that raises when that dependency is not ready). ``shops`` is
-    the metadata store (a ``ShopRegistry``): tokens, and the runs ``/sync`` lists."""
+    the metadata store (a ``ShopRegistry``): tokens, and the runs ``/sync`` lists.
+    ``publisher`` queues the admin API's jobs (customer erasure); without it the admin
+    routes that queue a job answer 503."""
     app = Flask("api")
     app.register_blueprint(api_blueprint(settings, shops, clock))
+    app.register_blueprint(admin_blueprint(settings, shops, publisher, clock))
     app.register_blueprint(dashboard_blueprint())
     app.register_blueprint(health_blueprint(readiness))
     _register_error_handlers(app)

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from api.auth import ShopTokens
 from api.params import FORMAT, ParamSpec
+from schemas.shop import ShopConfig
 from store.sync_state import SyncRun
 
 RUN_KINDS = ("import", "sync", "webhooks")
@@ -55,6 +56,8 @@ class ShopMetadata(ShopTokens, Protocol):
 
     @property
     def sync_state(self) -> SyncRunLog: ...
+
+    def get(self, shop_id: str) -> ShopConfig | None: ...
 
 
 class ShopRuns:

@@ -15,6 +15,11 @@ polls every 50 ms otherwise. The spool is the same class with ``partitions=1`` o
 
 A row handed out ``max_deliveries`` times without an ack (it crashed every consumer that
 took it) is moved to the dead letters by the next fetch, like RabbitMQ's ``x-delivery-limit``.
+
+Deleted messages leave no trace on disk (GDPR: an erased customer's webhooks passed through
+here): ``secure_delete`` overwrites deleted content with zeros, and a fetch that finds the
+queue idle after deletions checkpoints and truncates the WAL, which still holds the pages
+as they were before.
 """
 
 from __future__ import annotations
@@ -84,6 +89,7 @@ class SQLiteQueue:
         self._max_deliveries = max_deliveries
         self._clock = clock or SystemClock()
         self._leased: set[int] = set()
+        self._deleted = False  # rows deleted since the WAL was last truncated
         self._lock = threading.RLock()
         self._published = threading.Condition(self._lock)
         self._conn: sqlite3.Connection | None = _open(self.path)
@@ -125,6 +131,8 @@ class SQLiteQueue:
         with self._published:
             while True:
                 batch = self._take(max_messages)
+                if not batch and self._deleted:
+                    self._truncate_wal()
                 remaining = deadline - time.monotonic()
                 if batch or remaining <= 0:
                     return batch
@@ -138,6 +146,7 @@ class SQLiteQueue:
             with _immediate(conn):
                 conn.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in ids])
             self._leased.difference_update(ids)
+            self._deleted = True
 
     def release(self, deliveries: Sequence[Delivery]) -> None:
         """Give leased rows back: the next ``fetch`` of this instance hands them out again."""
@@ -191,6 +200,13 @@ class SQLiteQueue:
             raise RuntimeError("SQLiteQueue is closed")
         return self._conn
 
+    def _truncate_wal(self) -> None:
+        """Copy the WAL into the database file and empty it, unless another connection
+        (a publisher in another process) is using it; then the next idle fetch tries again."""
+        busy, _, _ = self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if not busy:
+            self._deleted = False
+
     def _take(self, limit: int) -> list[Delivery]:
         """Lease the next rows; count the delivery BEFORE handing it out (commit first)."""
         conn = self._connection()
@@ -223,6 +239,7 @@ class SQLiteQueue:
                 (reason, now, row_id),
             )
             conn.execute("DELETE FROM messages WHERE id = ?", (row_id,))
+        self._deleted = True
 
     def _check_partitions(self) -> None:
         """Refuse to re-partition a non-empty queue: it would break per-shop order."""
@@ -253,6 +270,7 @@ def _open(path: Path) -> sqlite3.Connection:
     # loss or OS crash can lose the last transactions; synchronous=FULL would fsync each
     # commit to cover that too, at a large cost per webhook.
     conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA secure_delete = ON")  # deleted messages are overwritten with zeros
     conn.executescript(_SCHEMA)
     return conn
 

@@ -8,18 +8,19 @@ from pathlib import Path
 
 import structlog
 
-from processors.erasure import apply_erasure
+from processors.anonymise import Scrubber
+from processors.erasure import apply_erasure, scrub_incoming
 from processors.errors import UnprocessableEvent
 from processors.handlers import handle_envelope
 from schemas.envelope import Envelope
 from schemas.events import ControlEvent, ErasureRequested, Event, ScoresRequested
 from schemas.shop import ShopConfig
-from store.customer_scores import record_segment_history
+from store.erasure import write_applied
 from store.layout import shop_paths
 from store.lock import WriterLock
 from store.rawlog import ParquetRawLog
 from store.state import ApplyResult, DuckDBStateStore
-from store.views import build_view_set, build_views, write_freshness, write_views
+from store.views import build_view_set, rescore_customers, write_freshness, write_views
 
 log = structlog.get_logger("wcpulse.processor")
 
@@ -78,12 +79,14 @@ class ShopPipeline:
         self.paths = shop_paths(data_dir, shop.shop_id)
         self._lock = WriterLock(self.paths.root)
         self._lock.acquire()
+        self.state_path = state_path or self.paths.state_db
         try:
-            self.state = DuckDBStateStore(state_path or self.paths.state_db)
+            self.state = DuckDBStateStore(self.state_path)
         except BaseException:
             self._lock.release()
             raise
         self.rawlog = ParquetRawLog(self.paths.raw_dir)
+        self.tombstones: Scrubber | None = None  # erased customers' scrubber, read lazily
 
     def close(self) -> None:
         self.state.close()
@@ -92,21 +95,21 @@ class ShopPipeline:
     def apply(
         self, envelopes: Sequence[Envelope], now: datetime, log_raw: bool = True
     ) -> tuple[ApplyResult, dict[int, str]]:
-        """Apply what can be handled; returns the result and {index: reason} for the rest."""
-        events, ok, failures = decode_events(envelopes)
-        accepted = [envelopes[i] for i in ok]
+        """Apply what can be handled; returns the result and {index: reason} for the rest.
+
+        Live (``log_raw``), the tombstones of erased customers scrub the envelopes first:
+        what is logged and applied never holds an erased customer (a dropped envelope
+        counts as handled)."""
+        handled, index = self._screen(envelopes, log_raw)
+        events, ok, failed = decode_events(handled)
+        failures = {index[i]: reason for i, reason in failed.items()}
+        accepted = [handled[i] for i in ok]
         if not accepted:
             return ApplyResult(0, 0), failures
         if log_raw:
             self.rawlog.append(accepted, now)
         meta = freshness_meta(self._meta(), accepted, now)
-        result = ApplyResult(0, 0)
-        for chunk, control in split_at_controls(events):
-            done = self.state.apply(chunk, meta)
-            result = ApplyResult(result.applied + done.applied, result.skipped + done.skipped)
-            if control is not None:
-                self._run_control(control, live=log_raw)
-                result = ApplyResult(result.applied + 1, result.skipped)
+        result = self._apply_runs(events, meta, log_raw, now)
         log.debug(
             "batch_applied",
             shop_id=self.shop.shop_id,
@@ -115,20 +118,48 @@ class ShopPipeline:
         )
         return result, failures
 
-    def _run_control(self, event: ControlEvent, live: bool) -> None:
-        """A job at its place in the stream: everything before it is applied, nothing after."""
+    def _screen(
+        self, envelopes: Sequence[Envelope], live: bool
+    ) -> tuple[list[Envelope], list[int]]:
+        """The envelopes to handle and, for each, its index in ``envelopes``."""
+        if not live:
+            return list(envelopes), list(range(len(envelopes)))
+        scrubbed = scrub_incoming(self, envelopes)
+        index = [i for i, envelope in enumerate(scrubbed) if envelope is not None]
+        return [e for e in scrubbed if e is not None], index
+
+    def _apply_runs(
+        self, events: Sequence[Event], meta: dict[str, str], live: bool, now: datetime
+    ) -> ApplyResult:
+        applied = skipped = 0
+        rebuilt = False
+        for chunk, control in split_at_controls(events):
+            if rebuilt:  # a live erasure rebuilt the state from the log, this batch included
+                if isinstance(control, ErasureRequested):
+                    self._run_control(control, live, now)
+                continue
+            done = self.state.apply(chunk, meta)
+            applied, skipped = applied + done.applied, skipped + done.skipped
+            if control is not None:
+                rebuilt = self._run_control(control, live, now)
+                applied += 1
+        return ApplyResult(applied, skipped)
+
+    def _run_control(self, event: ControlEvent, live: bool, now: datetime) -> bool:
+        """A job at its place in the stream: everything before it is applied, nothing after.
+        True when it rebuilt the state from the raw log (a live erasure)."""
         if isinstance(event, ScoresRequested):
-            customers = build_views(self.state.connection, self.shop)["customers"]
-            moved = record_segment_history(self.state.connection, customers, event)
+            moved = rescore_customers(self.state.connection, self.shop, event)
             log.info(
                 "customers_rescored", shop_id=self.shop.shop_id, as_of=str(event.as_of), moved=moved
             )
-        elif isinstance(event, ErasureRequested):
-            apply_erasure(self, event, live)
+            return False
+        return apply_erasure(self, event, live, now)
 
     def publish(self, now: datetime) -> str:
         tables, extra = build_view_set(self.state.connection, self.shop)
         version = write_views(self.paths.views_dir, tables, now, extra)
+        write_applied(self.paths.views_dir, self.state.connection)
         fresh = self._meta()
         write_freshness(
             self.paths.views_dir,

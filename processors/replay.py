@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import structlog
 
 from processors.pipeline import ShopPipeline
+from processors.rebuild import install_state, remove_db, replay_log
 from schemas.clock import Clock
 from schemas.shop import ShopConfig
 from store.layout import shop_paths
@@ -34,34 +34,18 @@ def replay_shop(
 ) -> ReplayReport:
     """Apply the whole raw log to a fresh state file, swap it in, publish the views.
 
+    The current state file is not opened (it may be what needs replacing).
     Raises store.errors.StateLocked when a processor holds the shop.
     """
     paths = shop_paths(data_dir, shop.shop_id)
     fresh = paths.root / "state.replay.duckdb"
-    _remove_db(fresh)
+    remove_db(fresh)
     pipeline = ShopPipeline(data_dir, shop, state_path=fresh)
-    events = applied = unprocessable = 0
     try:
-        for batch in pipeline.rawlog.read_batches(batch_rows):
-            result, failures = pipeline.apply(batch, clock.now(), log_raw=False)
-            events += len(batch)
-            applied += result.applied
-            unprocessable += len(failures)
-            if on_progress is not None:
-                on_progress(events)
-        pipeline.state.connection.execute("CHECKPOINT")
-        pipeline.state.close()
-        _remove_db(paths.state_db)
-        os.replace(fresh, paths.state_db)
-        pipeline.state = type(pipeline.state)(paths.state_db)
+        counts = replay_log(pipeline, clock.now(), batch_rows, on_progress)
+        install_state(pipeline, fresh, paths.state_db)
         version = pipeline.publish(clock.now())
     finally:
         pipeline.close()
-    log.info("replay_done", shop_id=shop.shop_id, events=events, applied=applied)
-    return ReplayReport(events, applied, unprocessable, version)
-
-
-def _remove_db(path: Path) -> None:
-    for candidate in (path, path.with_name(path.name + ".wal")):
-        if candidate.exists():
-            candidate.unlink()
+    log.info("replay_done", shop_id=shop.shop_id, events=counts.events, applied=counts.applied)
+    return ReplayReport(counts.events, counts.applied, counts.unprocessable, version)

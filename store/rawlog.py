@@ -3,13 +3,16 @@
 Files are written to a temporary name and renamed into place, so a reader never sees a
 half-written file. Names sort in write order; ``read`` yields envelopes in that order,
 which is the order ``replay`` applies them in.
+
+Append-only with one exception: a GDPR erasure ``rewrite``s the files that hold the erased
+customer, each under its own name, so that order is kept.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,14 +55,34 @@ class ParquetRawLog:
         if not envelopes:
             return None
         self._dir.mkdir(parents=True, exist_ok=True)
-        table = pa.Table.from_pylist([_row(e) for e in envelopes], schema=RAW_SCHEMA)
         final = self._dir / f"{self._next_name(now)}-{uuid.uuid4().hex[:8]}.parquet"
-        tmp = final.with_suffix(".tmp")
-        pq.write_table(table, tmp, compression="zstd")
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, final)
+        _write_durably([_row(e) for e in envelopes], final)
         return final
+
+    def rewrite(self, transform: Callable[[Envelope], Envelope | None]) -> int:
+        """Pass every logged envelope through ``transform`` (the same object: unchanged,
+        None: dropped). Each file with a change is written again under its own name (temp
+        file, fsync, atomic rename), so the log keeps its order; a file left empty is
+        removed. Returns how many envelopes were changed or dropped. Only the shop's
+        writer may call this (the writer lock is what keeps appends out meanwhile)."""
+        changed = 0
+        for path in self.files():
+            rows = pq.read_table(path).to_pylist()
+            kept: list[dict[str, object]] = []
+            changes = 0
+            for row in rows:
+                envelope = _envelope(row)
+                result = transform(envelope)
+                if result is envelope:
+                    kept.append(row)
+                    continue
+                changes += 1
+                if result is not None:
+                    kept.append(_row(result))
+            if changes:
+                _replace_file(path, kept)
+                changed += changes
+        return changed
 
     def _next_name(self, now: datetime) -> str:
         """``<time>-<sequence>``, never sorting before the newest file: a batch written
@@ -87,6 +110,21 @@ class ParquetRawLog:
 
     def count(self) -> int:
         return sum(pq.ParquetFile(p).metadata.num_rows for p in self.files())
+
+
+def _write_durably(rows: list[dict[str, object]], final: Path) -> None:
+    tmp = final.with_suffix(".tmp")
+    pq.write_table(pa.Table.from_pylist(rows, schema=RAW_SCHEMA), tmp, compression="zstd")
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, final)
+
+
+def _replace_file(path: Path, rows: list[dict[str, object]]) -> None:
+    if rows:
+        _write_durably(rows, path)
+    else:
+        path.unlink()
 
 
 def _row(envelope: Envelope) -> dict[str, object]:

@@ -154,5 +154,10 @@ def create_statements() -> list[str]:
         "CREATE TABLE IF NOT EXISTS segment_history (customer_key VARCHAR, changed_on DATE, "
         "segment VARCHAR, previous_segment VARCHAR, r BIGINT, f BIGINT, m BIGINT, "
         "PRIMARY KEY (customer_key, changed_on))",
+        # GDPR erasure tombstones (hashes and ids only): later events of an erased customer
+        # are scrubbed before they are logged or applied (see store/erasure.py).
+        "CREATE TABLE IF NOT EXISTS erasures (erasure_id VARCHAR PRIMARY KEY, "
+        "customer_key VARCHAR, customer_id BIGINT, email_sha256 VARCHAR[], order_ids BIGINT[], "
+        "erased_at TIMESTAMPTZ)",
     ]
     return statements

@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from schemas.events import ScoresRequested
 from schemas.shop import ShopConfig
 from schemas.views import (
     CUSTOMERS_VIEW,
@@ -31,6 +32,7 @@ from store.customer_scores import (
     SCORES_AS_OF,
     consent_columns,
     effective_as_of,
+    record_segment_history,
     score_columns,
 )
 from store.state_schema import RESOURCE_TABLES
@@ -122,7 +124,12 @@ VERSIONS_SQL = (
         f"coalesce(trash_at > v_at, trash_at IS NOT NULL) AS trashed FROM {table.name}"
         for resource, table in RESOURCE_TABLES.items()
     )
-    + " ORDER BY resource, resource_id"
+    # An erased customer is held as trashed at the erasure, so a sync does not fetch
+    # them again (only a later change in WooCommerce does, and the tombstone scrubs it).
+    + " UNION ALL SELECT 'customer', customer_id, max(erased_at), true FROM erasures"
+    " WHERE customer_id > 0 AND customer_id NOT IN (SELECT customer_id FROM customers)"
+    " GROUP BY customer_id"
+    " ORDER BY resource, resource_id"
 )
 
 
@@ -141,8 +148,7 @@ def build_view_set(
     con: duckdb.DuckDBPyConnection, shop: ShopConfig
 ) -> tuple[dict[str, pa.Table], dict[str, Any]]:
     """The read views, and what the manifest says about them (the scoring day)."""
-    params = {"basis": shop.revenue_date, "paid": list(shop.paid_statuses), "tz": shop.timezone}
-    ov = con.sql(ORDERS_SQL, params=params).to_arrow_table()
+    ov = con.sql(ORDERS_SQL, params=_order_params(shop)).to_arrow_table()
     as_of = effective_as_of(_meta(con, SCORES_AS_OF), ov)
     tables = {
         "orders": ov.select(ORDERS_VIEW.names).cast(ORDERS_VIEW),
@@ -155,6 +161,20 @@ def build_view_set(
         RESCORED_AT: _meta(con, RESCORED_AT),
     }
     return tables, extra
+
+
+def rescore_customers(
+    con: duckdb.DuckDBPyConnection, shop: ShopConfig, job: ScoresRequested
+) -> int:
+    """``job.rfm``: make the job's day the scoring day, score every customer as of it and
+    record who changed segment; returns how many did."""
+    con.execute(
+        "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [SCORES_AS_OF, job.as_of.isoformat()],
+    )
+    ov = con.sql(ORDERS_SQL, params=_order_params(shop)).to_arrow_table()
+    customers = scored_customers(con, ov, effective_as_of(job.as_of.isoformat(), ov), shop)
+    return record_segment_history(con, customers, job)
 
 
 def scored_customers(
@@ -172,6 +192,10 @@ def scored_customers(
     for name, values in columns.items():
         customers = customers.append_column(name, values)
     return customers.select(CUSTOMERS_VIEW.names).cast(CUSTOMERS_VIEW)
+
+
+def _order_params(shop: ShopConfig) -> dict[str, Any]:
+    return {"basis": shop.revenue_date, "paid": list(shop.paid_statuses), "tz": shop.timezone}
 
 
 def _meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:

@@ -98,17 +98,25 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def api(args: argparse.Namespace, settings: Settings) -> int:
-    """The read API and dashboard alone (reads published views; stateless)."""
+    """The read API and dashboard alone (reads published views; stateless). With
+    WCPULSE_ADMIN_TOKEN set it also publishes the admin API's jobs (customer erasure)."""
     from api.app import create_app
 
     clock = SystemClock()
     registry = open_registry(settings)
-    app = create_app(settings, registry, clock, readiness={"metadata": registry.ping})
-    server = make_server(app, settings.host, settings.port)
-    print(f"wcpulse api listening on http://{settings.host}:{server.effective_port}", flush=True)
+    messaging = None
     try:
+        messaging = open_messaging(settings, clock) if settings.admin_token else None
+        publisher = messaging.publisher if messaging is not None else None
+        readiness = {"metadata": registry.ping}
+        app = create_app(settings, registry, clock, readiness=readiness, publisher=publisher)
+        server = make_server(app, settings.host, settings.port)
+        url = f"http://{settings.host}:{server.effective_port}"
+        print(f"wcpulse api listening on {url}", flush=True)
         serve_until_stopped(server, threading.Event())
     finally:
+        if messaging is not None:
+            messaging.close()
         registry.close()
     return 0
 

@@ -1,9 +1,144 @@
-"""``wcpulse customers erase`` (being built)."""
+"""``wcpulse customers erase SHOP CUSTOMER [--yes]``: GDPR erasure of one customer.
+
+The erasure travels as ``job.erase`` into the shop's partition, so the shop's one writer
+runs it in order with its events; the command then waits until the processor lists it in
+the views folder's ``erasures.json``. The customer is named by their key (as the API and
+views show it) or by an e-mail address, which is turned into a key here and never queued.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
 from typing import Any
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from processors.anonymise import is_customer_key
+from processors.email_match import email_sha256, normalise_email
+from schemas.clock import SystemClock
+from schemas.jobs import erase_envelope
+from schemas.settings import Settings
+from schemas.shop import ShopConfig
+from store.erasure import read_applied
+from store.layout import shop_paths
+from wcpulse.errors import UserError
+from wcpulse.wiring import open_messaging, open_registry
+
+WAIT_POLL_SECONDS = 0.2
+KEY_FORMS = "a customer id, guest-<16 hex>, guest-order-<id> or an e-mail address"
+
+
+def customer_key(views_dir: Path, customer: str) -> str:
+    """The key of ``customer`` (a key, or an e-mail looked up in the customers view; an
+    e-mail found nowhere is a guest's, whose key is made from it)."""
+    if "@" not in customer:
+        if not is_customer_key(customer):
+            raise UserError(f"{customer!r} is not a customer key; use {KEY_FORMS}")
+        return customer
+    email = normalise_email(customer)
+    try:
+        table = pq.read_table(views_dir / "customers.parquet", columns=["customer_key", "email"])
+    except FileNotFoundError:
+        table = None
+    if table is not None:
+        found = table.filter(pc.equal(pc.utf8_lower(table["email"]), email))
+        keys = sorted(found["customer_key"].to_pylist())
+        if keys:
+            return keys[0]
+    return "guest-" + email_sha256(email)[:16]
+
+
+def _confirm(shop: ShopConfig, key: str) -> bool:
+    if not sys.stdin.isatty():
+        raise UserError(
+            f"refusing to erase customer {key} of shop {shop.shop_id} without --yes (no terminal)"
+        )
+    answer = input(
+        f"Erase customer {key} of shop {shop.shop_id} ({shop.name}) everywhere, raw history "
+        "included? This cannot be undone. [y/N] "
+    )
+    return answer.strip().lower() in {"y", "yes"}
+
+
+def _publish(settings: Settings, shop: ShopConfig, key: str) -> str:
+    clock = SystemClock()
+    messaging = open_messaging(settings, clock)
+    try:
+        envelope = erase_envelope(shop.shop_id, key, clock.now())
+        messaging.publisher.publish([envelope])
+    finally:
+        messaging.close()
+    return json.loads(envelope.body)["erasure_id"]
+
+
+def _wait_applied(views_dir: Path, erasure_id: str, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        done = read_applied(views_dir, erasure_id)
+        if done is not None:
+            return done
+        if time.monotonic() >= deadline:
+            raise UserError(
+                f"erasure {erasure_id} is queued but was not applied within {timeout:g} s; "
+                "is a processor running (`wcpulse run` or `wcpulse process`)? It runs when "
+                "one starts."
+            )
+        time.sleep(WAIT_POLL_SECONDS)
+
+
+def erase_customer(args: argparse.Namespace, settings: Settings) -> int:
+    registry = open_registry(settings)
+    try:
+        shop = registry.require(args.shop)
+    finally:
+        registry.close()
+    views_dir = shop_paths(settings.data_dir, shop.shop_id).views_dir
+    key = customer_key(views_dir, args.customer)
+    if not args.yes and not _confirm(shop, key):
+        print("Nothing erased.")
+        return 1
+    erasure_id = _publish(settings, shop, key)
+    if args.no_wait:
+        print(f"queued erasure {erasure_id} of customer {key} of shop {shop.shop_id}")
+        return 0
+    print(f"queued erasure {erasure_id}; waiting for the shop's processor...", file=sys.stderr)
+    done = _wait_applied(views_dir, erasure_id, args.wait)
+    print(_summary(shop, key, done))
+    return 0
+
+
+def _summary(shop: ShopConfig, key: str, done: dict[str, Any]) -> str:
+    if not done["found"]:
+        return (
+            f"customer {key} of shop {shop.shop_id} was not found; erasure {done['erasure_id']} "
+            "is recorded, so later events of that customer are anonymised"
+        )
+    orders = f"{done['orders']} order" + ("" if done["orders"] == 1 else "s")
+    return (
+        f"erased customer {key} of shop {shop.shop_id}: {orders} anonymised "
+        f"(erasure {done['erasure_id']})"
+    )
 
 
 def register(sub: Any) -> None:
     """Add the ``customers`` command."""
+    customers = sub.add_parser("customers", help="customer data: GDPR erasure")
+    commands = customers.add_subparsers(dest="customers_command", metavar="COMMAND", required=True)
+    erase = commands.add_parser(
+        "erase",
+        help="erase one customer everywhere (state, views, raw log) and wait for it",
+        description="Erase one customer of SHOP everywhere, Parquet history included: their "
+        "own records are dropped, their orders keep their amounts but lose the person. Runs "
+        "in the shop's processor; this command waits until it is applied.",
+    )
+    erase.add_argument("shop", metavar="SHOP")
+    erase.add_argument("customer", metavar="CUSTOMER_KEY", help=KEY_FORMS)
+    erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    erase.add_argument("--wait", type=float, default=120.0, help="seconds to wait (default 120)")
+    erase.add_argument("--no-wait", action="store_true", help="queue the erasure and return")
+    erase.set_defaults(handler=erase_customer)

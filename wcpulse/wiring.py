@@ -155,7 +155,7 @@ def build_web_app(
     shops = CachedShopDirectory(registry, clock=clock)
     if not serve_api:
         return create_ingest_app(settings, shops, publisher, clock, readiness)
-    app = create_api_app(settings, registry, clock, readiness=readiness)
+    app = create_api_app(settings, registry, clock, readiness=readiness, publisher=publisher)
     if serve_ingest:
         app.register_blueprint(woocommerce_blueprint(settings, shops, publisher, clock))
     return app

@@ -34,4 +34,8 @@ def api_app() -> Flask:
     settings = load_settings()
     configure_logging(settings)
     registry = open_registry(settings)
-    return create_app(settings, registry, SystemClock(), readiness={"metadata": registry.ping})
+    clock = SystemClock()
+    # the admin API (customer erasure) queues jobs: only then does the API need the broker
+    publisher = open_messaging(settings, clock).publisher if settings.admin_token else None
+    readiness = {"metadata": registry.ping}
+    return create_app(settings, registry, clock, readiness=readiness, publisher=publisher)
