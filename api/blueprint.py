@@ -11,7 +11,8 @@ from flask import Blueprint, Response, request
 from api.auth import authorize
 from api.caching import compute_etag, not_modified, with_cache_headers
 from api.catalog import ROUTES, RouteSpec
-from api.endpoints import ENDPOINTS, RequestContext, source_stamp
+from api.context import RequestContext
+from api.endpoints import ENDPOINTS, source_stamp
 from api.openapi import build_openapi
 from api.params import negotiate_format, parse_query
 from api.render import json_response, render
@@ -35,13 +36,14 @@ def csv_filename(shop_id: str, view: str) -> str:
     return _UNSAFE_FILENAME.sub("_", shop_id + "-" + view) + ".csv"
 
 
-def _serve(route: RouteSpec, deps: _Deps, shop_id: str) -> Response:
+def _serve(route: RouteSpec, deps: _Deps, shop_id: str, path: dict[str, str]) -> Response:
     shop = authorize(deps.shops, shop_id, request.headers.get("Authorization"))
     values = parse_query(route.params, request.args)
     fmt = negotiate_format(values, request.accept_mimetypes)
     views = ShopViews(deps.settings.data_dir, shop_id)
     today = local_today(deps.clock.now(), shop.timezone)
-    ctx = RequestContext(shop, views, values, fmt, today, ShopRuns(deps.shops, shop_id))
+    runs = ShopRuns(deps.shops, shop_id)
+    ctx = RequestContext(shop, views, values, fmt, today, runs, path)
     etag = compute_etag(source_stamp(route.sources, ctx), request, fmt, today)
     unchanged = not_modified(request, etag)
     if unchanged is not None:
@@ -52,8 +54,8 @@ def _serve(route: RouteSpec, deps: _Deps, shop_id: str) -> Response:
 
 
 def _shop_view(route: RouteSpec, deps: _Deps) -> Callable[[str], Response]:
-    def view(shop_id: str) -> Response:
-        return _serve(route, deps, shop_id)
+    def view(shop_id: str, **path: str) -> Response:
+        return _serve(route, deps, shop_id, path)
 
     view.__name__ = route.name
     return view

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from api.customer_timeseries import TIMESERIES_PARAMS
 from api.listing import CUSTOMERS, ORDERS
-from api.params import FORMAT, ParamSpec
+from api.params import DEFAULT_PER_PAGE, FORMAT, MAX_PER_PAGE, PER_PAGE, ParamSpec
+from api.period_params import PERIOD_PARAMS
+from api.retention import MAX_MONTHS, RETENTION_PARAMS
 from api.runs import MAX_RUNS, SYNC_PARAMS
-from processors.analytics.periods import PERIOD_NAMES
+from api.segments import SEGMENTS_PARAMS
 
 SHOP_PREFIX = "/api/v1/shops/{shop_id}"
 
@@ -24,21 +27,17 @@ class RouteSpec:
     # the shop's recorded runs in the metadata database (sync_runs)
     sources: tuple[str, ...] = ("manifest",)
     description: str = ""
+    method: str = "get"
+    admin: bool = False  # authorised by the admin token (api/admin.py registers it)
 
     @property
     def flask_rule(self) -> str:
         return self.path.replace("{", "<").replace("}", ">")
 
 
-PERIOD = ParamSpec(
-    "period",
-    "enum",
-    "Reporting period (days in the shop's timezone). Default last_30_days; "
-    "`from` and `to` alone imply custom.",
-    PERIOD_NAMES,
+CUSTOMER_ORDERS_PAGE = ParamSpec(
+    "page", "integer", "Page of the customer's orders (newest first).", default=1, minimum=1
 )
-PERIOD_FROM = ParamSpec("from", "date", "First day of a custom period (YYYY-MM-DD).")
-PERIOD_TO = ParamSpec("to", "date", "Last day of a custom period, inclusive (YYYY-MM-DD).")
 
 ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec("healthz", "/healthz", "Liveness: the process answers.", "Health", shop=False),
@@ -57,10 +56,22 @@ ROUTES: tuple[RouteSpec, ...] = (
         SHOP_PREFIX + "/kpis",
         "Sales KPIs for a period, each compared with the period of the same length before.",
         "Kpis",
-        (PERIOD, PERIOD_FROM, PERIOD_TO, FORMAT),
+        (*PERIOD_PARAMS, FORMAT),
         description="Revenue, refunds and net revenue over sale orders by revenue day; "
         "AOV = net revenue / orders; change_pct is null when the previous value is 0. "
         "CSV columns: metric, value, previous, change, change_pct.",
+    ),
+    RouteSpec(
+        "timeseries",
+        SHOP_PREFIX + "/timeseries",
+        "Customer stats over time: customers so far, new customers, net revenue, transactions.",
+        "Timeseries",
+        TIMESERIES_PARAMS,
+        description="One row per day, week (Monday-Sunday) or calendar month of the period, "
+        "empty buckets included; the first and last buckets are cut to the period. "
+        "total_customers: customers whose first sale order is on or before bucket_end; "
+        "new_customers: first sale order in the bucket; net_revenue and transactions: sale "
+        "orders by revenue day. CSV has the same columns and rows.",
     ),
     RouteSpec(
         "orders",
@@ -75,6 +86,56 @@ ROUTES: tuple[RouteSpec, ...] = (
         "Customers (registered and guests), filtered, sorted and paginated.",
         "CustomerList",
         CUSTOMERS.params,
+        description="The customer table (seeds 000, 003): profile, sale-order aggregates, "
+        "RFM scores and segment with its recommended action, status by return cycle "
+        "(New, Active, At risk, Lost) with the expected return date, and consents. Scores "
+        "are as of `scores_as_of` (recency_days counts to that day) and null for customers "
+        "without a sale order. Sorting keeps nulls last. CSV has the same columns (e-mail, "
+        "name, rfm_score, net_spent, orders, recommended_action among them).",
+    ),
+    RouteSpec(
+        "customer",
+        SHOP_PREFIX + "/customers/{customer_key}",
+        "Customer 360: one customer's profile, consents, orders, RFM, segment history, status.",
+        "Customer360",
+        (CUSTOMER_ORDERS_PAGE, PER_PAGE, FORMAT),
+        description="`profile` is the customer's row of the customer table; `orders` are all "
+        "of the customer's orders (sales or not) newest first, paginated with `page` and "
+        f"`per_page` (default {DEFAULT_PER_PAGE}, at most {MAX_PER_PAGE}); `segment_history` "
+        "lists the rescoring days on which the segment changed, oldest first; `clv` and "
+        "`churn` are null until the CLV and churn models publish their scores. An unknown "
+        "customer_key is a 404 not_found. CSV: one row, the profile (the customer table's "
+        "columns).",
+    ),
+    RouteSpec(
+        "segments",
+        SHOP_PREFIX + "/segments",
+        "RFM segments: customers, share, revenue per segment; or one segment's customers.",
+        "Segments",
+        SEGMENTS_PARAMS,
+        description="Without `name`: all 11 segments in a fixed order (empty ones with zeros): "
+        "customers, share of the scored customers (0..1), revenue (sum of net spent), average "
+        "spent, recommended action, description. The counts sum to `scored_customers`, the "
+        "customers with a sale order; `customers_without_orders` are not scored. With "
+        "`name`: that segment's customers, exactly as `customers?segment=<name>` (same "
+        "columns, rows, pagination, sort; CSV without `page` exports the whole segment).",
+    ),
+    RouteSpec(
+        "retention",
+        SHOP_PREFIX + "/retention",
+        "Customers by number of purchases now and over time, repeat rate, cohorts, contacts.",
+        "Retention",
+        RETENTION_PARAMS,
+        description="Four tables, each `{columns, data}`: `purchase_counts` (customers with "
+        "1, 2, 3, 4 and 5+ sale orders now, share of buyers), `over_time` (the same at each "
+        "month's end from `from`'s month to `to`, default the last 12 months; the last month "
+        "ends on `to`), `cohorts` (customers by month of first sale order from `from`'s month: "
+        "size, and for each month offset 0..N up to `to` the customers with a sale order "
+        "that month and their share), `contacts` (all customers, buyers, new customers "
+        "yesterday and in the last 7 days excluding today by first sale order, consents "
+        "granted, refused or unknown per channel). JSON without `table` carries all four; "
+        "`table=<name>` only that one. CSV is the table named by `table` (default "
+        f"purchase_counts), same columns and rows. At most {MAX_MONTHS} months.",
     ),
     RouteSpec(
         "freshness",
@@ -99,5 +160,29 @@ ROUTES: tuple[RouteSpec, ...] = (
         f"{MAX_RUNS}; there are no pages. CSV has the same columns and rows as JSON.",
     ),
 )
+
+# The admin API (api/admin.py registers these; they are here so OpenAPI describes them).
+ADMIN_ROUTES: tuple[RouteSpec, ...] = (
+    RouteSpec(
+        "erase_customer",
+        SHOP_PREFIX + "/customers/{customer_key}",
+        "Erase a customer (GDPR): queue job.erase; 202 with the erasure id.",
+        "ErasureQueued",
+        shop=False,
+        method="delete",
+        admin=True,
+        description="The shop's processor removes the customer from the state, the views "
+        "and the raw log; `status_url` says when that is done. Needs WCPULSE_ADMIN_TOKEN.",
+    ),
+    RouteSpec(
+        "erasure_status",
+        SHOP_PREFIX + "/erasures/{erasure_id}",
+        "Whether a queued erasure has been applied (pending or applied).",
+        "ErasureStatus",
+        shop=False,
+        admin=True,
+    ),
+)
+ROUTES = ROUTES + ADMIN_ROUTES
 
 ROUTES_BY_NAME: dict[str, RouteSpec] = {route.name: route for route in ROUTES}

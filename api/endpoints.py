@@ -1,28 +1,24 @@
-"""What each shop view computes: a request context in, one Result out."""
+"""What each shop view computes: a request context in, one Result out (the table of them)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
 
-from api.errors import InvalidParameter
-from api.listing import CUSTOMERS, ORDERS, ListSpec
-from api.queries import Page, kpi_totals, list_all, list_page
+from api.context import RequestContext, envelope
+from api.customer360 import customer_result
+from api.customer_timeseries import timeseries_result
+from api.list_views import customers_result, list_result
+from api.listing import ORDERS
+from api.period_params import requested_periods
+from api.queries import kpi_totals
 from api.result import Result
-from api.runs import SYNC_COLUMNS, ShopRuns
-from api.viewfiles import ShopViews
+from api.retention import retention_result
+from api.runs import SYNC_COLUMNS
+from api.segments import segments_result
 from processors.analytics.kpis import compare_totals
-from processors.analytics.periods import (
-    CUSTOM,
-    DEFAULT_PERIOD,
-    InvalidPeriod,
-    Period,
-    previous_period,
-    resolve_period,
-)
-from schemas.shop import ShopConfig
+
+__all__ = ["ENDPOINTS", "RequestContext", "source_stamp"]
 
 KPI_COLUMNS = ("metric", "value", "previous", "change", "change_pct")
 FRESHNESS_COLUMNS = (
@@ -37,31 +33,6 @@ VIEW_SOURCES = ("manifest", "freshness")  # files under the shop's views folder
 RUNS_SOURCE = "sync_runs"  # the shop's recorded runs in the metadata database
 
 
-@dataclass(frozen=True)
-class RequestContext:
-    shop: ShopConfig
-    views: ShopViews
-    values: Mapping[str, Any]  # parsed query parameters
-    fmt: str  # json | csv
-    today: date  # in the shop's timezone
-    runs: ShopRuns
-
-
-def _envelope(ctx: RequestContext) -> dict[str, Any]:
-    return {"shop_id": ctx.shop.shop_id, "currency": ctx.shop.currency}
-
-
-def requested_periods(values: Mapping[str, Any], today: date) -> tuple[Period, Period]:
-    """The period asked for and the one before it; a 400 naming the problem otherwise."""
-    start, end = values.get("from"), values.get("to")
-    implied = CUSTOM if start or end else DEFAULT_PERIOD
-    try:
-        current = resolve_period(values.get("period") or implied, today, start, end)
-        return current, previous_period(current)
-    except InvalidPeriod as exc:
-        raise InvalidParameter(str(exc)) from None
-
-
 def kpis_result(ctx: RequestContext) -> Result:
     current, previous = requested_periods(ctx.values, ctx.today)
     with ctx.views.connect("orders", "customers") as connection:
@@ -70,28 +41,11 @@ def kpis_result(ctx: RequestContext) -> Result:
         (name, item.value, item.previous, item.change, item.change_pct)
         for name, item in compare_totals(now, before).items()
     ]
-    meta = _envelope(ctx) | {
+    meta = envelope(ctx) | {
         "period": {"name": current.name, "from": current.start, "to": current.end},
         "previous_period": {"from": previous.start, "to": previous.end},
     }
     return Result(KPI_COLUMNS, rows, meta, layout="keyed", key="kpis")
-
-
-def list_result(ctx: RequestContext, spec: ListSpec) -> Result:
-    """A page of ``spec``'s view; in CSV without ``page``, every matching row (export)."""
-    connection = ctx.views.connect(spec.view)
-    if ctx.fmt == "csv" and ctx.values.get("page") is None:
-        return Result(spec.columns, list_all(connection, spec, ctx.values), _envelope(ctx))
-    page = Page(ctx.values.get("page") or 1, ctx.values["per_page"])
-    with connection:
-        found = list_page(connection, spec, ctx.values, page)
-    pagination = {
-        "page": page.number,
-        "per_page": page.size,
-        "total": found.total,
-        "pages": -(-found.total // page.size),
-    }
-    return Result(spec.columns, found.rows, _envelope(ctx) | {"pagination": pagination})
 
 
 def _time(value: str | None) -> datetime | None:
@@ -134,8 +88,12 @@ def source_stamp(sources: tuple[str, ...], ctx: RequestContext) -> str:
 
 ENDPOINTS: dict[str, Callable[[RequestContext], Result]] = {
     "kpis": kpis_result,
+    "timeseries": timeseries_result,
     "orders": lambda ctx: list_result(ctx, ORDERS),
-    "customers": lambda ctx: list_result(ctx, CUSTOMERS),
+    "customers": customers_result,
+    "customer": customer_result,
+    "segments": segments_result,
+    "retention": retention_result,
     "freshness": freshness_result,
     "sync": sync_result,
 }

@@ -14,6 +14,8 @@ import pyarrow as pa
 
 from api.errors import InvalidParameter
 from api.params import FORMAT, PAGE, PER_PAGE, ParamSpec
+from processors.analytics.customer_status import STATUSES
+from processors.analytics.rfm import SEGMENTS
 from schemas.views import CUSTOMERS_VIEW, ORDERS_VIEW
 
 
@@ -85,6 +87,21 @@ _SEARCH_SQL = " OR ".join(
     + ["contains(lower(concat_ws(' ', first_name, last_name)), $value)"]
 )
 
+SEGMENT = ParamSpec(
+    "segment",
+    "list",
+    "RFM segments, comma-separated; any case (`cant_lose_them` is `Can't Lose Them`).",
+    SEGMENTS,
+    loose=True,
+)
+CUSTOMER_STATUS = ParamSpec(
+    "status",
+    "list",
+    "Statuses by return cycle, comma-separated; any case (`at_risk` is `At risk`).",
+    STATUSES,
+    loose=True,
+)
+
 CUSTOMERS = ListSpec(
     view="customers",
     schema=CUSTOMERS_VIEW,
@@ -94,17 +111,51 @@ CUSTOMERS = ListSpec(
             "(" + _SEARCH_SQL + ")",
             str.lower,
         ),
+        Filter(SEGMENT, "list_contains($value, segment)"),
+        Filter(CUSTOMER_STATUS, "list_contains($value, status)"),
         Filter(
             ParamSpec("min_orders", "integer", "Fewest sale orders.", minimum=0),
             "orders >= $value",
+        ),
+        Filter(
+            ParamSpec("max_orders", "integer", "Most sale orders.", minimum=0),
+            "orders <= $value",
+        ),
+        Filter(ParamSpec("min_spent", "decimal", "Smallest net spent."), "net_spent >= $value"),
+        Filter(ParamSpec("max_spent", "decimal", "Largest net spent."), "net_spent <= $value"),
+        Filter(
+            ParamSpec("last_order_from", "date", "Last sale order on or after (shop tz)."),
+            "last_order_day >= $value",
+        ),
+        Filter(
+            ParamSpec("last_order_to", "date", "Last sale order on or before (shop tz)."),
+            "last_order_day <= $value",
         ),
         Filter(
             ParamSpec("country", "string", "Country code (ISO 3166-1 alpha-2)."),
             "upper(country) = $value",
             str.upper,
         ),
+        Filter(
+            ParamSpec("email_consent", "boolean", "E-mail consent given (true) or refused."),
+            "email_consent = $value",
+        ),
+        Filter(
+            ParamSpec("sms_consent", "boolean", "SMS consent given (true) or refused."),
+            "sms_consent = $value",
+        ),
     ),
-    sorts=("net_spent", "orders", "last_order_at"),
+    sorts=(
+        "net_spent",
+        "orders",
+        "aov",
+        "first_order_at",
+        "last_order_at",
+        "recency_days",
+        "days_overdue",
+        "expected_return",
+        "rfm_score",
+    ),
     default_sort="-net_spent",
     tiebreak="customer_key",
 )

@@ -1,8 +1,10 @@
 """Query parameters: one declaration (ParamSpec) both parses requests and documents them.
 
 An empty value (``?status=``) counts as absent; a value we cannot use is a 400
-``invalid_parameter`` naming the parameter and what it accepts. Unknown parameters are
-ignored, so cache-busters and tracking tags do no harm.
+``invalid_parameter`` naming the parameter and what it accepts. An ``enum`` (or a ``list``
+with an ``enum``) declared ``loose`` matches its names ignoring case, spaces and
+punctuation (``at_risk`` is ``At risk``) and answers with the declared spelling. Unknown
+parameters are ignored, so cache-busters and tracking tags do no harm.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ DEFAULT_PER_PAGE = 50
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INTEGER = re.compile(r"[+-]?\d{1,18}")
 _MONEY_LIMIT = Decimal("1e16")  # decimal(18, 2)
+_NOT_ALNUM = re.compile(r"[^0-9a-z]")
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
@@ -38,6 +41,7 @@ class ParamSpec:
     default: Any = None
     minimum: int | None = None
     maximum: int | None = None
+    loose: bool = False  # enum names match ignoring case, spaces and punctuation
 
 
 FORMAT = ParamSpec(
@@ -100,14 +104,35 @@ def _parse_boolean(spec: ParamSpec, raw: str) -> bool:
     return value
 
 
+def _folded(name: str) -> str:
+    return _NOT_ALNUM.sub("", name.lower())
+
+
+def _match(spec: ParamSpec, raw: str) -> str | None:
+    """The declared name ``raw`` stands for, or ``None``."""
+    if raw in spec.enum:
+        return raw
+    if spec.loose:
+        return next((name for name in spec.enum if _folded(name) == _folded(raw)), None)
+    return None
+
+
 def _parse_enum(spec: ParamSpec, raw: str) -> str:
-    if raw not in spec.enum:
+    value = _match(spec, raw)
+    if value is None:
         raise _invalid(spec, "one of " + ", ".join(spec.enum), raw)
-    return raw
+    return value
 
 
 def _parse_list(spec: ParamSpec, raw: str) -> list[str]:
-    return [part.strip() for part in raw.split(",") if part.strip()]
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if not spec.enum:
+        return parts
+    values = [_match(spec, part) for part in parts]
+    for part, value in zip(parts, values, strict=True):
+        if value is None:
+            raise _invalid(spec, "a comma-separated list of " + ", ".join(spec.enum), part)
+    return list(dict.fromkeys(value for value in values if value is not None))
 
 
 _PARSERS: dict[Kind, Callable[[ParamSpec, str], Any]] = {

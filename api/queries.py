@@ -31,6 +31,16 @@ class Page:
         return (self.number - 1) * self.size
 
 
+def pagination(page: Page, total: int) -> dict[str, int]:
+    """What JSON says about a page: ``{"page", "per_page", "total", "pages"}``."""
+    return {
+        "page": page.number,
+        "per_page": page.size,
+        "total": total,
+        "pages": -(-total // page.size),
+    }
+
+
 @dataclass(frozen=True)
 class PageRows:
     rows: list[tuple[Any, ...]]
@@ -46,7 +56,7 @@ def _python_values(column: pa.ChunkedArray | pa.Array) -> list[Any]:
     return column.to_pylist()
 
 
-def _table_rows(table: pa.Table | pa.RecordBatch) -> list[tuple[Any, ...]]:
+def table_rows(table: pa.Table | pa.RecordBatch) -> list[tuple[Any, ...]]:
     return list(zip(*(_python_values(column) for column in table.columns), strict=True))
 
 
@@ -70,7 +80,7 @@ def list_page(
     )
     params.update(limit=page.size, offset=page.offset)
     table = connection.sql(sql, params=params).to_arrow_table()
-    return PageRows(_table_rows(table), total)
+    return PageRows(table_rows(table), total)
 
 
 def _count(
@@ -102,7 +112,7 @@ def _stream(
 ) -> Iterator[tuple[Any, ...]]:
     try:
         for batch in reader:
-            yield from _table_rows(batch)
+            yield from table_rows(batch)
     finally:
         connection.close()
 

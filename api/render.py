@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Response
 
-from api.result import Result
+from api.result import Result, row_objects
 
 JSON_TYPE = "application/json"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -75,13 +75,17 @@ def csv_cell(value: Any) -> str:
 
 def json_body(result: Result) -> dict[str, Any]:
     """The JSON document for ``result`` (envelope fields first, then the rows)."""
-    rows = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
+    rows = row_objects(result.columns, result.rows)
     body = dict(result.meta)
     if result.layout == "single":
         body.update(rows[0] if rows else dict.fromkeys(result.columns))
     elif result.layout == "keyed":
         first, *rest = result.columns
         body[result.key] = {row[first]: {name: row[name] for name in rest} for row in rows}
+    elif result.layout == "record":
+        body[result.key] = rows[0] if rows else None
+    elif result.layout == "block":
+        body[result.key] = {"columns": list(result.columns), "data": rows}
     else:
         body["columns"] = list(result.columns)
         body[result.key] = rows

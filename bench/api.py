@@ -61,6 +61,25 @@ def probes(today: date) -> list[Probe]:
         Probe("customers search name", "customers", {"q": "nowak"}),
         Probe("customers search e-mail", "customers", {"q": "anna.1230@"}),
         Probe("customers min_orders", "customers", {"min_orders": "10", "sort": "-orders"}),
+        Probe(
+            "customers segment+status",
+            "customers",
+            {"segment": "At Risk,Can't Lose Them", "status": "at_risk", "sort": "-days_overdue"},
+        ),
+        Probe("customer 360", "customers/1234", {}),
+        Probe("segments", "segments", {}),
+        Probe("segment customers", "segments", {"name": "Champions"}),
+        Probe("retention (all tables)", "retention", {}),
+        Probe("retention purchase_counts", "retention", {"table": "purchase_counts"}),
+        Probe("retention over_time", "retention", {"table": "over_time"}),
+        Probe("retention cohorts", "retention", {"table": "cohorts"}),
+        Probe("retention contacts", "retention", {"table": "contacts"}),
+        Probe("timeseries last_30_days", "timeseries", {"period": "last_30_days"}),
+        Probe(
+            "timeseries 12 months",
+            "timeseries",
+            {"from": year_ago, "to": today.isoformat(), "interval": "month"},
+        ),
         Probe("freshness", "freshness", {}),
     ]
 

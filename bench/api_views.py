@@ -4,21 +4,26 @@ Orders (``schemas.views.ORDERS_VIEW``) are built column by column with numpy: tw
 orders up to ``now``, every customer with at least one, a long tail of repeat buyers, a
 quarter guests (``guest-`` keys), WooCommerce's statuses in shop-like shares and money
 that adds up (net = total - refunds). Customers (``CUSTOMERS_VIEW``) are aggregated from
-the orders in DuckDB. Both go through ``store.views.write_views`` (zstd Parquet, atomic
-rename, manifest), so the API reads files like the ones it reads in production.
+the orders in DuckDB and scored by the store's own code (RFM, status, consents), with the
+segment history one rescoring leaves. All go through ``store.views.write_views`` (zstd
+Parquet, atomic rename, manifest), so the API reads files like the ones it reads in
+production.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from schemas.views import CUSTOMERS_VIEW, MONEY, ORDERS_VIEW
+from schemas.shop import DEFAULT_CONSENT_KEYS
+from schemas.views import CUSTOMERS_VIEW, MONEY, ORDERS_VIEW, SEGMENT_HISTORY_VIEW
+from store.customer_scores import consent_columns, score_columns
 from store.layout import shop_paths
 from store.views import write_freshness, write_views
 
@@ -149,12 +154,16 @@ SELECT customer_key,
     min(revenue_at) FILTER (WHERE is_sale) AS first_order_at,
     max(revenue_at) FILTER (WHERE is_sale) AS last_order_at,
     min(revenue_day) FILTER (WHERE is_sale) AS first_order_day,
-    max(revenue_day) FILTER (WHERE is_sale) AS last_order_day
+    max(revenue_day) FILTER (WHERE is_sale) AS last_order_day,
+    CASE WHEN hash(customer_key) % 10 < 6 THEN '{"marketing_consent_email":"yes"}'
+        ELSE '' END AS consents
 FROM orders GROUP BY customer_key ORDER BY customer_key
 """
 
 
-def synthetic_customers(orders: pa.Table) -> pa.Table:
+def synthetic_customers(orders: pa.Table, as_of: date) -> pa.Table:
+    """Customers aggregated from ``orders``, scored (RFM, status, consents) by the store's
+    own code as of ``as_of``."""
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -162,7 +171,28 @@ def synthetic_customers(orders: pa.Table) -> pa.Table:
         table = con.sql(CUSTOMERS_SQL, params={"last": list(LAST)}).to_arrow_table()
     finally:
         con.close()
+    columns = score_columns(table, orders, as_of)
+    columns.update(consent_columns(table["consents"], DEFAULT_CONSENT_KEYS))
+    for name, values in columns.items():
+        table = table.append_column(name, values)
     return table.select(CUSTOMERS_VIEW.names).cast(CUSTOMERS_VIEW)
+
+
+def first_segments(customers: pa.Table, as_of: date) -> pa.Table:
+    """The segment history after one rescoring: every scored customer's first segment."""
+    scored = customers.filter(pc.is_valid(customers["segment"]))
+    rows = scored.num_rows
+    return pa.table(
+        {
+            "customer_key": scored["customer_key"],
+            "changed_on": pa.array([as_of] * rows, pa.date32()),
+            "segment": scored["segment"],
+            "previous_segment": pa.nulls(rows, pa.string()),
+            "r": scored["r"],
+            "f": scored["f"],
+            "m": scored["m"],
+        }
+    ).cast(SEGMENT_HISTORY_VIEW)
 
 
 def publish_big_shop(
@@ -171,9 +201,10 @@ def publish_big_shop(
     """Write both views and freshness for ``shop_id``; returns the views' version."""
     table = synthetic_orders(orders, customers, now)
     views_dir = shop_paths(data_dir, shop_id).views_dir
-    version = write_views(
-        views_dir, {"orders": table, "customers": synthetic_customers(table)}, now
-    )
+    as_of = now.date()
+    people = synthetic_customers(table, as_of)
+    views = {"orders": table, "customers": people, "segment_history": first_segments(people, as_of)}
+    version = write_views(views_dir, views, now, {"scores_as_of": as_of.isoformat()})
     write_freshness(
         views_dir,
         {

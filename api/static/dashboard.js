@@ -9,7 +9,11 @@ const LABELS = {
   aov: "Average order value", customers: "Customers", new_customers: "New customers",
 };
 const ORDER_COLUMNS = ["number", "status", "created_at", "email", "total", "refunds", "net"];
-const CUSTOMER_COLUMNS = ["email", "first_name", "last_name", "orders", "net_spent", "last_order_at"];
+const CUSTOMER_COLUMNS = [
+  "email", "first_name", "last_name", "orders", "net_spent", "last_order_at",
+  "rfm_score", "segment", "status", "expected_return",
+];
+const SEGMENT_COLUMNS = ["segment", "customers", "share", "revenue", "recommended_action"];
 
 function token() {
   const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
@@ -64,6 +68,45 @@ function renderTable(id, columns, rows) {
   }));
 }
 
+// A table block of the retention answer: {columns, data} with rows as objects or arrays.
+function blockRows(block) {
+  return block.data.map((row) => Array.isArray(row)
+    ? Object.fromEntries(block.columns.map((c, i) => [c, row[i]])) : row);
+}
+
+function percent(value) {
+  return value === null || value === undefined ? null : `${(value * 100).toFixed(1)}%`;
+}
+
+function renderSegments(body) {
+  document.getElementById("segments-label").textContent = body.scores_as_of
+    ? `${body.scored_customers} customers with orders, scored as of ${body.scores_as_of}`
+    : "no customers with orders yet";
+  const rows = body.data.map((row) => ({ ...row, share: percent(row.share) }));
+  renderTable("segments", SEGMENT_COLUMNS, rows);
+  const head = document.querySelector("#segments thead tr");
+  head.append(text("th", "export"));
+  document.querySelectorAll("#segments tbody tr").forEach((tr, index) => {
+    const link = text("a", "CSV");
+    link.href = "#";
+    link.addEventListener("click", (e) => {
+      e.preventDefault();
+      download(`segments?name=${encodeURIComponent(rows[index].segment)}`, rows[index].segment);
+    });
+    const cell = document.createElement("td");
+    cell.append(link);
+    tr.append(cell);
+  });
+}
+
+function renderRetention(counts, contacts) {
+  document.getElementById("retention-label").textContent =
+    `Repeat purchase rate ${percent(counts.repeat_purchase_rate) || "–"}`;
+  const rows = blockRows(counts.purchase_counts).map((row) => ({ ...row, share: percent(row.share) }));
+  renderTable("purchase-counts", counts.purchase_counts.columns, rows);
+  renderTable("contacts", contacts.contacts.columns, blockRows(contacts.contacts));
+}
+
 function renderFreshness(body) {
   const lag = body.lag_seconds === null ? "" : `, lag ${body.lag_seconds.toFixed(1)} s`;
   document.getElementById("freshness").textContent = body.newest_event_at
@@ -73,13 +116,16 @@ function renderFreshness(body) {
 async function refresh() {
   const period = document.getElementById("period").value;
   try {
-    const [kpis, orders, customers, fresh] = await Promise.all([
+    const [kpis, orders, customers, fresh, segments, counts, contacts] = await Promise.all([
       get(`/kpis?period=${period}`), get("/orders?per_page=20"),
       get("/customers?per_page=20&sort=-net_spent"), get("/freshness"),
+      get("/segments"), get("/retention?table=purchase_counts"), get("/retention?table=contacts"),
     ]);
     renderKpis(kpis);
     renderTable("orders", ORDER_COLUMNS, orders.data);
     renderTable("customers", CUSTOMER_COLUMNS, customers.data);
+    renderSegments(segments);
+    renderRetention(counts, contacts);
     renderFreshness(fresh);
     document.getElementById("error").hidden = true;
     document.getElementById("content").hidden = false;
@@ -90,11 +136,12 @@ async function refresh() {
   }
 }
 
-async function download(view) {
-  const response = await fetch(`${api}/${view}?format=csv`, { headers: { Authorization: `Bearer ${token()}` } });
+async function download(view, name) {
+  const join = view.includes("?") ? "&" : "?";
+  const response = await fetch(`${api}/${view}${join}format=csv`, { headers: { Authorization: `Bearer ${token()}` } });
   const link = document.createElement("a");
   link.href = URL.createObjectURL(await response.blob());
-  link.download = `${shopId}-${view}.csv`;
+  link.download = `${shopId}-${(name || view).replace(/[^A-Za-z0-9]+/g, "-")}.csv`;
   link.click();
 }
 
@@ -114,6 +161,7 @@ function start() {
   document.getElementById("period").addEventListener("change", refresh);
   document.getElementById("orders-csv").addEventListener("click", (e) => { e.preventDefault(); download("orders"); });
   document.getElementById("customers-csv").addEventListener("click", (e) => { e.preventDefault(); download("customers"); });
+  document.getElementById("segments-csv").addEventListener("click", (e) => { e.preventDefault(); download("segments"); });
   refresh();
   setInterval(refresh, 5000);
 }

@@ -1,4 +1,5 @@
-"""Reporting periods (SPEC §3, seed 001): inclusive day ranges in the shop's timezone.
+"""Reporting periods (SPEC §3, seeds 001 and 003): inclusive day ranges in the shop's
+timezone, and their split into day, week (Monday to Sunday) or month buckets.
 
 Pure: ``today`` (or ``now``) is an argument, nothing here reads a clock.
 """
@@ -43,15 +44,38 @@ def quarter_start(day: date) -> date:
     return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
+def week_start(day: date) -> date:
+    """The Monday of ``day``'s week (weeks run Monday to Sunday, as ISO 8601 has them)."""
+    return day - timedelta(days=day.weekday())
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
 def _days_back(count: int) -> Callable[[date], tuple[date, date]]:
     return lambda today: (today - timedelta(days=count), today - timedelta(days=1))
+
+
+def _previous_week(today: date) -> tuple[date, date]:
+    """The last full Monday-to-Sunday week before the week ``today`` is in."""
+    monday = week_start(today)
+    return monday - timedelta(days=7), monday - timedelta(days=1)
+
+
+def _last_month(today: date) -> tuple[date, date]:
+    """The last full calendar month before the month ``today`` is in."""
+    end = month_start(today) - timedelta(days=1)
+    return month_start(end), end
 
 
 _NAMED: dict[str, Callable[[date], tuple[date, date]]] = {
     "today": lambda today: (today, today),
     "yesterday": _days_back(1),
     "last_7_days": _days_back(7),
+    "previous_week": _previous_week,
     "last_30_days": _days_back(30),
+    "last_month": _last_month,
     "quarter_to_date": lambda today: (quarter_start(today), today),
     "year_to_date": lambda today: (date(today.year, 1, 1), today),
 }
@@ -90,3 +114,49 @@ def previous_period(period: Period) -> Period:
     except OverflowError:
         raise InvalidPeriod("period starts too early to compare with the one before") from None
     return Period("previous", start, end)
+
+
+INTERVALS: tuple[str, ...] = ("day", "week", "month")
+DEFAULT_MAX_BUCKETS = 1000
+
+_BUCKET_START: dict[str, Callable[[date], date]] = {
+    "day": lambda day: day,
+    "week": week_start,
+    "month": month_start,
+}
+
+
+def _next_bucket(start: date, interval: str) -> date:
+    """The first day of the bucket after the one ``start`` is in."""
+    if interval == "day":
+        return start + timedelta(days=1)
+    if interval == "week":
+        return week_start(start) + timedelta(days=7)
+    return (month_start(start) + timedelta(days=31)).replace(day=1)
+
+
+def split_period(
+    period: Period, interval: str, max_buckets: int = DEFAULT_MAX_BUCKETS
+) -> list[Period]:
+    """Consecutive buckets covering ``period`` (each a Period named after ``interval``):
+    days, Monday-to-Sunday weeks or calendar months; the first and the last are cut to the
+    period, so a month from the 10th starts on the 10th. Every day is in exactly one bucket.
+    More than ``max_buckets`` buckets raises InvalidPeriod."""
+    if interval not in _BUCKET_START:
+        raise InvalidPeriod("interval must be one of: " + ", ".join(INTERVALS))
+    buckets: list[Period] = []
+    start: date | None = period.start
+    while start is not None and start <= period.end:
+        if len(buckets) == max_buckets:
+            raise InvalidPeriod(
+                f"more than {max_buckets} {interval} buckets: choose a longer interval "
+                "or a shorter period"
+            )
+        try:
+            following: date | None = _next_bucket(start, interval)
+        except OverflowError:  # the bucket reaches date.max
+            following = None
+        end = period.end if following is None else min(following - timedelta(days=1), period.end)
+        buckets.append(Period(interval, start, end))
+        start = following
+    return buckets

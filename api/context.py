@@ -1,0 +1,34 @@
+"""What a shop view gets to compute its Result: the request, parsed, and the shop's data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from api.runs import ShopRuns
+from api.viewfiles import ShopViews
+from schemas.shop import ShopConfig
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    shop: ShopConfig
+    views: ShopViews
+    values: Mapping[str, Any]  # parsed query parameters
+    fmt: str  # json | csv
+    today: date  # in the shop's timezone
+    runs: ShopRuns
+    path: Mapping[str, str] = field(default_factory=dict)  # path values beside shop_id
+
+    @property
+    def scores_as_of(self) -> date | None:
+        """The day the published RFM and status scores are computed as of."""
+        day = self.views.manifest.get("scores_as_of")
+        return date.fromisoformat(day) if day else None
+
+
+def envelope(ctx: RequestContext) -> dict[str, Any]:
+    """The fields every shop view's JSON starts with."""
+    return {"shop_id": ctx.shop.shop_id, "currency": ctx.shop.currency}

@@ -1,0 +1,131 @@
+"""OpenAPI component schemas: the response shapes of every route (the customer analytics
+ones are in api/openapi_customers.py)."""
+
+from __future__ import annotations
+
+from api.endpoints import FRESHNESS_COLUMNS
+from api.json_shapes import DAY, TIME, Schema, nullable, obj, ref, row_schema
+from api.openapi_customers import SCORES_AS_OF, customer_component_schemas
+from api.runs import RUN_KINDS, SYNC_COLUMNS
+from processors.analytics.kpis import KPI_NAMES
+from schemas.views import CUSTOMERS_VIEW, ORDERS_VIEW
+
+
+def _list_schema(row: str, extra: dict[str, Schema] | None = None) -> Schema:
+    """A page of rows with its pagination."""
+    return obj(
+        {"shop_id": {"type": "string"}, "currency": {"type": "string"}}
+        | (extra or {})
+        | {
+            "pagination": ref("Pagination"),
+            "columns": {"type": "array", "items": {"type": "string"}},
+            "data": {"type": "array", "items": ref(row)},
+        }
+    )
+
+
+def _kpi_schemas() -> dict[str, Schema]:
+    value: Schema = {"type": ["string", "integer", "null"], "description": "money or count"}
+    kpi = obj(
+        {
+            "value": value,
+            "previous": value,
+            "change": value,
+            "change_pct": {"type": ["number", "null"], "description": "null when base is 0"},
+        }
+    )
+    period = obj({"name": {"type": "string"}, "from": DAY, "to": DAY})
+    kpis = obj(
+        {
+            "shop_id": {"type": "string"},
+            "currency": {"type": "string"},
+            "period": period,
+            "previous_period": obj({"from": DAY, "to": DAY}),
+            "kpis": obj({name: ref("KpiValue") for name in KPI_NAMES}),
+        }
+    )
+    return {"KpiValue": kpi, "Kpis": kpis}
+
+
+def _freshness_schema() -> Schema:
+    shapes: dict[str, Schema] = {
+        "shop_id": {"type": "string"},
+        "newest_event_at": nullable(TIME),
+        "last_applied_at": nullable(TIME),
+        "lag_seconds": {"type": ["number", "null"]},
+        "events_applied": {"type": "integer"},
+        "views_version": {"type": ["string", "null"]},
+    }
+    return obj({name: shapes[name] for name in FRESHNESS_COLUMNS})
+
+
+def _sync_schemas() -> dict[str, Schema]:
+    count: Schema = {"type": ["integer", "null"]}
+    shapes: dict[str, Schema] = {
+        "kind": {"type": "string", "enum": list(RUN_KINDS)},
+        "started_at": TIME,
+        "finished_at": TIME,
+        "ok": {"type": "boolean"},
+        "error": {"type": ["string", "null"]},
+        "window_from": nullable(TIME),
+        "repaired": count | {"description": "sync runs: everything repaired; else null"},
+        "hard_deleted": count | {"description": "records deleted in WooCommerce, or null"},
+        "not_active_webhooks": {
+            "type": ["string", "null"],
+            "description": "webhook checks: comma-separated topics not active; else null",
+        },
+        "details": {"type": "string", "description": "the run's counts as compact JSON"},
+    }
+    run = obj({name: shapes[name] for name in SYNC_COLUMNS})
+    runs = obj(
+        {
+            "shop_id": {"type": "string"},
+            "columns": {"type": "array", "items": {"type": "string"}},
+            "data": {"type": "array", "items": ref("SyncRun")},
+        }
+    )
+    return {"SyncRun": run, "SyncRunList": runs}
+
+
+def _erasure_schemas() -> dict[str, Schema]:
+    text: Schema = {"type": "string"}
+    queued = obj(
+        {
+            "erasure_id": text,
+            "shop_id": text,
+            "customer_key": text,
+            "status": {"type": "string", "const": "queued"},
+            "status_url": text,
+        }
+    )
+    state = {"type": "string", "enum": ["pending", "applied"]}
+    status = obj({"erasure_id": text, "shop_id": text, "status": state})
+    return {"ErasureQueued": queued, "ErasureStatus": status}
+
+
+def component_schemas() -> dict[str, Schema]:
+    integer: Schema = {"type": "integer"}
+    error = obj({"code": {"type": "string"}, "message": {"type": "string"}})
+    return {
+        "Error": obj({"error": error}),
+        "Health": obj({"status": {"type": "string", "const": "ok"}}),
+        "Ready": obj(
+            {
+                "status": {"type": "string"},
+                "checks": {"type": "object", "additionalProperties": {"type": "string"}},
+            }
+        ),
+        "OpenApi": {"type": "object"},
+        "Pagination": obj(
+            {"page": integer, "per_page": integer, "total": integer, "pages": integer}
+        ),
+        "Order": row_schema(ORDERS_VIEW),
+        "Customer": row_schema(CUSTOMERS_VIEW),
+        "OrderList": _list_schema("Order"),
+        "CustomerList": _list_schema("Customer", {"scores_as_of": SCORES_AS_OF}),
+        **_kpi_schemas(),
+        "Freshness": _freshness_schema(),
+        **_sync_schemas(),
+        **customer_component_schemas(),
+        **_erasure_schemas(),
+    }

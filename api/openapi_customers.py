@@ -1,0 +1,107 @@
+"""OpenAPI component schemas of the customer analytics views: Customer 360, segments,
+retention and the customer timeseries."""
+
+from __future__ import annotations
+
+from api.customer360 import RFM_FIELDS, STATUS_FIELDS
+from api.customer_timeseries import TIMESERIES_ROW
+from api.json_shapes import DAY, Schema, nullable, obj, ref, row_schema, strings, table_schema
+from api.retention import TABLES
+from api.segments import SEGMENT_ROW
+from schemas.shop import CONSENT_CHANNELS
+from schemas.views import CUSTOMERS_VIEW, SEGMENT_HISTORY_VIEW
+
+_SHOP: dict[str, Schema] = {"shop_id": {"type": "string"}, "currency": {"type": "string"}}
+_COUNT: Schema = {"type": "integer"}
+SCORES_AS_OF = nullable(DAY) | {"description": "the day RFM and status scores are as of"}
+
+
+def _list_of(row: str) -> Schema:
+    return {"type": "array", "items": ref(row)}
+
+
+def _customer_fields(names: tuple[str, ...]) -> dict[str, Schema]:
+    columns = row_schema(CUSTOMERS_VIEW)["properties"]
+    return {name: columns[name] for name in names}
+
+
+def _row_name(table: str) -> str:
+    return "Retention" + table.title().replace("_", "")
+
+
+def _customer360() -> Schema:
+    consent: Schema = {"type": ["boolean", "null"], "description": "null: unknown"}
+    rfm = obj(_customer_fields(RFM_FIELDS) | {"scores_as_of": SCORES_AS_OF})
+    orders = obj({"pagination": ref("Pagination"), "data": _list_of("Order")})
+    later: Schema = {"type": "null", "description": "filled by the CLV and churn models"}
+    return obj(
+        _SHOP
+        | {
+            "customer_key": {"type": "string"},
+            "profile": ref("Customer"),
+            "consents": obj({channel: consent for channel in CONSENT_CHANNELS}),
+            "rfm": rfm,
+            "status": obj(_customer_fields(STATUS_FIELDS)),
+            "segment_history": _list_of("SegmentChange"),
+            "orders": orders,
+            "clv": later,
+            "churn": later,
+        }
+    )
+
+
+def _segments() -> Schema:
+    return obj(
+        _SHOP
+        | {
+            "scores_as_of": SCORES_AS_OF,
+            "scored_customers": _COUNT,
+            "customers_without_orders": _COUNT,
+            "columns": strings(),
+            "data": _list_of("SegmentSummary"),
+        }
+    )
+
+
+def _retention() -> Schema:
+    tables = {name: table_schema(_row_name(name)) for name in TABLES}
+    shape = obj(
+        _SHOP
+        | {
+            "as_of": DAY,
+            "from": DAY,
+            "to": DAY,
+            "repeat_purchase_rate": {"type": ["number", "null"], "description": "0..1"},
+            "table": {"type": ["string", "null"], "enum": [*TABLES, None]},
+        }
+        | tables
+    )
+    shape["required"] = [name for name in shape["required"] if name not in tables]
+    return shape
+
+
+def _timeseries() -> Schema:
+    period = obj({"name": {"type": "string"}, "from": DAY, "to": DAY})
+    return obj(
+        _SHOP
+        | {
+            "period": period,
+            "interval": {"type": "string"},
+            "columns": strings(),
+            "data": _list_of("TimeseriesBucket"),
+        }
+    )
+
+
+def customer_component_schemas() -> dict[str, Schema]:
+    rows = {_row_name(name): row_schema(schema) for name, schema in TABLES.items()}
+    return {
+        "Customer360": _customer360(),
+        "SegmentChange": row_schema(SEGMENT_HISTORY_VIEW, skip=("customer_key",)),
+        "SegmentSummary": row_schema(SEGMENT_ROW),
+        "Segments": {"oneOf": [_segments(), ref("CustomerList")]},
+        "Retention": _retention(),
+        **rows,
+        "TimeseriesBucket": row_schema(TIMESERIES_ROW),
+        "Timeseries": _timeseries(),
+    }
