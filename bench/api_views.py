@@ -169,10 +169,10 @@ def synthetic_customers(orders: pa.Table, as_of: date) -> pa.Table:
         con.execute("SET TimeZone = 'UTC'")
         con.register("orders", orders)
         table = con.sql(CUSTOMERS_SQL, params={"last": list(LAST)}).to_arrow_table()
+        columns = score_columns(table, orders, as_of)
+        columns.update(consent_columns(con, table["consents"], DEFAULT_CONSENT_KEYS))
     finally:
         con.close()
-    columns = score_columns(table, orders, as_of)
-    columns.update(consent_columns(table["consents"], DEFAULT_CONSENT_KEYS))
     for name, values in columns.items():
         table = table.append_column(name, values)
     return table.select(CUSTOMERS_VIEW.names).cast(CUSTOMERS_VIEW)
