@@ -170,7 +170,7 @@ def synthetic_customers(orders: pa.Table, as_of: date) -> pa.Table:
         con.register("orders", orders)
         table = con.sql(CUSTOMERS_SQL, params={"last": list(LAST)}).to_arrow_table()
         columns = score_columns(table, orders, as_of)
-        columns.update(consent_columns(con, table["consents"], DEFAULT_CONSENT_KEYS))
+        columns.update(consent_columns(table["consents"], DEFAULT_CONSENT_KEYS))
     finally:
         con.close()
     for name, values in columns.items():

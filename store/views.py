@@ -188,7 +188,7 @@ def scored_customers(
     finally:
         con.unregister("ov")
     columns = score_columns(customers, orders, as_of)
-    columns.update(consent_columns(con, customers["consents"], shop.consent_keys))
+    columns.update(consent_columns(customers["consents"], shop.consent_keys))
     for name, values in columns.items():
         customers = customers.append_column(name, values)
     return customers.select(CUSTOMERS_VIEW.names).cast(CUSTOMERS_VIEW)
