@@ -22,8 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from schemas.shop import DEFAULT_CONSENT_KEYS
-from schemas.views import CUSTOMERS_VIEW, MONEY, ORDERS_VIEW, SEGMENT_HISTORY_VIEW
-from store.customer_scores import consent_columns, score_columns
+from schemas.views import MONEY, ORDERS_VIEW, SEGMENT_HISTORY_VIEW
+from store.customer_scores import with_customer_scores
 from store.layout import shop_paths
 from store.views import write_freshness, write_views
 
@@ -169,13 +169,9 @@ def synthetic_customers(orders: pa.Table, as_of: date) -> pa.Table:
         con.execute("SET TimeZone = 'UTC'")
         con.register("orders", orders)
         table = con.sql(CUSTOMERS_SQL, params={"last": list(LAST)}).to_arrow_table()
-        columns = score_columns(table, orders, as_of)
-        columns.update(consent_columns(table["consents"], DEFAULT_CONSENT_KEYS))
     finally:
         con.close()
-    for name, values in columns.items():
-        table = table.append_column(name, values)
-    return table.select(CUSTOMERS_VIEW.names).cast(CUSTOMERS_VIEW)
+    return with_customer_scores(table, orders, as_of, DEFAULT_CONSENT_KEYS)
 
 
 def first_segments(customers: pa.Table, as_of: date) -> pa.Table:

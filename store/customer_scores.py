@@ -20,6 +20,7 @@ from processors.analytics.customer_status import score_customer_status
 from processors.analytics.rfm import SEGMENT_ACTIONS, score_rfm
 from schemas.events import ScoresRequested
 from schemas.shop import ConsentKeys
+from schemas.views import CUSTOMERS_VIEW
 
 SCORES_AS_OF = "scores_as_of"  # state meta: the day of the last job.rfm
 RESCORED_AT = "rescored_at"  # state meta: when the last job.rfm was requested (ISO)
@@ -44,6 +45,18 @@ def score_columns(customers: pa.Table, orders: pa.Table, as_of: date | None) -> 
     columns = _rfm_columns(customers, scored, as_of)
     columns.update(_status_columns(customers, orders, scored, as_of))
     return columns
+
+
+def with_customer_scores(
+    customers: pa.Table, orders: pa.Table, as_of: date | None, consent_keys: ConsentKeys
+) -> pa.Table:
+    """``customers`` (aggregates with a ``consents`` column) as the customers view: with
+    their RFM, status and consent columns as of ``as_of``."""
+    columns = score_columns(customers, orders, as_of)
+    columns.update(consent_columns(customers["consents"], consent_keys))
+    for name, values in columns.items():
+        customers = customers.append_column(name, values)
+    return customers.select(CUSTOMERS_VIEW.names).cast(CUSTOMERS_VIEW)
 
 
 def _rfm_columns(

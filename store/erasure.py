@@ -28,7 +28,7 @@ import duckdb
 from processors.anonymise import Erasure, registered_id
 from processors.email_match import email_sha256
 from schemas.shop import ShopConfig
-from store.views import ORDERS_SQL, atomic_write_json
+from store.views import ORDERS_SQL, atomic_write_json, order_params
 
 LEDGER_FILE = "erasures.json"  # in the raw log's folder
 APPLIED_FILE = "erasures.json"  # in the views folder
@@ -51,10 +51,9 @@ class Identity:
 
 def identify(con: duckdb.DuckDBPyConnection, shop: ShopConfig, customer_key: str) -> Identity:
     customer_id = registered_id(customer_key)
-    params = {"basis": shop.revenue_date, "paid": list(shop.paid_statuses), "tz": shop.timezone}
     rows = con.sql(
         f"SELECT order_id, email FROM ({ORDERS_SQL}) WHERE customer_key = $key",
-        params=params | {"key": customer_key},
+        params=order_params(shop) | {"key": customer_key},
     ).fetchall()
     emails = {email for _, email in rows if email}
     emails |= {

@@ -20,7 +20,6 @@ import pyarrow.parquet as pq
 from schemas.events import ScoresRequested
 from schemas.shop import ShopConfig
 from schemas.views import (
-    CUSTOMERS_VIEW,
     FRESHNESS,
     MANIFEST,
     ORDERS_VIEW,
@@ -30,10 +29,9 @@ from schemas.views import (
 from store.customer_scores import (
     RESCORED_AT,
     SCORES_AS_OF,
-    consent_columns,
     effective_as_of,
     record_segment_history,
-    score_columns,
+    with_customer_scores,
 )
 from store.state_schema import RESOURCE_TABLES
 
@@ -148,7 +146,7 @@ def build_view_set(
     con: duckdb.DuckDBPyConnection, shop: ShopConfig
 ) -> tuple[dict[str, pa.Table], dict[str, Any]]:
     """The read views, and what the manifest says about them (the scoring day)."""
-    ov = con.sql(ORDERS_SQL, params=_order_params(shop)).to_arrow_table()
+    ov = con.sql(ORDERS_SQL, params=order_params(shop)).to_arrow_table()
     as_of = effective_as_of(_meta(con, SCORES_AS_OF), ov)
     tables = {
         "orders": ov.select(ORDERS_VIEW.names).cast(ORDERS_VIEW),
@@ -168,11 +166,7 @@ def rescore_customers(
 ) -> int:
     """``job.rfm``: make the job's day the scoring day, score every customer as of it and
     record who changed segment; returns how many did."""
-    con.execute(
-        "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        [SCORES_AS_OF, job.as_of.isoformat()],
-    )
-    ov = con.sql(ORDERS_SQL, params=_order_params(shop)).to_arrow_table()
+    ov = con.sql(ORDERS_SQL, params=order_params(shop)).to_arrow_table()
     customers = scored_customers(con, ov, effective_as_of(job.as_of.isoformat(), ov), shop)
     return record_segment_history(con, customers, job)
 
@@ -187,14 +181,11 @@ def scored_customers(
         customers = con.sql(CUSTOMERS_SQL).to_arrow_table()
     finally:
         con.unregister("ov")
-    columns = score_columns(customers, orders, as_of)
-    columns.update(consent_columns(customers["consents"], shop.consent_keys))
-    for name, values in columns.items():
-        customers = customers.append_column(name, values)
-    return customers.select(CUSTOMERS_VIEW.names).cast(CUSTOMERS_VIEW)
+    return with_customer_scores(customers, orders, as_of, shop.consent_keys)
 
 
-def _order_params(shop: ShopConfig) -> dict[str, Any]:
+def order_params(shop: ShopConfig) -> dict[str, Any]:
+    """The named parameters of ORDERS_SQL for ``shop``."""
     return {"basis": shop.revenue_date, "paid": list(shop.paid_statuses), "tz": shop.timezone}
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +26,9 @@ from schemas.shop import ShopConfig
 from store.erasure import read_applied
 from store.layout import shop_paths
 from wcpulse.errors import UserError
+from wcpulse.waiting import wait_for_processor
 from wcpulse.wiring import open_messaging, open_registry
 
-WAIT_POLL_SECONDS = 0.2
 KEY_FORMS = "a customer id, guest-<16 hex>, guest-order-<id> or an e-mail address"
 
 
@@ -76,21 +75,6 @@ def _publish(settings: Settings, shop: ShopConfig, key: str) -> str:
     return json.loads(envelope.body)["erasure_id"]
 
 
-def _wait_applied(views_dir: Path, erasure_id: str, timeout: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        done = read_applied(views_dir, erasure_id)
-        if done is not None:
-            return done
-        if time.monotonic() >= deadline:
-            raise UserError(
-                f"erasure {erasure_id} is queued but was not applied within {timeout:g} s; "
-                "is a processor running (`wcpulse run` or `wcpulse process`)? It runs when "
-                "one starts."
-            )
-        time.sleep(WAIT_POLL_SECONDS)
-
-
 def erase_customer(args: argparse.Namespace, settings: Settings) -> int:
     registry = open_registry(settings)
     try:
@@ -107,7 +91,9 @@ def erase_customer(args: argparse.Namespace, settings: Settings) -> int:
         print(f"queued erasure {erasure_id} of customer {key} of shop {shop.shop_id}")
         return 0
     print(f"queued erasure {erasure_id}; waiting for the shop's processor...", file=sys.stderr)
-    done = _wait_applied(views_dir, erasure_id, args.wait)
+    done = wait_for_processor(
+        lambda: read_applied(views_dir, erasure_id), args.wait, f"erasure {erasure_id}"
+    )
     print(_summary(shop, key, done))
     return 0
 

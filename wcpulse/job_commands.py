@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
@@ -27,9 +26,8 @@ from schemas.shop import ShopConfig
 from schemas.views import MANIFEST
 from store.layout import shop_paths
 from wcpulse.errors import UserError
+from wcpulse.waiting import wait_for_processor
 from wcpulse.wiring import open_messaging, open_registry
-
-WAIT_POLL_SECONDS = 0.2
 
 
 def shop_today(shop: ShopConfig, now: datetime) -> date:
@@ -67,7 +65,7 @@ def run_job(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     views = shop_paths(settings.data_dir, shop.shop_id).views_dir
     print(f"queued job.rfm as of {as_of}; waiting for the shop's processor...", file=sys.stderr)
-    _wait_applied(views, envelope.received_at, args.wait)
+    wait_for_processor(lambda: _applied(views, envelope.received_at), args.wait, "the job")
     print(_segment_summary(views))
     return 0
 
@@ -80,17 +78,9 @@ def _rescored_at(views_dir: Path) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _wait_applied(views_dir: Path, requested_at: datetime, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        done = _rescored_at(views_dir)
-        if done is not None and done >= requested_at:
-            return
-        time.sleep(WAIT_POLL_SECONDS)
-    raise UserError(
-        f"the job is queued but was not applied within {timeout:g} s; is a processor running "
-        "(`wcpulse run` or `wcpulse process`)? It runs when one starts."
-    )
+def _applied(views_dir: Path, requested_at: datetime) -> bool | None:
+    done = _rescored_at(views_dir)
+    return True if done is not None and done >= requested_at else None
 
 
 def _segment_summary(views_dir: Path) -> str:

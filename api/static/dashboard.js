@@ -68,12 +68,6 @@ function renderTable(id, columns, rows) {
   }));
 }
 
-// A table block of the retention answer: {columns, data} with rows as objects or arrays.
-function blockRows(block) {
-  return block.data.map((row) => Array.isArray(row)
-    ? Object.fromEntries(block.columns.map((c, i) => [c, row[i]])) : row);
-}
-
 function percent(value) {
   return value === null || value === undefined ? null : `${(value * 100).toFixed(1)}%`;
 }
@@ -102,9 +96,9 @@ function renderSegments(body) {
 function renderRetention(counts, contacts) {
   document.getElementById("retention-label").textContent =
     `Repeat purchase rate ${percent(counts.repeat_purchase_rate) || "–"}`;
-  const rows = blockRows(counts.purchase_counts).map((row) => ({ ...row, share: percent(row.share) }));
+  const rows = counts.purchase_counts.data.map((row) => ({ ...row, share: percent(row.share) }));
   renderTable("purchase-counts", counts.purchase_counts.columns, rows);
-  renderTable("contacts", contacts.contacts.columns, blockRows(contacts.contacts));
+  renderTable("contacts", contacts.contacts.columns, contacts.contacts.data);
 }
 
 function renderFreshness(body) {
