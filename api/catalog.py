@@ -8,9 +8,12 @@ from api.customer_timeseries import TIMESERIES_PARAMS
 from api.listing import CUSTOMERS, ORDERS
 from api.params import DEFAULT_PER_PAGE, FORMAT, MAX_PER_PAGE, PER_PAGE, ParamSpec
 from api.period_params import PERIOD_PARAMS
+from api.prediction_lists import CHURN, CLV
+from api.predictions import TIMELINE_PARAMS
 from api.retention import MAX_MONTHS, RETENTION_PARAMS
 from api.runs import MAX_RUNS, SYNC_PARAMS
 from api.segments import SEGMENTS_PARAMS
+from processors.analytics.clv import CHURN_LEVELS
 
 SHOP_PREFIX = "/api/v1/shops/{shop_id}"
 
@@ -96,14 +99,17 @@ ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec(
         "customer",
         SHOP_PREFIX + "/customers/{customer_key}",
-        "Customer 360: one customer's profile, consents, orders, RFM, segment history, status.",
+        "Customer 360: one customer's profile, consents, orders, RFM, segment history, status, "
+        "CLV and churn risk.",
         "Customer360",
         (CUSTOMER_ORDERS_PAGE, PER_PAGE, FORMAT),
         description="`profile` is the customer's row of the customer table; `orders` are all "
         "of the customer's orders (sales or not) newest first, paginated with `page` and "
         f"`per_page` (default {DEFAULT_PER_PAGE}, at most {MAX_PER_PAGE}); `segment_history` "
         "lists the rescoring days on which the segment changed, oldest first; `clv` and "
-        "`churn` are null until the CLV and churn models publish their scores. An unknown "
+        "`churn` are the customer's rows of the CLV and churn lists without the profile's "
+        "customer_key, e-mail, name and phone, each with `predictions_as_of`, or null when "
+        "the customer has no prediction (no sale order, or none published yet). An unknown "
         "customer_key is a 404 not_found. CSV: one row, the profile (the customer table's "
         "columns).",
     ),
@@ -136,6 +142,61 @@ ROUTES: tuple[RouteSpec, ...] = (
         "granted, refused or unknown per channel). JSON without `table` carries all four; "
         "`table=<name>` only that one. CSV is the table named by `table` (default "
         f"purchase_counts), same columns and rows. At most {MAX_MONTHS} months.",
+    ),
+    RouteSpec(
+        "clv",
+        SHOP_PREFIX + "/clv",
+        "Predicted customer lifetime value, filtered, sorted and paginated.",
+        "ClvList",
+        CLV.params,
+        description="One row per customer with a sale order, as of `predictions_as_of` "
+        "(seed 000): historical CLV (net spent), expected purchases and order value, the "
+        "predicted 6- and 12-month value (discounted monthly) with the 80% interval of the "
+        "12-month value, confidence (0..1) and its band, value segment (High, Medium, Low "
+        "by predicted 12-month value) and the model: bgnbd (BG/NBD + Gamma-Gamma) or "
+        "fallback (the shop could not be fitted; low confidence). Sorting keeps nulls last. "
+        "CSV has the same columns (e-mail, contact, historical and predicted CLV, "
+        "confidence, value segment among them).",
+    ),
+    RouteSpec(
+        "clv_model",
+        SHOP_PREFIX + "/clv/model",
+        "The shop's fitted CLV and churn models, the model the CLV uses, and backtests.",
+        "ClvModel",
+        (FORMAT,),
+        description="`model` is bgnbd when the newest BG/NBD fit succeeded, else fallback. "
+        "`models`: the newest fit of each model (bgnbd, gamma_gamma, mbgnbd) with its "
+        "status, optimiser, convergence, customers, log-likelihood and `params` (an object; "
+        "time unit days, see `time_unit`). `backtest` is the newest backtest (fit up to the "
+        "cutoff, predict the horizon, compare with what happened) or null; `backtests` are "
+        "all of them, newest first. A shop without fits answers fallback, no models, no "
+        "backtest. CSV: the models' rows (`params` as JSON text).",
+    ),
+    RouteSpec(
+        "churn",
+        SHOP_PREFIX + "/churn",
+        "Churn risk per customer, filtered, sorted and paginated (highest risk first).",
+        "ChurnList",
+        CHURN.params,
+        description="One row per customer with a sale order, as of `predictions_as_of`: "
+        "churn probability (1 - P(alive) under MBG/NBD, or the fallback), level ("
+        + ", ".join(CHURN_LEVELS)
+        + " at 0.25, 0.5 and 0.75), the adverse risk factors with their values "
+        "(`; `-joined), days overdue against the return cycle, order frequency and AOV of "
+        "the last 180 days against the 180 before, the refunded or cancelled share of "
+        "orders, the win-back discount (0 for Low) and the expected next order (null when "
+        "another order is not likely). Sorting keeps nulls last. CSV has the same columns.",
+    ),
+    RouteSpec(
+        "churn_timeline",
+        SHOP_PREFIX + "/churn/timeline",
+        "Customers per churn level per day on which churn was predicted.",
+        "ChurnTimeline",
+        TIMELINE_PARAMS,
+        description="One row per recorded day and level, oldest first; each recorded day "
+        "has all four levels (" + ", ".join(CHURN_LEVELS) + ", in that order), zeros "
+        "included; days without a prediction have no rows. `from` and `to` limit the days. "
+        "CSV has the same columns and rows.",
     ),
     RouteSpec(
         "freshness",

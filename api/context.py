@@ -25,7 +25,15 @@ class RequestContext:
     @property
     def scores_as_of(self) -> date | None:
         """The day the published RFM and status scores are computed as of."""
-        day = self.views.manifest.get("scores_as_of")
+        return self._manifest_day("scores_as_of")
+
+    @property
+    def predictions_as_of(self) -> date | None:
+        """The day the published CLV and churn predictions are made from."""
+        return self._manifest_day("predictions_as_of")
+
+    def _manifest_day(self, name: str) -> date | None:
+        day = self.views.manifest.get(name)
         return date.fromisoformat(day) if day else None
 
 

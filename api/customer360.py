@@ -1,5 +1,6 @@
-"""Customer 360 (seed 003): one customer's profile, consents, orders, RFM, segment history
-and status by return cycle, from the customers, orders and segment_history views.
+"""Customer 360 (seed 003): one customer's profile, consents, orders, RFM, segment history,
+status by return cycle, CLV and churn risk, from the customers, orders, segment_history,
+clv and churn views.
 
 JSON carries every block; CSV is the one profile row (the customer table's columns).
 The customer's orders are paginated (``page``, ``per_page``), newest first.
@@ -14,6 +15,7 @@ import duckdb
 from api.context import RequestContext, envelope
 from api.errors import NotFound
 from api.listing import CUSTOMERS, ORDERS, select_list
+from api.predictions import customer_predictions
 from api.queries import Page, pagination, table_rows
 from api.result import Result, row_objects
 from schemas.shop import CONSENT_CHANNELS
@@ -77,13 +79,15 @@ def customer_result(ctx: RequestContext) -> Result:
     """One customer (404 ``not_found`` for an unknown key); CSV: the profile row."""
     key = ctx.path["customer_key"]
     page = Page(ctx.values["page"], ctx.values["per_page"])
-    with ctx.views.connect("customers", "orders", "segment_history") as connection:
+    views = ("customers", "orders", "segment_history", "clv", "churn")
+    with ctx.views.connect(*views) as connection:
         profile = _profile(connection, key)
         row = tuple(profile.values())
         if ctx.fmt == "csv":
             return Result(CUSTOMERS.columns, [row])
         orders = _orders(connection, key, page)
         history = _history(connection, key)
+        predictions = customer_predictions(ctx, connection, key)
     meta = envelope(ctx) | {"customer_key": key, "profile": None} | _blocks(ctx, profile)
-    meta |= {"segment_history": history, "orders": orders, "clv": None, "churn": None}
+    meta |= {"segment_history": history, "orders": orders} | predictions
     return Result(CUSTOMERS.columns, [row], meta, layout="record", key="profile")

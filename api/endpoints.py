@@ -11,6 +11,7 @@ from api.customer_timeseries import timeseries_result
 from api.list_views import customers_result, list_result
 from api.listing import ORDERS
 from api.period_params import requested_periods
+from api.predictions import churn_result, churn_timeline_result, clv_model_result, clv_result
 from api.queries import kpi_totals
 from api.result import Result
 from api.retention import retention_result
@@ -94,6 +95,10 @@ ENDPOINTS: dict[str, Callable[[RequestContext], Result]] = {
     "customer": customer_result,
     "segments": segments_result,
     "retention": retention_result,
+    "clv": clv_result,
+    "clv_model": clv_model_result,
+    "churn": churn_result,
+    "churn_timeline": churn_timeline_result,
     "freshness": freshness_result,
     "sync": sync_result,
 }

@@ -1,4 +1,5 @@
-"""The two list views (orders, customers): their filters, sort keys and the SQL they make.
+"""The list views (orders, customers; CLV and churn in api/prediction_lists.py): their
+filters, sort keys and the SQL they make.
 
 Every SQL fragment here is a constant; user values only ever travel as named
 parameters (``$f_<filter>``), and a sort key is looked up in a fixed table.
@@ -86,6 +87,12 @@ _SEARCH_SQL = " OR ".join(
     [f"contains(lower({column}), $value)" for column in _SEARCHED]
     + ["contains(lower(concat_ws(' ', first_name, last_name)), $value)"]
 )
+# ``q`` of every list of customers (the customer table, CLV, churn: views with these columns)
+SEARCH = Filter(
+    ParamSpec("q", "string", "Search e-mail, name, phone or customer_key (any case)."),
+    "(" + _SEARCH_SQL + ")",
+    str.lower,
+)
 
 SEGMENT = ParamSpec(
     "segment",
@@ -106,11 +113,7 @@ CUSTOMERS = ListSpec(
     view="customers",
     schema=CUSTOMERS_VIEW,
     filters=(
-        Filter(
-            ParamSpec("q", "string", "Search e-mail, name, phone or customer_key (any case)."),
-            "(" + _SEARCH_SQL + ")",
-            str.lower,
-        ),
+        SEARCH,
         Filter(SEGMENT, "list_contains($value, segment)"),
         Filter(CUSTOMER_STATUS, "list_contains($value, status)"),
         Filter(

@@ -27,11 +27,12 @@ def param_schema(spec: ParamSpec) -> Schema:
     schema = dict(_KIND_SCHEMAS[spec.kind])
     if spec.kind == "list" and spec.enum:
         schema["items"] = {"type": "string", "enum": list(spec.enum)}
+    numeric = spec.kind == "integer"  # a decimal is a string; its bounds are in the text
     extras = {
         "enum": list(spec.enum) if spec.enum and spec.kind != "list" else None,
         "default": spec.default,
-        "minimum": spec.minimum,
-        "maximum": spec.maximum,
+        "minimum": spec.minimum if numeric else None,
+        "maximum": spec.maximum if numeric else None,
     }
     schema.update({key: value for key, value in extras.items() if value is not None})
     return schema

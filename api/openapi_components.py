@@ -1,11 +1,12 @@
 """OpenAPI component schemas: the response shapes of every route (the customer analytics
-ones are in api/openapi_customers.py)."""
+ones are in api/openapi_customers.py, the prediction ones in api/openapi_predictions.py)."""
 
 from __future__ import annotations
 
 from api.endpoints import FRESHNESS_COLUMNS
 from api.json_shapes import DAY, TIME, Schema, nullable, obj, ref, row_schema
 from api.openapi_customers import SCORES_AS_OF, customer_component_schemas
+from api.openapi_predictions import prediction_component_schemas
 from api.runs import RUN_KINDS, SYNC_COLUMNS
 from processors.analytics.kpis import KPI_NAMES
 from schemas.views import CUSTOMERS_VIEW, ORDERS_VIEW
@@ -127,5 +128,6 @@ def component_schemas() -> dict[str, Schema]:
         "Freshness": _freshness_schema(),
         **_sync_schemas(),
         **customer_component_schemas(),
+        **prediction_component_schemas(),
         **_erasure_schemas(),
     }

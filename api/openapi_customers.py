@@ -6,6 +6,7 @@ from __future__ import annotations
 from api.customer360 import RFM_FIELDS, STATUS_FIELDS
 from api.customer_timeseries import TIMESERIES_ROW
 from api.json_shapes import DAY, Schema, nullable, obj, ref, row_schema, strings, table_schema
+from api.openapi_predictions import or_null
 from api.retention import TABLES
 from api.segments import SEGMENT_ROW
 from schemas.shop import CONSENT_CHANNELS
@@ -33,7 +34,6 @@ def _customer360() -> Schema:
     consent: Schema = {"type": ["boolean", "null"], "description": "null: unknown"}
     rfm = obj(_customer_fields(RFM_FIELDS) | {"scores_as_of": SCORES_AS_OF})
     orders = obj({"pagination": ref("Pagination"), "data": _list_of("Order")})
-    later: Schema = {"type": "null", "description": "filled by the CLV and churn models"}
     return obj(
         _SHOP
         | {
@@ -44,8 +44,8 @@ def _customer360() -> Schema:
             "status": obj(_customer_fields(STATUS_FIELDS)),
             "segment_history": _list_of("SegmentChange"),
             "orders": orders,
-            "clv": later,
-            "churn": later,
+            "clv": or_null("CustomerClv"),
+            "churn": or_null("CustomerChurn"),
         }
     )
 

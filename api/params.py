@@ -93,7 +93,13 @@ def _parse_decimal(spec: ParamSpec, raw: str) -> Decimal:
     except InvalidOperation:
         value = None
     if value is None or not value.is_finite() or abs(value) >= _MONEY_LIMIT:
-        raise _invalid(spec, "an amount such as 12.50", raw)
+        bounded = spec.minimum is not None and spec.maximum is not None
+        expected = f"a number from {spec.minimum} to {spec.maximum}" if bounded else ""
+        raise _invalid(spec, expected or "an amount such as 12.50", raw)
+    if spec.minimum is not None and value < spec.minimum:
+        raise _invalid(spec, f"at least {spec.minimum}", raw)
+    if spec.maximum is not None and value > spec.maximum:
+        raise _invalid(spec, f"at most {spec.maximum}", raw)
     return value
 
 

@@ -28,9 +28,11 @@ from schemas.events import (
     DeliveryNoted,
     ErasureRequested,
     Event,
+    PredictionsRequested,
     ResourceTrashed,
     ScoresRequested,
 )
+from schemas.jobs import PREDICTION_JOBS, RFM
 from schemas.jsoncodec import loads
 
 Normaliser = Callable[[dict[str, Any], str, datetime], Event]
@@ -93,8 +95,11 @@ def handle_job(envelope: Envelope) -> Event:
     if not isinstance(body, dict):
         raise UnprocessableEvent("job body is not a JSON object")
     try:
-        if envelope.event == "rfm":
+        if envelope.event == RFM:
             return ScoresRequested(date.fromisoformat(body["as_of"]), envelope.received_at)
+        if envelope.event in PREDICTION_JOBS:
+            as_of = date.fromisoformat(body["as_of"])
+            return PredictionsRequested(envelope.event, as_of, envelope.received_at)
         if envelope.event == "erase":
             key, erasure_id = text(body["customer_key"]), text(body["erasure_id"])
             if key and erasure_id:

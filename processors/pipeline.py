@@ -13,11 +13,18 @@ from processors.erasure import apply_erasure, scrub_incoming
 from processors.errors import UnprocessableEvent
 from processors.handlers import handle_envelope
 from schemas.envelope import Envelope
-from schemas.events import ControlEvent, ErasureRequested, Event, ScoresRequested
+from schemas.events import (
+    ControlEvent,
+    ErasureRequested,
+    Event,
+    PredictionsRequested,
+    ScoresRequested,
+)
 from schemas.shop import ShopConfig
 from store.erasure import write_applied
 from store.layout import shop_paths
 from store.lock import WriterLock
+from store.prediction_jobs import run_prediction_job
 from store.rawlog import ParquetRawLog
 from store.state import ApplyResult, DuckDBStateStore
 from store.views import build_view_set, rescore_customers, write_freshness, write_views
@@ -62,7 +69,7 @@ def split_at_controls(
     exactly what came before it in the stream, in a live batch and in replay alike."""
     chunk: list[Event] = []
     for event in events:
-        if isinstance(event, ScoresRequested | ErasureRequested):
+        if isinstance(event, ScoresRequested | ErasureRequested | PredictionsRequested):
             yield chunk, event
             chunk = []
         else:
@@ -152,6 +159,16 @@ class ShopPipeline:
             moved = rescore_customers(self.state.connection, self.shop, event)
             log.info(
                 "customers_rescored", shop_id=self.shop.shop_id, as_of=str(event.as_of), moved=moved
+            )
+            return False
+        if isinstance(event, PredictionsRequested):
+            found = run_prediction_job(self.state.connection, self.shop, event)
+            log.info(
+                "prediction_job_applied",
+                shop_id=self.shop.shop_id,
+                job=event.job,
+                as_of=str(event.as_of),
+                found=found,
             )
             return False
         return apply_erasure(self, event, live, now)

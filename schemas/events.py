@@ -183,6 +183,17 @@ class ErasureRequested:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class PredictionsRequested:
+    """``job.clv`` (refit BG/NBD, Gamma-Gamma and MBG/NBD on the orders up to ``as_of``),
+    ``job.churn`` (record the churn levels of ``as_of`` in the timeline) or ``job.backtest``
+    (fit up to 180 days before ``as_of``, compare the prediction with what happened)."""
+
+    job: str  # clv, churn, backtest
+    as_of: date  # a day in the shop's timezone
+    at: datetime
+
+
 Event = (
     OrderChanged
     | CustomerChanged
@@ -193,5 +204,6 @@ Event = (
     | DeliveryNoted
     | ScoresRequested
     | ErasureRequested
+    | PredictionsRequested
 )
-ControlEvent = ScoresRequested | ErasureRequested
+ControlEvent = ScoresRequested | ErasureRequested | PredictionsRequested

@@ -3,6 +3,8 @@ shop's partition, so the shop's one writer runs them in order with its events, a
 the raw log, so ``replay`` runs them again at the same points.
 
 ``job.rfm``  body ``{"as_of": "YYYY-MM-DD"}``: rescore every customer as of that day.
+``job.clv``, ``job.churn``, ``job.backtest`` body ``{"as_of": "YYYY-MM-DD"}``: predictions
+(see ``PredictionsRequested``).
 ``job.erase`` body ``{"customer_key": "...", "erasure_id": "..."}``: GDPR erasure.
 """
 
@@ -28,7 +30,13 @@ JOB_NAMES: tuple[str, ...] = (
 )
 RFM = "rfm"
 ERASE = "erase"
-PROCESSOR_JOBS = frozenset({RFM, ERASE})
+CLV = "clv"
+CHURN = "churn"
+BACKTEST = "backtest"
+PREDICTION_JOBS: tuple[str, ...] = (CLV, CHURN, BACKTEST)
+PROCESSOR_JOBS = frozenset({RFM, ERASE, *PREDICTION_JOBS})
+# what ``wcpulse jobs run`` can queue (erase has its own command)
+RUNNABLE_JOBS: tuple[str, ...] = (RFM, *PREDICTION_JOBS)
 
 
 def job_envelope(shop_id: str, job: str, params: dict[str, str], received_at: datetime) -> Envelope:
@@ -45,7 +53,12 @@ def job_envelope(shop_id: str, job: str, params: dict[str, str], received_at: da
 
 
 def rescore_envelope(shop_id: str, as_of: date, received_at: datetime) -> Envelope:
-    return job_envelope(shop_id, RFM, {"as_of": as_of.isoformat()}, received_at)
+    return dated_job_envelope(shop_id, RFM, as_of, received_at)
+
+
+def dated_job_envelope(shop_id: str, job: str, as_of: date, received_at: datetime) -> Envelope:
+    """``job.<job> {"as_of": ...}``: rfm, clv, churn or backtest."""
+    return job_envelope(shop_id, job, {"as_of": as_of.isoformat()}, received_at)
 
 
 def erase_envelope(shop_id: str, customer_key: str, received_at: datetime) -> Envelope:

@@ -16,6 +16,7 @@ from schemas.shop import (
     CONSENT_HINTS,
     DEFAULT_CONSENT_KEYS,
     ConsentKeys,
+    PredictionSettings,
     is_consent_key,
 )
 
@@ -55,6 +56,9 @@ class Settings:
     rfm_interval_seconds: float = 6 * 3600.0
     admin_token: str | None = None
     consent_keys: ConsentKeys = DEFAULT_CONSENT_KEYS
+    predictions: PredictionSettings = PredictionSettings()
+    clv_interval_seconds: float = 24 * 3600.0
+    churn_interval_seconds: float = 6 * 3600.0
     extra: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -158,7 +162,28 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         rfm_interval_seconds=_float(env, "WCPULSE_RFM_INTERVAL", 6 * 3600.0),
         admin_token=_str(env, "WCPULSE_ADMIN_TOKEN"),
         consent_keys=_consent_keys(env),
+        predictions=_predictions(env),
+        clv_interval_seconds=_float(env, "WCPULSE_CLV_INTERVAL", 24 * 3600.0),
+        churn_interval_seconds=_float(env, "WCPULSE_CHURN_INTERVAL", 6 * 3600.0),
     )
+
+
+def _predictions(env: Mapping[str, str]) -> PredictionSettings:
+    """WCPULSE_CLV_DISCOUNT_RATE, WCPULSE_CLV_HIGH_VALUE, WCPULSE_CLV_MEDIUM_VALUE,
+    WCPULSE_DEFAULT_MARGIN."""
+    settings = PredictionSettings(
+        discount_rate=_float(env, "WCPULSE_CLV_DISCOUNT_RATE", 0.10),
+        high_value=_float(env, "WCPULSE_CLV_HIGH_VALUE", 2000.0),
+        medium_value=_float(env, "WCPULSE_CLV_MEDIUM_VALUE", 500.0),
+        margin=_float(env, "WCPULSE_DEFAULT_MARGIN", 0.30),
+    )
+    if not 0 <= settings.discount_rate < 1:
+        raise SettingsError("WCPULSE_CLV_DISCOUNT_RATE must be a rate from 0 to 1 (e.g. 0.1)")
+    if not 0 <= settings.medium_value <= settings.high_value:
+        raise SettingsError("WCPULSE_CLV_MEDIUM_VALUE must be from 0 to WCPULSE_CLV_HIGH_VALUE")
+    if not 0 <= settings.margin <= 1:
+        raise SettingsError("WCPULSE_DEFAULT_MARGIN must be a share from 0 to 1 (e.g. 0.3)")
+    return settings
 
 
 def _consent_keys(env: Mapping[str, str]) -> ConsentKeys:

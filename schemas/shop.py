@@ -41,6 +41,16 @@ def is_consent_key(key: str) -> bool:
 
 
 @dataclass(frozen=True)
+class PredictionSettings:
+    """CLV and churn settings (SPEC §4): money in the shop currency."""
+
+    discount_rate: float = 0.10  # annual, for the monthly discounting of predicted CLV
+    high_value: float = 2000.0  # predicted 12-month CLV above this: High value
+    medium_value: float = 500.0  # above this: Medium value; else Low
+    margin: float = 0.30  # the margin of what customers buy: caps the win-back discount
+
+
+@dataclass(frozen=True)
 class ShopConfig:
     shop_id: str
     name: str
@@ -50,6 +60,7 @@ class ShopConfig:
     paid_statuses: tuple[str, ...] = DEFAULT_PAID_STATUSES
     revenue_date: str = "created"
     consent_keys: ConsentKeys = DEFAULT_CONSENT_KEYS
+    predictions: PredictionSettings = PredictionSettings()
 
     def is_sale(self, status: str) -> bool:
         """Paid statuses count as sales; ``refunded`` counts too, netted to zero by refunds."""

@@ -21,7 +21,13 @@ from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from schemas.shop import DEFAULT_CONSENT_KEYS, DEFAULT_PAID_STATUSES, ConsentKeys, ShopConfig
+from schemas.shop import (
+    DEFAULT_CONSENT_KEYS,
+    DEFAULT_PAID_STATUSES,
+    ConsentKeys,
+    PredictionSettings,
+    ShopConfig,
+)
 from store.crypto import SecretBox, hash_token
 from store.errors import ShopNotFound
 from store.metadata_models import (
@@ -99,12 +105,20 @@ class ShopRegistry:
     per call); call ``close()`` (or use it as a context manager) when done."""
 
     def __init__(
-        self, url: str, box: SecretBox, consent_keys: ConsentKeys = DEFAULT_CONSENT_KEYS
+        self,
+        url: str,
+        box: SecretBox,
+        consent_keys: ConsentKeys = DEFAULT_CONSENT_KEYS,
+        predictions: PredictionSettings = PredictionSettings(),
     ) -> None:
         self._engine = _create_engine(url)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         self._box = box
         self._consent_keys = consent_keys
+        self._predictions = predictions
+
+    def _config(self, row: ShopRow) -> ShopConfig:
+        return row.to_config(self._consent_keys, self._predictions)
 
     def __enter__(self) -> ShopRegistry:
         return self
@@ -174,7 +188,7 @@ class ShopRegistry:
         with self._begin() as session:
             session.add(row)
         log.info("shop_added", shop_id=shop_id, url=row.url, credentials=bool(consumer_key))
-        shop = row.to_config(self._consent_keys)
+        shop = self._config(row)
         return NewShop(shop=shop, webhook_secret=secret, api_token=token)
 
     def _fill_credentials(self, row: ShopRow, key: str | None, secret: str | None) -> None:
@@ -189,7 +203,7 @@ class ShopRegistry:
     def get(self, shop_id: str) -> ShopConfig | None:
         with self._sessions() as session:
             row = session.get(ShopRow, shop_id)
-            return row.to_config(self._consent_keys) if row is not None else None
+            return self._config(row) if row is not None else None
 
     def require(self, shop_id: str) -> ShopConfig:
         shop = self.get(shop_id)
@@ -200,7 +214,7 @@ class ShopRegistry:
     def list_shops(self) -> list[ShopConfig]:
         query = select(ShopRow).order_by(ShopRow.created_at, ShopRow.shop_id)
         with self._sessions() as session:
-            return [row.to_config(self._consent_keys) for row in session.scalars(query)]
+            return [self._config(row) for row in session.scalars(query)]
 
     def webhook_secret(self, shop_id: str) -> str | None:
         with self._sessions() as session:
@@ -215,7 +229,7 @@ class ShopRegistry:
         query = select(ShopRow).where(ShopRow.api_token_hash == hash_token(token))
         with self._sessions() as session:
             row = session.scalars(query).first()
-            return row.to_config(self._consent_keys) if row is not None else None
+            return self._config(row) if row is not None else None
 
     def credentials(self, shop_id: str) -> tuple[str, str] | None:
         """The decrypted WooCommerce REST consumer key and secret, if the shop has them."""
@@ -285,7 +299,7 @@ class ShopRegistry:
             for column, value in changes.items():
                 setattr(row, column, value)
             row.updated_at = now
-            shop = row.to_config(self._consent_keys)
+            shop = self._config(row)
         log.info("shop_settings_updated", shop_id=shop_id, fields=sorted(changes))
         return shop
 

@@ -17,7 +17,13 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from schemas.shop import DEFAULT_CONSENT_KEYS, REVENUE_DATE_BASES, ConsentKeys, ShopConfig
+from schemas.shop import (
+    DEFAULT_CONSENT_KEYS,
+    REVENUE_DATE_BASES,
+    ConsentKeys,
+    PredictionSettings,
+    ShopConfig,
+)
 from store.errors import StoreError
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
@@ -71,7 +77,11 @@ class ShopRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    def to_config(self, consent_keys: ConsentKeys = DEFAULT_CONSENT_KEYS) -> ShopConfig:
+    def to_config(
+        self,
+        consent_keys: ConsentKeys = DEFAULT_CONSENT_KEYS,
+        predictions: PredictionSettings = PredictionSettings(),
+    ) -> ShopConfig:
         return ShopConfig(
             shop_id=self.shop_id,
             name=self.name,
@@ -81,6 +91,7 @@ class ShopRow(Base):
             paid_statuses=tuple(self.paid_statuses),
             revenue_date=self.revenue_date,
             consent_keys=consent_keys,
+            predictions=predictions,
         )
 
 

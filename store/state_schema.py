@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from schemas.views import BACKTESTS_VIEW, CHURN_TIMELINE_VIEW, PREDICTION_MODELS_VIEW
+
 MONEY = pa.decimal128(18, 2)
 TS = pa.timestamp("us", tz="UTC")
 VERSION = [("v_at", TS), ("v_hash", pa.string())]
@@ -128,6 +130,15 @@ _DUCK_TYPES = {
     MONEY: "DECIMAL(18,2)",
     TS: "TIMESTAMPTZ",
     pa.list_(pa.string()): "VARCHAR[]",
+    pa.date32(): "DATE",
+    pa.float64(): "DOUBLE",
+}
+
+
+PREDICTION_TABLES: dict[str, tuple[pa.Schema, str]] = {
+    "prediction_models": (PREDICTION_MODELS_VIEW, "model"),
+    "backtests": (BACKTESTS_VIEW, "as_of"),
+    "churn_timeline": (CHURN_TIMELINE_VIEW, "day, churn_level"),
 }
 
 
@@ -159,5 +170,11 @@ def create_statements() -> list[str]:
         "CREATE TABLE IF NOT EXISTS erasures (erasure_id VARCHAR PRIMARY KEY, "
         "customer_key VARCHAR, customer_id BIGINT, email_sha256 VARCHAR[], order_ids BIGINT[], "
         "erased_at TIMESTAMPTZ)",
+    ]
+    # What the prediction jobs record (job.clv, job.backtest, job.churn): the rows of the
+    # views of the same names.
+    statements += [
+        f"CREATE TABLE IF NOT EXISTS {name} ({_columns_sql(schema)}, PRIMARY KEY ({key}))"
+        for name, (schema, key) in PREDICTION_TABLES.items()
     ]
     return statements

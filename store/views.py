@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from schemas.events import ScoresRequested
+from schemas.jobs import PREDICTION_JOBS
 from schemas.shop import ShopConfig
 from schemas.views import (
     FRESHNESS,
@@ -25,6 +26,7 @@ from schemas.views import (
     ORDERS_VIEW,
     SEGMENT_HISTORY_VIEW,
     VERSIONS_VIEW,
+    VIEWS,
 )
 from store.customer_scores import (
     RESCORED_AT,
@@ -33,6 +35,7 @@ from store.customer_scores import (
     record_segment_history,
     with_customer_scores,
 )
+from store.predictions import PREDICTED_AS_OF, prediction_views, predictions_day
 from store.state_schema import RESOURCE_TABLES
 
 ORDERS_SQL = """
@@ -135,6 +138,11 @@ ROW_GROUP_ROWS = 65536
 
 
 SEGMENT_HISTORY_SQL = "SELECT * FROM segment_history ORDER BY customer_key, changed_on"
+PREDICTION_TABLE_SQL = {
+    "prediction_models": "SELECT * FROM prediction_models ORDER BY model",
+    "backtests": "SELECT * FROM backtests ORDER BY as_of",
+    "churn_timeline": "SELECT * FROM churn_timeline ORDER BY day, churn_level",
+}
 
 
 def build_views(con: duckdb.DuckDBPyConnection, shop: ShopConfig) -> dict[str, pa.Table]:
@@ -147,16 +155,23 @@ def build_view_set(
 ) -> tuple[dict[str, pa.Table], dict[str, Any]]:
     """The read views, and what the manifest says about them (the scoring day)."""
     ov = con.sql(ORDERS_SQL, params=order_params(shop)).to_arrow_table()
-    as_of = effective_as_of(_meta(con, SCORES_AS_OF), ov)
+    as_of = effective_as_of(read_meta(con, SCORES_AS_OF), ov)
+    customers = scored_customers(con, ov, as_of, shop)
+    predicted = predictions_day(read_meta(con, PREDICTED_AS_OF), as_of)
     tables = {
         "orders": ov.select(ORDERS_VIEW.names).cast(ORDERS_VIEW),
-        "customers": scored_customers(con, ov, as_of, shop),
+        "customers": customers,
         "versions": con.sql(VERSIONS_SQL).to_arrow_table().cast(VERSIONS_VIEW),
         "segment_history": con.sql(SEGMENT_HISTORY_SQL).to_arrow_table().cast(SEGMENT_HISTORY_VIEW),
+        **prediction_views(con, ov, customers, predicted, shop),
     }
+    for name, sql in PREDICTION_TABLE_SQL.items():
+        tables[name] = con.sql(sql).to_arrow_table().cast(VIEWS[name])
     extra = {
         SCORES_AS_OF: as_of.isoformat() if as_of else None,
-        RESCORED_AT: _meta(con, RESCORED_AT),
+        RESCORED_AT: read_meta(con, RESCORED_AT),
+        PREDICTED_AS_OF: predicted.isoformat() if predicted else None,
+        "jobs_applied": {job: read_meta(con, f"job_{job}_at") for job in PREDICTION_JOBS},
     }
     return tables, extra
 
@@ -189,7 +204,7 @@ def order_params(shop: ShopConfig) -> dict[str, Any]:
     return {"basis": shop.revenue_date, "paid": list(shop.paid_statuses), "tz": shop.timezone}
 
 
-def _meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+def read_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
     rows = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
     return rows[0][0] if rows else None
 

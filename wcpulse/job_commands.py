@@ -12,6 +12,7 @@ import json
 import sys
 from collections import Counter
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,12 +21,13 @@ import pyarrow.parquet as pq
 
 from processors.analytics.rfm import SEGMENTS
 from schemas.clock import SystemClock
-from schemas.jobs import JOB_NAMES, RFM, rescore_envelope
+from schemas.jobs import JOB_NAMES, RFM, RUNNABLE_JOBS, dated_job_envelope
 from schemas.settings import Settings
 from schemas.shop import ShopConfig
 from schemas.views import MANIFEST
 from store.layout import shop_paths
 from wcpulse.errors import UserError
+from wcpulse.job_summaries import job_summary
 from wcpulse.waiting import wait_for_processor
 from wcpulse.wiring import open_messaging, open_registry
 
@@ -34,19 +36,21 @@ def shop_today(shop: ShopConfig, now: datetime) -> date:
     return now.astimezone(ZoneInfo(shop.timezone)).date()
 
 
-def publish_rescore(publisher: Any, shop: ShopConfig, now: datetime, as_of: date | None) -> Any:
-    """Queue ``job.rfm`` for ``shop`` as of ``as_of`` (default: today in the shop's timezone)."""
-    envelope = rescore_envelope(shop.shop_id, as_of or shop_today(shop, now), now)
+def publish_job(
+    publisher: Any, shop: ShopConfig, job: str, now: datetime, as_of: date | None
+) -> Any:
+    """Queue ``job.<job>`` (rfm, clv, churn, backtest) for ``shop`` as of ``as_of``
+    (default: today in the shop's timezone)."""
+    envelope = dated_job_envelope(shop.shop_id, job, as_of or shop_today(shop, now), now)
     publisher.publish([envelope])
     return envelope
 
 
 def run_job(args: argparse.Namespace, settings: Settings) -> int:
-    if args.job != RFM:
+    if args.job not in RUNNABLE_JOBS:
         raise UserError(
-            f"job {args.job!r} is not available yet; available: {RFM}"
-            " (clv, churn, products, alerts, digests, fulfillment and backtest come with"
-            " their features)"
+            f"job {args.job!r} is not available yet; available: {', '.join(RUNNABLE_JOBS)}"
+            " (products, alerts, digests and fulfillment come with their features)"
         )
     clock = SystemClock()
     registry = open_registry(settings)
@@ -54,32 +58,37 @@ def run_job(args: argparse.Namespace, settings: Settings) -> int:
         shop = registry.require(args.shop)
         messaging = open_messaging(settings, clock)
         try:
-            envelope = publish_rescore(messaging.publisher, shop, clock.now(), args.as_of)
+            envelope = publish_job(messaging.publisher, shop, args.job, clock.now(), args.as_of)
         finally:
             messaging.close()
     finally:
         registry.close()
     as_of = json.loads(envelope.body)["as_of"]
     if args.no_wait:
-        print(f"queued job.rfm for shop {shop.shop_id} as of {as_of}")
+        print(f"queued job.{args.job} for shop {shop.shop_id} as of {as_of}")
         return 0
     views = shop_paths(settings.data_dir, shop.shop_id).views_dir
-    print(f"queued job.rfm as of {as_of}; waiting for the shop's processor...", file=sys.stderr)
-    wait_for_processor(lambda: _applied(views, envelope.received_at), args.wait, "the job")
-    print(_segment_summary(views))
+    print(
+        f"queued job.{args.job} as of {as_of}; waiting for the shop's processor...",
+        file=sys.stderr,
+    )
+    applied = partial(_applied, views, args.job, envelope.received_at)
+    wait_for_processor(applied, args.wait, "the job")
+    print(_segment_summary(views) if args.job == RFM else job_summary(views, args.job))
     return 0
 
 
-def _rescored_at(views_dir: Path) -> datetime | None:
+def _applied_at(views_dir: Path, job: str) -> datetime | None:
     try:
-        value = json.loads((views_dir / MANIFEST).read_text()).get("rescored_at")
+        manifest = json.loads((views_dir / MANIFEST).read_text())
     except (OSError, ValueError):
         return None
+    value = manifest.get("rescored_at") if job == RFM else manifest.get("jobs_applied", {}).get(job)
     return datetime.fromisoformat(value) if value else None
 
 
-def _applied(views_dir: Path, requested_at: datetime) -> bool | None:
-    done = _rescored_at(views_dir)
+def _applied(views_dir: Path, job: str, requested_at: datetime) -> bool | None:
+    done = _applied_at(views_dir, job)
     return True if done is not None and done >= requested_at else None
 
 
@@ -107,7 +116,10 @@ def register(sub: Any) -> None:
         "run",
         help="run JOB in the shop's processor and wait for it",
         description="Run JOB in the shop's processor (in order with its events) and wait until "
-        "the views include it. rfm: rescore RFM segments and customer status as of a day.",
+        "the views include it. rfm: rescore RFM segments and customer status as of a day; "
+        "clv: refit the CLV and churn models on the orders up to that day; churn: record the "
+        "customers per churn level of that day; backtest: fit on the history up to 180 days "
+        "before that day and compare the prediction with what happened.",
     )
     run.add_argument("job", metavar="JOB", choices=JOB_NAMES, help=", ".join(JOB_NAMES))
     run.add_argument("--shop", required=True, metavar="SHOP")

@@ -44,7 +44,9 @@ def default_open_registry(settings: Settings) -> ShopRegistry:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     box = SecretBox(_secret_key(settings))
     try:
-        registry = ShopRegistry(settings.metadata_url, box, settings.consent_keys)
+        registry = ShopRegistry(
+            settings.metadata_url, box, settings.consent_keys, settings.predictions
+        )
     except ArgumentError as exc:
         raise UserError(f"WCPULSE_DATABASE_URL is not a valid database URL: {exc}") from None
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,13 +19,14 @@ from ingest.woo_client import WooClient
 from ingest.woo_errors import WooError
 from processors.scheduler import Job, Scheduler
 from schemas.clock import Clock, SystemClock
+from schemas.jobs import BACKTEST, CHURN, CLV, RFM
 from schemas.settings import Settings
 from schemas.shop import ShopConfig
 from store.layout import shop_paths
 from store.metadata import ShopRegistry
 from store.sync_state import SyncRun
 from wcpulse.errors import UserError
-from wcpulse.job_commands import publish_rescore
+from wcpulse.job_commands import publish_job
 from wcpulse.progress import import_progress
 from wcpulse.wiring import open_messaging, open_registry, run_in_background
 
@@ -148,8 +149,10 @@ def scheduler(args: argparse.Namespace, settings: Settings) -> int:
 def start_scheduler(
     settings: Settings, registry: ShopRegistry, publisher: Any, stop: threading.Event
 ) -> threading.Thread:
-    """Reconcile every shop with API keys every WCPULSE_SYNC_INTERVAL seconds, and rescore
-    every shop's customers (RFM, status) every WCPULSE_RFM_INTERVAL seconds."""
+    """Reconcile every shop with API keys every WCPULSE_SYNC_INTERVAL seconds; for every
+    shop, rescore customers (RFM, status) every WCPULSE_RFM_INTERVAL seconds, refit the CLV
+    and churn models and backtest them every WCPULSE_CLV_INTERVAL, and record the churn
+    levels every WCPULSE_CHURN_INTERVAL (each also at start, in that order)."""
     clock = SystemClock()
     counter = {"runs": 0}
 
@@ -160,13 +163,19 @@ def start_scheduler(
             if registry.has_credentials(shop.shop_id):
                 _scheduled_sync(settings, registry, shop, publisher, clock, full)
 
-    def rescore_all(now: datetime) -> None:
-        for shop in registry.list_shops():
-            publish_rescore(publisher, shop, now, None)
+    def every_shop(*names: str) -> Callable[[datetime], None]:
+        def run(now: datetime) -> None:
+            for shop in registry.list_shops():
+                for name in names:
+                    publish_job(publisher, shop, name, now, None)
+
+        return run
 
     jobs = [
         Job("sync", settings.sync_interval_seconds, sync_all),
-        Job("rfm", settings.rfm_interval_seconds, rescore_all),
+        Job("rfm", settings.rfm_interval_seconds, every_shop(RFM)),
+        Job("clv", settings.clv_interval_seconds, every_shop(CLV, BACKTEST)),
+        Job("churn", settings.churn_interval_seconds, every_shop(CHURN)),
     ]
     thread = threading.Thread(
         target=Scheduler(jobs, clock).run_until, args=(stop,), name="wcpulse-scheduler", daemon=True

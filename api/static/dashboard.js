@@ -14,6 +14,17 @@ const CUSTOMER_COLUMNS = [
   "rfm_score", "segment", "status", "expected_return",
 ];
 const SEGMENT_COLUMNS = ["segment", "customers", "share", "revenue", "recommended_action"];
+const CLV_COLUMNS = [
+  "email", "first_name", "last_name", "historical_clv", "predicted_clv_6m",
+  "predicted_clv_12m", "confidence_band", "value_segment",
+];
+const CHURN_COLUMNS = [
+  "email", "first_name", "last_name", "churn_probability", "churn_level", "risk_factors",
+  "winback_discount_pct", "expected_next_order",
+];
+const VALUE_SEGMENTS = ["High", "Medium", "Low"];
+const CHURN_LEVELS = ["Low", "Medium", "High", "Critical"];
+const TOP_ROWS = 10;
 
 function token() {
   const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
@@ -101,6 +112,42 @@ function renderRetention(counts, contacts) {
   renderTable("contacts", contacts.contacts.columns, contacts.contacts.data);
 }
 
+// Customers per value (or per level): the total of the list filtered by each name.
+function counts(view, param, names) {
+  return Promise.all(names.map((name) =>
+    get(`/${view}?${param}=${encodeURIComponent(name)}&per_page=1`)
+      .then((body) => ({ [param]: name, customers: body.pagination.total }))));
+}
+
+function loadPredictions() {
+  return Promise.all([
+    get(`/clv?per_page=${TOP_ROWS}`), get(`/churn?per_page=${TOP_ROWS}`),
+    counts("clv", "value_segment", VALUE_SEGMENTS), counts("churn", "churn_level", CHURN_LEVELS),
+  ]);
+}
+
+function predictedLabel(body, what) {
+  return body.predictions_as_of
+    ? `${body.pagination.total} customers predicted as of ${body.predictions_as_of}; ${what}`
+    : "no predictions yet";
+}
+
+function renderPredictions(clv, churn, values, levels) {
+  document.getElementById("clv-label").textContent =
+    predictedLabel(clv, `top ${clv.data.length} by predicted 12-month value (${clv.currency})`);
+  renderTable("value-segments", ["value_segment", "customers"], values);
+  renderTable("clv", CLV_COLUMNS, clv.data);
+  document.getElementById("churn-label").textContent =
+    predictedLabel(churn, `the ${churn.data.length} at highest risk`);
+  renderTable("churn-levels", ["churn_level", "customers"], levels);
+  const rows = churn.data.map((row) => ({
+    ...row,
+    churn_probability: percent(row.churn_probability),
+    winback_discount_pct: row.winback_discount_pct === null ? null : `${row.winback_discount_pct}%`,
+  }));
+  renderTable("churn", CHURN_COLUMNS, rows);
+}
+
 function renderFreshness(body) {
   const lag = body.lag_seconds === null ? "" : `, lag ${body.lag_seconds.toFixed(1)} s`;
   document.getElementById("freshness").textContent = body.newest_event_at
@@ -110,16 +157,19 @@ function renderFreshness(body) {
 async function refresh() {
   const period = document.getElementById("period").value;
   try {
-    const [kpis, orders, customers, fresh, segments, counts, contacts] = await Promise.all([
-      get(`/kpis?period=${period}`), get("/orders?per_page=20"),
-      get("/customers?per_page=20&sort=-net_spent"), get("/freshness"),
-      get("/segments"), get("/retention?table=purchase_counts"), get("/retention?table=contacts"),
-    ]);
+    const [kpis, orders, customers, fresh, segments, purchases, contacts, predictions] =
+      await Promise.all([
+        get(`/kpis?period=${period}`), get("/orders?per_page=20"),
+        get("/customers?per_page=20&sort=-net_spent"), get("/freshness"),
+        get("/segments"), get("/retention?table=purchase_counts"), get("/retention?table=contacts"),
+        loadPredictions(),
+      ]);
     renderKpis(kpis);
     renderTable("orders", ORDER_COLUMNS, orders.data);
     renderTable("customers", CUSTOMER_COLUMNS, customers.data);
     renderSegments(segments);
-    renderRetention(counts, contacts);
+    renderRetention(purchases, contacts);
+    renderPredictions(...predictions);
     renderFreshness(fresh);
     document.getElementById("error").hidden = true;
     document.getElementById("content").hidden = false;
@@ -156,6 +206,8 @@ function start() {
   document.getElementById("orders-csv").addEventListener("click", (e) => { e.preventDefault(); download("orders"); });
   document.getElementById("customers-csv").addEventListener("click", (e) => { e.preventDefault(); download("customers"); });
   document.getElementById("segments-csv").addEventListener("click", (e) => { e.preventDefault(); download("segments"); });
+  document.getElementById("clv-csv").addEventListener("click", (e) => { e.preventDefault(); download("clv"); });
+  document.getElementById("churn-csv").addEventListener("click", (e) => { e.preventDefault(); download("churn"); });
   refresh();
   setInterval(refresh, 5000);
 }
