@@ -21,7 +21,6 @@ customer's own average. Its confidence is capped at ``FALLBACK_CONFIDENCE``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -117,13 +116,22 @@ def confidence(history: History, cap: float) -> Floats:
     return np.round(np.minimum(data, cap), 4)
 
 
-def _by_distinct_rows(history: History, compute: Callable[..., Floats]) -> Floats:
-    """``compute(x, t_x, T)`` evaluated once per distinct (x, t_x, T) and spread back (most
-    customers of a shop share a row: one purchase, the same first day)."""
-    rows = np.column_stack([history.x, history.t_x, history.T])
-    distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
-    values = compute(distinct[:, 0], distinct[:, 1], distinct[:, 2])
-    return np.asarray(values)[inverse.reshape(-1)]
+def distinct_rows(history: History) -> tuple[Floats, Floats, Floats, npt.NDArray[np.intp]]:
+    """The distinct (x, t_x, T) of ``history`` and each customer's row among them: most
+    customers of a shop share a row (one purchase, the same first day), so the model is
+    evaluated once per row. Whole days are packed into one integer key (a 1-D sort, several
+    times faster than sorting rows)."""
+    columns = (history.x, history.t_x, history.T)
+    whole = all(np.array_equal(c, np.floor(c)) for c in columns) and history.x.size > 0
+    if whole and min(float(c.min()) for c in columns) >= 0:
+        base = int(max(float(c.max()) for c in columns)) + 1
+        if base**3 < 2**62:
+            key = (history.x.astype(np.int64) * base + history.t_x.astype(np.int64)) * base
+            key += history.T.astype(np.int64)
+            _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+            return history.x[first], history.t_x[first], history.T[first], inverse
+    rows, inverse = np.unique(np.column_stack(columns), axis=0, return_inverse=True)
+    return rows[:, 0], rows[:, 1], rows[:, 2], inverse.reshape(-1)
 
 
 def predict_clv(history: History, models: ShopModels, annual_rate: float) -> ClvPrediction:
@@ -133,16 +141,11 @@ def predict_clv(history: History, models: ShopModels, annual_rate: float) -> Clv
     assert bg is not None and gg is not None
     ends = np.arange(1, 13) * DAYS_PER_MONTH
 
-    def cumulative(x: Floats, t_x: Floats, T: Floats) -> Floats:
-        return np.column_stack([expected_purchases(bg, t, x, t_x, T) for t in ends])
-
-    def quantiles(x: Floats, t_x: Floats, T: Floats) -> Floats:
-        return purchase_quantiles(bg, YEAR_DAYS, x, t_x, T, INTERVAL).astype(np.float64)
-
+    x, t_x, T, inverse = distinct_rows(history)
+    counts = np.column_stack([expected_purchases(bg, t, x, t_x, T) for t in ends])[inverse]
+    bounds = purchase_quantiles(bg, YEAR_DAYS, x, t_x, T, INTERVAL).astype(np.float64)[inverse]
     spend = expected_spend(gg, history.x, history.m)
     spend = np.where(np.isfinite(spend), spend, history.day_value)
-    counts = _by_distinct_rows(history, cumulative)
-    bounds = _by_distinct_rows(history, quantiles)
     return _value(counts, bounds, spend, annual_rate, confidence(history, models.quality))
 
 
@@ -167,8 +170,8 @@ def _value(
     clv_6m = spend * discounted[:, :6].sum(axis=1)
     clv_12m = spend * discounted.sum(axis=1)
     expected = counts[:, -1]
-    factor = np.divide(clv_12m, expected * spend, out=np.zeros_like(clv_12m), where=expected > 0)
-    factor = np.where(expected > 0, factor, discount.mean())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(expected * spend > 0, clv_12m / (expected * spend), discount.mean())
     low, high = (bounds[:, i] * spend * factor for i in range(2))
     return ClvPrediction(expected, spend, clv_6m, clv_12m, low, high, conf, False)
 
@@ -184,13 +187,9 @@ def predict_purchases(
         mean = alive * horizon / np.maximum(history.cycle, 1.0)
         return mean, poisson.ppf(INTERVAL[0], mean), poisson.ppf(INTERVAL[1], mean), True
 
-    def quantiles(x: Floats, t_x: Floats, T: Floats) -> Floats:
-        return purchase_quantiles(bg, horizon, x, t_x, T, INTERVAL).astype(np.float64)
-
-    expected = _by_distinct_rows(
-        history, lambda x, t_x, T: expected_purchases(bg, horizon, x, t_x, T)
-    )
-    bounds = _by_distinct_rows(history, quantiles)
+    x, t_x, T, inverse = distinct_rows(history)
+    expected = expected_purchases(bg, horizon, x, t_x, T)[inverse]
+    bounds = purchase_quantiles(bg, horizon, x, t_x, T, INTERVAL).astype(np.float64)[inverse]
     return expected, bounds[:, 0], bounds[:, 1], False
 
 

@@ -64,15 +64,23 @@ def distinct_rows(*columns: npt.ArrayLike) -> tuple[list[Floats], Floats]:
     """Distinct rows (sorted lexicographically) of equal-length columns, with their counts.
 
     Whole non-negative numbers (days, counts) are grouped through one int64 mixed-radix code
-    per row, a 1-D sort; anything else through ``np.unique(axis=0)``. Same rows, same order.
+    per row, a 1-D sort; anything else through a lexicographic sort of the columns. Both
+    give the same rows in the same order (nan rows are never merged).
     """
     cols = [np.asarray(c, dtype=np.float64).ravel() for c in columns]
     if cols[0].size == 0:
         return [c.copy() for c in cols], np.zeros(0)
     encoded = _integer_codes(cols)
     if encoded is None:
-        rows, counts = np.unique(np.column_stack(cols), axis=0, return_counts=True)
-        return [rows[:, i].copy() for i in range(len(cols))], counts.astype(np.float64)
+        order = np.lexsort(cols[::-1])
+        ordered = [c[order] for c in cols]
+        change = np.zeros(order.size, dtype=bool)
+        change[0] = True
+        for column in ordered:
+            change[1:] |= column[1:] != column[:-1]
+        starts = np.flatnonzero(change)
+        counts = np.diff(np.append(starts, order.size)).astype(np.float64)
+        return [column[starts] for column in ordered], counts
     codes, radices = encoded
     unique, counts = np.unique(codes, return_counts=True)
     decoded: list[Floats] = []

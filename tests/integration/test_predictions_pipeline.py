@@ -19,8 +19,11 @@ import pytest
 from ingest.importer import rest_envelope
 from processors.analytics.clv import CHURN_LEVELS
 from processors.pipeline import ShopPipeline
+from processors.replay import replay_shop
+from schemas.clock import FixedClock
 from schemas.jobs import dated_job_envelope
 from schemas.shop import ShopConfig
+from tests import woo_payloads
 from tests.cdnow import cdnow_orders
 
 SHOP = ShopConfig(shop_id="shp_cdnow", name="CDNOW", url="https://cdnow.example")
@@ -152,3 +155,84 @@ def test_the_backtest_compares_180_days_of_predictions_with_what_happened(cdnow_
     assert abs(row["purchases_error_pct"]) < 35
     assert row["correlation"] > 0.4
     assert 0.6 <= row["interval_coverage"] <= 1.0
+
+
+def test_a_new_order_moves_its_customers_prediction_with_the_current_parameters(tmp_path):
+    orders = cdnow_orders()
+    pipeline = ShopPipeline(tmp_path / "data", SHOP)
+    try:
+        pipeline.apply([rest_envelope(SHOP.shop_id, "order.imported", orders, NOW, "import")], NOW)
+        pipeline.apply([dated_job_envelope(SHOP.shop_id, "clv", CALIBRATION_END, NOW)], NOW)
+        pipeline.publish(NOW)
+        views = pipeline.paths.views_dir
+        before = {r["customer_key"]: r for r in pq.read_table(views / "clv.parquet").to_pylist()}
+        models = pq.read_table(views / "prediction_models.parquet")
+        body = woo_payloads.order(
+            99_999, status="completed", customer_id=2, total="50.00", created="1998-06-30T12:00:00"
+        )
+        envelope = rest_envelope(SHOP.shop_id, "order.imported", [body], NOW, "import")
+        pipeline.apply([envelope], NOW)
+        pipeline.publish(NOW)
+        after = {r["customer_key"]: r for r in pq.read_table(views / "clv.parquet").to_pylist()}
+        assert pq.read_table(views / "prediction_models.parquet").equals(models)
+    finally:
+        pipeline.close()
+    assert after["2"]["purchase_days"] == before["2"]["purchase_days"] + 1
+    assert after["2"]["expected_purchases_12m"] > before["2"]["expected_purchases_12m"]
+    assert after["2"]["historical_clv"] == before["2"]["historical_clv"] + 50
+    assert after["3"] == before["3"]
+
+
+def test_replay_rebuilds_the_fits_predictions_timeline_and_backtest_byte_for_byte(tmp_path):
+    orders = cdnow_orders()
+    pipeline = ShopPipeline(tmp_path, SHOP)
+    try:
+        pipeline.apply([rest_envelope(SHOP.shop_id, "order.imported", orders, NOW, "import")], NOW)
+        jobs = [
+            dated_job_envelope(SHOP.shop_id, job, day, NOW)
+            for job, day in (("clv", CALIBRATION_END), ("backtest", LAST_DAY), ("churn", LAST_DAY))
+        ]
+        pipeline.apply(jobs, NOW)
+        pipeline.publish(NOW)
+        views = pipeline.paths.views_dir
+    finally:
+        pipeline.close()
+    names = ("prediction_models", "clv", "churn", "backtests", "churn_timeline")
+    before = {name: (views / f"{name}.parquet").read_bytes() for name in names}
+    replay_shop(tmp_path, SHOP, FixedClock(NOW))
+    assert {name: (views / f"{name}.parquet").read_bytes() for name in names} == before
+
+
+def test_a_shop_too_small_to_fit_gets_the_fallback_for_every_buyer_and_says_why(tmp_path):
+    # 30 one-time buyers and 5 repeat buyers: too few repeat buyers for a fit
+    bodies = [
+        woo_payloads.order(n, status="completed", customer_id=n, total="40.00",
+                           created=f"2024-0{1 + n % 5}-1{n % 9}T10:00:00")
+        for n in range(1, 31)
+    ] + [
+        woo_payloads.order(100 + n, status="completed", customer_id=n, total="60.00",
+                           created="2024-06-20T10:00:00")
+        for n in range(1, 6)
+    ]  # fmt: skip
+    now = datetime(2024, 7, 1, 12, tzinfo=UTC)
+    pipeline = ShopPipeline(tmp_path, SHOP)
+    try:
+        pipeline.apply([rest_envelope(SHOP.shop_id, "order.imported", bodies, now, "import")], now)
+        pipeline.apply([dated_job_envelope(SHOP.shop_id, "clv", date(2024, 7, 1), now)], now)
+        pipeline.publish(now)
+        views = pipeline.paths.views_dir
+    finally:
+        pipeline.close()
+    models = pq.read_table(views / "prediction_models.parquet").to_pylist()
+    assert {m["model"]: m["status"] for m in models} == dict.fromkeys(
+        ("bgnbd", "gamma_gamma", "mbgnbd"), "failed"
+    )
+    assert all("too few repeat buyers to fit (5 < 20)" in m["message"] for m in models)
+    clv = pq.read_table(views / "clv.parquet").to_pylist()
+    churn = pq.read_table(views / "churn.parquet").to_pylist()
+    assert len(clv) == len(churn) == 30
+    assert {row["model"] for row in clv} == {"fallback"}
+    assert {row["model"] for row in churn} == {"fallback"}
+    assert all(row["confidence"] <= 0.3 and row["confidence_band"] == "low" for row in clv)
+    repeat = next(row for row in clv if row["customer_key"] == "1")
+    assert repeat["purchase_days"] == 2 and repeat["predicted_clv_12m"] > 0

@@ -14,6 +14,7 @@ from processors.replay import replay_shop
 from schemas.clock import FixedClock
 from schemas.envelope import Envelope
 from schemas.shop import ShopConfig
+from schemas.views import VIEWS
 from store.errors import StateLocked
 from store.layout import shop_paths
 from store.lock import WriterLock
@@ -137,12 +138,7 @@ def test_replay_rebuilds_the_views_byte_for_byte(tmp_path):
     report = replay_shop(tmp_path, SHOP, FixedClock(NOW + timedelta(days=1)))
     assert report.events == 2 * len(stream)
     assert views(tmp_path) == before
-    assert set(before) == {
-        "customers.parquet",
-        "orders.parquet",
-        "segment_history.parquet",
-        "versions.parquet",
-    }
+    assert set(before) == {f"{name}.parquet" for name in VIEWS}
 
 
 def test_replay_reproduces_every_view_of_imported_pages_webhooks_and_trash(tmp_path):
