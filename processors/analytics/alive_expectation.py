@@ -35,6 +35,7 @@ import numpy.typing as npt
 from scipy.special import betaln, expit, exprel, log_expit
 
 Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
 
 SERIES_MAX_S = 30.0  # t / alpha above this: quadrature (the series would need > 1,000 terms)
 SERIES_MIN_GAP = 10.0  # c - r below -this: quadrature (the series would cancel)
@@ -47,7 +48,7 @@ _LOG_JACOBIAN = np.log(np.pi * _STEP * np.cosh(_TAU)) + _LOG_P + _LOG_Q  # dp = 
 _CHUNK = 2_048
 
 
-def _series_sum(gap: Floats, c: Floats, e: float, z: Floats) -> tuple[Floats, Floats]:
+def _series_sum(gap: Floats, c: Floats, e: float, z: Floats) -> tuple[Floats, Bools]:
     """D of (3) for each row, and a mask of the rows whose series converged."""
     total = term = gap * z
     done = np.zeros(z.shape, dtype=bool)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +37,7 @@ from processors.analytics.gamma_gamma import (
 from processors.analytics.mle import (
     FitFailed,
     Floats,
+    Objective,
     distinct_rows,
     maximise,
     totals_by_value,
@@ -91,6 +93,9 @@ class MbgNbdParams:
     customers: int = 0
 
 
+P = TypeVar("P", BgNbdParams, MbgNbdParams)
+
+
 def _head(params: Floats, x: Floats, shift: float) -> Terms:
     """The x-only part: log[G(r+x) alpha^r / G(r) * B(a, b+y) / B(a, b)] and its gradient."""
     r, alpha, a, b = params
@@ -115,14 +120,18 @@ def _mixture(params: Floats, x: Floats, t_x: Floats, T: Floats, shift: float) ->
     log_T, log_tx, rx = np.log(alpha + T), np.log(alpha + t_x), r + x
     b_drop = b + np.maximum(y, 1.0) - 1.0
     gap = np.where(y > 0, np.log(a / b_drop) + rx * (log_T - log_tx), -np.inf)
-    soft = np.logaddexp(0.0, gap)
-    dropped, alive = np.exp(gap - soft), np.exp(-soft)
+    small = np.exp(-np.abs(gap))  # log(1 + e^g) and sigmoid(g) without overflow
+    soft = np.maximum(gap, 0.0) + np.log1p(small)
+    dropped = np.where(gap > 0, 1.0, small) / (1.0 + small)
+    alive = 1.0 - dropped
     d_r = -(alive * log_T + dropped * log_tx)
     d_alpha = -rx * (alive / (alpha + T) + dropped / (alpha + t_x))
     return soft - rx * log_T, [d_r, d_alpha, dropped / a, -dropped / b_drop]
 
 
-def _per_customer(params: npt.ArrayLike, x: Floats, t_x: Floats, T: Floats, shift: float) -> Terms:
+def _per_customer(
+    params: npt.ArrayLike, x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike, shift: float
+) -> tuple[Floats, Floats]:
     """Head plus mixture for each customer: log-likelihoods and the (n, 4) gradient."""
     theta = np.asarray(params, dtype=np.float64)
     xs, txs, Ts = (np.asarray(v, dtype=np.float64) for v in (x, t_x, T))
@@ -132,35 +141,37 @@ def _per_customer(params: npt.ArrayLike, x: Floats, t_x: Floats, T: Floats, shif
     return (head + mix).reshape(xs.shape), grad
 
 
-def bgnbd_log_likelihood(params: npt.ArrayLike, x: Floats, t_x: Floats, T: Floats) -> Floats:
+def bgnbd_log_likelihood(
+    params: npt.ArrayLike, x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike
+) -> Floats:
     """Each customer's log-likelihood under BG/NBD (r, alpha, a, b): log L above, y = x."""
     return _per_customer(params, x, t_x, T, 0.0)[0]
 
 
-def bgnbd_gradient(params: npt.ArrayLike, x: Floats, t_x: Floats, T: Floats) -> Floats:
+def bgnbd_gradient(
+    params: npt.ArrayLike, x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike
+) -> Floats:
     """Each customer's gradient of the BG/NBD log-likelihood, shape (n, 4): d/d(r, alpha, a, b)."""
     return _per_customer(params, x, t_x, T, 0.0)[1]
 
 
-def mbgnbd_log_likelihood(params: npt.ArrayLike, x: Floats, t_x: Floats, T: Floats) -> Floats:
+def mbgnbd_log_likelihood(
+    params: npt.ArrayLike, x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike
+) -> Floats:
     """Each customer's log-likelihood under MBG/NBD (r, alpha, a, b): log L above, y = x + 1."""
     return _per_customer(params, x, t_x, T, 1.0)[0]
 
 
-def mbgnbd_gradient(params: npt.ArrayLike, x: Floats, t_x: Floats, T: Floats) -> Floats:
+def mbgnbd_gradient(
+    params: npt.ArrayLike, x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike
+) -> Floats:
     """Each customer's gradient of the MBG/NBD log-likelihood, shape (n, 4)."""
     return _per_customer(params, x, t_x, T, 1.0)[1]
 
 
-def _fit(x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike, shift: float):  # noqa: ANN202
-    """Maximum likelihood over distinct rows, x-only terms once per distinct x."""
-    (xs, txs, Ts), weights = distinct_rows(x, t_x, T)
-    if xs.size == 0:
-        raise FitFailed("no customers to fit")
-    if not (np.all(np.isfinite(Ts)) and np.all((0 <= xs) & (0 <= txs) & (txs <= Ts))):
-        raise FitFailed("invalid history: need finite 0 <= x and 0 <= t_x <= T")
-    if not xs.any():
-        raise FitFailed("no repeat purchases to fit (every customer bought once)")
+def _objective(rows: list[Floats], weights: Floats, shift: float) -> Objective:
+    """Mean negative log-likelihood over weighted distinct rows, and its log-parameter gradient."""
+    xs, txs, Ts = rows
     x_values, x_weights = totals_by_value(xs, weights)
     total = float(weights.sum())
 
@@ -169,25 +180,40 @@ def _fit(x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike, shift: float): 
         head, head_grad = _head(params, x_values, shift)
         mix, mix_grad = _mixture(params, xs, txs, Ts, shift)
         value = weighted_sum(x_weights, head) + weighted_sum(weights, mix)
-        grad = params * [
-            weighted_sum(x_weights, h) + weighted_sum(weights, m)
-            for h, m in zip(head_grad, mix_grad, strict=True)
-        ]
+        grad = params * np.array(
+            [
+                weighted_sum(x_weights, h) + weighted_sum(weights, m)
+                for h, m in zip(head_grad, mix_grad, strict=True)
+            ]
+        )
         if not (math.isfinite(value) and np.all(np.isfinite(grad))):
             return math.inf, np.zeros_like(params)
         return -value / total, -grad / total
 
+    return negative
+
+
+def _fit(model: type[P], x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike, shift: float) -> P:
+    """Maximum likelihood over the distinct rows; start r = 1, alpha = mean T, a = b = 1."""
+    (xs, txs, Ts), weights = distinct_rows(x, t_x, T)
+    if xs.size == 0:
+        raise FitFailed("no customers to fit")
+    if not (np.all(np.isfinite(Ts)) and np.all((0 <= xs) & (0 <= txs) & (txs <= Ts))):
+        raise FitFailed("invalid history: need finite 0 <= x and 0 <= t_x <= T")
+    if not xs.any():
+        raise FitFailed("no repeat purchases to fit (every customer bought once)")
+    total = float(weights.sum())
     start = np.array([1.0, max(weighted_sum(weights, Ts) / total, 1.0), 1.0, 1.0])
-    best = maximise(negative, start)
+    best = maximise(_objective([xs, txs, Ts], weights, shift), start)
     r, alpha, a, b = best.params.tolist()
-    return r, alpha, a, b, best.value * total, best.method, True, best.iterations, int(total)
+    return model(r, alpha, a, b, best.value * total, best.method, True, best.iterations, int(total))
 
 
 def fit_bgnbd(x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike) -> BgNbdParams:
     """Maximum likelihood BG/NBD; raises ``FitFailed`` if there is nothing to fit or no optimum."""
-    return BgNbdParams(*_fit(x, t_x, T, 0.0))
+    return _fit(BgNbdParams, x, t_x, T, 0.0)
 
 
 def fit_mbgnbd(x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike) -> MbgNbdParams:
     """Maximum likelihood MBG/NBD; raises ``FitFailed`` if there is nothing to fit or no optimum."""
-    return MbgNbdParams(*_fit(x, t_x, T, 1.0))
+    return _fit(MbgNbdParams, x, t_x, T, 1.0)

@@ -29,8 +29,11 @@ Model = BgNbdParams | MbgNbdParams
 QUANTILE_CAP = 1_000  # purchase_quantiles stops counting here: a result of 1000 means ">= 1000"
 
 
-def _history(x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike) -> list[Floats]:
-    return np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, t_x, T)))
+def _history(
+    x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike
+) -> tuple[Floats, Floats, Floats]:
+    xs, txs, Ts = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, t_x, T)))
+    return xs, txs, Ts
 
 
 def _shift(params: Model) -> float:
@@ -141,9 +144,10 @@ def purchase_pmf(
     E[p (1-p)^(n-1)] = B(a+1, b'+n-1) / B(a, b'), P(K >= n) = I_z(n, r'), z = t/(alpha'+t);
     then P(N = n) = P_alive P(N = n | alive) + (1 - P_alive) [n = 0].
     """
-    if x is None or t_x is None or T is None:
-        x, t_x, T = 0.0, 0.0, 0.0
-    xs, txs, Ts = _history(x, t_x, T)
+    given = [v is not None for v in (x, t_x, T)]
+    if any(given) and not all(given):
+        raise ValueError("give all of x, t_x and T (a history), or none (a new customer)")
+    xs, txs, Ts = _history(*((x, t_x, T) if all(given) else (0.0, 0.0, 0.0)))
     r, alpha, b = _posterior(params, xs, Ts)
     a, ns, ts = params.a, np.asarray(n, dtype=np.float64), np.asarray(t, dtype=np.float64)
     z, first = ts / (alpha + ts), np.maximum(ns, 1.0)

@@ -26,7 +26,14 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import digamma, gammaln
 
-from processors.analytics.mle import FitFailed, Floats, maximise, totals_by_value, weighted_sum
+from processors.analytics.mle import (
+    FitFailed,
+    Floats,
+    Objective,
+    maximise,
+    totals_by_value,
+    weighted_sum,
+)
 
 
 @dataclass(frozen=True)
@@ -69,16 +76,11 @@ def gamma_gamma_gradient(params: npt.ArrayLike, x: Floats, m: Floats) -> Floats:
     return np.column_stack([d_p, d_q, q / v - (px + q) / (xs * ms + v)])
 
 
-def fit_gamma_gamma(x: npt.ArrayLike, m: npt.ArrayLike) -> GammaGammaParams:
-    """Fit on customers with at least one repeat purchase and a positive mean spend."""
-    xs, ms = np.asarray(x, dtype=np.float64).ravel(), np.asarray(m, dtype=np.float64).ravel()
-    keep = (xs > 0) & (ms > 0)
-    xs, ms = xs[keep], ms[keep]
-    if xs.size == 0:
-        raise FitFailed("no repeat customers with spend to fit")
+def _objective(xs: Floats, ms: Floats) -> Objective:
+    """Mean negative log-likelihood and its log-parameter gradient (the module's sums)."""
     x_values, counts = totals_by_value(xs, np.ones_like(xs))
-    spent, log_m = xs * ms, np.log(ms)
-    sum_log_m, sum_x_log_m, n = float(log_m.sum()), float(xs @ log_m), float(xs.size)
+    spent, log_m, n = xs * ms, np.log(ms), float(xs.size)
+    sum_log_m, sum_x_log_m = float(log_m.sum()), weighted_sum(xs, log_m)
 
     def negative(log_params: Floats) -> tuple[float, Floats]:
         p, q, v = np.exp(log_params)
@@ -86,17 +88,29 @@ def fit_gamma_gamma(x: npt.ArrayLike, m: npt.ArrayLike) -> GammaGammaParams:
         log_total, inverse = np.log(spent + v), 1.0 / (spent + v)
         sum_log, sum_x_log = float(log_total.sum()), weighted_sum(xs, log_total)
         head = gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(v) + px * np.log(x_values)
-        value = counts @ head + p * (sum_x_log_m - sum_x_log) - sum_log_m - q * sum_log
-        d_p = (
-            counts @ (x_values * (both - digamma(px) + np.log(x_values))) + sum_x_log_m - sum_x_log
-        )
-        d_q = counts @ (both - digamma(q)) + n * math.log(v) - sum_log
+        value = weighted_sum(counts, head) + p * (sum_x_log_m - sum_x_log) - sum_log_m - q * sum_log
+        d_p = weighted_sum(counts, x_values * (both - digamma(px) + np.log(x_values)))
+        d_q = weighted_sum(counts, both - digamma(q)) + n * math.log(v) - sum_log
         d_v = n * q / v - p * weighted_sum(xs, inverse) - q * float(inverse.sum())
-        grad = np.array([d_p * p, d_q * q, d_v * v])
+        grad = np.array([(d_p + sum_x_log_m - sum_x_log) * p, d_q * q, d_v * v])
         if not (math.isfinite(value) and np.all(np.isfinite(grad))):
             return math.inf, np.zeros(3)
-        return -float(value) / n, -grad / n
+        return -value / n, -grad / n
 
-    best = maximise(negative, np.array([1.0, 1.0, max(float(np.mean(ms)), 1.0)]))
+    return negative
+
+
+def fit_gamma_gamma(x: npt.ArrayLike, m: npt.ArrayLike) -> GammaGammaParams:
+    """Fit on customers with at least one repeat purchase and a positive mean spend.
+
+    Start p = q = 1, gamma = mean m; raises ``FitFailed`` if nobody qualifies or no optimum.
+    """
+    xs, ms = np.asarray(x, dtype=np.float64).ravel(), np.asarray(m, dtype=np.float64).ravel()
+    keep = (xs > 0) & (ms > 0) & np.isfinite(xs) & np.isfinite(ms)
+    xs, ms = xs[keep], ms[keep]
+    if xs.size == 0:
+        raise FitFailed("no repeat customers with spend to fit")
+    best = maximise(_objective(xs, ms), np.array([1.0, 1.0, max(float(np.mean(ms)), 1.0)]))
     p, q, v = best.params.tolist()
-    return GammaGammaParams(p, q, v, best.value * n, best.method, True, best.iterations, int(n))
+    n = xs.size
+    return GammaGammaParams(p, q, v, best.value * n, best.method, True, best.iterations, n)

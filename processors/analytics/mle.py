@@ -29,7 +29,8 @@ _EXACT = 2.0**53  # float64 integers are exact below this
 
 
 class FitFailed(ValueError):
-    """The optimiser did not converge (a shop too small or too odd to fit)."""
+    """No fit: nothing to fit, an invalid history, or no (interior) maximum found
+    (a shop too small or too odd to fit)."""
 
 
 @dataclass(frozen=True)
@@ -60,34 +61,39 @@ def _integer_codes(columns: list[Floats]) -> tuple[npt.NDArray[np.int64], list[i
     return codes, radices
 
 
+def _sorted_distinct(cols: list[Floats]) -> tuple[list[Floats], Floats]:
+    """Distinct rows by a lexicographic sort of the columns (nan rows are never merged)."""
+    order = np.lexsort(cols[::-1])
+    ordered = [c[order] for c in cols]
+    change = np.zeros(order.size, dtype=bool)
+    change[0] = True
+    for column in ordered:
+        change[1:] |= column[1:] != column[:-1]
+    starts = np.flatnonzero(change)
+    counts = np.diff(np.append(starts, order.size)).astype(np.float64)
+    return [column[starts] for column in ordered], counts
+
+
 def distinct_rows(*columns: npt.ArrayLike) -> tuple[list[Floats], Floats]:
     """Distinct rows (sorted lexicographically) of equal-length columns, with their counts.
 
     Whole non-negative numbers (days, counts) are grouped through one int64 mixed-radix code
     per row, a 1-D sort; anything else through a lexicographic sort of the columns. Both
-    give the same rows in the same order (nan rows are never merged).
+    give the same rows in the same order.
     """
     cols = [np.asarray(c, dtype=np.float64).ravel() for c in columns]
     if cols[0].size == 0:
         return [c.copy() for c in cols], np.zeros(0)
     encoded = _integer_codes(cols)
     if encoded is None:
-        order = np.lexsort(cols[::-1])
-        ordered = [c[order] for c in cols]
-        change = np.zeros(order.size, dtype=bool)
-        change[0] = True
-        for column in ordered:
-            change[1:] |= column[1:] != column[:-1]
-        starts = np.flatnonzero(change)
-        counts = np.diff(np.append(starts, order.size)).astype(np.float64)
-        return [column[starts] for column in ordered], counts
+        return _sorted_distinct(cols)
     codes, radices = encoded
-    unique, counts = np.unique(codes, return_counts=True)
+    remaining, counts = np.unique(codes, return_counts=True)
     decoded: list[Floats] = []
     for radix in reversed(radices[1:]):
-        unique, digit = np.divmod(unique, radix)
+        remaining, digit = np.divmod(remaining, radix)
         decoded.append(digit.astype(np.float64))
-    decoded.append(unique.astype(np.float64))
+    decoded.append(remaining.astype(np.float64))
     return decoded[::-1], counts.astype(np.float64)
 
 
@@ -96,11 +102,12 @@ def totals_by_value(values: Floats, weights: Floats) -> tuple[Floats, Floats]:
     if values.size and values.min() >= 0 and values.max() < 1e6:
         whole = values.astype(np.int64)  # finite here: nan fails the comparisons above
         if np.array_equal(whole, values):
-            sums = np.bincount(whole, weights=weights)
+            sums = np.bincount(whole, weights=weights).astype(np.float64)
             present = np.flatnonzero(np.bincount(whole))
             return present.astype(np.float64), sums[present]
     distinct, inverse = np.unique(values, return_inverse=True)
-    return distinct, np.bincount(inverse.ravel(), weights=weights, minlength=distinct.size)
+    summed = np.bincount(inverse.ravel(), weights=weights, minlength=distinct.size)
+    return distinct, summed.astype(np.float64)
 
 
 def weighted_sum(weights: Floats, values: Floats) -> float:

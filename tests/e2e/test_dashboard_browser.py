@@ -1,5 +1,6 @@
 """The dashboard page in headless Chromium: after its scripts ran against `wcpulse run`, the
-DOM shows the KPIs, the customer segments and the retention tables.
+DOM shows the KPIs, the customer segments, the retention tables, and the CLV and churn
+sections (counts per value segment and churn level, the top customers).
 
 Needs Debian's Chromium (`apt-get install chromium`; `.ci/run` installs it): skipped without
 it, failed without it when WCPULSE_REQUIRE_SERVICES=1.
@@ -106,7 +107,7 @@ def _dom(chromium: str, url: str, profile) -> Cells:
     return cells
 
 
-def test_the_dashboard_shows_kpis_segments_and_retention_from_the_live_api(
+def test_the_dashboard_shows_kpis_segments_retention_and_predictions_from_the_live_api(
     chromium, service, tmp_path
 ):
     shop = service.add_shop()
@@ -130,5 +131,15 @@ def test_the_dashboard_shows_kpis_segments_and_retention_from_the_live_api(
     assert len(customers) == 1 + 3
     assert dom.tables["purchase-counts"][0][0] and len(dom.tables["purchase-counts"]) == 1 + 5
     assert "Repeat purchase rate" in dom.texts["retention-label"]
+    values = dom.tables["value-segments"]
+    assert [row[0] for row in values] == ["value_segment", "High", "Medium", "Low"]
+    assert sum(int(row[1]) for row in values[1:]) == 3
+    levels = dom.tables["churn-levels"]
+    assert [row[0] for row in levels] == ["churn_level", "Low", "Medium", "High", "Critical"]
+    assert sum(int(row[1]) for row in levels[1:]) == 3
+    assert {"predicted_clv_12m", "value_segment"} <= set(dom.tables["clv"][0])
+    assert {"churn_level", "risk_factors", "winback_discount_pct"} <= set(dom.tables["churn"][0])
+    assert len(dom.tables["clv"]) == len(dom.tables["churn"]) == 1 + 3
+    assert "3 customers predicted as of" in dom.texts["clv-label"]
     assert "hidden" in dom.attrs["error"]  # no error shown
     assert "hidden" not in dom.attrs["content"]

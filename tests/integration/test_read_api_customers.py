@@ -142,7 +142,7 @@ def test_unusable_customer_parameters_are_a_400_naming_the_problem(api, query, m
 # --- Customer 360 -------------------------------------------------------------------------
 
 
-def test_customer_360_has_profile_consents_rfm_status_and_placeholders(api):
+def test_customer_360_has_profile_consents_rfm_status_and_predictions(api):
     body = ok(api, "customers/1")
 
     assert body["customer_key"] == "1"
@@ -169,7 +169,16 @@ def test_customer_360_has_profile_consents_rfm_status_and_placeholders(api):
         "expected_return": "2024-05-06",
         "days_overdue": -26.0,
     }
-    assert (body["clv"], body["churn"]) == (None, None)
+    # no fit on a shop this small: the fallback, one purchase per 31-day cycle while alive
+    assert body["clv"]["model"] == "fallback" and body["clv"]["purchase_days"] == 6
+    assert body["clv"]["confidence_band"] == "low"
+    churn = body["churn"]
+    assert (churn["model"], churn["churn_probability"], churn["churn_level"]) == (
+        "fallback",
+        0.0,
+        "Low",
+    )
+    assert churn["expected_next_order"] == "2024-05-06"  # the expected return date
 
 
 def test_customer_360_lists_every_order_newest_first_in_pages(api):
