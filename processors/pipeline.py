@@ -162,16 +162,24 @@ class ShopPipeline:
             )
             return False
         if isinstance(event, PredictionsRequested):
-            found = run_prediction_job(self.state.connection, self.shop, event)
-            log.info(
-                "prediction_job_applied",
-                shop_id=self.shop.shop_id,
-                job=event.job,
-                as_of=str(event.as_of),
-                found=found,
-            )
+            self._run_prediction_job(event)
             return False
         return apply_erasure(self, event, live, now)
+
+    def _run_prediction_job(self, event: PredictionsRequested) -> None:
+        """A prediction job that fails is logged and skipped, never retried: it would fail
+        the same way again and hold up the shop's events (replay skips it the same way)."""
+        context = {"shop_id": self.shop.shop_id, "job": event.job, "as_of": str(event.as_of)}
+        con = self.state.connection
+        con.execute("BEGIN TRANSACTION")
+        try:
+            found = run_prediction_job(con, self.shop, event)
+            con.execute("COMMIT")
+        except Exception:  # noqa: BLE001 - the edge: a job's failure must not stop the shop
+            con.execute("ROLLBACK")
+            log.exception("prediction_job_failed", **context)
+            return
+        log.info("prediction_job_applied", found=found, **context)
 
     def publish(self, now: datetime) -> str:
         tables, extra = build_view_set(self.state.connection, self.shop)

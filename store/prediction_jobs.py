@@ -66,7 +66,9 @@ def run_prediction_job(
     elif job.job == BACKTEST:
         row = backtest(con, orders, job.as_of, job)
         _replace(con, "backtests", "as_of", pa.Table.from_pylist([row], schema=BACKTESTS_VIEW))
-        summary = f"backtest {row['model']}: error {row['purchases_error_pct']}%"
+        summary = (
+            f"backtest {row['model']}: error {row.get('purchases_error_pct')}% {row['message']}"
+        )
     else:
         raise ValueError(f"not a prediction job: {job.job}")
     con.executemany(
@@ -153,7 +155,7 @@ def _actual(
         ).to_arrow_table()
     finally:
         con.unregister("ov")
-    at = pc.index_in(pa.array(keys), value_set=found["customer_key"])
+    at = pc.index_in(pa.array(keys, pa.string()), value_set=found["customer_key"])
     days = pc.fill_null(found["days"].take(at), 0).to_numpy(zero_copy_only=False)
     value = pc.fill_null(found["value"].take(at), 0.0).to_numpy(zero_copy_only=False)
     return np.asarray(days, np.float64), np.asarray(value, np.float64)

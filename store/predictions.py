@@ -66,10 +66,11 @@ def prediction_views(
     shop: ShopConfig,
 ) -> dict[str, pa.Table]:
     """The clv and churn views as of ``as_of`` (empty before the first sale)."""
-    if as_of is None:
+    history = purchase_histories(con, orders, as_of) if as_of is not None else {}
+    if as_of is None or len(history["customer_key"]) == 0:
         return {"clv": CLV_VIEW.empty_table(), "churn": CHURN_VIEW.empty_table()}
-    history = purchase_histories(con, orders, as_of)
-    rows = pc.index_in(pa.array(history["customer_key"]), value_set=customers["customer_key"])
+    keys = pa.array(history["customer_key"], pa.string())
+    rows = pc.index_in(keys, value_set=customers["customer_key"])
     known = customers.take(rows)
     cycle = pc.fill_null(known["cycle_days"], 30.0).to_numpy(zero_copy_only=False)
     inputs = History(

@@ -49,23 +49,25 @@ _CHUNK = 2_048
 
 
 def _series_sum(gap: Floats, c: Floats, e: float, z: Floats) -> tuple[Floats, Bools]:
-    """D of (3) for each row, and a mask of the rows whose series converged."""
-    total = term = gap * z
-    done = np.zeros(z.shape, dtype=bool)
-    live = np.flatnonzero(term != 0)
-    done[term == 0] = True
-    total, k = total.copy(), 1
+    """D of (3) for each row (gap = c - r), and a mask of the rows whose series converged.
+
+    Stops a row once the tail bound |d_k| q / (1-q) is below 1e-16 |D|, where q bounds the
+    later term ratios (they tend to z); checked every 16 terms, on the rows still running.
+    """
+    term = gap * z
+    total = term.copy()
+    done = term == 0
+    live, k = np.flatnonzero(~done), 1
     while live.size and k < SERIES_MAX_TERMS:
-        t, g, cc, zz = term[live], gap[live], c[live], z[live]
-        s = total[live]
+        d, partial, g, cc, zz = term[live], total[live], gap[live], c[live], z[live]
         for _ in range(16):
             ratio = (g + k) * (k + e) / ((cc + k) * (k + 1)) * zz
-            t = t * ratio
-            s += t
+            d = d * ratio
+            partial += d
             k += 1
-        term[live], total[live] = t, s
-        bound = np.maximum(np.abs(ratio), zz)
-        ok = (bound < 1) & (np.abs(t) * bound <= 1e-16 * (1 - bound) * np.abs(s))
+        term[live], total[live] = d, partial
+        q = np.maximum(np.abs(ratio), zz)
+        ok = (q < 1) & (np.abs(d) * q <= 1e-16 * (1 - q) * np.abs(partial))
         done[live[ok]] = True
         live = live[~ok]
     return total, done

@@ -14,8 +14,10 @@ customer's likelihood is
 
 (FHL 2005 eq. 6; Batislam et al. 2007 / Wagner & Hoppe 2008). The last factor is
 ``1 / P(alive | history)``. The fits maximise the summed log-likelihood over the distinct
-rows (weighted by counts); the terms that depend on ``x`` alone are summed once per
-distinct ``x``. Gamma-Gamma lives in ``gamma_gamma`` and is re-exported here.
+rows (weighted by counts), the terms that depend on ``x`` alone summed once per distinct
+``x``, over log-parameters with the analytic gradient (``mle.maximise``: L-BFGS-B, then
+Nelder-Mead if that fails), from r = 1, alpha = mean T, a = b = 1. Gamma-Gamma lives in
+``gamma_gamma`` and is re-exported here.
 """
 
 from __future__ import annotations
@@ -97,7 +99,11 @@ P = TypeVar("P", BgNbdParams, MbgNbdParams)
 
 
 def _head(params: Floats, x: Floats, shift: float) -> Terms:
-    """The x-only part: log[G(r+x) alpha^r / G(r) * B(a, b+y) / B(a, b)] and its gradient."""
+    """The x-only part, ln[G(r+x) alpha^r / G(r) * B(a, b+y) / B(a, b)], and its gradient:
+
+    d/dr = psi(r+x) - psi(r) + ln alpha, d/dalpha = r/alpha, d/da = psi(a+b) - psi(a+b+y),
+    d/db = psi(a+b) + psi(b+y) - psi(b) - psi(a+b+y).
+    """
     r, alpha, a, b = params
     y = x + shift
     value = gammaln(r + x) - gammaln(r) + r * np.log(alpha)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import OptimizeResult, minimize
+from threadpoolctl import threadpool_limits
 
 Floats = npt.NDArray[np.float64]
 Objective = Callable[[Floats], tuple[float, Floats]]
@@ -135,14 +136,17 @@ def maximise(objective: Objective, start: Floats) -> Maximum:
     parameter beyond e^+-15: the likelihood keeps growing as it runs off to 0 or infinity,
     e.g. a shop where nobody has dropped out yet).
     """
-    first = minimize(
-        objective,
-        np.log(start),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(-LOG_BOUND, LOG_BOUND)] * start.size,
-        options={"ftol": 1e-13, "gtol": 1e-8, "maxiter": 1_000},
-    )
+    # one BLAS thread: scipy's L-BFGS-B wakes OpenBLAS workers for tiny products, which
+    # costs more than it gains and stalls badly when the other core is busy
+    with threadpool_limits(limits=1, user_api="blas"):
+        first = minimize(
+            objective,
+            np.log(start),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-LOG_BOUND, LOG_BOUND)] * start.size,
+            options={"ftol": 1e-13, "gtol": 1e-8, "maxiter": 1_000},
+        )
     if _lbfgsb_done(first):
         best = Maximum(np.exp(first.x), -float(first.fun), "L-BFGS-B", int(first.nit))
     else:

@@ -236,3 +236,26 @@ def test_a_shop_too_small_to_fit_gets_the_fallback_for_every_buyer_and_says_why(
     assert all(row["confidence"] <= 0.3 and row["confidence_band"] == "low" for row in clv)
     repeat = next(row for row in clv if row["customer_key"] == "1")
     assert repeat["purchase_days"] == 2 and repeat["predicted_clv_12m"] > 0
+
+
+def test_a_backtest_before_any_order_records_why_and_the_shop_keeps_going(tmp_path):
+    now = datetime(2024, 7, 1, 12, tzinfo=UTC)
+    late = woo_payloads.order(1, status="completed", customer_id=1, created="2024-06-20T10:00:00")
+    pipeline = ShopPipeline(tmp_path, SHOP)
+    try:
+        jobs = [
+            dated_job_envelope(SHOP.shop_id, job, date(2024, 7, 1), now)
+            for job in ("backtest", "churn")
+        ]
+        pipeline.apply(
+            [*jobs, rest_envelope(SHOP.shop_id, "order.imported", [late], now, "import")], now
+        )
+        pipeline.publish(now)
+        views = pipeline.paths.views_dir
+    finally:
+        pipeline.close()
+    (row,) = pq.read_table(views / "backtests.parquet").to_pylist()
+    assert row["customers"] == 0 and "no customer had a sale order" in row["message"]
+    assert pq.read_table(views / "clv.parquet").num_rows == 1
+    timeline = pq.read_table(views / "churn_timeline.parquet").to_pylist()
+    assert sum(r["customers"] for r in timeline) == 0 and len(timeline) == 4

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from scipy.special import gammaln
 
+from processors.analytics import mle
 from processors.analytics.bgnbd import (
     BgNbdParams,
     FitFailed,
@@ -212,3 +213,20 @@ def test_a_shop_where_nobody_has_dropped_out_yet_has_no_interior_fit():
     x, t_x, T = [3, 5, 2, 7] * 10, [40] * 40, [40] * 40
     with pytest.raises(FitFailed, match="no interior maximum"):
         fit_bgnbd(x, t_x, T)
+
+
+def test_when_l_bfgs_b_fails_nelder_mead_still_finds_the_published_optimum(cdnow, monkeypatch):
+    real = mle.minimize
+
+    def failing_gradient_method(*args, **kwargs):
+        if kwargs.get("method") != "L-BFGS-B":
+            return real(*args, **kwargs)
+        result = real(*args, **{**kwargs, "options": {"maxiter": 2}})  # stopped far away
+        result.success, result.jac = False, np.ones_like(result.x)
+        return result
+
+    monkeypatch.setattr(mle, "minimize", failing_gradient_method)
+    fit = fit_bgnbd(cdnow["x"], cdnow["t_x"], cdnow["T"])
+    assert fit.method == "Nelder-Mead" and fit.converged
+    published = (0.243, 4.414, 0.793, 2.426)
+    assert (fit.r, fit.alpha, fit.a, fit.b) == pytest.approx(published, abs=6e-4)
