@@ -25,6 +25,7 @@ const CHURN_COLUMNS = [
 const VALUE_SEGMENTS = ["High", "Medium", "Low"];
 const CHURN_LEVELS = ["Low", "Medium", "High", "Critical"];
 const TOP_ROWS = 10;
+const TIMELINE_DAYS = 14; // the churn timeline shows the newest recorded days
 
 function token() {
   const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
@@ -123,7 +124,20 @@ function loadPredictions() {
   return Promise.all([
     get(`/clv?per_page=${TOP_ROWS}`), get(`/churn?per_page=${TOP_ROWS}`),
     counts("clv", "value_segment", VALUE_SEGMENTS), counts("churn", "churn_level", CHURN_LEVELS),
+    get("/churn/timeline"),
   ]);
+}
+
+// The churn timeline's rows (day, level, customers) as one row per day, newest first.
+function timelineByDay(body) {
+  const days = new Map();
+  for (const raw of body.data) {
+    const row = Array.isArray(raw) ? Object.fromEntries(body.columns.map((c, i) => [c, raw[i]])) : raw;
+    const day = days.get(row.day) || { day: row.day };
+    day[row.churn_level] = row.customers;
+    days.set(row.day, day);
+  }
+  return [...days.values()].slice(-TIMELINE_DAYS).reverse();
 }
 
 function predictedLabel(body, what) {
@@ -132,7 +146,7 @@ function predictedLabel(body, what) {
     : "no predictions yet";
 }
 
-function renderPredictions(clv, churn, values, levels) {
+function renderPredictions(clv, churn, values, levels, timeline) {
   document.getElementById("clv-label").textContent =
     predictedLabel(clv, `top ${clv.data.length} by predicted 12-month value (${clv.currency})`);
   renderTable("value-segments", ["value_segment", "customers"], values);
@@ -146,6 +160,7 @@ function renderPredictions(clv, churn, values, levels) {
     winback_discount_pct: row.winback_discount_pct === null ? null : `${row.winback_discount_pct}%`,
   }));
   renderTable("churn", CHURN_COLUMNS, rows);
+  renderTable("churn-timeline", ["day", ...CHURN_LEVELS], timelineByDay(timeline));
 }
 
 function renderFreshness(body) {

@@ -1,6 +1,6 @@
 """The dashboard page in headless Chromium: after its scripts ran against `wcpulse run`, the
 DOM shows the KPIs, the customer segments, the retention tables, and the CLV and churn
-sections (counts per value segment and churn level, the top customers).
+sections (counts per value segment and churn level, the churn timeline, the top customers).
 
 Needs Debian's Chromium (`apt-get install chromium`; `.ci/run` installs it): skipped without
 it, failed without it when WCPULSE_REQUIRE_SERVICES=1.
@@ -119,6 +119,8 @@ def test_the_dashboard_shows_kpis_segments_retention_and_predictions_from_the_li
         lambda: len(api_get(service.base_url, shop, "customers").json()["data"]) == 3,
         what="three customers",
     )
+    churn_job = service.cli("jobs", "run", "churn", "--shop", shop["shop_id"])
+    assert churn_job.returncode == 0, churn_job.stderr
     url = f"{service.base_url}/dashboard/{shop['shop_id']}#token={shop['api_token']}"
     dom = _dom(chromium, url, tmp_path / "profile")
     segments = dom.tables["segments"]
@@ -141,5 +143,8 @@ def test_the_dashboard_shows_kpis_segments_retention_and_predictions_from_the_li
     assert {"churn_level", "risk_factors", "winback_discount_pct"} <= set(dom.tables["churn"][0])
     assert len(dom.tables["clv"]) == len(dom.tables["churn"]) == 1 + 3
     assert "3 customers predicted as of" in dom.texts["clv-label"]
+    timeline = dom.tables["churn-timeline"]
+    assert timeline[0] == ["day", "Low", "Medium", "High", "Critical"]
+    assert sum(int(cell) for cell in timeline[1][1:]) == 3  # today's record, after the job
     assert "hidden" in dom.attrs["error"]  # no error shown
     assert "hidden" not in dom.attrs["content"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pyarrow.parquet as pq
 import pytest
@@ -259,3 +259,33 @@ def test_a_backtest_before_any_order_records_why_and_the_shop_keeps_going(tmp_pa
     assert pq.read_table(views / "clv.parquet").num_rows == 1
     timeline = pq.read_table(views / "churn_timeline.parquet").to_pylist()
     assert sum(r["customers"] for r in timeline) == 0 and len(timeline) == 4
+
+
+def test_a_fit_without_an_interior_maximum_is_reported_and_the_shop_uses_the_fallback(tmp_path):
+    # 32 customers who buy every 10 days up to today: nobody has dropped out, so the
+    # likelihood keeps growing as the dropout probability runs off to zero
+    now = datetime(2024, 7, 1, 12, tzinfo=UTC)
+    bodies, order_id = [], 0
+    for customer in range(1, 33):
+        repeats = 3 + customer % 4
+        for k in range(repeats + 1):
+            order_id += 1
+            day = date(2024, 7, 1) - timedelta(days=10 * (repeats - k))
+            bodies.append(
+                woo_payloads.order(order_id, status="completed", customer_id=customer,
+                                   total="25.00", created=f"{day.isoformat()}T10:00:00")
+            )  # fmt: skip
+    pipeline = ShopPipeline(tmp_path, SHOP)
+    try:
+        pipeline.apply([rest_envelope(SHOP.shop_id, "order.imported", bodies, now, "import")], now)
+        pipeline.apply([dated_job_envelope(SHOP.shop_id, "clv", date(2024, 7, 1), now)], now)
+        pipeline.publish(now)
+        views = pipeline.paths.views_dir
+    finally:
+        pipeline.close()
+    models = {m["model"]: m for m in pq.read_table(views / "prediction_models.parquet").to_pylist()}
+    for name in ("bgnbd", "mbgnbd"):
+        assert models[name]["status"] == "failed" and not models[name]["converged"]
+        assert "no interior maximum" in models[name]["message"]
+    clv = pq.read_table(views / "clv.parquet").to_pylist()
+    assert len(clv) == 32 and {row["model"] for row in clv} == {"fallback"}
