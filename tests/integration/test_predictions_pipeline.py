@@ -12,6 +12,7 @@ import json
 import math
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -203,6 +204,19 @@ def test_replay_rebuilds_the_fits_predictions_timeline_and_backtest_byte_for_byt
     assert {name: (views / f"{name}.parquet").read_bytes() for name in names} == before
 
 
+def _fitted_shop(tmp_path, bodies: list[dict]) -> Path:
+    """Import ``bodies``, run job.clv as of 2024-07-01, publish; the views folder."""
+    now = datetime(2024, 7, 1, 12, tzinfo=UTC)
+    pipeline = ShopPipeline(tmp_path, SHOP)
+    try:
+        pipeline.apply([rest_envelope(SHOP.shop_id, "order.imported", bodies, now, "import")], now)
+        pipeline.apply([dated_job_envelope(SHOP.shop_id, "clv", now.date(), now)], now)
+        pipeline.publish(now)
+        return pipeline.paths.views_dir
+    finally:
+        pipeline.close()
+
+
 def test_a_shop_too_small_to_fit_gets_the_fallback_for_every_buyer_and_says_why(tmp_path):
     # 30 one-time buyers and 5 repeat buyers: too few repeat buyers for a fit
     bodies = [
@@ -214,15 +228,7 @@ def test_a_shop_too_small_to_fit_gets_the_fallback_for_every_buyer_and_says_why(
                            created="2024-06-20T10:00:00")
         for n in range(1, 6)
     ]  # fmt: skip
-    now = datetime(2024, 7, 1, 12, tzinfo=UTC)
-    pipeline = ShopPipeline(tmp_path, SHOP)
-    try:
-        pipeline.apply([rest_envelope(SHOP.shop_id, "order.imported", bodies, now, "import")], now)
-        pipeline.apply([dated_job_envelope(SHOP.shop_id, "clv", date(2024, 7, 1), now)], now)
-        pipeline.publish(now)
-        views = pipeline.paths.views_dir
-    finally:
-        pipeline.close()
+    views = _fitted_shop(tmp_path, bodies)
     models = pq.read_table(views / "prediction_models.parquet").to_pylist()
     assert {m["model"]: m["status"] for m in models} == dict.fromkeys(
         ("bgnbd", "gamma_gamma", "mbgnbd"), "failed"
@@ -264,7 +270,6 @@ def test_a_backtest_before_any_order_records_why_and_the_shop_keeps_going(tmp_pa
 def test_a_fit_without_an_interior_maximum_is_reported_and_the_shop_uses_the_fallback(tmp_path):
     # 32 customers who buy every 10 days up to today: nobody has dropped out, so the
     # likelihood keeps growing as the dropout probability runs off to zero
-    now = datetime(2024, 7, 1, 12, tzinfo=UTC)
     bodies, order_id = [], 0
     for customer in range(1, 33):
         repeats = 3 + customer % 4
@@ -275,14 +280,7 @@ def test_a_fit_without_an_interior_maximum_is_reported_and_the_shop_uses_the_fal
                 woo_payloads.order(order_id, status="completed", customer_id=customer,
                                    total="25.00", created=f"{day.isoformat()}T10:00:00")
             )  # fmt: skip
-    pipeline = ShopPipeline(tmp_path, SHOP)
-    try:
-        pipeline.apply([rest_envelope(SHOP.shop_id, "order.imported", bodies, now, "import")], now)
-        pipeline.apply([dated_job_envelope(SHOP.shop_id, "clv", date(2024, 7, 1), now)], now)
-        pipeline.publish(now)
-        views = pipeline.paths.views_dir
-    finally:
-        pipeline.close()
+    views = _fitted_shop(tmp_path, bodies)
     models = {m["model"]: m for m in pq.read_table(views / "prediction_models.parquet").to_pylist()}
     for name in ("bgnbd", "mbgnbd"):
         assert models[name]["status"] == "failed" and not models[name]["converged"]
