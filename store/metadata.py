@@ -33,10 +33,12 @@ from store.errors import ShopNotFound
 from store.metadata_models import (
     Base,
     InvalidShop,
+    ShopPredictionsRow,
     ShopRow,
     check_currency,
     check_name,
     check_paid_statuses,
+    check_predictions,
     check_revenue_date,
     check_timezone,
     check_url,
@@ -183,6 +185,7 @@ class ShopRegistry:
             api_token_hash=hash_token(token),
             created_at=now,
             updated_at=now,
+            predictions_row=None,  # a new shop has no settings of its own
         )
         self._fill_credentials(row, consumer_key, consumer_secret)
         with self._begin() as session:
@@ -256,6 +259,24 @@ class ShopRegistry:
             self._fill_credentials(row, consumer_key, consumer_secret)
             row.updated_at = now
         log.info("shop_credentials_set", shop_id=shop_id, credentials=bool(consumer_key))
+
+    def set_predictions(
+        self, shop_id: str, values: dict[str, float | None], now: datetime
+    ) -> ShopConfig:
+        """Set the shop's own CLV and churn settings (a None leaves one as it is); returns
+        the shop with them. Raises InvalidShop for values out of range."""
+        with self._begin() as session:
+            row = self._row(session, shop_id)
+            own = row.predictions_row or ShopPredictionsRow(shop_id=shop_id)
+            for name, value in values.items():
+                if value is not None:
+                    setattr(own, name, float(value))
+            row.predictions_row = own
+            check_predictions(own.over(self._predictions))
+            row.updated_at = now
+            shop = self._config(row)
+        log.info("shop_predictions_set", shop_id=shop_id)
+        return shop
 
     def rotate_secret(self, shop_id: str, now: datetime) -> str:
         secret = _new_webhook_secret()

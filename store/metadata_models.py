@@ -7,14 +7,15 @@ The same models run on SQLite (embedded) and PostgreSQL (production): only porta
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import JSON, DateTime, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, String, Text
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from schemas.shop import (
@@ -76,6 +77,9 @@ class ShopRow(Base):
     consumer_secret_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    predictions_row: Mapped[ShopPredictionsRow | None] = relationship(
+        lazy="selectin", cascade="all, delete-orphan"
+    )
 
     def to_config(
         self,
@@ -91,8 +95,42 @@ class ShopRow(Base):
             paid_statuses=tuple(self.paid_statuses),
             revenue_date=self.revenue_date,
             consent_keys=consent_keys,
-            predictions=predictions,
+            predictions=self.predictions_row.over(predictions)
+            if self.predictions_row
+            else predictions,
         )
+
+
+PREDICTION_FIELDS = ("discount_rate", "high_value", "medium_value", "margin")
+
+
+class ShopPredictionsRow(Base):
+    """A shop's own CLV and churn settings; a null keeps the default from the environment
+    (its own table, so databases made before it only gain a table)."""
+
+    __tablename__ = "shop_predictions"
+
+    shop_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("shops.shop_id", ondelete="CASCADE"), primary_key=True
+    )
+    discount_rate: Mapped[float | None] = mapped_column(Float, nullable=True)
+    high_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    medium_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    margin: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+    def over(self, defaults: PredictionSettings) -> PredictionSettings:
+        own = {name: getattr(self, name) for name in PREDICTION_FIELDS}
+        return replace(defaults, **{k: v for k, v in own.items() if v is not None})
+
+
+def check_predictions(settings: PredictionSettings) -> PredictionSettings:
+    if not 0 <= settings.discount_rate < 1:
+        raise InvalidShop("the discount rate must be from 0 to 1 (e.g. 0.1 for 10% a year)")
+    if not 0 <= settings.medium_value <= settings.high_value:
+        raise InvalidShop("the medium value must be from 0 to the high value")
+    if not 0 <= settings.margin <= 1:
+        raise InvalidShop("the margin must be a share from 0 to 1 (e.g. 0.3)")
+    return settings
 
 
 def check_name(name: str) -> str:

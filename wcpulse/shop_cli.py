@@ -13,6 +13,7 @@ import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from typing import Any
 
 import structlog
@@ -27,6 +28,7 @@ from store.errors import ShopNotFound
 from store.layout import secret_key_path, shop_paths
 from store.metadata import InvalidShop, ShopRegistry
 from wcpulse.errors import UserError
+from wcpulse.shop_predictions import register_set_predictions
 
 log = structlog.get_logger(__name__)
 
@@ -123,6 +125,7 @@ def _describe(registry: ShopRegistry, shop: ShopConfig, settings: Settings) -> d
         "revenue_date": shop.revenue_date,
         "webhook_url": settings.webhook_url(shop.shop_id),
         "api_credentials": registry.has_credentials(shop.shop_id),
+        "predictions": asdict(shop.predictions),
     }
 
 
@@ -181,6 +184,7 @@ def _cmd_show(registry: ShopRegistry, args: argparse.Namespace, settings: Settin
         return 0
     shop["paid_statuses"] = ", ".join(shop["paid_statuses"])
     shop["api_credentials"] = "set" if shop["api_credentials"] else "not set"
+    shop["predictions"] = ", ".join(f"{k} {v:g}" for k, v in shop["predictions"].items())
     for key, value in shop.items():
         print(f"{key + ':':<17}{value}")
     return 0
@@ -276,6 +280,7 @@ def register(subparsers: Any, open_registry: OpenRegistry = default_open_registr
     creds.add_argument("--consumer-key", required=True, help="consumer key (ck_...)")
     creds.add_argument("--consumer-secret", required=True, help="consumer secret (cs_...)")
     creds.set_defaults(handler=_bind(_cmd_set_credentials, open_registry))
+    register_set_predictions(commands, lambda command: _bind(command, open_registry))
     delete = commands.add_parser(
         "delete",
         help="delete a shop and all its data",

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import StatementError
 
-from schemas.shop import ShopConfig
+from schemas.shop import PredictionSettings, ShopConfig
 from store.crypto import CryptoError, SecretBox, hash_token
 from store.errors import ShopNotFound, StoreError
 from store.metadata import InvalidShop, NewShop, ShopRegistry
@@ -226,3 +226,26 @@ def test_sqlite_databases_run_in_wal_mode(tmp_path) -> None:
         with reg._engine.connect() as conn:  # checking the engine set-up
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+
+
+def test_a_shops_own_prediction_settings_override_the_defaults_and_go_with_the_shop(
+    database_url: str,
+) -> None:
+    defaults = PredictionSettings(discount_rate=0.08, high_value=1500.0)
+    with ShopRegistry(database_url, SecretBox(KEY), predictions=defaults) as registry:
+        registry.create_tables()
+        shop = _add(registry).shop
+        other = _add(registry, name="Other").shop
+        assert registry.require(shop.shop_id).predictions == defaults
+        updated = registry.set_predictions(shop.shop_id, {"high_value": 3000.0, "margin": 0.2}, NOW)
+        registry.set_predictions(shop.shop_id, {"medium_value": 700.0, "margin": None}, NOW)
+        expected = PredictionSettings(0.08, 3000.0, 700.0, 0.2)
+        assert updated.predictions == PredictionSettings(0.08, 3000.0, 500.0, 0.2)
+        assert registry.require(shop.shop_id).predictions == expected
+        listed = {s.shop_id: s.predictions for s in registry.list_shops()}
+        assert listed == {shop.shop_id: expected, other.shop_id: defaults}
+        with pytest.raises(InvalidShop, match="medium value"):
+            registry.set_predictions(shop.shop_id, {"medium_value": 5000.0}, NOW)
+        assert registry.require(shop.shop_id).predictions == expected  # nothing half-set
+        assert registry.delete(shop.shop_id)
+        assert registry.require(other.shop_id).predictions == defaults

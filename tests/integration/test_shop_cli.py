@@ -259,3 +259,18 @@ def test_the_real_command_prints_json_and_reports_mistakes_in_one_line(tmp_path)
     assert "Traceback" not in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
     assert "WCPULSE_ALLOW_HTTP_SHOPS=1" in bad.stderr
+
+
+def test_set_predictions_stores_the_shops_own_thresholds_and_show_prints_them(settings, capsys):
+    shop_id = _add_json(settings, capsys)["shop_id"]
+    assert _run(settings, "set-predictions", shop_id, "--high-value", "3000", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["predictions"] == {
+        "discount_rate": 0.1,
+        "high_value": 3000.0,
+        "medium_value": 500.0,
+        "margin": 0.3,
+    }
+    assert _run(settings, "show", shop_id) == 0
+    assert "high_value 3000" in capsys.readouterr().out
+    with pytest.raises(UserError, match="margin must be a share from 0 to 1"):
+        _run(settings, "set-predictions", shop_id, "--margin", "30")
