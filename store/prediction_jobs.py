@@ -29,7 +29,7 @@ from store.prediction_models import (
     purchase_histories,
     store_models,
 )
-from store.predictions import PREDICTED_AS_OF, churn_counts, prediction_views
+from store.predictions import PREDICTED_AS_OF, churn_counts, counts_table, prediction_views
 from store.views import ORDERS_SQL, effective_as_of, order_params, read_meta, scored_customers
 
 HORIZON_DAYS = 180
@@ -87,14 +87,7 @@ def _record_churn_day(
 ) -> dict[str, int]:
     customers = scored_customers(con, orders, effective_as_of(day.isoformat(), orders), shop)
     counts = churn_counts(prediction_views(con, orders, customers, day, shop)["churn"])
-    rows = pa.table(
-        {
-            "day": pa.array([day] * len(counts), pa.date32()),
-            "churn_level": list(counts),
-            "customers": pa.array(list(counts.values()), pa.int64()),
-        }
-    )
-    _replace(con, "churn_timeline", "day", rows)
+    _replace(con, "churn_timeline", "day", counts_table(day, counts))
     return counts
 
 

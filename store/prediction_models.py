@@ -43,10 +43,11 @@ PARAM_TYPES: dict[str, type] = {
     "mbgnbd": MbgNbdParams,
 }
 
-# One row per customer with a sale order up to $as_of, sorted by customer_key.
+# One row per customer with a sale order up to $as_of, sorted by customer_key. Money is
+# summed as DECIMAL (exact, so a parallel sum gives the same fit in replay), then DOUBLE.
 HISTORY_SQL = """
 WITH days AS (
-    SELECT customer_key, revenue_day AS day, sum(net)::DOUBLE AS value
+    SELECT customer_key, revenue_day AS day, sum(net) AS value
     FROM ov WHERE is_sale AND revenue_day <= $as_of
     GROUP BY customer_key, revenue_day
 )
@@ -54,8 +55,9 @@ SELECT customer_key,
     (count(*) - 1)::DOUBLE AS x,
     date_diff('day', min(day), max(day))::DOUBLE AS t_x,
     date_diff('day', min(day), $as_of::DATE)::DOUBLE AS "T",
-    CASE WHEN count(*) > 1 THEN (sum(value) - arg_min(value, day)) / (count(*) - 1) END AS m,
-    sum(value) / count(*) AS day_value,
+    CASE WHEN count(*) > 1
+        THEN (sum(value) - arg_min(value, day))::DOUBLE / (count(*) - 1) END AS m,
+    sum(value)::DOUBLE / count(*) AS day_value,
     max(day) AS last_day
 FROM days GROUP BY customer_key ORDER BY customer_key
 """

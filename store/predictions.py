@@ -27,7 +27,7 @@ from processors.analytics.clv import (
     winback_discount,
 )
 from schemas.shop import ShopConfig
-from schemas.views import CHURN_VIEW, CLV_VIEW, MONEY
+from schemas.views import CHURN_TIMELINE_VIEW, CHURN_VIEW, CLV_VIEW, MONEY
 from store.prediction_models import load_models, purchase_histories
 
 PREDICTED_AS_OF = "predictions_as_of"  # state meta: the day of the last job.clv / job.churn
@@ -242,3 +242,28 @@ def churn_counts(churn: pa.Table) -> dict[str, int]:
     for level in churn["churn_level"].to_pylist():
         counts[level] += 1
     return counts
+
+
+def counts_table(day: date, counts: dict[str, int]) -> pa.Table:
+    """Rows of the churn timeline: one day's customers per level."""
+    return pa.table(
+        {
+            "day": pa.array([day] * len(counts), pa.date32()),
+            "churn_level": pa.array(list(counts), pa.string()),
+            "customers": pa.array(list(counts.values()), pa.int64()),
+        },
+        schema=CHURN_TIMELINE_VIEW,
+    )
+
+
+def with_current_day(timeline: pa.Table, churn: pa.Table, day: date | None) -> pa.Table:
+    """The recorded timeline with the prediction day's counts taken from the churn view as
+    published now (the recorded days are the ``job.churn`` runs; the current day moves with
+    every order)."""
+    if day is None:
+        return timeline
+    kept = timeline.filter(pc.not_equal(timeline["day"], pa.scalar(day, pa.date32())))
+    today = counts_table(day, churn_counts(churn))
+    return pa.concat_tables([kept, today]).sort_by(
+        [("day", "ascending"), ("churn_level", "ascending")]
+    )

@@ -35,7 +35,12 @@ from store.customer_scores import (
     record_segment_history,
     with_customer_scores,
 )
-from store.predictions import PREDICTED_AS_OF, prediction_views, predictions_day
+from store.predictions import (
+    PREDICTED_AS_OF,
+    prediction_views,
+    predictions_day,
+    with_current_day,
+)
 from store.state_schema import RESOURCE_TABLES
 
 ORDERS_SQL = """
@@ -141,7 +146,7 @@ SEGMENT_HISTORY_SQL = "SELECT * FROM segment_history ORDER BY customer_key, chan
 PREDICTION_TABLE_SQL = {
     "prediction_models": "SELECT * FROM prediction_models ORDER BY model",
     "backtests": "SELECT * FROM backtests ORDER BY as_of",
-    "churn_timeline": "SELECT * FROM churn_timeline ORDER BY day, churn_level",
+    "churn_timeline": "SELECT * FROM churn_timeline ORDER BY day, churn_level",  # + today
 }
 
 
@@ -167,6 +172,9 @@ def build_view_set(
     }
     for name, sql in PREDICTION_TABLE_SQL.items():
         tables[name] = con.sql(sql).to_arrow_table().cast(VIEWS[name])
+    tables["churn_timeline"] = with_current_day(
+        tables["churn_timeline"], tables["churn"], predicted
+    )
     extra = {
         SCORES_AS_OF: as_of.isoformat() if as_of else None,
         RESCORED_AT: read_meta(con, RESCORED_AT),
