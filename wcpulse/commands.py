@@ -5,16 +5,20 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import structlog
 
 from processors.replay import replay_shop
 from schemas.clock import SystemClock
+from schemas.jobs import BACKTEST, CHURN, CLV, RFM
 from schemas.settings import Settings
 from store.metadata import ShopRegistry
 from wcpulse import demo as demo_shop
 from wcpulse.errors import UserError
+from wcpulse.job_commands import publish_job
 from wcpulse.server import make_server, serve_until_stopped
 from wcpulse.wiring import (
     Messaging,
@@ -46,7 +50,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     start_scheduler(settings, registry, messaging.publisher, stop)
     base_url = f"http://{settings.host}:{server.effective_port}"
     if args.demo:
-        _start_demo(settings, registry, base_url, args.demo_customers, stop)
+        jobs = partial(_queue_analytics, registry, messaging.publisher)
+        _start_demo(settings, registry, base_url, args.demo_customers, stop, jobs)
     print(f"wcpulse is running at {base_url}  (Ctrl-C stops it)", flush=True)
     try:
         serve_until_stopped(server, stop)
@@ -57,18 +62,29 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _queue_analytics(registry: ShopRegistry, publisher: Any, shop_id: str) -> None:
+    """Rescore, refit, backtest and record churn now (after a history arrived) rather than
+    at the scheduler's next turn."""
+    shop = registry.require(shop_id)
+    now = SystemClock().now()
+    for job in (RFM, CLV, BACKTEST, CHURN):
+        publish_job(publisher, shop, job, now, None)
+
+
 def _start_demo(
     settings: Settings,
     registry: ShopRegistry,
     base_url: str,
     customers: int,
     stop: threading.Event,
+    analytics: Callable[[str], None],
 ) -> None:
     shop = demo_shop.ensure_demo_shop(settings, registry, SystemClock())
     arriving = not shop.history_complete
     if arriving:
         secret = registry.webhook_secret(shop.shop_id) or ""
-        demo_shop.send_in_background(settings, base_url, shop, secret, customers, stop)
+        delivered = partial(analytics, shop.shop_id)
+        demo_shop.send_in_background(settings, base_url, shop, secret, customers, stop, delivered)
     print(
         f"\nDemo shop {shop.shop_id}"
         + (" (history arriving now, about a minute)" if arriving else "")

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -103,14 +104,17 @@ def send_in_background(
     secret: str,
     customers: int,
     stop: threading.Event,
+    delivered: Callable[[], None] = lambda: None,
 ) -> threading.Thread:
     """Send the history; mark it complete only when all of it was delivered (idempotent to
-    resend, so an interrupted first start finishes on the next one)."""
+    resend, so an interrupted first start finishes on the next one), then call
+    ``delivered`` (the analytics jobs, so the demo shows fitted predictions at once)."""
 
     def send() -> None:
         report = send_demo_history(base_url, shop.shop_id, secret, SystemClock(), customers, stop)
         if report.failed == 0 and not stop.is_set():
             save_demo_shop(settings, replace(shop, history_complete=True))
+            delivered()
 
     thread = threading.Thread(target=send, name="wcpulse-demo", daemon=True)
     thread.start()

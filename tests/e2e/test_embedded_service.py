@@ -147,6 +147,15 @@ def test_run_with_demo_serves_a_populated_shop_and_prints_how_to_reach_it(servic
     assert page.status_code == 200 and "dashboard.js" in page.text
     saved = service.data_dir / "demo-shop.json"
     wait_for(lambda: json.loads(saved.read_text())["history_complete"], what="the whole history")
+
+    def refitted():  # the history's arrival queues the analytics jobs (not the next day's)
+        models = api_get(service.base_url, shop, "clv/model").json()["models"]
+        buyers = api_get(service.base_url, shop, "clv", per_page=1).json()["pagination"]["total"]
+        fits = {row["model"]: row for row in models}
+        return fits if buyers and fits.get("bgnbd", {}).get("customers") == buyers else None
+
+    fits = wait_for(refitted, what="CLV models fitted on the demo history")
+    assert {"bgnbd", "gamma_gamma", "mbgnbd"} == set(fits)
     process.terminate()
     assert process.wait(timeout=20) == 0
     again = service.start("run", "--demo")
