@@ -3,15 +3,22 @@
 Synthetic views (``bench/api_views.py``) are published for a shop registered with the real
 CLI, then ``wcpulse api`` serves them on a free port. One keep-alive client asks each
 endpoint in turn (no ``If-None-Match``: every answer is computed) and the client-side time
-of each answer counts. Sizes: 1,000,000 orders / 200,000 customers (100,000 / 20,000 with
---quick).
+of each answer counts; a CSV export is streamed and closes its connection, so each CSV
+request opens its own (the connect is in its time). The shop's prediction views (clv,
+churn, models, timeline, backtests) are computed by the real pipeline
+(``bench/api_predictions.py``). Sizes: 1,000,000 orders / 200,000 customers (100,000 /
+20,000 with --quick).
 """
 
 from __future__ import annotations
 
+import csv
+import http.client
+import io
 import json
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -20,7 +27,7 @@ from urllib.parse import urlencode
 
 from bench import report
 from bench.api_views import publish_big_shop
-from bench.http_client import Connection, build_request
+from bench.http_client import LOOPBACK, Connection, build_request
 from bench.options import Options
 from bench.service import WcpulseService, stop
 from bench.stats import percentile, summary_ms
@@ -80,23 +87,62 @@ def probes(today: date) -> list[Probe]:
             "timeseries",
             {"from": year_ago, "to": today.isoformat(), "interval": "month"},
         ),
+        Probe("clv page 1", "clv", {}),
+        Probe("clv value_segment High", "clv", {"value_segment": "High"}),
+        Probe("clv sort -confidence", "clv", {"sort": "-confidence"}),
+        Probe("clv csv one page", "clv", {"format": "csv", "page": "1"}),
+        Probe("churn page 1", "churn", {}),
+        Probe("churn churn_level Critical", "churn", {"churn_level": "Critical"}),
+        Probe("churn timeline", "churn/timeline", {}),
+        Probe("clv model", "clv/model", {}),
         Probe("freshness", "freshness", {}),
     ]
 
 
-def _time(connection: Connection, raw: bytes, samples: int) -> tuple[list[float], int]:
+Fetch = Callable[[], tuple[int, str, bytes]]  # status, content type, body
+
+
+def _keep_alive(connection: Connection, raw: bytes) -> Fetch:
+    def fetch() -> tuple[int, str, bytes]:
+        response = connection.request(raw)
+        return response.status, response.headers.get("content-type", ""), response.body
+
+    return fetch
+
+
+def _streamed(port: int, path: str, headers: dict[str, str]) -> Fetch:
+    """A CSV answer is streamed (chunked) and closes the connection: one connection each."""
+
+    def fetch() -> tuple[int, str, bytes]:
+        connection = http.client.HTTPConnection(LOOPBACK, port, timeout=30)
+        try:
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            return response.status, response.getheader("content-type", ""), response.read()
+        finally:
+            connection.close()
+
+    return fetch
+
+
+def _rows(content_type: str, body: bytes) -> int:
+    if content_type.startswith("text/csv"):
+        return len(list(csv.reader(io.StringIO(body.decode())))) - 1
+    data = json.loads(body)
+    return len(data.get("data") or data.get("kpis") or data.get("models") or [])
+
+
+def _time(fetch: Fetch, samples: int) -> tuple[list[float], int]:
     timings: list[float] = []
-    status = 0
+    status, content_type, body = 0, "", b""
     for n in range(WARMUP + samples):
         started = time.perf_counter()
-        response = connection.request(raw)
+        status, content_type, body = fetch()
         if n >= WARMUP:
             timings.append(time.perf_counter() - started)
-        status = response.status
         if status != 200:
-            raise RuntimeError(f"{status}: {response.body[:300]!r}")
-    body = json.loads(response.body)
-    return timings, len(body.get("data") or body.get("kpis") or [])
+            raise RuntimeError(f"{status}: {body[:300]!r}")
+    return timings, _rows(content_type, body)
 
 
 def _measure(service: WcpulseService, shop: dict[str, Any], samples: int) -> dict[str, list[float]]:
@@ -108,9 +154,11 @@ def _measure(service: WcpulseService, shop: dict[str, Any], samples: int) -> dic
             path = f"/api/v1/shops/{shop['shop_id']}/{probe.view}"
             if probe.query:
                 path += "?" + urlencode(probe.query)
-            timings, rows = _time(
-                connection, build_request("GET", service.port, path, auth), samples
-            )
+            if probe.query.get("format") == "csv":
+                fetch = _streamed(service.port, path, auth)
+            else:
+                fetch = _keep_alive(connection, build_request("GET", service.port, path, auth))
+            timings, rows = _time(fetch, samples)
             results[probe.label] = timings
             summary = summary_ms(timings)
             flag = "" if percentile(timings, 95) < TARGET_P95 else "  << over 50 ms"

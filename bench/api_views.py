@@ -5,9 +5,10 @@ orders up to ``now``, every customer with at least one, a long tail of repeat bu
 quarter guests (``guest-`` keys), WooCommerce's statuses in shop-like shares and money
 that adds up (net = total - refunds). Customers (``CUSTOMERS_VIEW``) are aggregated from
 the orders in DuckDB and scored by the store's own code (RFM, status, consents), with the
-segment history one rescoring leaves. All go through ``store.views.write_views`` (zstd
-Parquet, atomic rename, manifest), so the API reads files like the ones it reads in
-production.
+segment history one rescoring leaves; the prediction views (clv, churn, prediction_models,
+churn_timeline, backtests) come from ``bench/api_predictions.py``. All go through
+``store.views.write_views`` (zstd Parquet, atomic rename, manifest), so the API reads files
+like the ones it reads in production.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from bench.api_predictions import prediction_tables
 from schemas.shop import DEFAULT_CONSENT_KEYS
 from schemas.views import MONEY, ORDERS_VIEW, SEGMENT_HISTORY_VIEW
 from store.customer_scores import with_customer_scores
@@ -194,13 +196,20 @@ def first_segments(customers: pa.Table, as_of: date) -> pa.Table:
 def publish_big_shop(
     data_dir: Path, shop_id: str, orders: int, customers: int, now: datetime
 ) -> str:
-    """Write both views and freshness for ``shop_id``; returns the views' version."""
+    """Write the views (orders, customers, segment history and the five prediction views)
+    and freshness for ``shop_id``; returns the views' version."""
     table = synthetic_orders(orders, customers, now)
     views_dir = shop_paths(data_dir, shop_id).views_dir
     as_of = now.date()
     people = synthetic_customers(table, as_of)
-    views = {"orders": table, "customers": people, "segment_history": first_segments(people, as_of)}
-    version = write_views(views_dir, views, now, {"scores_as_of": as_of.isoformat()})
+    views = {
+        "orders": table,
+        "customers": people,
+        "segment_history": first_segments(people, as_of),
+        **prediction_tables(table, people, as_of, now, shop_id),
+    }
+    extra = {"scores_as_of": as_of.isoformat(), "predictions_as_of": as_of.isoformat()}
+    version = write_views(views_dir, views, now, extra)
     write_freshness(
         views_dir,
         {
