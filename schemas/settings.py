@@ -168,21 +168,28 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     )
 
 
+PREDICTION_VARIABLES = {
+    "discount_rate": "WCPULSE_CLV_DISCOUNT_RATE",
+    "high_value": "WCPULSE_CLV_HIGH_VALUE",
+    "medium_value": "WCPULSE_CLV_MEDIUM_VALUE",
+    "margin": "WCPULSE_DEFAULT_MARGIN",
+}
+
+
 def _predictions(env: Mapping[str, str]) -> PredictionSettings:
     """WCPULSE_CLV_DISCOUNT_RATE, WCPULSE_CLV_HIGH_VALUE, WCPULSE_CLV_MEDIUM_VALUE,
     WCPULSE_DEFAULT_MARGIN."""
     settings = PredictionSettings(
-        discount_rate=_float(env, "WCPULSE_CLV_DISCOUNT_RATE", 0.10),
-        high_value=_float(env, "WCPULSE_CLV_HIGH_VALUE", 2000.0),
-        medium_value=_float(env, "WCPULSE_CLV_MEDIUM_VALUE", 500.0),
-        margin=_float(env, "WCPULSE_DEFAULT_MARGIN", 0.30),
+        **{
+            field: _float(env, variable, getattr(PredictionSettings, field))
+            for field, variable in PREDICTION_VARIABLES.items()
+        }
     )
-    if not 0 <= settings.discount_rate < 1:
-        raise SettingsError("WCPULSE_CLV_DISCOUNT_RATE must be a rate from 0 to 1 (e.g. 0.1)")
-    if not 0 <= settings.medium_value <= settings.high_value:
-        raise SettingsError("WCPULSE_CLV_MEDIUM_VALUE must be from 0 to WCPULSE_CLV_HIGH_VALUE")
-    if not 0 <= settings.margin <= 1:
-        raise SettingsError("WCPULSE_DEFAULT_MARGIN must be a share from 0 to 1 (e.g. 0.3)")
+    problem = settings.problem()
+    if problem:
+        for field, variable in PREDICTION_VARIABLES.items():
+            problem = problem.replace(field, variable)
+        raise SettingsError(problem)
     return settings
 
 

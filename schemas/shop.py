@@ -49,6 +49,16 @@ class PredictionSettings:
     medium_value: float = 500.0  # above this: Medium value; else Low
     margin: float = 0.30  # the margin of what customers buy: caps the win-back discount
 
+    def problem(self) -> str | None:
+        """What is out of range (None when all is well), naming the setting."""
+        if not 0 <= self.discount_rate < 1:
+            return "discount_rate must be a rate from 0 to 1 (e.g. 0.1 for 10% a year)"
+        if not 0 <= self.medium_value <= self.high_value:
+            return "medium_value must be from 0 to high_value"
+        if not 0 <= self.margin <= 1:
+            return "margin must be a share from 0 to 1 (e.g. 0.3)"
+        return None
+
 
 @dataclass(frozen=True)
 class ShopConfig:

@@ -124,12 +124,9 @@ class ShopPredictionsRow(Base):
 
 
 def check_predictions(settings: PredictionSettings) -> PredictionSettings:
-    if not 0 <= settings.discount_rate < 1:
-        raise InvalidShop("the discount rate must be from 0 to 1 (e.g. 0.1 for 10% a year)")
-    if not 0 <= settings.medium_value <= settings.high_value:
-        raise InvalidShop("the medium value must be from 0 to the high value")
-    if not 0 <= settings.margin <= 1:
-        raise InvalidShop("the margin must be a share from 0 to 1 (e.g. 0.3)")
+    problem = settings.problem()
+    if problem:
+        raise InvalidShop(problem.replace("_", " "))
     return settings
 
 
