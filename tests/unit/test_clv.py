@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from processors.analytics.bgnbd import BgNbdParams, GammaGammaParams, MbgNbdParams
 from processors.analytics.btyd import expected_purchases, probability_alive
@@ -149,3 +151,41 @@ def test_history_cycles_use_the_own_mean_gap_else_the_shop_median():
         40.0,
         35.0,
     ]
+
+
+@st.composite
+def histories(draw):
+    n = draw(st.integers(1, 40))
+    T = np.array(draw(st.lists(st.integers(0, 1500), min_size=n, max_size=n)), dtype=float)
+    share = np.array(draw(st.lists(st.floats(0, 1), min_size=n, max_size=n)))
+    x = np.array(draw(st.lists(st.integers(0, 60), min_size=n, max_size=n)), dtype=float)
+    x = np.minimum(x, T)  # at most one purchase day per day
+    t_x = np.where(x > 0, np.maximum(x, np.floor(T * share)), 0.0)
+    m = np.where(x > 0, draw(st.floats(1, 500)), np.nan)
+    cycle = np.array(draw(st.lists(st.floats(1, 400), min_size=n, max_size=n)))
+    return _history(x, t_x, T, m=m, value=np.full(n, 42.0), cycle=cycle)
+
+
+def _take(history: History, order: np.ndarray) -> History:
+    return History(
+        *(getattr(history, f)[order] for f in ("x", "t_x", "T", "m", "day_value", "cycle"))
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories(), st.booleans(), st.randoms(use_true_random=False))
+def test_predictions_are_finite_ordered_and_do_not_depend_on_customer_order(history, fitted, rnd):
+    models = FITTED if fitted else ShopModels()
+    order = np.arange(history.x.size)
+    rnd.shuffle(order)
+    clv, shuffled = (
+        predict_clv(history, models, 0.1),
+        predict_clv(_take(history, order), models, 0.1),
+    )
+    churn = predict_churn(history, models)
+    for value in (clv.clv_6m, clv.clv_12m, clv.low_12m, clv.high_12m, churn.probability):
+        assert np.isfinite(value).all() and (value >= 0).all()
+    assert (clv.clv_6m <= clv.clv_12m + 1e-9).all() and (clv.low_12m <= clv.high_12m).all()
+    assert (churn.probability <= 1).all()
+    np.testing.assert_allclose(shuffled.clv_12m, clv.clv_12m[order], rtol=1e-12)
+    np.testing.assert_allclose(shuffled.high_12m, clv.high_12m[order], rtol=1e-12)
