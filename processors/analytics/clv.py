@@ -163,7 +163,9 @@ def _fallback_clv(history: History, annual_rate: float) -> ClvPrediction:
 def _value(
     counts: Floats, bounds: Floats, spend: Floats, annual_rate: float, conf: Floats
 ) -> ClvPrediction:
-    """CLV from the cumulative expected purchases at each month's end (customers x 12)."""
+    """CLV from the cumulative expected purchases at each month's end (customers x 12).
+    A purchase is worth at least nothing (fully refunded history: a value of 0, not less)."""
+    spend = np.maximum(np.nan_to_num(spend, nan=0.0), 0.0)
     per_month = np.diff(counts, axis=1, prepend=0.0)
     discount = (1.0 + monthly_rate(annual_rate)) ** -np.arange(1, 13)
     discounted = per_month * discount

@@ -189,3 +189,12 @@ def test_predictions_are_finite_ordered_and_do_not_depend_on_customer_order(hist
     assert (churn.probability <= 1).all()
     np.testing.assert_allclose(shuffled.clv_12m, clv.clv_12m[order], rtol=1e-12)
     np.testing.assert_allclose(shuffled.high_12m, clv.high_12m[order], rtol=1e-12)
+
+
+def test_a_fully_refunded_history_predicts_no_value_rather_than_a_negative_one():
+    history = _history([0, 2], [0, 40], [100, 60], m=[np.nan, -10.0], value=[-5.0, -10.0])
+    for models in (FITTED, ShopModels()):
+        got = predict_clv(history, models, 0.10)
+        assert (got.clv_12m >= 0).all() and (got.low_12m >= 0).all()
+    # the fallback values a purchase at the customer's own average: here nothing
+    assert predict_clv(history, ShopModels(), 0.10).clv_12m.tolist() == [0.0, 0.0]
