@@ -118,7 +118,7 @@ def backtest(
     history = purchase_histories(con, orders, cutoff)
     if len(history["x"]) == 0:
         return row | {"message": "no customer had a sale order by the cutoff"}
-    fits = fit_models(history)
+    fits = fit_models(history, ("bgnbd", "gamma_gamma"))  # churn is not backtested
     bg, gg = fits["bgnbd"], fits["gamma_gamma"]
     fitted = not isinstance(bg, Exception) and not isinstance(gg, Exception)
     models = ShopModels(bgnbd=bg, gamma_gamma=gg) if fitted else ShopModels()

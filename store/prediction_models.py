@@ -8,7 +8,6 @@ or why it failed, in ``prediction_models`` (one row per model: the newest fit).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable
 from datetime import date, datetime
@@ -79,8 +78,10 @@ def purchase_histories(
     return columns
 
 
-def fit_models(history: dict[str, np.ndarray]) -> dict[str, Any]:
-    """Each model's fit, or the ``FitFailed`` saying why not."""
+def fit_models(
+    history: dict[str, np.ndarray], names: tuple[str, ...] = tuple(PARAM_NAMES)
+) -> dict[str, Any]:
+    """Each named model's fit, or the ``FitFailed`` saying why not."""
     x, t_x, T, m = (np.asarray(history[k], dtype=np.float64) for k in ("x", "t_x", "T", "m"))
     repeat = int(np.count_nonzero(x > 0))
     fits: dict[str, Any] = {}
@@ -89,15 +90,15 @@ def fit_models(history: dict[str, np.ndarray]) -> dict[str, Any]:
             f"too few repeat buyers to fit ({repeat} < {MIN_REPEAT_CUSTOMERS}); "
             "predictions use the fallback model"
         )
-        return dict.fromkeys(PARAM_NAMES, reason)
+        return dict.fromkeys(names, reason)
     fitters: dict[str, Callable[[], Any]] = {
         "bgnbd": lambda: fit_bgnbd(x, t_x, T),
         "gamma_gamma": lambda: _fit_spend(x, m),
         "mbgnbd": lambda: fit_mbgnbd(x, t_x, T),
     }
-    for name, fit in fitters.items():
+    for name in names:
         try:
-            fits[name] = fit()
+            fits[name] = fitters[name]()
         except FitFailed as exc:
             fits[name] = exc
     return fits
@@ -119,22 +120,17 @@ def _model_row(name: str, fit: Any, as_of: date, at: datetime, customers: int) -
     row: dict[str, Any] = {"model": name, "as_of": as_of, "fitted_at": at, "customers": customers}
     if isinstance(fit, FitFailed):
         return row | {"status": "failed", "converged": False, "params": "{}", "message": str(fit)}
-    diagnostics = {k: getattr(fit, k, None) for k in ("method", "converged", "iterations")}
     params = {key: round(float(getattr(fit, key)), 10) for key in PARAM_NAMES[name]}
-    return (
-        row
-        | diagnostics
-        | {
-            "status": "fitted",
-            "customers": int(getattr(fit, "customers", customers) or customers),
-            "log_likelihood": float(fit.log_likelihood),
-            "params": json.dumps(params, sort_keys=True),
-            "message": "",
-            "converged": bool(
-                diagnostics["converged"] if diagnostics["converged"] is not None else True
-            ),
-        }
-    )
+    return row | {
+        "status": "fitted",
+        "method": fit.method,
+        "converged": bool(fit.converged),
+        "iterations": int(fit.iterations),
+        "customers": int(fit.customers),
+        "log_likelihood": float(fit.log_likelihood),
+        "params": json.dumps(params, sort_keys=True),
+        "message": "",
+    }
 
 
 def store_models(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> None:
@@ -154,29 +150,18 @@ def load_models(con: duckdb.DuckDBPyConnection) -> ShopModels:
     rows = con.sql(MODELS_SQL).to_arrow_table().to_pylist()
     fitted = {row["model"]: as_params(row) for row in rows if row["status"] == "fitted"}
     error = con.execute(LAST_BACKTEST_SQL).fetchall()
-    bgnbd = fitted.get("bgnbd")
-    repeat = int(bgnbd.customers) if bgnbd is not None and hasattr(bgnbd, "customers") else 0
+    spend = fitted.get("gamma_gamma")  # fitted on the repeat buyers
     return ShopModels(
-        bgnbd=bgnbd,
-        gamma_gamma=fitted.get("gamma_gamma"),
+        bgnbd=fitted.get("bgnbd"),
+        gamma_gamma=spend,
         mbgnbd=fitted.get("mbgnbd"),
-        quality=fit_quality(_repeat_buyers(rows, repeat), error[0][0] if error else None),
+        quality=fit_quality(spend.customers if spend else 0, error[0][0] if error else None),
     )
-
-
-def _repeat_buyers(rows: list[dict[str, Any]], default: int) -> int:
-    for row in rows:
-        if row["model"] == "gamma_gamma" and row["status"] == "fitted":
-            return int(row["customers"] or 0)
-    return default
 
 
 def as_params(row: dict[str, Any]) -> Any:
     """A models-table row as the params dataclass of its model."""
-    cls = PARAM_TYPES[row["model"]]
-    values = json.loads(row["params"]) | {
-        key: row[key]
-        for key in ("log_likelihood", "method", "converged", "iterations", "customers")
-    }
-    names = {field.name for field in dataclasses.fields(cls)}
-    return cls(**{key: value for key, value in values.items() if key in names})
+    diagnostics = ("log_likelihood", "method", "converged", "iterations", "customers")
+    return PARAM_TYPES[row["model"]](
+        **json.loads(row["params"]), **{key: row[key] for key in diagnostics}
+    )

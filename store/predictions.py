@@ -239,8 +239,8 @@ def risk_factor_texts(measured: dict[str, pa.Array]) -> pa.Array:
 def churn_counts(churn: pa.Table) -> dict[str, int]:
     """Customers per churn level (every level, zeros included)."""
     counts = dict.fromkeys(CHURN_LEVELS, 0)
-    for level in churn["churn_level"].to_pylist():
-        counts[level] += 1
+    for found in pc.value_counts(churn["churn_level"]).to_pylist():
+        counts[found["values"]] = found["counts"]
     return counts
 
 

@@ -35,6 +35,7 @@ from store.customer_scores import (
     record_segment_history,
     with_customer_scores,
 )
+from store.prediction_models import MODELS_SQL
 from store.predictions import (
     PREDICTED_AS_OF,
     prediction_views,
@@ -144,7 +145,7 @@ ROW_GROUP_ROWS = 65536
 
 SEGMENT_HISTORY_SQL = "SELECT * FROM segment_history ORDER BY customer_key, changed_on"
 PREDICTION_TABLE_SQL = {
-    "prediction_models": "SELECT * FROM prediction_models ORDER BY model",
+    "prediction_models": MODELS_SQL,
     "backtests": "SELECT * FROM backtests ORDER BY as_of",
     "churn_timeline": "SELECT * FROM churn_timeline ORDER BY day, churn_level",  # + today
 }

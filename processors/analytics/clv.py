@@ -35,6 +35,7 @@ from processors.analytics.btyd import (
     probability_alive,
     purchase_quantiles,
 )
+from processors.analytics.mle import row_groups
 
 Floats = npt.NDArray[np.float64]
 DAYS_PER_MONTH = 365.25 / 12
@@ -119,19 +120,9 @@ def confidence(history: History, cap: float) -> Floats:
 def distinct_rows(history: History) -> tuple[Floats, Floats, Floats, npt.NDArray[np.intp]]:
     """The distinct (x, t_x, T) of ``history`` and each customer's row among them: most
     customers of a shop share a row (one purchase, the same first day), so the model is
-    evaluated once per row. Whole days are packed into one integer key (a 1-D sort, several
-    times faster than sorting rows)."""
-    columns = (history.x, history.t_x, history.T)
-    whole = all(np.array_equal(c, np.floor(c)) for c in columns) and history.x.size > 0
-    if whole and min(float(c.min()) for c in columns) >= 0:
-        base = int(max(float(c.max()) for c in columns)) + 1
-        if base**3 < 2**62:
-            key = (history.x.astype(np.int64) * base + history.t_x.astype(np.int64)) * base
-            key += history.T.astype(np.int64)
-            _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-            return history.x[first], history.t_x[first], history.T[first], inverse
-    rows, inverse = np.unique(np.column_stack(columns), axis=0, return_inverse=True)
-    return rows[:, 0], rows[:, 1], rows[:, 2], inverse.reshape(-1)
+    evaluated once per row."""
+    first, inverse = row_groups(history.x, history.t_x, history.T)
+    return history.x[first], history.t_x[first], history.T[first], inverse
 
 
 def predict_clv(history: History, models: ShopModels, annual_rate: float) -> ClvPrediction:
@@ -149,9 +140,14 @@ def predict_clv(history: History, models: ShopModels, annual_rate: float) -> Clv
     return _value(counts, bounds, spend, annual_rate, confidence(history, models.quality))
 
 
-def _fallback_clv(history: History, annual_rate: float) -> ClvPrediction:
+def _fallback_rate(history: History) -> Floats:
+    """Fallback purchases per day: one per return cycle while alive."""
     alive = 1.0 - fallback_churn(history.T - history.t_x, history.cycle)
-    rate = alive / np.maximum(history.cycle, 1.0)
+    return alive / np.maximum(history.cycle, 1.0)
+
+
+def _fallback_clv(history: History, annual_rate: float) -> ClvPrediction:
+    rate = _fallback_rate(history)
     counts = np.outer(rate, np.arange(1, 13) * DAYS_PER_MONTH)
     mean_year = rate * YEAR_DAYS
     bounds = np.column_stack([poisson.ppf(q, mean_year) for q in INTERVAL])
@@ -185,8 +181,7 @@ def predict_purchases(
     high), and whether the fallback model gave them (the backtest's prediction)."""
     bg = models.bgnbd
     if bg is None or history.x.size == 0:
-        alive = 1.0 - fallback_churn(history.T - history.t_x, history.cycle)
-        mean = alive * horizon / np.maximum(history.cycle, 1.0)
+        mean = _fallback_rate(history) * horizon
         return mean, poisson.ppf(INTERVAL[0], mean), poisson.ppf(INTERVAL[1], mean), True
 
     x, t_x, T, inverse = distinct_rows(history)

@@ -99,6 +99,20 @@ def distinct_rows(*columns: npt.ArrayLike) -> tuple[list[Floats], Floats]:
     return decoded[::-1], counts.astype(np.float64)
 
 
+def row_groups(*columns: Floats) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """For equal-length columns: the index of one row of each distinct row, and each row's
+    group (``columns[i][first][inverse] == columns[i]``); packed like ``distinct_rows``."""
+    cols = [np.asarray(c, dtype=np.float64).ravel() for c in columns]
+    encoded = _integer_codes(cols) if cols[0].size else None
+    if encoded is not None:
+        _, first, inverse = np.unique(encoded[0], return_index=True, return_inverse=True)
+        return first, inverse.reshape(-1)
+    _, first, inverse = np.unique(
+        np.column_stack(cols), axis=0, return_index=True, return_inverse=True
+    )
+    return first, inverse.reshape(-1)
+
+
 def totals_by_value(values: Floats, weights: Floats) -> tuple[Floats, Floats]:
     """Distinct values and the summed weight of each (a weighted histogram, exact)."""
     if values.size and values.min() >= 0 and values.max() < 1e6:
