@@ -6,7 +6,6 @@ responses. The body is never re-serialised; the envelope carries the raw text un
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from ingest.errors import IngestError
+from ingest.strict_json import NOT_JSON, JsonRefused, loads_strict
 from schemas.envelope import Envelope, split_topic
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -21,6 +21,7 @@ ERROR_RESOURCE = "error"
 
 _PING_BODY = re.compile(rb"webhook_id=[0-9]{1,20}")
 _READ_CHUNK = 64 * 1024
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 _HEADER_FIELDS = {
     "x-wc-webhook-topic": "topic",
@@ -115,20 +116,21 @@ def read_limited(stream: IO[bytes], limit: int) -> bytes:
         chunks.append(chunk)
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def decode_json(body: bytes) -> JsonBody:
-    """Strict UTF-8 and strict JSON (no NaN/Infinity, which PHP never produces)."""
+    """Strict UTF-8 and strict, bounded JSON (``ingest.strict_json`` says what is refused).
+
+    Whatever parsing raises becomes ``InvalidPayload`` (a 400), never a 500.
+    """
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidPayload("invalid_json", "body is not valid UTF-8") from None
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
-    except ValueError:
-        raise InvalidPayload("invalid_json", "body is not valid JSON") from None
+        value = loads_strict(body, text)
+    except JsonRefused as exc:
+        raise InvalidPayload("invalid_json", str(exc)) from None
+    except Exception:  # edge: any other failure to parse is the body's fault, not ours
+        raise InvalidPayload("invalid_json", NOT_JSON) from None
     return JsonBody(text=text, value=value)
 
 
@@ -138,11 +140,13 @@ def is_rest_error(value: Any) -> bool:
 
 
 def resource_id_of(value: Any) -> int | None:
-    """The body's ``id`` when it is a JSON integer (not a bool, string or float)."""
+    """The body's ``id`` when it is a JSON integer (not a bool, string or float) that fits
+    the envelope's signed 64-bit ``resource_id``; a bigger one travels only in the body,
+    where the processor refuses it with a reason."""
     if not isinstance(value, dict):
         return None
     raw = value.get("id")
-    if isinstance(raw, int) and not isinstance(raw, bool):
+    if isinstance(raw, int) and not isinstance(raw, bool) and _INT64_MIN <= raw <= _INT64_MAX:
         return raw
     return None
 

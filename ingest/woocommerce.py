@@ -5,6 +5,18 @@ ping (200, nothing stored), signature on the raw bytes (401), JSON (400), topic 
 A correctly signed delivery of any topic becomes one envelope and is answered 202 only
 after the publisher says it is durable; if it cannot be made durable the answer is 503.
 Exactly one log event per delivery, never with the body, the secret or the signature.
+
+The JSON check (``ingest.strict_json``) refuses what PHP's ``json_encode`` never writes
+(non-finite numbers, lone surrogate escapes) and nesting past ``MAX_JSON_DEPTH``: no
+WooCommerce delivery is refused by it, so no webhook is disabled over it.
+
+Internal topics (``job.erase``, ``job.rfm``, ...) are answered like any other signed topic:
+202, and the envelope is marked ``source="webhook"`` here, whatever the delivery's headers
+say. Only ``source == "job"`` envelopes (the CLI, the scheduler, the admin API) run jobs;
+the processor keeps a webhook with a job's topic as inert data. Not a 4xx, because
+WooCommerce disables a webhook after 7 consecutive failures, and a plugin may register
+its own resource called ``job``: refusing would cost a shop its webhook, accepting costs
+nothing.
 """
 
 from __future__ import annotations

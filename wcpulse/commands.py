@@ -45,7 +45,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     stop = threading.Event()
     readiness = _readiness(registry, messaging)
     app = build_web_app(settings, registry, messaging.publisher, clock, readiness)
-    server = make_server(app, settings.host, settings.port)
+    server = make_server(app, settings.host, settings.port, settings.max_body_bytes)
     consumer = start_consumer(settings, messaging, registry, clock, stop)
     start_scheduler(settings, registry, messaging.publisher, stop)
     base_url = f"http://{settings.host}:{server.effective_port}"
@@ -103,7 +103,7 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
     messaging = open_messaging(settings, clock)
     readiness = _readiness(registry, messaging)
     app = build_web_app(settings, registry, messaging.publisher, clock, readiness, serve_api=False)
-    server = make_server(app, settings.host, settings.port)
+    server = make_server(app, settings.host, settings.port, settings.max_body_bytes)
     print(f"wcpulse ingest listening on http://{settings.host}:{server.effective_port}", flush=True)
     try:
         serve_until_stopped(server, threading.Event())
@@ -126,7 +126,7 @@ def api(args: argparse.Namespace, settings: Settings) -> int:
         publisher = messaging.publisher if messaging is not None else None
         readiness = {"metadata": registry.ping}
         app = create_app(settings, registry, clock, readiness=readiness, publisher=publisher)
-        server = make_server(app, settings.host, settings.port)
+        server = make_server(app, settings.host, settings.port, settings.max_body_bytes)
         url = f"http://{settings.host}:{server.effective_port}"
         print(f"wcpulse api listening on {url}", flush=True)
         serve_until_stopped(server, threading.Event())

@@ -26,6 +26,7 @@ from ingest.verify import sign
 from ingest.woocommerce import woocommerce_blueprint
 from schemas.clock import FixedClock
 from schemas.envelope import Envelope
+from schemas.jobs import JOB_NAMES, PROCESSOR_JOBS
 from schemas.settings import Settings
 from tests.conftest import FIXTURES, load_fixture
 from tests.shop_directories import CountingShops, DictShops
@@ -384,3 +385,76 @@ def test_deliveries_within_the_ttl_cost_one_directory_lookup() -> None:
     clock.advance(timedelta(seconds=5))
     assert deliver(client, php_json_encode({"id": 1})).status_code == 202
     assert inner.calls == 2
+
+
+# --- hostile bodies and internal topics (issue 10) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"id":1,"total":1e999}', "body holds a number that is not finite"),
+        (b'{"id":1,"refunds":[{"total":-1e400}]}', "body holds a number that is not finite"),
+        (b'{"id":1,"total":NaN}', "body is not valid JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "body nests deeper than 64 levels"),
+        (b'{"a":' * 65 + b"1" + b"}" * 65, "body nests deeper than 64 levels"),
+        (b'{"id":1,"first_name":"\\ud800"}', "body holds a lone UTF-16 surrogate escape"),
+    ],
+    ids=["1e999", "-1e400", "NaN", "100000-brackets", "65-objects", "lone-surrogate"],
+)
+def test_a_signed_hostile_body_is_400_invalid_json_saying_what_and_nothing_is_published(
+    client: FlaskClient, publisher: RecordingPublisher, body: bytes, message: str
+) -> None:
+    response = deliver(client, body)
+    assert_error(response, 400, "invalid_json")
+    assert response.get_json()["error"]["message"] == message
+    assert publisher.published == []
+
+
+def test_a_body_nested_exactly_64_levels_is_accepted(
+    client: FlaskClient, publisher: RecordingPublisher
+) -> None:
+    body = b'{"id":5,"meta":' + b"[" * 63 + b"]" * 63 + b"}"
+    assert deliver(client, body).status_code == 202
+    assert publisher.published[0].body.encode() == body
+
+
+@pytest.mark.parametrize(
+    ("id_text", "resource_id"),
+    [
+        (str(2**63 - 1), 2**63 - 1),
+        (str(-(2**63)), -(2**63)),
+        (str(2**63), None),
+        (str(2**64), None),
+        ("1" + "0" * 400, None),
+    ],
+    ids=["int64-max", "int64-min", "2**63", "2**64", "401-digits"],
+)
+def test_integers_of_any_size_are_accepted_and_only_an_int64_id_becomes_the_resource_id(
+    client: FlaskClient, publisher: RecordingPublisher, id_text: str, resource_id: int | None
+) -> None:
+    body = f'{{"id":{id_text},"customer_id":{"9" * 30},"quantity":-{"9" * 25}}}'.encode()
+    assert deliver(client, body).status_code == 202
+    [envelope] = publisher.published
+    assert envelope.resource_id == resource_id
+    assert envelope.body.encode() == body
+    assert Envelope.from_json(envelope.to_json()) == envelope
+
+
+INTERNAL_TOPICS = sorted(f"job.{name}" for name in {*JOB_NAMES, *PROCESSOR_JOBS})
+
+
+@pytest.mark.parametrize("topic", INTERNAL_TOPICS)
+def test_a_signed_webhook_with_an_internal_topic_is_kept_as_a_webhook_envelope(
+    client: FlaskClient, publisher: RecordingPublisher, topic: str
+) -> None:
+    """202 (a 4xx would count towards WooCommerce disabling the webhook), published as
+    inert webhook data: only ``source == "job"`` envelopes run jobs, and no header of the
+    delivery can make one."""
+    body = php_json_encode({"customer_key": "c:1", "erasure_id": "e1", "as_of": "2024-05-01"})
+    headers = {"X-WC-Webhook-Source": "job", "X-WC-Webhook-Resource": "job", "Source": "job"}
+    assert deliver(client, body, topic, **headers).status_code == 202
+    [envelope] = publisher.published
+    assert envelope.source == "webhook"
+    assert (envelope.topic, envelope.resource) == (topic, "job")
+    assert Envelope.from_json(envelope.to_json()).source == "webhook"
