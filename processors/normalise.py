@@ -2,17 +2,40 @@
 
 Unknown fields are ignored, missing optional fields tolerated; a body without what we need
 to key it (an integer ``id``) raises UnprocessableEvent, which dead-letters the message.
-Dates come from the ``*_gmt`` fields (WooCommerce's local dates carry no offset).
+Dates come from the ``*_gmt`` fields (WooCommerce's local dates carry no offset). Every
+value goes through processors/bounds.py: one the state cannot hold raises InvalidValue
+naming the field (``line_items[2].quantity: integer out of range``), never the value; so
+does an object or list of objects WooCommerce sends that arrives as something else
+(``billing: not an object``). Nothing else escapes a normaliser.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeVar
 
-from processors.errors import UnprocessableEvent
+from processors.bounds import (
+    INTEGER_OUT_OF_RANGE,
+    MAX_ID,
+    NOT_A_LIST,
+    NOT_AN_OBJECT,
+    ZERO,
+    checked_amount,
+    checked_count,
+    clean,
+    count,
+    customer_identifier,
+    gmt,
+    identifier,
+    money,
+    optional_money,
+    parse_gmt,
+    text,
+)
+from processors.errors import InvalidValue, UnprocessableEvent
 from schemas.events import (
     CouponChanged,
     CustomerChanged,
@@ -26,44 +49,24 @@ from schemas.events import (
 )
 from schemas.shop import is_consent_key
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
+__all__ = [  # parse_gmt and text are bounds' own, for handlers and reconciliation
+    "consent_meta",
+    "normalise_coupon",
+    "normalise_customer",
+    "normalise_email",
+    "normalise_order",
+    "normalise_product",
+    "normalise_refund",
+    "parse_gmt",
+    "resource_id",
+    "text",
+    "version_of",
+]
 
-
-def parse_gmt(value: Any) -> datetime | None:
-    """``2017-03-22T19:28:08`` (UTC without offset) -> aware datetime; empty -> None."""
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def money(value: Any) -> Decimal:
-    """Money strings (and numbers) -> Decimal with 2 places; empty or invalid -> 0."""
-    if value is None or value == "":
-        return ZERO
-    try:
-        return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
-    except InvalidOperation:
-        return ZERO
-
-
-def optional_money(value: Any) -> Decimal | None:
-    return None if value in (None, "") else money(value)
-
-
-def integer(value: Any, default: int = 0) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
-def text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
+T = TypeVar("T")
+LINE_SUBTOTALS = "sum of line_items[].subtotal"
+LINE_QUANTITIES = "sum of line_items[].quantity"
+REFUND_TOTALS = "sum of refunds[].total"
 
 
 def normalise_email(value: Any) -> str:
@@ -71,75 +74,112 @@ def normalise_email(value: Any) -> str:
 
 
 def resource_id(body: Any) -> int:
-    if not isinstance(body, dict) or isinstance(body.get("id"), bool):
+    rid = body.get("id") if isinstance(body, dict) else None
+    if type(rid) is not int or rid <= 0:
         raise UnprocessableEvent("body has no integer id")
-    rid = body.get("id")
-    if not isinstance(rid, int) or rid <= 0:
-        raise UnprocessableEvent("body has no integer id")
+    if rid > MAX_ID:
+        raise InvalidValue("id", INTEGER_OUT_OF_RANGE)
     return rid
 
 
 def version_of(body: dict[str, Any], body_sha256: str, fallback: datetime) -> Version:
-    at = parse_gmt(body.get("date_modified_gmt")) or parse_gmt(body.get("date_created_gmt"))
+    at = gmt(body.get("date_modified_gmt"), "date_modified_gmt") or gmt(
+        body.get("date_created_gmt"), "date_created_gmt"
+    )
     return Version(at=at or fallback, body_hash=body_sha256)
 
 
 def _section(body: dict[str, Any], key: str) -> dict[str, Any]:
+    """The object ``body[key]``: missing, null or empty -> {}; anything else is refused."""
     value = body.get(key)
-    return value if isinstance(value, dict) else {}
+    if isinstance(value, dict):
+        return value
+    if value is None or value == []:  # PHP writes an empty array as []
+        return {}
+    raise InvalidValue(key, NOT_AN_OBJECT)
 
 
 def _list(body: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The list of objects ``body[key]``: missing, null or empty -> []; a list holding
+    anything but objects, or anything but a list, is refused."""
     value = body.get(key)
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+    if not isinstance(value, list):
+        if value is None or value == {}:
+            return []
+        raise InvalidValue(key, NOT_A_LIST)
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise InvalidValue(f"{key}[{index}]", NOT_AN_OBJECT)
+    return value
+
+
+def _each(body: dict[str, Any], key: str, build: Callable[[dict[str, Any]], T]) -> tuple[T, ...]:
+    """``build`` of every object in the list ``body[key]``; a bad value names its element
+    by its position in the list (``line_items[2].quantity``)."""
+    built = []
+    for index, item in enumerate(_list(body, key)):
+        try:
+            built.append(build(item))
+        except InvalidValue as exc:
+            raise exc.within(f"{key}[{index}]") from None
+    return tuple(built)
+
+
+def _total(amounts: Iterable[Decimal], field: str) -> Decimal:
+    return checked_amount(sum(amounts, ZERO), field)
 
 
 def _line_item(item: dict[str, Any]) -> LineItem:
     return LineItem(
-        line_id=integer(item.get("id")),
-        product_id=integer(item.get("product_id")),
-        variation_id=integer(item.get("variation_id")),
+        line_id=identifier(item.get("id"), "id"),
+        product_id=identifier(item.get("product_id"), "product_id"),
+        variation_id=identifier(item.get("variation_id"), "variation_id"),
         name=text(item.get("name")),
         sku=text(item.get("sku")),
-        quantity=integer(item.get("quantity")),
-        subtotal=money(item.get("subtotal")),
-        total=money(item.get("total")),
-        price=money(item.get("price")),
+        quantity=count(item.get("quantity"), "quantity"),
+        subtotal=money(item.get("subtotal"), "subtotal"),
+        total=money(item.get("total"), "total"),
+        price=money(item.get("price"), "price"),
     )
 
 
 def _refund(item: dict[str, Any]) -> Refund:
     reason = item.get("reason", item.get("refund"))
-    return Refund(integer(item.get("id")), abs(money(item.get("total"))), text(reason))
+    return Refund(
+        identifier(item.get("id"), "id"), abs(money(item.get("total"), "total")), text(reason)
+    )
 
 
 def normalise_order(body: dict[str, Any], body_sha256: str, received_at: datetime) -> OrderChanged:
     order_id = resource_id(body)
     billing = _section(body, "billing")
-    created = parse_gmt(body.get("date_created_gmt")) or received_at
+    items = _each(body, "line_items", _line_item)
+    refunds = _each(body, "refunds", _refund)
+    _total((r.amount for r in refunds), REFUND_TOTALS)  # the state keeps these two sums
+    checked_count(sum(i.quantity for i in items), LINE_QUANTITIES)
     return OrderChanged(
         order_id=order_id,
         version=version_of(body, body_sha256, received_at),
         number=text(body.get("number")) or str(order_id),
         status=text(body.get("status")) or "pending",
         currency=text(body.get("currency")).upper(),
-        customer_id=integer(body.get("customer_id")),
+        customer_id=customer_identifier(body.get("customer_id"), "customer_id"),
         email=normalise_email(billing.get("email")),
         first_name=text(billing.get("first_name")),
         last_name=text(billing.get("last_name")),
         phone=text(billing.get("phone")),
         country=text(billing.get("country")).upper(),
-        created_at=created,
-        paid_at=parse_gmt(body.get("date_paid_gmt")),
-        completed_at=parse_gmt(body.get("date_completed_gmt")),
-        total=money(body.get("total")),
-        subtotal=sum((money(i.get("subtotal")) for i in _list(body, "line_items")), ZERO),
-        shipping=money(body.get("shipping_total")),
-        tax=money(body.get("total_tax")),
-        discount=money(body.get("discount_total")),
+        created_at=gmt(body.get("date_created_gmt"), "date_created_gmt") or received_at,
+        paid_at=gmt(body.get("date_paid_gmt"), "date_paid_gmt"),
+        completed_at=gmt(body.get("date_completed_gmt"), "date_completed_gmt"),
+        total=money(body.get("total"), "total"),
+        subtotal=_total((i.subtotal for i in items), LINE_SUBTOTALS),
+        shipping=money(body.get("shipping_total"), "shipping_total"),
+        tax=money(body.get("total_tax"), "total_tax"),
+        discount=money(body.get("discount_total"), "discount_total"),
         payment_method=text(body.get("payment_method")),
-        items=tuple(_line_item(i) for i in _list(body, "line_items")),
-        refunds=tuple(_refund(r) for r in _list(body, "refunds")),
+        items=items,
+        refunds=refunds,
         coupons=tuple(text(c.get("code")) for c in _list(body, "coupon_lines")),
         consents=consent_meta(body),
     )
@@ -157,7 +197,7 @@ def normalise_customer(
         last_name=text(body.get("last_name")) or text(billing.get("last_name")),
         phone=text(billing.get("phone")),
         country=text(billing.get("country")).upper(),
-        created_at=parse_gmt(body.get("date_created_gmt")),
+        created_at=gmt(body.get("date_created_gmt"), "date_created_gmt"),
         role=text(body.get("role")),
         consents=consent_meta(body),
     )
@@ -170,32 +210,42 @@ def consent_meta(body: dict[str, Any]) -> str:
     for meta in _list(body, "meta_data"):
         key, value = meta.get("key"), meta.get("value")
         if isinstance(key, str) and is_consent_key(key) and isinstance(value, str | int | float):
-            kept[key[:100]] = str(value)[:100]
+            kept[clean(key[:100])] = _scalar_text(value)
     return json.dumps(kept, sort_keys=True, separators=(",", ":")) if kept else ""
 
 
+def _scalar_text(value: str | int | float) -> str:
+    if isinstance(value, str):
+        return clean(value[:100])
+    try:
+        return str(value)[:100]
+    except ValueError:  # an int of more digits than Python converts to text
+        return ""
+
+
 def _cost(body: dict[str, Any]) -> Decimal | None:
-    cogs = body.get("cost_of_goods_sold")
-    if isinstance(cogs, dict) and cogs.get("total_value") not in (None, ""):
-        return money(cogs.get("total_value"))
-    for meta in _list(body, "meta_data"):
+    cogs = _section(body, "cost_of_goods_sold").get("total_value")
+    if cogs not in (None, ""):
+        return money(cogs, "cost_of_goods_sold.total_value")
+    for index, meta in enumerate(_list(body, "meta_data")):
         if meta.get("key") == "_wc_cog_cost" and meta.get("value") not in (None, ""):
-            return money(meta.get("value"))
+            return money(meta.get("value"), f"meta_data[{index}].value")
     return None
 
 
 def _parent_id(body: dict[str, Any], collection: str) -> int:
     """``parent_id``, or for a body without it (a variation, a refund of ``/orders/N/refunds``),
     the id in its ``_links.up`` href under ``/<collection>/``."""
-    parent = integer(body.get("parent_id"))
+    parent = identifier(body.get("parent_id"), "parent_id")
     if parent:
         return parent
     links = body.get("_links")
     up = links.get("up") if isinstance(links, dict) else None
     href = up[0].get("href", "") if isinstance(up, list) and up and isinstance(up[0], dict) else ""
     marker = f"/{collection}/"
-    tail = href.rstrip("/").rsplit(marker, 1)[-1] if marker in href else ""
-    return integer(tail)
+    if not isinstance(href, str) or marker not in href:
+        return 0
+    return identifier(href.rstrip("/").rsplit(marker, 1)[-1], "_links.up[0].href")
 
 
 def normalise_product(
@@ -211,10 +261,10 @@ def normalise_product(
         name=text(body.get("name")),
         sku=text(body.get("sku")),
         status=text(body.get("status")),
-        price=optional_money(body.get("price")),
-        regular_price=optional_money(body.get("regular_price")),
-        sale_price=optional_money(body.get("sale_price")),
-        stock_quantity=None if stock is None else integer(stock),
+        price=optional_money(body.get("price"), "price"),
+        regular_price=optional_money(body.get("regular_price"), "regular_price"),
+        sale_price=optional_money(body.get("sale_price"), "sale_price"),
+        stock_quantity=None if stock is None else count(stock, "stock_quantity"),
         manage_stock=bool(body.get("manage_stock")),
         cost=_cost(body),
         categories=tuple(text(c.get("name")) for c in _list(body, "categories")),
@@ -229,17 +279,17 @@ def normalise_coupon(
         version=version_of(body, body_sha256, received_at),
         code=text(body.get("code")).lower(),
         discount_type=text(body.get("discount_type")),
-        amount=money(body.get("amount")),
-        usage_count=integer(body.get("usage_count")),
+        amount=money(body.get("amount"), "amount"),
+        usage_count=count(body.get("usage_count"), "usage_count"),
     )
 
 
 def _refund_item(item: dict[str, Any]) -> RefundItem:
     return RefundItem(
-        product_id=integer(item.get("product_id")),
-        variation_id=integer(item.get("variation_id")),
-        quantity=abs(integer(item.get("quantity"))),
-        total=abs(money(item.get("total"))),
+        product_id=identifier(item.get("product_id"), "product_id"),
+        variation_id=identifier(item.get("variation_id"), "variation_id"),
+        quantity=abs(count(item.get("quantity"), "quantity")),
+        total=abs(money(item.get("total"), "total")),
     )
 
 
@@ -251,13 +301,13 @@ def normalise_refund(
     Refunds are immutable, so the version is ``date_created_gmt`` and the body hash; the
     negative quantities and totals WooCommerce sends become positive."""
     refund_id = resource_id(body)
-    created = parse_gmt(body.get("date_created_gmt")) or received_at
+    created = gmt(body.get("date_created_gmt"), "date_created_gmt") or received_at
     return RefundChanged(
         refund_id=refund_id,
         version=Version(at=created, body_hash=body_sha256),
         order_id=_parent_id(body, "orders"),
-        amount=abs(money(body.get("amount"))),
+        amount=abs(money(body.get("amount"), "amount")),
         reason=text(body.get("reason")),
         created_at=created,
-        items=tuple(_refund_item(i) for i in _list(body, "line_items")),
+        items=_each(body, "line_items", _refund_item),
     )

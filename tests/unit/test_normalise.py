@@ -176,3 +176,72 @@ def test_an_element_gets_the_same_version_whichever_page_brings_it():
 def test_a_page_with_an_element_that_cannot_be_keyed_is_unprocessable_naming_it(page, reason):
     with pytest.raises(UnprocessableEvent, match=reason):
         handle_envelope(envelope("order.imported", page))
+
+
+def order_with(**fields) -> OrderChanged:
+    body = load_fixture("order.json")
+    body.update(fields)
+    return one_event("order.updated", json.dumps(body))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "attribute", "expected"),
+    [
+        ("date_paid_gmt", "yesterday", "paid_at", None),
+        ("date_paid_gmt", "0000-00-00 00:00:00", "paid_at", None),
+        ("date_completed_gmt", ["2017-03-22T19:28:08"], "completed_at", None),
+        ("total", "twelve", "total", Decimal("0.00")),
+        ("total", "", "total", Decimal("0.00")),
+        ("total", {"amount": "12"}, "total", Decimal("0.00")),
+        ("shipping_total", True, "shipping", Decimal("0.00")),
+        ("customer_id", "someone", "customer_id", 0),
+        ("customer_id", -4, "customer_id", 0),
+        ("customer_id", "42", "customer_id", 42),
+        ("status", 7, "status", "pending"),
+        ("billing", [], "email", ""),  # PHP writes an empty array as []
+        ("billing", None, "email", ""),
+        ("line_items", {}, "items", ()),
+        ("refunds", None, "refunds", ()),
+    ],
+)
+def test_a_malformed_value_gets_its_documented_tolerant_default(field, value, attribute, expected):
+    assert getattr(order_with(**{field: value}), attribute) == expected
+
+
+def test_values_at_the_edges_of_the_bounds_are_kept():
+    order = order_with(
+        id=2**63 - 1,
+        total="999999999999.99",
+        discount_total="-999999999999.99",
+        date_created_gmt="1970-01-01T00:00:00",
+        date_completed_gmt="2100-01-01T00:00:00",
+        date_paid_gmt="2017-03-22T21:28:08+02:00",
+        line_items=[{"quantity": 10**9, "product_id": 2**63 - 1, "price": 3.1}],
+    )
+    assert (order.order_id, order.total, order.discount) == (
+        2**63 - 1,
+        Decimal("999999999999.99"),
+        Decimal("-999999999999.99"),
+    )
+    assert order.created_at == datetime(1970, 1, 1, tzinfo=UTC)
+    assert order.completed_at == datetime(2100, 1, 1, tzinfo=UTC)
+    assert order.paid_at == datetime(2017, 3, 22, 19, 28, 8, tzinfo=UTC)
+    [item] = order.items
+    assert (item.quantity, item.product_id, item.price) == (10**9, 2**63 - 1, Decimal("3.10"))
+
+
+def test_a_lone_surrogate_becomes_a_replacement_character_and_nul_is_kept():
+    billing = {"first_name": "Ann\\ud800", "last_name": "O\\u0000Neil", "email": "A@X.PL"}
+    body = (FIXTURES / "order.json").read_text()
+    start = body.index('"billing"')
+    end = body.index("}", start) + 1
+    escaped = '"billing": {' + ", ".join(f'"{k}": "{v}"' for k, v in billing.items()) + "}"
+    order = one_event("order.updated", body[:start] + escaped + body[end:])
+    assert (order.first_name, order.last_name, order.email) == ("Ann\ufffd", "O\x00Neil", "a@x.pl")
+    order.first_name.encode("utf-8")  # what DuckDB and Arrow need
+
+
+def test_a_consent_value_with_a_lone_surrogate_decodes_to_text_that_utf8_can_encode():
+    meta = [{"id": 1, "key": "marketing_consent_email", "value": "yes\ud800"}]
+    consents = json.loads(order_with(meta_data=meta).consents)
+    assert consents == {"marketing_consent_email": "yes\ufffd"}
