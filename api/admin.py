@@ -5,8 +5,9 @@ queues ``job.erase`` into the shop's stream and answers ``202`` with the erasure
 shop's processor removes the customer from the state, the views and the raw log.
 ``GET /api/v1/shops/<shop_id>/erasures/<erasure_id>`` says whether it has been applied.
 
-No admin token set: every admin route answers 403 (the admin API is off). A missing or
-wrong token: 401; a shop's API token: 403 (it reads one shop, it erases nothing).
+A missing token: 401, always (as on every route). No admin token set: any token gets 403
+``admin_disabled`` (the admin API is off). A wrong token: 401; a shop's API token: 403 (it
+reads one shop, it erases nothing).
 """
 
 from __future__ import annotations
@@ -58,9 +59,9 @@ class _Deps:
 
 def require_admin(settings: Settings, shops: AdminShops, header: str | None) -> None:
     """Pass with the admin token (compared in constant time); raise the error otherwise."""
+    token = bearer_token(header)  # a missing token is a 401 before anything else
     if not settings.admin_token:
         raise Forbidden("admin API disabled: set WCPULSE_ADMIN_TOKEN", code="admin_disabled")
-    token = bearer_token(header)
     if hmac.compare_digest(token.encode(), settings.admin_token.encode()):
         return
     if shops.shop_for_token(token) is not None:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from api.customer_timeseries import TIMESERIES_PARAMS
+from api.customer_timeseries import BUCKETS_RULE, TIMESERIES_PARAMS
 from api.listing import CUSTOMERS, ORDERS
 from api.params import DEFAULT_PER_PAGE, FORMAT, MAX_PER_PAGE, PER_PAGE, ParamSpec
-from api.period_params import PERIOD_PARAMS
+from api.period_params import FROM_BEFORE_TO, PERIOD_PARAMS, PERIOD_RULES, TOO_EARLY
 from api.prediction_lists import CHURN, CLV
 from api.predictions import TIMELINE_PARAMS
-from api.retention import MAX_MONTHS, RETENTION_PARAMS
+from api.retention import MAX_MONTHS, RETENTION_PARAMS, RETENTION_RULES
 from api.runs import MAX_RUNS, SYNC_PARAMS
 from api.segments import SEGMENTS_PARAMS
-from processors.analytics.clv import CHURN_LEVELS
+from processors.analytics.clv import CHURN_LEVELS, NEXT_ORDER_HORIZON_DAYS
 
 SHOP_PREFIX = "/api/v1/shops/{shop_id}"
 
@@ -32,6 +32,9 @@ class RouteSpec:
     description: str = ""
     method: str = "get"
     admin: bool = False  # authorised by the admin token (api/admin.py registers it)
+    # rules between parameters that each have a valid value (400 invalid_parameter with
+    # this text); OpenAPI states them, since a parameter's schema cannot
+    rules: tuple[str, ...] = ()
 
     @property
     def flask_rule(self) -> str:
@@ -63,6 +66,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         description="Revenue, refunds and net revenue over sale orders by revenue day; "
         "AOV = net revenue / orders; change_pct is null when the previous value is 0. "
         "CSV columns: metric, value, previous, change, change_pct.",
+        rules=(*PERIOD_RULES, TOO_EARLY),
     ),
     RouteSpec(
         "timeseries",
@@ -75,6 +79,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         "total_customers: customers whose first sale order is on or before bucket_end; "
         "new_customers: first sale order in the bucket; net_revenue and transactions: sale "
         "orders by revenue day. CSV has the same columns and rows.",
+        rules=(*PERIOD_RULES, BUCKETS_RULE),
     ),
     RouteSpec(
         "orders",
@@ -142,6 +147,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         "granted, refused or unknown per channel). JSON without `table` carries all four; "
         "`table=<name>` only that one. CSV is the table named by `table` (default "
         f"purchase_counts), same columns and rows. At most {MAX_MONTHS} months.",
+        rules=RETENTION_RULES,
     ),
     RouteSpec(
         "clv",
@@ -185,7 +191,9 @@ ROUTES: tuple[RouteSpec, ...] = (
         "(`; `-joined), days overdue against the return cycle, order frequency and AOV of "
         "the last 180 days against the 180 before, the refunded or cancelled share of "
         "orders, the win-back discount (0 for Low) and the expected next order (null when "
-        "another order is not likely). Sorting keeps nulls last. CSV has the same columns.",
+        "another order is not likely, or not within "
+        f"{NEXT_ORDER_HORIZON_DAYS} days: 10 years). Sorting keeps nulls last. CSV has the "
+        "same columns.",
     ),
     RouteSpec(
         "churn_timeline",
@@ -197,6 +205,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         "has all four levels (" + ", ".join(CHURN_LEVELS) + ", in that order), zeros "
         "included; days without a prediction have no rows. `from` and `to` limit the days. "
         "CSV has the same columns and rows.",
+        rules=(FROM_BEFORE_TO,),
     ),
     RouteSpec(
         "freshness",

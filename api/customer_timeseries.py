@@ -23,6 +23,7 @@ from processors.analytics.periods import INTERVALS, InvalidPeriod, Period, split
 from schemas.views import MONEY
 
 MAX_BUCKETS = 1000
+BUCKETS_RULE = f"a period has at most {MAX_BUCKETS} buckets of its interval"
 
 TIMESERIES_ROW = pa.schema(
     [
@@ -73,8 +74,8 @@ ORDER BY b.bucket
 def _buckets(period: Period, interval: str) -> list[Period]:
     try:
         return split_period(period, interval, MAX_BUCKETS)
-    except InvalidPeriod as exc:
-        raise InvalidParameter(str(exc)) from None
+    except InvalidPeriod as exc:  # more buckets than that: the detail in parentheses
+        raise InvalidParameter(f"{BUCKETS_RULE} ({exc})") from None
 
 
 def timeseries_rows(ctx: RequestContext, buckets: list[Period]) -> list[tuple[Any, ...]]:

@@ -7,7 +7,8 @@ import re
 from api.catalog import RouteSpec
 from api.json_shapes import DAY, Schema, ref
 from api.openapi_components import component_schemas
-from api.params import ParamSpec
+from api.params import DECIMAL_PATTERN, ParamSpec
+from processors.anonymise import _CUSTOMER_KEY  # the one definition of a key's form
 
 _PATH_PARAM = re.compile(r"\{(\w+)\}")
 
@@ -17,9 +18,18 @@ _KIND_SCHEMAS: dict[str, Schema] = {
     "list": {"type": "array", "items": {"type": "string"}},
     "date": DAY,
     "integer": {"type": "integer"},
-    "decimal": {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"},
+    "decimal": {"type": "string", "pattern": DECIMAL_PATTERN},
+    "number": {"type": "number"},
     "boolean": {"type": "boolean"},
     "enum": {"type": "string"},
+}
+_NUMERIC = ("integer", "number")  # a decimal is a string: its pattern bounds it
+_PATH_SCHEMAS: dict[str, Schema] = {
+    "customer_key": {
+        "type": "string",
+        "pattern": "^(" + _CUSTOMER_KEY.pattern + ")$",
+        "description": "a registered customer's id, guest-<16 hex> or guest-order-<order id>",
+    }
 }
 
 
@@ -27,12 +37,12 @@ def param_schema(spec: ParamSpec) -> Schema:
     schema = dict(_KIND_SCHEMAS[spec.kind])
     if spec.kind == "list" and spec.enum:
         schema["items"] = {"type": "string", "enum": list(spec.enum)}
-    numeric = spec.kind == "integer"  # a decimal is a string; its bounds are in the text
+    low, high = spec.bounds if spec.kind in _NUMERIC else (None, None)
     extras = {
         "enum": list(spec.enum) if spec.enum and spec.kind != "list" else None,
         "default": spec.default,
-        "minimum": spec.minimum if numeric else None,
-        "maximum": spec.maximum if numeric else None,
+        "minimum": low,
+        "maximum": high,
     }
     schema.update({key: value for key, value in extras.items() if value is not None})
     return schema
@@ -66,7 +76,11 @@ def _shop_responses(route: RouteSpec) -> dict[str, Schema]:
     responses = {
         "200": ok,
         "304": {"description": "Not modified: If-None-Match holds the current ETag"},
-        "400": _error("A query parameter has a value that cannot be used"),
+        "400": _error(
+            "invalid_parameter: a query parameter has a value its schema does not allow "
+            "(an empty date, number or choice included), or parameters that are not "
+            "allowed together (the operation's description states those rules)"
+        ),
         "401": _error("Missing or unknown API token"),
         "403": _error("The token belongs to another shop"),
     }
@@ -81,7 +95,7 @@ def _admin_responses(route: RouteSpec) -> dict[str, Schema]:
     return {
         status: {"description": "Queued" if status == "202" else "OK"} | ok,
         "400": _error("The customer_key is not one"),
-        "401": _error("Missing or wrong admin token"),
+        "401": _error("Missing or wrong admin token (whether or not the admin API is on)"),
         "403": _error("The admin API is off, or a shop's API token was sent"),
         "404": _error("No such shop"),
         "503": _error("The job could not be queued; try again"),
@@ -97,17 +111,34 @@ def _plain_responses(route: RouteSpec) -> dict[str, Schema]:
 
 
 def _path_parameters(path: str) -> list[Schema]:
-    """``shop_id`` and every other ``{name}`` of the path."""
+    """``shop_id`` and every other ``{name}`` of the path (a customer_key by its pattern)."""
     return [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": _PATH_SCHEMAS.get(name, {"type": "string"}),
+        }
         for name in _PATH_PARAM.findall(path)
     ]
 
 
+def _description(route: RouteSpec) -> str:
+    """The route's description, then the rules between its parameters, word for word as
+    the 400 states them."""
+    rules = (
+        "Values that are each valid but not together get 400 invalid_parameter: "
+        + "; ".join(route.rules)
+        + "."
+    )
+    return " ".join(text for text in (route.description, rules if route.rules else "") if text)
+
+
 def operation(route: RouteSpec) -> Schema:
     op: Schema = {"operationId": route.name, "summary": route.summary}
-    if route.description:
-        op["description"] = route.description
+    description = _description(route)
+    if description:
+        op["description"] = description
     if route.admin:
         return op | {
             "parameters": _path_parameters(route.path),

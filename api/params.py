@@ -1,33 +1,46 @@
 """Query parameters: one declaration (ParamSpec) both parses requests and documents them.
 
-An empty value (``?status=``) counts as absent; a value we cannot use is a 400
-``invalid_parameter`` naming the parameter and what it accepts. An ``enum`` (or a ``list``
-with an ``enum``) declared ``loose`` matches its names ignoring case, spaces and
-punctuation (``at_risk`` is ``At risk``) and answers with the declared spelling. Unknown
-parameters are ignored, so cache-busters and tracking tags do no harm.
+A value we cannot use is a 400 ``invalid_parameter`` naming the parameter and what it
+accepts; every parameter accepts exactly what its OpenAPI schema allows. A typed value
+(date, whole number, amount, number, true/false, one of a set) must be given in full:
+empty (``?to=``) or padded with spaces, it is refused like any other bad value. An empty
+``string`` or ``list`` (``?status=``) means no filter. Whole numbers lie within
+``minimum``..``maximum`` (by default +-``MAX_INTEGER``, the integers a JSON number holds
+exactly); amounts have at most 16 digits before the point (``decimal(18, 2)``). An
+``enum`` (or a ``list`` with an ``enum``) declared ``loose`` matches its names ignoring
+case, spaces and punctuation (``at_risk`` is ``At risk``) and answers with the declared
+spelling. Unknown parameters are ignored, so cache-busters and tracking tags do no harm.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Literal
 
 from werkzeug.datastructures import MIMEAccept, MultiDict
 
 from api.errors import InvalidParameter
 
-Kind = Literal["string", "list", "date", "integer", "decimal", "boolean", "enum"]
+Kind = Literal["string", "list", "date", "integer", "decimal", "number", "boolean", "enum"]
 FORMATS = ("json", "csv")
 MAX_PER_PAGE = 500
 DEFAULT_PER_PAGE = 50
+MAX_PAGE = 1_000_000_000  # page x per_page stays far inside a 64-bit row offset
+MAX_INTEGER = 2**53 - 1  # the largest whole number a JSON number holds exactly
+UNTYPED: tuple[Kind, ...] = ("string", "list")  # kinds whose empty value means "no filter"
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_INTEGER = re.compile(r"[+-]?\d{1,18}")
-_MONEY_LIMIT = Decimal("1e16")  # decimal(18, 2)
+_INTEGER = re.compile(r"[+-]?0*(\d{1,16})")  # more digits than MAX_INTEGER's: out of range
+_DIGITS = re.compile(r"[+-]?\d+")
+DECIMAL_PATTERN = r"^-?\d{1,16}(\.\d+)?$"  # an amount of decimal(18, 2): below 1e16
+NUMBER_PATTERN = r"^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$"  # a JSON number
+_DECIMAL = re.compile(DECIMAL_PATTERN)
+_NUMBER = re.compile(NUMBER_PATTERN)
 _NOT_ALNUM = re.compile(r"[^0-9a-z]")
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
@@ -39,9 +52,17 @@ class ParamSpec:
     description: str
     enum: tuple[str, ...] = ()
     default: Any = None
-    minimum: int | None = None
-    maximum: int | None = None
+    minimum: int | float | None = None
+    maximum: int | float | None = None
     loose: bool = False  # enum names match ignoring case, spaces and punctuation
+
+    @property
+    def bounds(self) -> tuple[int | float | None, int | float | None]:
+        """``minimum`` and ``maximum``; a whole number is always bounded (MAX_INTEGER)."""
+        if self.kind == "integer":
+            low = -MAX_INTEGER if self.minimum is None else self.minimum
+            return low, MAX_INTEGER if self.maximum is None else self.maximum
+        return self.minimum, self.maximum
 
 
 FORMAT = ParamSpec(
@@ -50,8 +71,10 @@ FORMAT = ParamSpec(
 PAGE = ParamSpec(
     "page",
     "integer",
-    "Page number, from 1. CSV without `page` exports every matching row.",
+    "Page number, from 1 (a page past the last one is empty). CSV without `page` exports "
+    "every matching row.",
     minimum=1,
+    maximum=MAX_PAGE,
 )
 PER_PAGE = ParamSpec(
     "per_page",
@@ -76,30 +99,42 @@ def _parse_date(spec: ParamSpec, raw: str) -> date:
     raise _invalid(spec, "a date as YYYY-MM-DD", raw)
 
 
+def _check_bounds(spec: ParamSpec, value: Any, raw: str) -> None:
+    low, high = spec.bounds
+    if low is not None and value < low:
+        raise _invalid(spec, f"at least {low}", raw)
+    if high is not None and value > high:
+        raise _invalid(spec, f"at most {high}", raw)
+
+
 def _parse_integer(spec: ParamSpec, raw: str) -> int:
-    if not _INTEGER.fullmatch(raw):
+    match = _INTEGER.fullmatch(raw)
+    if match is None and _DIGITS.fullmatch(raw):  # too many digits for any bound
+        low, high = spec.bounds
+        below = raw.startswith("-")
+        raise _invalid(spec, f"at least {low}" if below else f"at most {high}", raw)
+    if match is None:
         raise _invalid(spec, "a whole number", raw)
     value = int(raw)
-    if spec.minimum is not None and value < spec.minimum:
-        raise _invalid(spec, f"at least {spec.minimum}", raw)
-    if spec.maximum is not None and value > spec.maximum:
-        raise _invalid(spec, f"at most {spec.maximum}", raw)
+    _check_bounds(spec, value, raw)
     return value
 
 
 def _parse_decimal(spec: ParamSpec, raw: str) -> Decimal:
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite() or abs(value) >= _MONEY_LIMIT:
-        bounded = spec.minimum is not None and spec.maximum is not None
-        expected = f"a number from {spec.minimum} to {spec.maximum}" if bounded else ""
-        raise _invalid(spec, expected or "an amount such as 12.50", raw)
-    if spec.minimum is not None and value < spec.minimum:
-        raise _invalid(spec, f"at least {spec.minimum}", raw)
-    if spec.maximum is not None and value > spec.maximum:
-        raise _invalid(spec, f"at most {spec.maximum}", raw)
+    if not _DECIMAL.fullmatch(raw):
+        raise _invalid(spec, "an amount such as 12.50 (at most 16 digits before the point)", raw)
+    value = Decimal(raw)
+    _check_bounds(spec, value, raw)
+    return value
+
+
+def _parse_number(spec: ParamSpec, raw: str) -> float:
+    low, high = spec.bounds
+    value = float(raw) if _NUMBER.fullmatch(raw) else math.nan
+    if not math.isfinite(value):  # not a number, or beyond what a float holds
+        bounded = low is not None and high is not None
+        raise _invalid(spec, f"a number from {low} to {high}" if bounded else "a number", raw)
+    _check_bounds(spec, value, raw)
     return value
 
 
@@ -147,23 +182,33 @@ _PARSERS: dict[Kind, Callable[[ParamSpec, str], Any]] = {
     "date": _parse_date,
     "integer": _parse_integer,
     "decimal": _parse_decimal,
+    "number": _parse_number,
     "boolean": _parse_boolean,
     "enum": _parse_enum,
 }
 
 
-def _raw_value(spec: ParamSpec, args: MultiDict[str, str]) -> str:
+def _raw_value(spec: ParamSpec, args: MultiDict[str, str]) -> str | None:
+    """The value sent for ``spec`` (a list's repeats joined by commas); None when absent."""
     if spec.kind == "list":
         return ",".join(args.getlist(spec.name))
-    return (args.get(spec.name) or "").strip()
+    raw = args.get(spec.name)
+    return raw.strip() if raw is not None and spec.kind in UNTYPED else raw
+
+
+def _parse(spec: ParamSpec, raw: str | None) -> Any:
+    if raw is None or (raw == "" and spec.kind in UNTYPED):
+        return None
+    if raw == "":
+        raise InvalidParameter(f"{spec.name} is empty: leave it out or give a value")
+    return _PARSERS[spec.kind](spec, raw)
 
 
 def parse_query(specs: tuple[ParamSpec, ...], args: MultiDict[str, str]) -> dict[str, Any]:
     """Every declared parameter, parsed, or its default (``None`` when it has none)."""
     values: dict[str, Any] = {}
     for spec in specs:
-        raw = _raw_value(spec, args)
-        parsed = _PARSERS[spec.kind](spec, raw) if raw else None
+        parsed = _parse(spec, _raw_value(spec, args))
         values[spec.name] = spec.default if parsed in (None, []) else parsed
     return values
 

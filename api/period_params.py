@@ -26,9 +26,21 @@ PERIOD = ParamSpec(
     "last_month: the last full calendar month.",
     PERIOD_NAMES,
 )
-PERIOD_FROM = ParamSpec("from", "date", "First day of a custom period (YYYY-MM-DD).")
+PERIOD_FROM = ParamSpec(
+    "from", "date", "First day of a custom period (YYYY-MM-DD), on or before `to`."
+)
 PERIOD_TO = ParamSpec("to", "date", "Last day of a custom period, inclusive (YYYY-MM-DD).")
 PERIOD_PARAMS = (PERIOD, PERIOD_FROM, PERIOD_TO)
+
+# Rules between parameters that each have a valid value: a 400 invalid_parameter with this
+# text (processors/analytics/periods.py words them), stated in each route's OpenAPI.
+FROM_BEFORE_TO = "from must be on or before to"
+PERIOD_RULES = (
+    "from and to are only used with period=custom",
+    "period=custom needs both from and to",
+    FROM_BEFORE_TO,
+)
+TOO_EARLY = "period starts too early to compare with the one before"
 
 
 def requested_period(values: Mapping[str, Any], today: date) -> Period:

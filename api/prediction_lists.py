@@ -105,13 +105,12 @@ CHURN = ListSpec(
         Filter(
             ParamSpec(
                 "min_probability",
-                "decimal",
+                "number",
                 "Smallest churn probability, a number from 0 to 1.",
                 minimum=0,
                 maximum=1,
             ),
             "churn_probability >= $value",
-            float,
         ),
     ),
     sorts=(

@@ -19,6 +19,7 @@ from api.context import RequestContext, envelope
 from api.errors import InvalidParameter
 from api.list_views import list_result
 from api.params import FORMAT, ParamSpec
+from api.period_params import FROM_BEFORE_TO
 from api.prediction_lists import CHURN, CLV
 from api.queries import table_rows
 from api.result import Result, row_objects
@@ -30,7 +31,11 @@ TIMELINE_COLUMNS = tuple(CHURN_TIMELINE_VIEW.names)
 MODEL_COLUMNS = tuple(PREDICTION_MODELS_VIEW.names)
 BACKTEST_COLUMNS = tuple(BACKTESTS_VIEW.names)
 TIMELINE_PARAMS = (
-    ParamSpec("from", "date", "First day of the timeline (default: the first recorded)."),
+    ParamSpec(
+        "from",
+        "date",
+        "First day of the timeline (default: the first recorded), on or before `to`.",
+    ),
     ParamSpec("to", "date", "Last day of the timeline (default: the last recorded)."),
     FORMAT,
 )
@@ -80,7 +85,7 @@ def churn_timeline_result(ctx: RequestContext) -> Result:
     """Customers per churn level per recorded day from ``from`` to ``to``, oldest first."""
     first, last = ctx.values.get("from"), ctx.values.get("to")
     if first and last and first > last:
-        raise InvalidParameter("from must be on or before to")
+        raise InvalidParameter(FROM_BEFORE_TO)
     params = {"first": first or date.min, "last": last or date.max}
     with ctx.views.connect("churn_timeline") as connection:
         found = connection.execute(TIMELINE_SQL, params).fetchall()

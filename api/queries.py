@@ -8,17 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from api.listing import ListSpec, order_by, select_list, where_clause
 from processors.analytics.kpis import KpiTotals, money
 from processors.analytics.periods import Period
 
 _EXPORT_BATCH_ROWS = 10_000
+_FIRST_DAY = (date.min - date(1970, 1, 1)).days  # days since 1970-01-01 of 0001-01-01
+_LAST_DAY = (date.max - date(1970, 1, 1)).days + 1  # ... of the day after 9999-12-31
+_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000}
+# per unit, the first and last value Python can hold (a date, or a time in that unit)
+_PYTHON_RANGE = {"day": (_FIRST_DAY, _LAST_DAY - 1)} | {
+    unit: (_FIRST_DAY * per_day, _LAST_DAY * per_day - 1) for unit, per_day in _PER_DAY.items()
+}
 
 
 @dataclass(frozen=True)
@@ -47,9 +55,28 @@ class PageRows:
     total: int
 
 
+def _renderable(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """``column`` with null where a value has no JSON or CSV form: NaN and infinite
+    numbers, and dates and times outside years 1..9999 (Parquet holds them; Python's
+    date and datetime do not). A view that holds one still answers, with null there."""
+    kind = column.type
+    if pa.types.is_floating(kind):
+        keep = pc.is_finite(column)
+    elif pa.types.is_date32(kind) or (pa.types.is_timestamp(kind) and kind.unit != "ns"):
+        count = column.cast(pa.int64()) if pa.types.is_timestamp(kind) else column.cast(pa.int32())
+        low, high = _PYTHON_RANGE[kind.unit if pa.types.is_timestamp(kind) else "day"]
+        keep = pc.and_(pc.greater_equal(count, low), pc.less_equal(count, high))
+    else:  # ns timestamps (years 1677..2262), date64 never written by the views, the rest
+        return column
+    if pc.all(pc.fill_null(keep, True)).as_py():
+        return column
+    return pc.if_else(keep, column, pa.scalar(None, kind))
+
+
 def _python_values(column: pa.ChunkedArray | pa.Array) -> list[Any]:
-    """A column as Python values; UTC timestamps go through naive datetimes, which
-    pyarrow converts about three times faster than zone-aware ones."""
+    """A column as Python values (see ``_renderable``); UTC timestamps go through naive
+    datetimes, which pyarrow converts about three times faster than zone-aware ones."""
+    column = _renderable(column)
     if pa.types.is_timestamp(column.type) and column.type.tz is not None:
         naive = column.cast(pa.timestamp(column.type.unit)).to_pylist()
         return [value and value.replace(tzinfo=UTC) for value in naive]

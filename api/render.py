@@ -1,6 +1,8 @@
 """One renderer per format: JSON and CSV from the same Result.
 
-Errors use the one shape of ingest/http_errors.py (``{"error": {"code", "message"}}``).
+CSV is rendered whole (into a spooled temporary file) before the response starts, so an
+export either arrives complete or fails with an error response. Errors use the one shape
+of ingest/http_errors.py (``{"error": {"code", "message"}}``).
 """
 
 from __future__ import annotations
@@ -8,12 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import IO, Any
 
-from flask import Response
+from flask import Response, request
+from werkzeug.wsgi import wrap_file
 
 from api.result import Result, row_objects
 
@@ -21,6 +25,8 @@ JSON_TYPE = "application/json"
 CSV_TYPE = "text/csv; charset=utf-8"
 _CENT = Decimal("0.01")
 _CSV_CHUNK_ROWS = 1000
+_SPOOL_BYTES = 8 * 1024 * 1024  # a CSV export past this size is buffered on disk
+_READ_BYTES = 64 * 1024
 
 
 def json_response(body: Any, status: int = 200) -> Response:
@@ -110,8 +116,31 @@ def csv_chunks(columns: Iterable[str], rows: Iterable[tuple[Any, ...]]) -> Itera
     yield buffer.getvalue()
 
 
+def _spooled_csv(result: Result) -> IO[bytes]:
+    """The whole CSV in a spooled file (memory, then disk past ``_SPOOL_BYTES``), at 0."""
+    body = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)
+    try:
+        for chunk in csv_chunks(result.columns, result.rows):
+            body.write(chunk.encode("utf-8", "replace"))
+        body.seek(0)
+    except BaseException:
+        body.close()
+        raise
+    return body
+
+
 def render_csv(result: Result, filename: str) -> Response:
-    response = Response(csv_chunks(result.columns, result.rows), content_type=CSV_TYPE)
+    """CSV rendered whole before the first byte goes out: a failure on any row is an
+    error response in the one shape, never a 200 cut off mid-stream."""
+    body = _spooled_csv(result)
+    size = body.seek(0, io.SEEK_END)
+    body.seek(0)
+    response = Response(
+        wrap_file(request.environ, body, _READ_BYTES),
+        content_type=CSV_TYPE,
+        direct_passthrough=True,
+    )
+    response.content_length = size
     response.headers["Content-Disposition"] = "attachment; filename=" + filename
     return response
 

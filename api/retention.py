@@ -18,6 +18,7 @@ import pyarrow as pa
 from api.context import RequestContext, envelope
 from api.errors import InvalidParameter
 from api.params import FORMAT, ParamSpec
+from api.period_params import FROM_BEFORE_TO
 from api.result import Result, table_block
 from api.retention_queries import CustomerTotals, cohort_cells, customer_totals, reached_by_month
 from api.shares import share
@@ -27,6 +28,8 @@ from schemas.shop import CONSENT_CHANNELS
 
 MAX_MONTHS = 120
 DEFAULT_MONTHS = 12
+SPAN_RULE = f"from..to spans at most {MAX_MONTHS} months"
+RETENTION_RULES = (FROM_BEFORE_TO, SPAN_RULE)
 
 PURCHASE_COUNT_ROW = pa.schema(
     [("purchases", pa.string()), ("customers", pa.int64()), ("share", pa.float64())]
@@ -61,7 +64,12 @@ TABLES: dict[str, pa.Schema] = {
 }
 RETENTION_PARAMS = (
     ParamSpec("table", "enum", "Only this table (and the one CSV carries).", tuple(TABLES)),
-    ParamSpec("from", "date", "A day in the first month of over_time and cohorts."),
+    ParamSpec(
+        "from",
+        "date",
+        "A day in the first month of over_time and cohorts, on or before `to` (default: 11 "
+        f"months before `to`'s month); from..to spans at most {MAX_MONTHS} months.",
+    ),
     ParamSpec("to", "date", "Last day of over_time and cohorts (default today)."),
     FORMAT,
 )
@@ -73,10 +81,10 @@ def requested_months(values: Mapping[str, Any], today: date) -> list[Period]:
     end = values.get("to") or today
     first = month_start(values.get("from") or _months_before(end, DEFAULT_MONTHS - 1))
     if first > end:
-        raise InvalidParameter("from must be on or before to")
+        raise InvalidParameter(FROM_BEFORE_TO)
     count = _month_index(end) - _month_index(first) + 1
     if count > MAX_MONTHS:
-        raise InvalidParameter(f"from..to spans {count} months; at most {MAX_MONTHS}")
+        raise InvalidParameter(f"{SPAN_RULE} (this one: {count})")
     return split_period(Period("range", first, end), "month", MAX_MONTHS)
 
 

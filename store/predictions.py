@@ -32,6 +32,7 @@ from store.prediction_models import load_models, purchase_histories
 
 PREDICTED_AS_OF = "predictions_as_of"  # state meta: the day of the last job.clv / job.churn
 WINDOW_DAYS = 180
+MONEY_LIMIT = 1e16  # decimal(18, 2) holds less
 
 # Per customer with a sale order up to $as_of (the same rows as HISTORY_SQL): the churn
 # risk factors' measurements.
@@ -84,8 +85,24 @@ def prediction_views(
     return {"clv": clv, "churn": churn}
 
 
+def _finite(values: np.ndarray, decimals: int | None = None) -> np.ndarray:
+    """Float ``values`` (rounded to ``decimals``) with nan for the infinite ones."""
+    values = np.asarray(values, dtype=np.float64)
+    rounded = values if decimals is None else np.round(values, decimals)
+    return np.where(np.isfinite(rounded), rounded, np.nan)
+
+
+def _floats(values: np.ndarray, decimals: int | None = None) -> pa.Array:
+    """A float column whose numbers are all finite: nan and infinities are null."""
+    return pa.array(_finite(values, decimals), from_pandas=True)
+
+
 def _money(values: np.ndarray) -> pa.Array:
-    return pa.array(np.round(values, 2), from_pandas=True).cast(MONEY, safe=False)
+    """Money as decimal(18, 2); a value it cannot hold (nan, infinite, 1e16 or more) is null."""
+    rounded = _finite(values, 2)
+    with np.errstate(invalid="ignore"):
+        rounded = np.where(np.abs(rounded) < MONEY_LIMIT, rounded, np.nan)
+    return pa.array(rounded, from_pandas=True).cast(MONEY, safe=False)
 
 
 def _clv_table(
@@ -103,13 +120,13 @@ def _clv_table(
         "first_order_day": known["first_order_day"],
         "last_order_day": pa.array(history["last_day"], pa.date32()),
         "historical_clv": known["net_spent"],
-        "expected_purchases_12m": pa.array(np.round(clv.expected_purchases_12m, 4)),
+        "expected_purchases_12m": _floats(clv.expected_purchases_12m, 4),
         "expected_order_value": _money(clv.spend),
         "predicted_clv_6m": _money(clv.clv_6m),
         "predicted_clv_12m": _money(clv.clv_12m),
         "clv_12m_low": _money(clv.low_12m),
         "clv_12m_high": _money(clv.high_12m),
-        "confidence": pa.array(clv.confidence),
+        "confidence": _floats(clv.confidence),
         "confidence_band": pa.array(confidence_bands(clv.confidence).tolist(), pa.string()),
         "value_segment": pa.array(
             value_segments(
@@ -137,7 +154,7 @@ def _change_pct(now: np.ndarray, before: np.ndarray) -> np.ndarray:
     return np.round(change, 1)
 
 
-def _floats(table: pa.Table, name: str) -> np.ndarray:
+def _measured(table: pa.Table, name: str) -> np.ndarray:
     return np.asarray(pc.fill_null(table[name], 0).to_numpy(zero_copy_only=False), np.float64)
 
 
@@ -151,38 +168,42 @@ def _churn_table(
 ) -> pa.Table:
     as_of, shop = day
     churn = predict_churn(inputs, models)
-    probability = np.round(churn.probability, 4)
-    orders_last, orders_prior = _floats(factors, "orders_last"), _floats(factors, "orders_prior")
+    probability = _finite(churn.probability, 4)
+    orders_last, orders_prior = (
+        _measured(factors, "orders_last"),
+        _measured(factors, "orders_prior"),
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
-        aov_last = np.where(orders_last > 0, _floats(factors, "net_last") / orders_last, np.nan)
-        aov_prior = np.where(orders_prior > 0, _floats(factors, "net_prior") / orders_prior, np.nan)
-        share = _floats(factors, "troubled") / np.maximum(_floats(factors, "counted"), 1.0)
-    overdue = np.round(inputs.T - inputs.t_x - inputs.cycle, 1)
-    next_days = np.where(np.isfinite(churn.next_order_days), np.ceil(churn.next_order_days), 0)
+        aov_last = np.where(orders_last > 0, _measured(factors, "net_last") / orders_last, np.nan)
+        aov_prior = np.where(
+            orders_prior > 0, _measured(factors, "net_prior") / orders_prior, np.nan
+        )
+        share = _measured(factors, "troubled") / np.maximum(_measured(factors, "counted"), 1.0)
+    overdue = _floats(inputs.T - inputs.t_x - inputs.cycle, 1)
+    expected = np.isfinite(churn.next_order_days)  # within the horizon (predict_churn)
+    next_days = np.where(expected, np.ceil(churn.next_order_days), 0)
     next_order = np.datetime64(as_of, "D") + next_days.astype("timedelta64[D]")
     measured = {
-        "days_overdue": pa.array(overdue),
-        "cycle_days": pa.array(np.round(inputs.cycle, 1)),
+        "days_overdue": overdue,
+        "cycle_days": _floats(inputs.cycle, 1),
         "orders_last_180d": pa.array(orders_last.astype(np.int64)),
         "orders_prior_180d": pa.array(orders_prior.astype(np.int64)),
         "frequency_change_pct": pa.array(_change_pct(orders_last, orders_prior), from_pandas=True),
         "aov_last_180d": _money(aov_last),
         "aov_prior_180d": _money(aov_prior),
         "aov_change_pct": pa.array(_change_pct(aov_last, aov_prior), from_pandas=True),
-        "refunded_cancelled_share": pa.array(np.round(share, 4)),
+        "refunded_cancelled_share": _floats(share, 4),
     }
     columns = {name: known[name] for name in PROFILE}
     columns |= {
         "last_order_day": known["last_order_day"],
         "value_segment": value_segment,
-        "churn_probability": pa.array(probability),
+        "churn_probability": pa.array(probability, from_pandas=True),
         "churn_level": pa.array(churn_levels(probability).tolist(), pa.string()),
         "risk_factors": risk_factor_texts(measured),
         **measured,
         "winback_discount_pct": pa.array(winback_discount(probability, shop.predictions.margin)),
-        "expected_next_order": pa.array(
-            next_order, pa.date32(), mask=~np.isfinite(churn.next_order_days)
-        ),
+        "expected_next_order": pa.array(next_order, pa.date32(), mask=~expected),
         "model": pa.array(["fallback" if churn.fallback else "mbgnbd"] * known.num_rows),
     }
     return pa.table(columns).cast(CHURN_VIEW)

@@ -50,6 +50,10 @@ CONFIDENCE_BANDS = ("high", "medium", "low")
 # with the probability inside the level (SPEC §4)
 DISCOUNTS = {"Low": (0, 0), "Medium": (10, 10), "High": (15, 20), "Critical": (25, 30)}
 FULL_REPEATS = 300  # repeat buyers at which the fit no longer caps confidence
+# An expected next order further away than this is "not expected" (nan, published as null):
+# a customer just on the alive side of 50% can have a median wait of centuries, which no
+# owner can act on and no date type can hold.
+NEXT_ORDER_HORIZON_DAYS = 3653  # 10 years
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,9 @@ class ClvPrediction:
 @dataclass(frozen=True)
 class ChurnPrediction:
     probability: Floats  # 1 - P(alive)
-    next_order_days: Floats  # days from the prediction day to the median next order; nan: none
+    # days from the prediction day to the median next order, at most
+    # NEXT_ORDER_HORIZON_DAYS; nan: another order is not expected
+    next_order_days: Floats
     fallback: bool
 
 
@@ -206,10 +212,17 @@ def predict_churn(history: History, models: ShopModels) -> ChurnPrediction:
         late = history.T - history.t_x
         churn = fallback_churn(late, history.cycle)
         wait = np.maximum(history.cycle - late, 0.0)
-        return ChurnPrediction(churn, np.where(churn < 0.5, wait, np.nan), True)
+        return ChurnPrediction(churn, within_horizon(np.where(churn < 0.5, wait, np.nan)), True)
     alive = probability_alive(mbg, history.x, history.t_x, history.T)
     median = median_time_to_next_purchase(mbg, history.x, history.t_x, history.T)
-    return ChurnPrediction(1.0 - alive, np.where(np.isfinite(median), median, np.nan), False)
+    return ChurnPrediction(1.0 - alive, within_horizon(median), False)
+
+
+def within_horizon(days: Floats) -> Floats:
+    """``days`` from 0 to NEXT_ORDER_HORIZON_DAYS; nan for the rest (and for nan)."""
+    with np.errstate(invalid="ignore"):
+        kept = np.isfinite(days) & (days >= 0.0) & (days <= NEXT_ORDER_HORIZON_DAYS)
+    return np.where(kept, days, np.nan)
 
 
 def fallback_churn(days_since_last: Floats, cycle: Floats) -> Floats:

@@ -45,6 +45,29 @@ def test_a_missing_token_asks_for_bearer_auth(shop):
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
+@pytest.mark.parametrize("admin_token", [None, "admin-token"])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "erasures/0123456789abcdef"), ("delete", "customers/25")],
+)
+def test_a_missing_token_is_401_on_the_admin_routes_whether_or_not_they_are_on(
+    tmp_path, clock, admin_token, method, path
+):
+    app = create_app(Settings(data_dir=tmp_path, admin_token=admin_token), Tokens(), clock)
+    response = getattr(app.test_client(), method)("/api/v1/shops/shop-a/" + path)
+
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_with_the_admin_api_off_a_token_on_an_admin_route_is_403_admin_disabled(client):
+    response = client.get("/api/v1/shops/shop-a/erasures/0123456789abcdef", headers=AUTH)
+
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "admin_disabled"
+
+
 def test_a_token_for_an_unknown_shop_id_is_forbidden_without_saying_whether_it_exists(shop):
     response = shop.get("/api/v1/shops/nowhere/orders", headers=AUTH)
 
@@ -126,6 +149,47 @@ def test_the_openapi_document_describes_every_route_and_parameter(client):
     schemas = document["components"]["schemas"]
     assert {ref.rsplit("/", 1)[1] for ref in _refs(document)} <= set(schemas)
     assert set(schemas["Kpis"]["properties"]["kpis"]["properties"]) >= {"aov", "new_customers"}
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("kpis", "period=today&from=2024-04-01"),
+        ("kpis", "period=custom&from=2024-04-01"),
+        ("kpis", "from=2024-04-05&to=2024-04-01"),
+        ("kpis", "from=0001-01-01&to=0001-01-05"),
+        ("timeseries", "from=2000-01-01&to=2024-01-01"),
+        ("retention", "from=2010-01-01&to=2024-04-01"),
+        ("retention", "from=2024-05-01&to=2024-04-01"),
+        ("churn/timeline", "from=2024-04-10&to=2024-04-01"),
+    ],
+)
+def test_each_rule_between_valid_parameters_is_stated_word_for_word_in_the_openapi(
+    shop, path, query
+):
+    response = get(shop, path + "?" + query)
+    document = shop.get("/api/v1/openapi.json").get_json()
+    operation = document["paths"]["/api/v1/shops/{shop_id}/" + path]["get"]
+
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_parameter"
+    rule = response.get_json()["error"]["message"].split(" (")[0]
+    assert rule in operation["description"]
+
+
+def test_the_openapi_states_the_bounds_and_patterns_the_api_enforces(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    churn = document["paths"]["/api/v1/shops/{shop_id}/churn"]["get"]["parameters"]
+    schemas = {parameter["name"]: parameter["schema"] for parameter in churn}
+    customer = document["paths"]["/api/v1/shops/{shop_id}/customers/{customer_key}"]
+
+    assert schemas["min_probability"] == {"type": "number", "minimum": 0, "maximum": 1}
+    assert (schemas["page"]["minimum"], schemas["page"]["maximum"]) == (1, 1_000_000_000)
+    assert (schemas["per_page"]["minimum"], schemas["per_page"]["maximum"]) == (1, 500)
+    for method in ("get", "delete"):
+        (key,) = [p for p in customer[method]["parameters"] if p["name"] == "customer_key"]
+        assert re.fullmatch(key["schema"]["pattern"].strip("^$"), "guest-0123456789abcdef")
+        assert not re.fullmatch(key["schema"]["pattern"].strip("^$"), "ada@example.com")
 
 
 def test_healthz_is_ok_and_readyz_names_the_failing_checks(tmp_path, clock):

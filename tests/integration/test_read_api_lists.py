@@ -92,6 +92,17 @@ def test_orders_sort_by_the_allowed_keys(shop, sort, expected):
         ("orders", "format=xml", "format must be one of json, csv"),
         ("customers", "min_orders=1.5", "min_orders must be a whole number"),
         ("customers", "sort=email", "sort must be one of net_spent, -net_spent"),
+        ("orders", "to=", "to is empty: leave it out or give a value"),
+        ("orders", "min_total=", "min_total is empty"),
+        ("orders", "format=", "format is empty"),
+        ("orders", "format=+", "format must be one of json, csv (got ' ')"),
+        ("orders", "from=+2024-04-03", "from must be a date as YYYY-MM-DD"),
+        ("orders", "page=", "page is empty"),
+        ("orders", "page=1000000001", "page must be at most 1000000000"),
+        ("orders", "page=99999999999999999999", "page must be at most 1000000000"),
+        ("orders", "min_total=1e3", "min_total must be an amount"),
+        ("customers", "min_spent=", "min_spent is empty"),
+        ("customers", "max_orders=9007199254740992", "max_orders must be at most 9007199254740991"),
     ],
 )
 def test_unusable_list_parameters_are_a_400_naming_the_parameter(shop, view, query, message):
@@ -100,6 +111,14 @@ def test_unusable_list_parameters_are_a_400_naming_the_parameter(shop, view, que
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "invalid_parameter"
     assert message in response.get_json()["error"]["message"]
+
+
+def test_the_last_allowed_page_is_an_empty_page_not_an_error(shop):
+    response = get(shop, "orders?page=1000000000&per_page=500")
+
+    assert response.status_code == 200
+    assert response.get_json()["data"] == []
+    assert response.get_json()["pagination"]["page"] == 1_000_000_000
 
 
 def test_views_written_with_the_contract_schema_round_trip_every_column(client, tmp_path):
