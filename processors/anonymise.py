@@ -12,7 +12,8 @@ For each ``Erasure`` (one per ``job.erase`` or ``customer.deleted``):
   stays right and the orders belong to one anonymous customer;
 - the e-mail address is replaced wherever else it appears (refunds, REST errors, notes).
 
-Job envelopes are never changed. A changed body is serialised again and its hash renewed;
+Our own job envelopes are never changed; a body that cannot be read is scrubbed as text.
+A changed body is serialised again and its hash renewed;
 an unchanged envelope is returned as the same object.
 """
 
@@ -42,6 +43,8 @@ ORDER_PERSON_FIELDS = (
 _CUSTOMER_KEY = re.compile(r"[1-9][0-9]{0,18}|guest-[0-9a-f]{16}|guest-order-[1-9][0-9]{0,18}")
 _IDS = re.compile(r'"id"\s*:\s*"?(\d+)')
 _CUSTOMER_IDS = re.compile(r'"customer_id"\s*:\s*"?(\d+)')
+# what reading a hostile body can raise (not JSON, nested too deep for the recursion)
+_UNREADABLE = (ValueError, RecursionError, OverflowError, TypeError)
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ def _without_meta(item: Any) -> Any:
 def _int(value: Any) -> int:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return 0
 
 
@@ -139,16 +142,16 @@ class Scrubber:
 
     def envelope(self, envelope: Envelope) -> Envelope | None:
         """The envelope scrubbed, the same object when untouched, None when dropped."""
-        if envelope.resource == "job" or not self._may_touch(envelope):
+        if envelope.source == "job" or not self._may_touch(envelope):
             return envelope
         try:
             body = loads(envelope.body)
-        except ValueError:
+            scrubbed = self._body(envelope.resource, body)
+            if scrubbed is None:
+                return None
+            scrubbed = self._mentions(scrubbed)
+        except _UNREADABLE:  # a body no processor could read: its text is scrubbed
             return _with_body(envelope, self._finder.replace(envelope.body))
-        scrubbed = self._body(envelope.resource, body)
-        if scrubbed is None:
-            return None
-        scrubbed = self._mentions(scrubbed)
         return envelope if scrubbed is body else _with_body(envelope, dumps_text(scrubbed))
 
     def _may_touch(self, envelope: Envelope) -> bool:

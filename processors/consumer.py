@@ -4,6 +4,12 @@ A message that cannot be decoded or handled goes to the dead-letter queue with i
 the rest of the batch keeps flowing. Messages are acknowledged only after their shop's
 state has committed, so a crash anywhere before that redelivers them, and idempotent
 application makes the redelivery harmless.
+
+A failure that is not a message's fault (the disk, the metadata database, the broker) never
+dead-letters anything and never restarts the consumer: the shop's part of the batch is held,
+unacknowledged, and tried again with a growing pause (its delivery count does not grow), until
+it succeeds or the consumer is stopped. A shop whose views fail to publish keeps its state
+and is published again later, with the same pause.
 """
 
 from __future__ import annotations
@@ -21,6 +27,17 @@ from schemas.envelope import Envelope, EnvelopeError
 from schemas.shop import ShopConfig
 
 log = structlog.get_logger("wcpulse.consumer")
+
+RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)  # seconds; the last repeats
+
+
+class Stopped(Exception):
+    """The consumer was stopped while it held a batch it could not apply yet."""
+
+
+def retry_delay(attempt: int, delays: Sequence[float] = RETRY_DELAYS) -> float:
+    """The pause before try ``attempt + 1`` (attempt counts from 1)."""
+    return delays[min(attempt, len(delays)) - 1]
 
 
 class Delivery(Protocol):
@@ -49,6 +66,7 @@ class Consumer:
         clock: Clock,
         batch_size: int = 500,
         view_interval: float = 0.5,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
     ) -> None:
         self._source = source
         self._shops = shops
@@ -58,12 +76,19 @@ class Consumer:
         self._view_interval = view_interval
         self._pipelines: dict[str, ShopPipeline] = {}
         self._dirty: dict[str, float] = {}
+        self._retry_delays = tuple(retry_delays)
+        self._publish_failures: dict[str, tuple[int, float]] = {}  # shop: (failures, not before)
+        self._stop = threading.Event()
+        self.retries = 0  # batches tried again after a failure that was not a message's
         self.on_batch: Callable[[int], None] | None = None
 
     def run(self, stop: threading.Event, poll_timeout: float = 0.5) -> None:
+        self._stop = stop
         try:
             while not stop.is_set():
                 self.run_once(poll_timeout)
+        except Stopped:
+            pass
         finally:
             self.close()
 
@@ -72,7 +97,7 @@ class Consumer:
         deliveries = list(self._source.fetch(self._batch_size, timeout))
         by_shop = self._decode(deliveries)
         for shop_id, pairs in by_shop.items():
-            self._handle_shop(shop_id, pairs)
+            self._handle_shop_until_done(shop_id, pairs)
         self.publish_due(force=not deliveries)
         if self.on_batch is not None and deliveries:
             self.on_batch(len(deliveries))
@@ -81,19 +106,43 @@ class Consumer:
     def publish_due(self, force: bool = False) -> None:
         now = self._clock.now()
         for shop_id, since in list(self._dirty.items()):
+            failed, not_before = self._publish_failures.get(shop_id, (0, 0.0))
+            if now.timestamp() < not_before:
+                continue
             if force or now.timestamp() - since >= self._view_interval:
                 pipeline = self._pipelines.get(shop_id)
-                if pipeline is not None:
-                    pipeline.publish(now)
+                if pipeline is not None and not self._publish(pipeline, now, failed):
+                    continue
                 del self._dirty[shop_id]
+
+    def _publish(self, pipeline: ShopPipeline, now: Any, failed: int) -> bool:
+        """Publish the shop's views; a failure is logged and tried again later."""
+        shop_id = pipeline.shop.shop_id
+        try:
+            pipeline.publish(now)
+        except Exception as exc:  # noqa: BLE001 - the edge: the state is safe, views wait
+            delay = retry_delay(failed + 1, self._retry_delays)
+            self._publish_failures[shop_id] = (failed + 1, now.timestamp() + delay)
+            log.error(
+                "views_publish_failed",
+                shop_id=shop_id,
+                error=type(exc).__name__,
+                attempt=failed + 1,
+                retry_in=delay,
+                exc_info=failed == 0,
+            )
+            self._drop_pipeline(shop_id)
+            return False
+        self._publish_failures.pop(shop_id, None)
+        return True
 
     def close(self) -> None:
         try:
+            self._publish_failures.clear()  # one last try for every dirty shop
             self.publish_due(force=True)
         finally:
-            for pipeline in self._pipelines.values():
-                pipeline.close()
-            self._pipelines.clear()
+            for shop_id in list(self._pipelines):
+                self._drop_pipeline(shop_id)
 
     def _decode(self, deliveries: list[Any]) -> dict[str, list[tuple[Any, Envelope]]]:
         by_shop: dict[str, list[tuple[Any, Envelope]]] = {}
@@ -105,6 +154,41 @@ class Consumer:
                 continue
             by_shop.setdefault(envelope.shop_id, []).append((delivery, envelope))
         return by_shop
+
+    def _handle_shop_until_done(self, shop_id: str, pairs: list[tuple[Any, Envelope]]) -> None:
+        """Handle the shop's part of the batch; a failure that is not a message's (the
+        pipeline fails messages itself) holds it and tries again after a pause."""
+        attempt = 0
+        while True:
+            try:
+                self._handle_shop(shop_id, pairs)
+                return
+            except Exception as exc:  # noqa: BLE001 - the edge: held and tried again
+                attempt += 1
+                self.retries += 1
+                delay = retry_delay(attempt, self._retry_delays)
+                log.error(
+                    "batch_failed_retrying",
+                    shop_id=shop_id,
+                    messages=len(pairs),
+                    error=type(exc).__name__,
+                    attempt=attempt,
+                    retry_in=delay,
+                    exc_info=attempt == 1,
+                )
+                self._drop_pipeline(shop_id)
+            if self._stop.wait(delay):
+                raise Stopped
+
+    def _drop_pipeline(self, shop_id: str) -> None:
+        """Close a shop's pipeline after a failure: the next use opens it afresh."""
+        pipeline = self._pipelines.pop(shop_id, None)
+        if pipeline is None:
+            return
+        try:
+            pipeline.close()
+        except Exception:  # noqa: BLE001 - it failed already; the lock goes with the process
+            log.warning("pipeline_close_failed", shop_id=shop_id, exc_info=True)
 
     def _handle_shop(self, shop_id: str, pairs: list[tuple[Any, Envelope]]) -> None:
         shop = self._shops.get(shop_id)

@@ -7,19 +7,19 @@
 2. writes the tombstone (hashes and ids only) to the ledger beside the raw log;
 3. rewrites the raw log without them (``processors.anonymise``): their own records
    dropped, their orders anonymised but keeping their amounts, their address replaced
-   everywhere; the batch being applied is in the log already and is scrubbed with it;
+   everywhere; the batch being applied is in the log already and is scrubbed with it; the
+   rejected log (envelopes the processor refused) is scrubbed the same way;
 4. rebuilds the state from the scrubbed log into a fresh DuckDB file and swaps it in
    (the rebuild also applies the rest of the batch and records the tombstone);
 5. removes stale temporary files and publishes the views (and ``erasures.json``).
 
 In a replay (not live) the log is scrubbed already: it only records the tombstone, from
-the ledger. ``scrub_incoming`` applies every tombstone to new envelopes before they are
+the ledger. ``tombstones`` scrubs with every tombstone to new envelopes before they are
 logged or applied, so a late webhook or a re-import cannot bring the customer back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +27,6 @@ import structlog
 
 from processors.anonymise import Erasure, Scrubber
 from processors.rebuild import rebuild_state
-from schemas.envelope import Envelope
 from schemas.events import ErasureRequested
 from store.erasure import (
     ErasureLedger,
@@ -52,7 +51,9 @@ def apply_erasure(
     if not live:
         record_erasure(pipeline.state.connection, erasure)
         return False
-    changed = pipeline.rawlog.rewrite(Scrubber([erasure], found.emails).envelope)
+    scrubber = Scrubber([erasure], found.emails)
+    changed = pipeline.rawlog.rewrite(scrubber.envelope)
+    pipeline.rejected.rewrite(scrubber.envelope)  # what was refused is scrubbed alike
     rebuilt = bool(changed or found.order_ids or found.emails)
     when = now or event.at
     if rebuilt:
@@ -83,12 +84,10 @@ def _tombstone(pipeline: Any, event: ErasureRequested, found: Identity) -> Erasu
     return erasure
 
 
-def scrub_incoming(pipeline: Any, envelopes: Sequence[Envelope]) -> list[Envelope | None]:
-    """``envelopes`` with every tombstone of the shop applied (None: dropped). The
-    tombstones are read once and kept on the pipeline until an erasure changes them."""
+def tombstones(pipeline: Any) -> Scrubber:
+    """The scrubber of every tombstone of the shop, read once and kept on the pipeline until
+    an erasure changes them (it scrubs new envelopes before they are logged or applied)."""
     if pipeline.tombstones is None:
         pipeline.tombstones = Scrubber(load_erasures(pipeline.state.connection))
     scrubber: Scrubber = pipeline.tombstones
-    if not scrubber:
-        return list(envelopes)
-    return [scrubber.envelope(envelope) for envelope in envelopes]
+    return scrubber

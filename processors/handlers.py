@@ -45,6 +45,8 @@ HANDLERS: dict[str, Normaliser] = {
     "refund": normalise_refund,
 }
 TRASH_EVENTS = frozenset({"deleted", "trashed"})
+JOB_SOURCE = "job"
+JOB_RESOURCE = "job"
 PAGE_EVENTS = frozenset({"imported"})
 
 
@@ -53,12 +55,20 @@ def parse_body(envelope: Envelope) -> Any:
         return loads(envelope.body)
     except ValueError as exc:
         raise UnprocessableEvent(f"body is not JSON: {exc}") from None
+    except RecursionError:
+        raise UnprocessableEvent("body is not JSON we read: nested too deeply") from None
 
 
 def handle_envelope(envelope: Envelope) -> list[Event]:
-    """The events an envelope stands for; raises UnprocessableEvent when there are none."""
-    if envelope.resource == "job":
+    """The events an envelope stands for; raises UnprocessableEvent when there are none.
+
+    Only our own envelopes (``source == "job"``: the CLI, the admin API, the scheduler) run
+    jobs; a webhook, import or sync with a job's topic is kept as inert data."""
+    if envelope.source == JOB_SOURCE:
         return [handle_job(envelope)]
+    if envelope.resource == JOB_RESOURCE:  # a job's topic from outside: noted, never run
+        noted = DeliveryNoted("unsupported", envelope.topic, JOB_RESOURCE, envelope.received_at)
+        return [noted]
     if envelope.resource == "action":
         return [DeliveryNoted("action", envelope.topic, envelope.event, envelope.received_at)]
     body = parse_body(envelope)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import structlog
 
 from processors.anonymise import Scrubber
-from processors.erasure import apply_erasure, scrub_incoming
-from processors.errors import UnprocessableEvent
+from processors.erasure import apply_erasure, tombstones
+from processors.errors import ProcessingError, UnprocessableEvent
 from processors.handlers import handle_envelope
 from schemas.envelope import Envelope
 from schemas.events import (
@@ -22,29 +23,48 @@ from schemas.events import (
 )
 from schemas.shop import ShopConfig
 from store.erasure import write_applied
+from store.errors import is_storage_failure
 from store.layout import shop_paths
 from store.lock import WriterLock
 from store.prediction_jobs import run_prediction_job
-from store.rawlog import ParquetRawLog
+from store.rawlog import ParquetRawLog, RejectedLog
 from store.state import ApplyResult, DuckDBStateStore
 from store.views import build_view_set, rescore_customers, write_freshness, write_views
 
 log = structlog.get_logger("wcpulse.processor")
 
 
-def decode_events(envelopes: Sequence[Envelope]) -> tuple[list[Event], list[int], dict[int, str]]:
-    """Events of the envelopes that can be handled (an imported page gives one per element),
-    the indexes of those envelopes, and {index: reason} for the rest."""
-    events: list[Event] = []
-    ok: list[int] = []
-    failures: dict[int, str] = {}
-    for index, envelope in enumerate(envelopes):
+@dataclass(frozen=True)
+class Decoded:
+    """An envelope of the batch (``index`` in it) and the events it stands for."""
+
+    index: int
+    envelope: Envelope
+    events: list[Event]
+
+
+def decode_events(
+    screened: Sequence[tuple[int, Envelope]], failures: dict[int, str]
+) -> list[Decoded]:
+    """The envelopes that can be handled with their events (an imported page gives one per
+    element); the reason of each other one goes into ``failures`` under its index."""
+    decoded: list[Decoded] = []
+    for index, envelope in screened:
         try:
-            events.extend(handle_envelope(envelope))
-            ok.append(index)
+            decoded.append(Decoded(index, envelope, handle_envelope(envelope)))
         except UnprocessableEvent as exc:
             failures[index] = str(exc)
-    return events, ok, failures
+        except Exception as exc:  # noqa: BLE001 - the edge: one message's failure, not the batch's
+            failures[index] = failure_reason("normalising", exc)
+    return decoded
+
+
+def failure_reason(stage: str, exc: BaseException) -> str:
+    """What a dead letter says: our own messages whole, else the stage and the error's type
+    (an unexpected error's text may quote the personal data it choked on)."""
+    if isinstance(exc, ProcessingError):
+        return str(exc)
+    return f"{stage} failed: {type(exc).__name__}"
 
 
 def freshness_meta(
@@ -93,7 +113,9 @@ class ShopPipeline:
             self._lock.release()
             raise
         self.rawlog = ParquetRawLog(self.paths.raw_dir)
+        self.rejected = RejectedLog(self.paths.rejected_dir)
         self.tombstones: Scrubber | None = None  # erased customers' scrubber, read lazily
+        self._stage = "applying"  # what a failure happened in (for its dead letter)
 
     def close(self) -> None:
         self.state.close()
@@ -104,19 +126,19 @@ class ShopPipeline:
     ) -> tuple[ApplyResult, dict[int, str]]:
         """Apply what can be handled; returns the result and {index: reason} for the rest.
 
-        Live (``log_raw``), the tombstones of erased customers scrub the envelopes first:
-        what is logged and applied never holds an erased customer (a dropped envelope
-        counts as handled)."""
-        handled, index = self._screen(envelopes, log_raw)
-        events, ok, failed = decode_events(handled)
-        failures = {index[i]: reason for i, reason in failed.items()}
-        accepted = [handled[i] for i in ok]
-        if not accepted:
-            return ApplyResult(0, 0), failures
-        if log_raw:
-            self.rawlog.append(accepted, now)
-        meta = freshness_meta(self._meta(), accepted, now)
-        result = self._apply_runs(events, meta, log_raw, now)
+        One envelope that cannot be decoded, logged, applied or run (a job) fails alone:
+        the batch is applied in halves until it is found, and everything else commits.
+        Only applied envelopes reach the raw log; live (``log_raw``), the failed ones go to
+        the rejected log with their reason. A failure of the storage itself (disk, memory)
+        is raised: nothing was the message's fault, so nothing is failed.
+
+        Live, the tombstones of erased customers scrub the envelopes first: what is logged
+        and applied never holds an erased customer (a dropped envelope counts as handled)."""
+        failures: dict[int, str] = {}
+        decoded = decode_events(self._screen(envelopes, log_raw, failures), failures)
+        result = self._apply_isolating(decoded, now, log_raw, failures)
+        if failures:
+            self._report(envelopes, failures, now, log_raw)
         log.debug(
             "batch_applied",
             shop_id=self.shop.shop_id,
@@ -126,14 +148,78 @@ class ShopPipeline:
         return result, failures
 
     def _screen(
-        self, envelopes: Sequence[Envelope], live: bool
-    ) -> tuple[list[Envelope], list[int]]:
-        """The envelopes to handle and, for each, its index in ``envelopes``."""
+        self, envelopes: Sequence[Envelope], live: bool, failures: dict[int, str]
+    ) -> list[tuple[int, Envelope]]:
+        """The envelopes to handle, each with its index in ``envelopes``."""
         if not live:
-            return list(envelopes), list(range(len(envelopes)))
-        scrubbed = scrub_incoming(self, envelopes)
-        index = [i for i, envelope in enumerate(scrubbed) if envelope is not None]
-        return [e for e in scrubbed if e is not None], index
+            return list(enumerate(envelopes))
+        scrubber = tombstones(self)
+        if not scrubber:
+            return list(enumerate(envelopes))
+        screened: list[tuple[int, Envelope]] = []
+        for index, envelope in enumerate(envelopes):
+            try:
+                scrubbed = scrubber.envelope(envelope)
+            except Exception as exc:  # noqa: BLE001 - the edge: one message's failure
+                failures[index] = failure_reason("erasure screening", exc)
+                continue
+            if scrubbed is not None:
+                screened.append((index, scrubbed))
+        return screened
+
+    def _apply_isolating(
+        self, decoded: list[Decoded], now: datetime, live: bool, failures: dict[int, str]
+    ) -> ApplyResult:
+        """Apply ``decoded``; when that fails for a reason of its own, apply each half in
+        turn, down to the one envelope that fails (its reason goes into ``failures``)."""
+        if not decoded:
+            return ApplyResult(0, 0)
+        try:
+            return self._commit(decoded, now, live)
+        except Exception as exc:
+            if is_storage_failure(exc):
+                raise
+            reason = failure_reason(self._stage, exc)
+            self.state.recover()
+            self.tombstones = None
+            if len(decoded) == 1:
+                failures[decoded[0].index] = reason
+                return ApplyResult(0, 0)
+        middle = len(decoded) // 2
+        first = self._apply_isolating(decoded[:middle], now, live, failures)
+        second = self._apply_isolating(decoded[middle:], now, live, failures)
+        return ApplyResult(first.applied + second.applied, first.skipped + second.skipped)
+
+    def _commit(self, decoded: Sequence[Decoded], now: datetime, live: bool) -> ApplyResult:
+        """Log (live) and apply ``decoded``; on any failure the log file is discarded."""
+        envelopes = [d.envelope for d in decoded]
+        self._stage = "raw-log append"
+        logged = self.rawlog.append(envelopes, now) if live else None
+        try:
+            self._stage = "state apply"
+            meta = freshness_meta(self._meta(), envelopes, now)
+            return self._apply_runs([e for d in decoded for e in d.events], meta, live, now)
+        except BaseException:
+            if logged is not None:
+                self.rawlog.discard(logged)
+            raise
+
+    def _report(
+        self, envelopes: Sequence[Envelope], failures: dict[int, str], now: datetime, live: bool
+    ) -> None:
+        """Log each failed envelope; live, keep it in the rejected log with its reason."""
+        for index, reason in failures.items():
+            envelope = envelopes[index]
+            log.warning(
+                "envelope_rejected" if live else "envelope_skipped",
+                shop_id=self.shop.shop_id,
+                topic=envelope.topic,
+                source=envelope.source,
+                envelope_id=envelope.envelope_id,
+                reason=reason,
+            )
+        if live:
+            self.rejected.append_rejected([(envelopes[i], r) for i, r in failures.items()], now)
 
     def _apply_runs(
         self, events: Sequence[Event], meta: dict[str, str], live: bool, now: datetime
@@ -145,6 +231,7 @@ class ShopPipeline:
                 if isinstance(control, ErasureRequested):
                     self._run_control(control, live, now)
                 continue
+            self._stage = "state apply"
             done = self.state.apply(chunk, meta)
             applied, skipped = applied + done.applied, skipped + done.skipped
             if control is not None:
@@ -154,31 +241,33 @@ class ShopPipeline:
 
     def _run_control(self, event: ControlEvent, live: bool, now: datetime) -> bool:
         """A job at its place in the stream: everything before it is applied, nothing after.
-        True when it rebuilt the state from the raw log (a live erasure)."""
+        True when it rebuilt the state from the raw log (a live erasure). A job that fails
+        raises: it fails alone, like any other message."""
         if isinstance(event, ScoresRequested):
+            self._stage = "job.rfm"
             moved = rescore_customers(self.state.connection, self.shop, event)
             log.info(
                 "customers_rescored", shop_id=self.shop.shop_id, as_of=str(event.as_of), moved=moved
             )
             return False
         if isinstance(event, PredictionsRequested):
+            self._stage = f"job.{event.job}"
             self._run_prediction_job(event)
             return False
+        self._stage = "job.erase"
         return apply_erasure(self, event, live, now)
 
     def _run_prediction_job(self, event: PredictionsRequested) -> None:
-        """A prediction job that fails is logged and skipped, never retried: it would fail
-        the same way again and hold up the shop's events (replay skips it the same way)."""
+        """One prediction job in one transaction (rolled back when it fails)."""
         context = {"shop_id": self.shop.shop_id, "job": event.job, "as_of": str(event.as_of)}
         con = self.state.connection
         con.execute("BEGIN TRANSACTION")
         try:
             found = run_prediction_job(con, self.shop, event)
             con.execute("COMMIT")
-        except Exception:  # noqa: BLE001 - the edge: a job's failure must not stop the shop
+        except BaseException:
             con.execute("ROLLBACK")
-            log.exception("prediction_job_failed", **context)
-            return
+            raise
         log.info("prediction_job_applied", found=found, **context)
 
     def publish(self, now: datetime) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from datetime import UTC, datetime
 
 from schemas.jsoncodec import dumps_text, loads
@@ -62,14 +62,40 @@ class Envelope:
             raise EnvelopeError("envelope is not a JSON object")
         if data.pop("schema", None) != ENVELOPE_SCHEMA:
             raise EnvelopeError(f"unknown envelope schema (expected {ENVELOPE_SCHEMA})")
+        missing = [name for name in _REQUIRED if name not in data]
+        if missing:
+            raise EnvelopeError(f"malformed envelope: missing {', '.join(missing)}")
         try:
             data["received_at"] = datetime.fromisoformat(data["received_at"])
-            return cls(**data)
-        except (KeyError, TypeError, ValueError) as exc:
+            envelope = cls(**data)
+        except (TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise EnvelopeError(f"malformed envelope: {exc}") from None
+        _check_types(envelope)
+        return envelope
+
+
+_TEXT_FIELDS = ("shop_id", "topic", "resource", "event", "body", "envelope_id", "body_sha256")
+
+
+def _check_types(envelope: Envelope) -> None:
+    """Every field of the type it is declared with (JSON could say anything)."""
+    wrong = [name for name in _TEXT_FIELDS if not isinstance(getattr(envelope, name), str)]
+    wrong += [
+        name
+        for name in ("webhook_id", "delivery_id")
+        if not isinstance(getattr(envelope, name), str | None)
+    ]
+    rid = envelope.resource_id
+    if rid is not None and (type(rid) is not int or not -(2**63) <= rid < 2**63):
+        wrong.append("resource_id")
+    if envelope.source not in SOURCES:
+        wrong.append("source")
+    if wrong:
+        raise EnvelopeError(f"malformed envelope: bad {', '.join(wrong)}")
 
 
 _FIELDS = tuple(f.name for f in fields(Envelope))
+_REQUIRED = tuple(f.name for f in fields(Envelope) if f.default is MISSING)
 
 
 def body_hash(body: str) -> str:

@@ -35,6 +35,9 @@ CHURN = "churn"
 BACKTEST = "backtest"
 PREDICTION_JOBS: tuple[str, ...] = (CLV, CHURN, BACKTEST)
 PROCESSOR_JOBS = frozenset({RFM, ERASE, *PREDICTION_JOBS})
+# the days a job may be run as of (what ``wcpulse jobs run --as-of`` accepts)
+EARLIEST_AS_OF = date(1970, 1, 1)
+LATEST_AS_OF = date(2100, 1, 1)
 # what ``wcpulse jobs run`` can queue (erase has its own command)
 RUNNABLE_JOBS: tuple[str, ...] = (RFM, *PREDICTION_JOBS)
 

@@ -21,6 +21,11 @@ class ShopPaths:
         return self.root / "raw"
 
     @property
+    def rejected_dir(self) -> Path:
+        """Envelopes the processor refused, with the reason (``store.rawlog.RejectedLog``)."""
+        return self.root / "rejected"
+
+    @property
     def views_dir(self) -> Path:
         """Published read views (Parquet, atomic rename) read by the API."""
         return self.root / "views"

@@ -4,8 +4,12 @@ Files are written to a temporary name and renamed into place, so a reader never 
 half-written file. Names sort in write order; ``read`` yields envelopes in that order,
 which is the order ``replay`` applies them in.
 
-Append-only with one exception: a GDPR erasure ``rewrite``s the files that hold the erased
-customer, each under its own name, so that order is kept.
+Append-only with two exceptions: a GDPR erasure ``rewrite``s the files that hold the erased
+customer, each under its own name, so that order is kept; and the shop's writer ``discard``s
+the file of a batch it could not apply (only applied envelopes are replayable).
+
+``RejectedLog`` keeps, apart from it in the same format plus a reason, the envelopes a
+processor refused (dead-lettered): to inspect them, and for an erasure to scrub them too.
 """
 
 from __future__ import annotations
@@ -38,9 +42,16 @@ RAW_SCHEMA = pa.schema(
     ]
 )
 _FIELDS = RAW_SCHEMA.names
+REJECTED_SCHEMA = RAW_SCHEMA.append(pa.field("rejected_at", pa.timestamp("us", tz="UTC"))).append(
+    pa.field("reason", pa.string())
+)
 
 
 class ParquetRawLog:
+    """Envelopes in Parquet files that sort in write order (see the module docstring)."""
+
+    schema = RAW_SCHEMA
+
     def __init__(self, raw_dir: Path) -> None:
         self._dir = Path(raw_dir)
         self._last: str | None = None  # stem (without the random suffix) of the newest file
@@ -54,9 +65,16 @@ class ParquetRawLog:
         """Write one batch durably (fsync, then atomic rename); returns the file."""
         if not envelopes:
             return None
+        return self._append_rows([_row(e) for e in envelopes], now)
+
+    def discard(self, path: Path) -> None:
+        """Remove a file ``append`` just wrote (its batch was not applied); the writer only."""
+        path.unlink(missing_ok=True)
+
+    def _append_rows(self, rows: list[dict[str, object]], now: datetime) -> Path:
         self._dir.mkdir(parents=True, exist_ok=True)
         final = self._dir / f"{self._next_name(now)}-{uuid.uuid4().hex[:8]}.parquet"
-        _write_durably([_row(e) for e in envelopes], final)
+        _write_durably(rows, final, self.schema)
         return final
 
     def rewrite(self, transform: Callable[[Envelope], Envelope | None]) -> int:
@@ -78,9 +96,9 @@ class ParquetRawLog:
                     continue
                 changes += 1
                 if result is not None:
-                    kept.append(_row(result))
+                    kept.append(row | _row(result))
             if changes:
-                _replace_file(path, kept)
+                _replace_file(path, kept, self.schema)
                 changed += changes
         return changed
 
@@ -112,17 +130,50 @@ class ParquetRawLog:
         return sum(pq.ParquetFile(p).metadata.num_rows for p in self.files())
 
 
-def _write_durably(rows: list[dict[str, object]], final: Path) -> None:
+class RejectedLog(ParquetRawLog):
+    """The envelopes a shop's processor refused, each with its reason (never replayed)."""
+
+    schema = REJECTED_SCHEMA
+
+    def append_rejected(
+        self, rejected: Sequence[tuple[Envelope, str]], now: datetime
+    ) -> Path | None:
+        if not rejected:
+            return None
+        rows = [_row(e) | {"rejected_at": now, "reason": reason} for e, reason in rejected]
+        return self._append_rows(rows, now)
+
+    def reason_of(self, envelope_id: str) -> str | None:
+        """Why the envelope was refused; None when it was not (or not yet)."""
+        for path in reversed(self.files()):
+            table = pq.read_table(path, columns=["envelope_id", "reason"])
+            for found, reason in zip(*table.to_pydict().values(), strict=True):
+                if found == envelope_id:
+                    return str(reason)
+        return None
+
+    def records(self, limit: int | None = None) -> list[dict[str, object]]:
+        """The newest ``limit`` refused envelopes (all when None), oldest first: every raw
+        log column plus ``rejected_at`` and ``reason``."""
+        rows: list[dict[str, object]] = []
+        for path in reversed(self.files()):
+            rows[:0] = pq.read_table(path).to_pylist()
+            if limit is not None and len(rows) >= limit:
+                return rows[-limit:]
+        return rows
+
+
+def _write_durably(rows: list[dict[str, object]], final: Path, schema: pa.Schema) -> None:
     tmp = final.with_suffix(".tmp")
-    pq.write_table(pa.Table.from_pylist(rows, schema=RAW_SCHEMA), tmp, compression="zstd")
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), tmp, compression="zstd")
     with open(tmp, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(tmp, final)
 
 
-def _replace_file(path: Path, rows: list[dict[str, object]]) -> None:
+def _replace_file(path: Path, rows: list[dict[str, object]], schema: pa.Schema) -> None:
     if rows:
-        _write_durably(rows, path)
+        _write_durably(rows, path, schema)
     else:
         path.unlink()
 
@@ -132,4 +183,4 @@ def _row(envelope: Envelope) -> dict[str, object]:
 
 
 def _envelope(row: dict[str, object]) -> Envelope:
-    return Envelope(**row)  # type: ignore[arg-type]
+    return Envelope(**{name: row[name] for name in _FIELDS})  # type: ignore[arg-type]

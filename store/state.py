@@ -95,9 +95,26 @@ def _payload_row(event: Changed) -> dict[str, Any]:
 
 class DuckDBStateStore:
     def __init__(self, path: Path | str) -> None:
-        self._con = duckdb.connect(str(path))
+        self._path = str(path)
+        self._con = duckdb.connect(self._path)
         for statement in create_statements():
             self._con.execute(statement)
+
+    def recover(self) -> None:
+        """After a failed unit of work: roll back a transaction it left open, and reopen
+        the file when DuckDB has given up on this connection (what was committed stays)."""
+        try:
+            self._con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # no transaction was open
+        try:
+            self._con.execute("SELECT 1").fetchall()
+        except duckdb.Error:
+            try:
+                self._con.close()
+            except duckdb.Error:
+                pass
+            self._con = duckdb.connect(self._path)
 
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:

@@ -5,10 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from schemas.settings import Settings, SettingsError, load_settings
 from store.errors import StoreError
-from wcpulse import commands, erase_commands, job_commands, shop_cli, woo_commands
+from wcpulse import (
+    commands,
+    erase_commands,
+    job_commands,
+    rejected_commands,
+    shop_cli,
+    woo_commands,
+)
 from wcpulse.errors import UserError
 from wcpulse.logs import configure_logging
 from wcpulse.wiring import open_registry
@@ -23,8 +31,16 @@ def _partitions(text: str) -> list[int] | None:
         raise argparse.ArgumentTypeError("use 'all' or numbers like 0,1,2") from None
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A mistake in the arguments is one line and exit status 2, not a usage dump (``--help``
+    still shows the usage). Subcommands' parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="wcpulse",
         description="Real-time analytics for WooCommerce shops. Settings: WCPULSE_* variables.",
     )
@@ -46,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     woo_commands.register(sub)
     job_commands.register(sub)
     erase_commands.register(sub)
+    rejected_commands.register(sub)
     replay = sub.add_parser("replay", help="rebuild a shop's state and views from its raw log")
     replay.add_argument("shop", metavar="SHOP")
     replay.set_defaults(handler=commands.replay)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +21,15 @@ import pyarrow.parquet as pq
 from processors.anonymise import is_customer_key
 from processors.email_match import email_sha256, normalise_email
 from schemas.clock import SystemClock
+from schemas.envelope import Envelope
 from schemas.jobs import erase_envelope
 from schemas.settings import Settings
 from schemas.shop import ShopConfig
 from store.erasure import read_applied
 from store.layout import shop_paths
 from wcpulse.errors import UserError
-from wcpulse.waiting import wait_for_processor
-from wcpulse.wiring import open_messaging, open_registry
+from wcpulse.waiting import unless_refused, wait_for_processor
+from wcpulse.wiring import find_shop, open_messaging
 
 KEY_FORMS = "a customer id, guest-<16 hex>, guest-order-<id> or an e-mail address"
 
@@ -64,7 +66,7 @@ def _confirm(shop: ShopConfig, key: str) -> bool:
     return answer.strip().lower() in {"y", "yes"}
 
 
-def _publish(settings: Settings, shop: ShopConfig, key: str) -> str:
+def _publish(settings: Settings, shop: ShopConfig, key: str) -> Envelope:
     clock = SystemClock()
     messaging = open_messaging(settings, clock)
     try:
@@ -72,27 +74,26 @@ def _publish(settings: Settings, shop: ShopConfig, key: str) -> str:
         messaging.publisher.publish([envelope])
     finally:
         messaging.close()
-    return json.loads(envelope.body)["erasure_id"]
+    return envelope
 
 
 def erase_customer(args: argparse.Namespace, settings: Settings) -> int:
-    registry = open_registry(settings)
-    try:
-        shop = registry.require(args.shop)
-    finally:
-        registry.close()
-    views_dir = shop_paths(settings.data_dir, shop.shop_id).views_dir
-    key = customer_key(views_dir, args.customer)
+    shop = find_shop(settings, args.shop)
+    paths = shop_paths(settings.data_dir, shop.shop_id)
+    key = customer_key(paths.views_dir, args.customer)
     if not args.yes and not _confirm(shop, key):
         print("Nothing erased.")
         return 1
-    erasure_id = _publish(settings, shop, key)
+    envelope = _publish(settings, shop, key)
+    erasure_id = json.loads(envelope.body)["erasure_id"]
     if args.no_wait:
         print(f"queued erasure {erasure_id} of customer {key} of shop {shop.shop_id}")
         return 0
     print(f"queued erasure {erasure_id}; waiting for the shop's processor...", file=sys.stderr)
+    what = f"erasure {erasure_id}"
+    applied = partial(read_applied, paths.views_dir, erasure_id)
     done = wait_for_processor(
-        lambda: read_applied(views_dir, erasure_id), args.wait, f"erasure {erasure_id}"
+        unless_refused(applied, paths, envelope.envelope_id, what), args.wait, what
     )
     print(_summary(shop, key, done))
     return 0

@@ -21,14 +21,21 @@ import pyarrow.parquet as pq
 
 from processors.analytics.rfm import SEGMENTS
 from schemas.clock import SystemClock
-from schemas.jobs import JOB_NAMES, RFM, RUNNABLE_JOBS, dated_job_envelope
+from schemas.jobs import (
+    EARLIEST_AS_OF,
+    JOB_NAMES,
+    LATEST_AS_OF,
+    RFM,
+    RUNNABLE_JOBS,
+    dated_job_envelope,
+)
 from schemas.settings import Settings
 from schemas.shop import ShopConfig
 from schemas.views import MANIFEST
 from store.layout import shop_paths
 from wcpulse.errors import UserError
 from wcpulse.job_summaries import job_summary
-from wcpulse.waiting import wait_for_processor
+from wcpulse.waiting import unless_refused, wait_for_processor
 from wcpulse.wiring import open_messaging, open_registry
 
 
@@ -67,13 +74,15 @@ def run_job(args: argparse.Namespace, settings: Settings) -> int:
     if args.no_wait:
         print(f"queued job.{args.job} for shop {shop.shop_id} as of {as_of}")
         return 0
-    views = shop_paths(settings.data_dir, shop.shop_id).views_dir
+    paths = shop_paths(settings.data_dir, shop.shop_id)
+    views = paths.views_dir
     print(
         f"queued job.{args.job} as of {as_of}; waiting for the shop's processor...",
         file=sys.stderr,
     )
     applied = partial(_applied, views, args.job, envelope.received_at)
-    wait_for_processor(applied, args.wait, "the job")
+    what = f"job.{args.job}"
+    wait_for_processor(unless_refused(applied, paths, envelope.envelope_id, what), args.wait, what)
     print(_segment_summary(views) if args.job == RFM else job_summary(views, args.job))
     return 0
 
@@ -103,9 +112,14 @@ def _segment_summary(views_dir: Path) -> str:
 
 def _as_of(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError("use a date like 2026-01-31") from None
+    if not EARLIEST_AS_OF <= day < LATEST_AS_OF:
+        raise argparse.ArgumentTypeError(
+            f"use a date from {EARLIEST_AS_OF} to before {LATEST_AS_OF}"
+        )
+    return day
 
 
 def register(sub: Any) -> None:

@@ -18,6 +18,7 @@ from ingest.woocommerce import woocommerce_blueprint
 from processors.consumer import Consumer
 from schemas.clock import Clock, SystemClock
 from schemas.settings import Settings
+from schemas.shop import ShopConfig
 from store.layout import embedded_broker_path, spool_path
 from store.metadata import ShopRegistry
 from wcpulse.errors import UserError
@@ -34,6 +35,15 @@ def open_registry(settings: Settings) -> ShopRegistry:
         raise
     except Exception as exc:  # the edge: an unreachable database becomes one line
         raise UserError(f"cannot open the metadata database: {exc}") from exc
+
+
+def find_shop(settings: Settings, shop_id: str) -> ShopConfig:
+    """The shop's configuration, read from the metadata database; one-line error if none."""
+    registry = open_registry(settings)
+    try:
+        return registry.require(shop_id)
+    finally:
+        registry.close()
 
 
 @dataclass

@@ -3,9 +3,7 @@ shop's processor runs in this test's thread: one-line errors, and the success li
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,6 +23,7 @@ from schemas.settings import Settings, load_settings
 from store.layout import embedded_broker_path, shop_paths
 from store.metadata import ShopRegistry
 from tests import woo_payloads as woo
+from tests.cli_runner import run_wcpulse
 from tests.integration.erasure_support import files_mentioning
 from tests.views_builder import guest_key
 from wcpulse.shop_cli import default_open_registry
@@ -41,16 +40,7 @@ class Env:
     shop_id: str
 
     def cli(self, *args: str) -> subprocess.CompletedProcess:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WCPULSE_")}
-        env |= {"WCPULSE_DATA_DIR": str(self.settings.data_dir), "WCPULSE_SECRET_KEY": "0" * 64}
-        return subprocess.run(
-            [sys.executable, "-m", "wcpulse", *args],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_wcpulse(self.settings.data_dir, *args)
 
 
 @pytest.fixture
