@@ -4,19 +4,29 @@ Pure numpy: one row per customer with at least one paid order; the caller comput
 recency (days since the last paid order, as of a day it chooses), frequency (paid orders)
 and monetary (net spent). Nothing here reads a clock.
 
-Scoring rule (``score_by_position``), the mid-rank percentile:
+Scoring rule (``score_by_position``): each value scores the quintile of its tie group's
+lowest position in the shop's distribution.
 
-    p     = (worse + equal / 2) / n        # worse: values strictly worse than this one
-    score = 1 + floor(5 * p)               # p is in (0, 1), so score is in 1..5
+- *position*: sort the n values from worst to best and number the places 0 .. n - 1;
+  a group of equal values fills consecutive places;
+- *the group's lowest position* is therefore ``worse``, the number of values strictly
+  worse than the group's value, and ``p = worse / n`` is in [0, 1);
+- score = 1 + floor(5 * p): p in [0, 0.2) scores 1, [0.2, 0.4) 2, ..., [0.8, 1) 5.
 
-computed in exact integer arithmetic as ``1 + (5 * (2 * worse + equal)) // (2 * n)``.
-Consequences, all tested:
+Computed in exact integer arithmetic as ``1 + (5 * worse) // n``. Consequences, all tested:
 
-- ties get the same score (the rule only looks at the value, not the row);
-- a better value never gets a lower score, and reordering customers reorders the scores;
-- all-equal values carry no position information, so every customer gets the middle score 3;
-  a one-customer shop is that case with n = 1 (scores 3, 3, 3 -> "Needs Attention");
-- direction: ``higher_is_better=False`` (recency) counts the *larger* values as worse.
+- ties get the same score (the rule only looks at the value, not the row); when many
+  buyers share the worst value (one order, say) they all have ``worse = 0`` and score 1;
+- a better value has more values strictly worse, so it never gets a lower score, and
+  reordering customers reorders the scores;
+- with distinct values the five scores split the shop into quintiles whose sizes differ
+  by at most one customer;
+- the best value, when all n - 1 others are worse, scores 1 + floor(5 (n - 1) / n): 5 from
+  n = 5 on, but 3 with n = 2 and 4 with n = 3 or 4 (a shop that small has no top fifth);
+- all-equal values carry no position information: ``worse = 0``, so every customer scores
+  1; a one-customer shop is that case with n = 1 (scores 1, 1, 1 -> "Lost");
+- direction: ``higher_is_better=False`` (recency: fewer days is better) counts the
+  *larger* values as worse.
 """
 
 from __future__ import annotations
@@ -101,11 +111,11 @@ class RfmScores:
 
 
 def score_by_position(values: npt.ArrayLike, higher_is_better: bool = True) -> npt.NDArray[np.int8]:
-    """Score each value 1..5 by its mid-rank percentile in ``values`` (see the module doc).
+    """Score each value 1..5 by its tie group's lowest position in ``values`` (module doc).
 
     5 is best. With ``higher_is_better=False`` (recency in days) smaller values are better.
-    Equal values get equal scores; all-equal values (and a single value) score 3.
-    NaN is rejected because it has no position.
+    Equal values get equal scores: that of the group's lowest position, so all-equal
+    values (and a single value) score 1. NaN is rejected because it has no position.
     """
     arr = np.asarray(values)
     if arr.ndim != 1:
@@ -115,12 +125,11 @@ def score_by_position(values: npt.ArrayLike, higher_is_better: bool = True) -> n
     if arr.dtype.kind == "f" and np.isnan(arr).any():
         raise ValueError("values must not contain NaN")
     ordered = np.sort(arr, kind="stable")
-    below = np.searchsorted(ordered, arr, side="left")
-    not_above = np.searchsorted(ordered, arr, side="right")
-    equal = not_above - below
-    worse = below if higher_is_better else arr.size - not_above
-    n = np.int64(arr.size)
-    scores = 1 + (5 * (2 * worse.astype(np.int64) + equal)) // (2 * n)
+    if higher_is_better:
+        worse = np.searchsorted(ordered, arr, side="left")
+    else:
+        worse = arr.size - np.searchsorted(ordered, arr, side="right")
+    scores = 1 + (5 * worse.astype(np.int64)) // np.int64(arr.size)
     return scores.astype(np.int8)
 
 

@@ -42,16 +42,19 @@ def test_a_webhook_order_moves_its_customers_scores_and_segment(service):
     for index, (email, count, total) in enumerate(BUYERS):
         _post_orders(service, shop, email, count, total, 100 * (index + 1))
     wait_for(lambda: _all_orders_in(service, shop, 15), what="all orders scored")
-    # `run` rescored as of today at start: everyone's last order is long ago (R = 3)
+    # `run` rescored as of today at start: everyone's last order is on the same day, a tie
+    # whose lowest position is the worst one (R = 1); the quiet buyer is the least frequent
+    # and spent least (F = M = 1)
     quiet = "buyer0@example.com"
     before = _customer(service, shop, quiet)
-    assert (before["r"], before["f"], before["m"], before["segment"]) == (3, 1, 1, "About to Sleep")
+    assert (before["r"], before["f"], before["m"], before["segment"]) == (1, 1, 1, "Lost")
     _post_orders(service, shop, quiet, 6, "90.00", 900)
     after = wait_for(
         lambda: (c := _customer(service, shop, quiet)) and c["orders"] == 7 and c,
         what="the quiet buyer's new orders scored",
     )
-    assert (after["f"], after["m"], after["segment"]) == (5, 5, "Loyal Customers")
+    assert (after["r"], after["f"], after["m"]) == (1, 5, 5)
+    assert after["segment"] == "Can't Lose Them"
     assert after["customer_key"] == guest_key(quiet)
 
 

@@ -21,13 +21,14 @@ Who bought what (UTC times; all at 10:00 unless given; Warsaw days are the same 
     P8 guest greta@         DE  25.00 on 2023-12-31 23:30 UTC = 2024-01-01 00:30 in Warsaw
 
 Rescored as of 2024-03-31 (after the orders up to then) and 2024-04-10 (at the end).
-Hand-computed results (R, F, M by position; see processors/analytics/rfm.py):
+Hand-computed results (SPEC §4: with ``worse`` the customers with a strictly worse value
+among n, score = 1 + floor(5 * worse / n), so tied one-order buyers all have F = 1):
 
-    as of 03-31  P1 455 Loyal Customers, P2 533 Potential Loyalist, P4 124 At Risk,
-                 P5 342 Needs Attention, P8 221 Hibernating
-    as of 04-10  P1 455 Loyal Customers, P2 344 Loyal Customers, P3 522 Potential
-                 Loyalist, P4 124 At Risk, P5 243 At Risk, P7 422 Potential Loyalist,
-                 P8 221 Hibernating
+    as of 03-31  n = 5: P1 455 Loyal Customers, P2 533 Potential Loyalist, P4 114 At Risk,
+                 P5 342 Needs Attention, P8 211 Hibernating
+    as of 04-10  n = 7: P1 455 Loyal Customers, P2 333 Needs Attention, P3 511 Recent
+                 Customers, P4 114 At Risk, P5 243 At Risk, P7 312 About to Sleep,
+                 P8 111 Lost
     status       P1 Active (cycle 31, own), P2 Active (65, own), P3 New (30, shop),
                  P4 Lost, P5 At risk (20, own; 20 days overdue), P7 New, P8 Lost
 """

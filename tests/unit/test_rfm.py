@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -93,31 +95,38 @@ def test_scores_outside_one_to_five_are_rejected(r, f, m):
 @pytest.mark.parametrize(
     ("values", "higher_is_better", "expected"),
     [
-        # mid-rank percentiles 0.05, 0.15, ..., 0.95 -> 1,1,2,2,3,3,4,4,5,5
+        # distinct: worse = 0..9 of n = 10, p = 0, 0.1, ..., 0.9 -> 1,1,2,2,3,3,4,4,5,5
         (list(range(10)), True, [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]),
         (list(range(10)), False, [5, 5, 4, 4, 3, 3, 2, 2, 1, 1]),
-        # three tied lowest values: p = 1.5/10 -> 1 for all three
+        # three tied lowest values: worse 0 -> 1; the others have worse 3..9
         ([1, 1, 1, 2, 3, 4, 5, 6, 7, 8], True, [1, 1, 1, 2, 3, 3, 4, 4, 5, 5]),
-        # six tied ones (p = 0.3 -> 2) and four higher values
-        ([1, 1, 1, 1, 1, 1, 2, 3, 4, 5], True, [2, 2, 2, 2, 2, 2, 4, 4, 5, 5]),
-        ([10, 1, 5], False, [1, 5, 3]),
-        ([10, 1, 5], True, [5, 1, 3]),
-        ([2.5, 2.5], True, [3, 3]),
+        # six tied lowest values (the one-order buyers): worse 0 -> 1, not the mid-rank 2
+        ([1, 1, 1, 1, 1, 1, 2, 3, 4, 5], True, [1, 1, 1, 1, 1, 1, 4, 4, 5, 5]),
+        # three tied best values: their lowest position is 2 of 5, p = 0.4 -> 3
+        ([1, 2, 3, 3, 3], True, [1, 2, 3, 3, 3]),
+        ([10, 1, 5], False, [1, 4, 2]),
+        ([10, 1, 5], True, [4, 1, 2]),
+        ([2.5, 2.5], True, [1, 1]),
+        # small shops: the best of n = 2, 3, 4 has p = 1/2, 2/3, 3/4 -> 3, 4, 4
+        ([3, 7], True, [1, 3]),
+        ([3, 7, 9], True, [1, 2, 4]),
+        ([3, 7, 9, 11], True, [1, 2, 3, 4]),
+        ([3, 7, 9, 11, 12], True, [1, 2, 3, 4, 5]),
     ],
 )
-def test_scores_follow_the_mid_rank_percentile_rule(values, higher_is_better, expected):
+def test_a_tie_group_scores_the_quintile_of_its_lowest_position(values, higher_is_better, expected):
     assert score_by_position(np.array(values), higher_is_better).tolist() == expected
 
 
-def test_a_one_customer_shop_scores_three_on_every_axis_and_needs_attention():
+def test_a_one_customer_shop_scores_one_on_every_axis_and_is_lost():
     scores = score_rfm([0], [1], [10.0])
-    assert (scores.r[0], scores.f[0], scores.m[0], scores.fm[0]) == (3, 3, 3, 3)
-    assert scores.segment[0] == "Needs Attention"
+    assert (scores.r[0], scores.f[0], scores.m[0], scores.fm[0]) == (1, 1, 1, 1)
+    assert scores.segment[0] == "Lost"
 
 
-def test_all_equal_values_all_get_the_middle_score():
-    assert score_by_position(np.full(7, 4.0)).tolist() == [3] * 7
-    assert score_by_position(np.full(7, 4), higher_is_better=False).tolist() == [3] * 7
+def test_all_equal_values_all_score_one():
+    assert score_by_position(np.full(7, 4.0)).tolist() == [1] * 7
+    assert score_by_position(np.full(7, 4), higher_is_better=False).tolist() == [1] * 7
 
 
 def test_recency_counts_fewer_days_as_better():
@@ -127,12 +136,39 @@ def test_recency_counts_fewer_days_as_better():
 
 def test_score_rfm_scores_and_segments_each_customer_in_input_order():
     scores = score_rfm([1, 30, 300], [3, 1, 1], [100.0, 20.0, 5.0])
-    assert scores.r.tolist() == [5, 3, 1]
-    assert scores.f.tolist() == [5, 2, 2]
-    assert scores.m.tolist() == [5, 3, 1]
-    assert scores.fm.tolist() == [5, 3, 2]
-    assert scores.segment.tolist() == ["Champions", "Needs Attention", "Hibernating"]
+    assert scores.r.tolist() == [4, 2, 1]
+    assert scores.f.tolist() == [4, 1, 1]
+    assert scores.m.tolist() == [4, 2, 1]
+    assert scores.fm.tolist() == [4, 2, 1]
+    assert scores.segment.tolist() == ["Loyal Customers", "Hibernating", "Lost"]
     assert scores.r.dtype == np.int8
+
+
+# A shop where most buyers ordered once (7 of 10), scored by hand from the rule:
+# name: recency days, paid orders, net spent -> R, F, M, FM, segment
+MOSTLY_ONE_ORDER = {
+    "A": (1, 1, 10.0, 5, 1, 1, 1, RC),
+    "B": (5, 4, 300.0, 5, 5, 5, 5, CH),
+    "C": (400, 1, 10.0, 1, 1, 1, 1, LO),
+    "D": (10, 1, 10.0, 4, 1, 1, 1, PR),
+    "E": (20, 1, 20.0, 4, 1, 2, 2, PL),
+    "F": (30, 1, 30.0, 3, 1, 3, 2, AS),
+    "G": (60, 1, 25.0, 3, 1, 3, 2, AS),
+    "H": (90, 1, 40.0, 2, 1, 4, 3, AR),
+    "I": (120, 2, 80.0, 2, 4, 4, 4, AR),
+    "J": (200, 3, 150.0, 1, 5, 5, 5, CL),
+}
+
+
+def test_in_a_shop_of_mostly_one_order_buyers_lost_recent_and_promising_are_reached():
+    rec, freq, mon, *expected = zip(*MOSTLY_ONE_ORDER.values(), strict=True)
+    scores = score_rfm(rec, freq, mon)
+    got = [scores.r, scores.f, scores.m, scores.fm, scores.segment]
+    assert [list(column) for column in got] == [list(column) for column in expected]
+    one_order = np.array(freq) == 1
+    assert set(scores.f[one_order].tolist()) == {1}
+    assert not {CH, LC} & set(scores.segment[one_order].tolist())
+    assert {LO, RC, PR} <= set(scores.segment.tolist())
 
 
 def test_an_empty_shop_has_no_scores():
@@ -188,3 +224,33 @@ def test_float_scores_are_deterministic_and_the_best_value_scores_highest(values
 @given(st.integers(1, 5), st.integers(1, 5), st.integers(1, 5))
 def test_segment_for_is_always_one_of_the_eleven(r, f, m):
     assert segment_for(r, f, m) in SEGMENTS
+
+
+@given(values_st, st.booleans())
+def test_every_score_is_the_fifth_of_the_shop_that_holds_the_groups_lowest_position(values, hib):
+    n = len(values)
+    for value, score in zip(values, score_by_position(np.array(values), hib).tolist(), strict=True):
+        lowest = sum(1 for other in values if (other < value if hib else other > value))
+        assert Fraction(score - 1, 5) <= Fraction(lowest, n) < Fraction(score, 5)
+
+
+@given(st.sets(st.integers(-1000, 1000), min_size=1, max_size=60))
+def test_distinct_values_split_into_five_groups_whose_sizes_differ_by_at_most_one(values):
+    counts = Counter(score_by_position(np.array(sorted(values))).tolist())
+    sizes = [counts.get(score, 0) for score in range(1, 6)]
+    assert max(sizes) - min(sizes) <= 1
+
+
+shop_st = st.lists(
+    st.tuples(st.integers(0, 1000), st.integers(1, 6), st.integers(0, 10_000)),
+    min_size=1,
+    max_size=60,
+)
+
+
+@given(shop_st)
+def test_the_least_frequent_buyers_score_f_one_and_one_order_buyers_are_never_top_segments(shop):
+    rec, freq, mon = (np.array(column) for column in zip(*shop, strict=True))
+    scores = score_rfm(rec, freq, mon)
+    assert set(scores.f[freq == freq.min()].tolist()) == {1}
+    assert not {CH, LC} & set(scores.segment[freq == 1].tolist())
