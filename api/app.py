@@ -13,10 +13,9 @@ from api.blueprint import api_blueprint
 from api.dashboard import dashboard_blueprint
 from api.errors import ApiError
 from api.runs import ShopMetadata
-from ingest.health import ReadinessCheck, health_blueprint
-from ingest.http_errors import error_response, http_exception_response
 from schemas.clock import Clock
 from schemas.settings import Settings
+from schemas.web import ReadinessCheck, error_response, health_blueprint, http_exception_response
 
 log = structlog.get_logger(__name__)
 

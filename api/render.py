@@ -2,7 +2,7 @@
 
 CSV is rendered whole (into a spooled temporary file) before the response starts, so an
 export either arrives complete or fails with an error response. Errors use the one shape
-of ingest/http_errors.py (``{"error": {"code", "message"}}``).
+of schemas/web.py (``{"error": {"code", "message"}}``).
 """
 
 from __future__ import annotations

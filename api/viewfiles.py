@@ -22,6 +22,7 @@ import duckdb
 
 from schemas.views import FRESHNESS, MANIFEST, VIEWS
 from store.layout import shop_paths
+from store.viewstore import ViewFiles, live_files, merge_sql
 
 _local = threading.local()
 
@@ -92,10 +93,19 @@ class ShopViews:
             raise
         return connection
 
+    @cached_property
+    def _files(self) -> dict[str, ViewFiles]:
+        return live_files(self.manifest)
+
     def _register(self, connection: duckdb.DuckDBPyConnection, name: str) -> None:
-        path = self.paths.view(name)
-        if path.exists():
-            relation = connection.read_parquet(str(path))
+        """``name`` as the files this request's manifest names (base and delta merged)."""
+        files = self._files.get(name)
+        sql = merge_sql(files, self.paths.views_dir) if files is not None else None
+        old = self.paths.views_dir / f"{name}.parquet"  # the layout of earlier versions
+        if sql is not None:
+            relation = connection.sql(sql)
+        elif files is None and old.exists():
+            relation = connection.read_parquet(str(old))
         else:
             relation = connection.from_arrow(VIEWS[name].empty_table())
         relation.create_view(name, replace=True)

@@ -3,10 +3,11 @@
 ``clv``, ``churn`` and ``prediction_models`` come from the real pipeline on an in-memory
 DuckDB state (``store.state_schema``): the purchase histories of the orders view as of the
 scoring day, BG/NBD, Gamma-Gamma and MBG/NBD fitted on them (``job.clv``), then
-``store.predictions.prediction_views`` as a publish computes them. ``backtests`` (a few rows)
-and ``churn_timeline`` (~90 days) are synthetic figures in the views' schemas; the backtests
-go into the state before the predictions, so the fit quality reads the newest one as it
-does in a shop, and the timeline's last day is the churn view's counts
+``processors.projections.predictions.prediction_views`` as a publish computes them.
+``backtests`` (a few rows) and ``churn_timeline`` (~90 days) are synthetic figures in the
+views' schemas; the backtests go into the state before the predictions, so the fit quality
+reads the newest one as it does in a shop, and the timeline's last day is the churn view's
+counts
 (``with_current_day``, as a publish does).
 """
 
@@ -21,10 +22,15 @@ import pyarrow as pa
 
 from bench import report
 from processors.analytics.clv import CHURN_LEVELS
+from processors.projections.prediction_models import (
+    fit_models,
+    model_rows,
+    purchase_histories,
+    store_models,
+)
+from processors.projections.predictions import churn_counts, prediction_views, with_current_day
 from schemas.shop import ShopConfig
 from schemas.views import BACKTESTS_VIEW, CHURN_TIMELINE_VIEW, PREDICTION_MODELS_VIEW
-from store.prediction_models import fit_models, model_rows, purchase_histories, store_models
-from store.predictions import churn_counts, prediction_views, with_current_day
 from store.state_schema import create_statements
 
 TIMELINE_DAYS = 90

@@ -7,7 +7,7 @@ that adds up (net = total - refunds). Customers (``CUSTOMERS_VIEW``) are aggrega
 the orders in DuckDB and scored by the store's own code (RFM, status, consents), with the
 segment history one rescoring leaves; the prediction views (clv, churn, prediction_models,
 churn_timeline, backtests) come from ``bench/api_predictions.py``. All go through
-``store.views.write_views`` (zstd Parquet, atomic rename, manifest), so the API reads files
+``store.viewstore.write_views`` (zstd Parquet, atomic rename, manifest), so the API reads files
 like the ones it reads in production.
 """
 
@@ -23,11 +23,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bench.api_predictions import prediction_tables
+from processors.projections.customer_scores import with_customer_scores
 from schemas.shop import DEFAULT_CONSENT_KEYS
 from schemas.views import MONEY, ORDERS_VIEW, SEGMENT_HISTORY_VIEW
-from store.customer_scores import with_customer_scores
 from store.layout import shop_paths
-from store.views import write_freshness, write_views
+from store.viewstore import write_freshness, write_views
 
 STATUSES = ("completed", "processing", "on-hold", "refunded", "cancelled", "failed", "pending")
 STATUS_SHARES = (0.62, 0.14, 0.03, 0.04, 0.07, 0.04, 0.06)

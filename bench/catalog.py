@@ -41,6 +41,12 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "webhook -> visible in the API with wcpulse run (--full: shop with ~100k orders)",
     ),
     Benchmark(
+        "publish",
+        "bench.publish",
+        "1M orders within 2x of 10k",
+        "apply + publish a 100-event batch on shops of 10k, 100k, 1M orders (--quick: no 1M)",
+    ),
+    Benchmark(
         "replay",
         "bench.replay",
         "1,000,000 orders < 60 s",

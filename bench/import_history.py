@@ -37,8 +37,8 @@ from bench.http_client import Connection, HttpError, build_request
 from bench.options import Options
 from bench.profiling import OURS
 from bench.service import WcpulseService, cpu_seconds, free_port, stop
-from ingest.broker import RabbitTopology, connect
 from ingest.errors import BrokerUnavailable
+from ingest.messaging.rabbit import RabbitTopology, connect
 
 TARGET_SECONDS = 60.0
 TARGET_ORDERS = 100_000

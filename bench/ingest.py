@@ -34,7 +34,7 @@ from bench.orders import Delivery, order_body
 from bench.service import WcpulseService, cpu_seconds, free_port, start_bare, stop
 from bench.stats import describe_ms, summary_ms
 from bench.webhooks import signed_request
-from ingest.phpjson import php_json_encode
+from ingest.demo.phpjson import php_json_encode
 
 TARGET_RATIO = 0.70
 CONCURRENCY = 4

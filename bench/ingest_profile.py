@@ -14,8 +14,8 @@ from bench.logs import configure_discarded_logging
 from bench.orders import Delivery
 from bench.profiling import profiled
 from bench.service import SECRET_KEY
-from ingest.spool import SQLiteQueue
-from ingest.webhook_sender import webhook_headers
+from ingest.demo.webhook_sender import webhook_headers
+from ingest.messaging.spool import SQLiteQueue
 from schemas.clock import SystemClock
 from schemas.settings import Settings
 from store.layout import embedded_broker_path

@@ -28,7 +28,7 @@ from bench.rawlogs import write_raw_log
 from bench.service import WcpulseService, stop
 from bench.stats import describe_ms, percentile, summary_ms
 from bench.webhooks import signed_request
-from ingest.phpjson import php_json_encode
+from ingest.demo.phpjson import php_json_encode
 
 TARGET_P95 = 1.0
 RATE = 200.0

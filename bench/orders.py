@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ingest.phpjson import php_json_encode
+from ingest.demo.phpjson import php_json_encode
 from schemas.envelope import Envelope
 
 FIXTURE = (

@@ -26,7 +26,7 @@ from bench.options import Options
 from bench.orders import order_envelopes
 from bench.probes import Probes, Target, probing
 from bench.profiling import profiled
-from ingest.spool import SQLiteQueue
+from ingest.messaging.spool import SQLiteQueue
 from processors.consumer import Consumer
 from processors.pipeline import ShopPipeline
 from schemas.clock import SystemClock

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bench.http_client import build_request
 from bench.orders import Delivery
-from ingest.webhook_sender import WEBHOOK_IDS, webhook_headers
+from ingest.demo.webhook_sender import WEBHOOK_IDS, webhook_headers
 
 SOURCE_URL = "http://127.0.0.1/shop/"
 

@@ -21,15 +21,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 from typing import Any
 
 from processors.email_match import EmailFinder, email_sha256
 from schemas.envelope import Envelope, body_hash
+from schemas.erasure import Erasure
 from schemas.jsoncodec import dumps_text, loads
 
-ERASED_DOMAIN = "erased.invalid"
 PERSON_FIELDS = frozenset(
     {"first_name", "last_name", "company", "address_1", "address_2", "city", "postcode"}
     | {"phone", "email"}
@@ -45,40 +44,6 @@ _IDS = re.compile(r'"id"\s*:\s*"?(\d+)')
 _CUSTOMER_IDS = re.compile(r'"customer_id"\s*:\s*"?(\d+)')
 # what reading a hostile body can raise (not JSON, nested too deep for the recursion)
 _UNREADABLE = (ValueError, RecursionError, OverflowError, TypeError)
-
-
-@dataclass(frozen=True)
-class Erasure:
-    """A tombstone: who was erased, by hashes and ids only (never the address itself)."""
-
-    erasure_id: str
-    customer_key: str
-    customer_id: int  # 0: not a registered customer
-    email_sha256: frozenset[str]
-    order_ids: frozenset[int]
-    erased_at: datetime
-
-    @property
-    def found(self) -> bool:
-        return bool(self.email_sha256 or self.order_ids)
-
-    @property
-    def address(self) -> str:
-        return erased_email(self.erasure_id)
-
-    def merged(self, other: Erasure | None) -> Erasure:
-        if other is None:
-            return self
-        return replace(
-            self,
-            customer_id=self.customer_id or other.customer_id,
-            email_sha256=self.email_sha256 | other.email_sha256,
-            order_ids=self.order_ids | other.order_ids,
-        )
-
-
-def erased_email(erasure_id: str) -> str:
-    return f"erased-{erasure_id}@{ERASED_DOMAIN}"
 
 
 def is_customer_key(key: str) -> bool:

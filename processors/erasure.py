@@ -20,24 +20,66 @@ logged or applied, so a late webhook or a re-import cannot bring the customer ba
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import duckdb
 import structlog
 
-from processors.anonymise import Erasure, Scrubber
+from processors.anonymise import Scrubber, registered_id
+from processors.email_match import email_sha256
+from processors.projections.sql import ALL_GUEST_EMAILS, ORDERS_SQL, WHOLE, order_params
 from processors.rebuild import rebuild_state
+from schemas.erasure import Erasure
 from schemas.events import ErasureRequested
+from schemas.shop import ShopConfig
 from store.erasure import (
     ErasureLedger,
-    Identity,
-    identify,
     load_erasures,
     record_erasure,
     remove_stale_temp_files,
 )
 
 log = structlog.get_logger("wcpulse.erasure")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A customer key in the state, attributed exactly as the views attribute orders, plus
+    guest orders with one of their addresses (``customer.deleted`` trashes the customer
+    before the erasure runs, which would otherwise cut their guest orders loose);
+    ``emails`` are plain and stay in memory."""
+
+    customer_id: int
+    emails: frozenset[str]
+    order_ids: frozenset[int]
+
+    def erasure(self, erasure_id: str, customer_key: str, at: datetime) -> Erasure:
+        hashes = frozenset(email_sha256(e) for e in self.emails)
+        return Erasure(erasure_id, customer_key, self.customer_id, hashes, self.order_ids, at)
+
+
+def identify(con: duckdb.DuckDBPyConnection, shop: ShopConfig, customer_key: str) -> Identity:
+    customer_id = registered_id(customer_key)
+    orders = ORDERS_SQL.format(scope=WHOLE, emails=ALL_GUEST_EMAILS)
+    rows = con.sql(
+        f"SELECT order_id, email FROM ({orders}) WHERE customer_key = $key",
+        params=order_params(shop) | {"key": customer_key},
+    ).fetchall()
+    emails = {email for _, email in rows if email}
+    emails |= {
+        email
+        for (email,) in con.execute(
+            "SELECT email FROM customers WHERE customer_id = ? AND email <> ''", [customer_id]
+        ).fetchall()
+    }
+    guests = con.execute(
+        "SELECT order_id FROM orders WHERE customer_id = 0 AND email IN (SELECT UNNEST(?))",
+        [sorted(emails)],
+    ).fetchall()
+    order_ids = {order_id for order_id, _ in rows} | {order_id for (order_id,) in guests}
+    return Identity(customer_id, frozenset(emails), frozenset(order_ids))
 
 
 def apply_erasure(
@@ -61,7 +103,7 @@ def apply_erasure(
     record_erasure(pipeline.state.connection, erasure)
     pipeline.tombstones = None
     remove_stale_temp_files(pipeline.paths.raw_dir, pipeline.paths.views_dir)
-    pipeline.publish(when)
+    pipeline.publish(when, purge=True)
     log.info(
         "customer_erased" if erasure.found else "erasure_of_unknown_customer",
         shop_id=pipeline.shop.shop_id,

@@ -13,6 +13,9 @@ from processors.anonymise import Scrubber
 from processors.erasure import apply_erasure, tombstones
 from processors.errors import ProcessingError, UnprocessableEvent
 from processors.handlers import handle_envelope
+from processors.projections.engine import ViewEngine
+from processors.projections.prediction_jobs import run_prediction_job
+from processors.projections.views import rescore_customers
 from schemas.envelope import Envelope
 from schemas.events import (
     ControlEvent,
@@ -22,14 +25,14 @@ from schemas.events import (
     ScoresRequested,
 )
 from schemas.shop import ShopConfig
+from schemas.views import VIEW_KEYS
 from store.erasure import write_applied
 from store.errors import is_storage_failure
 from store.layout import shop_paths
 from store.lock import WriterLock
-from store.prediction_jobs import run_prediction_job
 from store.rawlog import ParquetRawLog, RejectedLog
 from store.state import ApplyResult, DuckDBStateStore
-from store.views import build_view_set, rescore_customers, write_freshness, write_views
+from store.viewstore import GRACE_SECONDS, ViewStore, write_freshness
 
 log = structlog.get_logger("wcpulse.processor")
 
@@ -270,9 +273,18 @@ class ShopPipeline:
             raise
         log.info("prediction_job_applied", found=found, **context)
 
-    def publish(self, now: datetime) -> str:
-        tables, extra = build_view_set(self.state.connection, self.shop)
-        version = write_views(self.paths.views_dir, tables, now, extra)
+    def publish(self, now: datetime, purge: bool = False) -> str:
+        """Publish what the changes since the last publish reach (``ViewEngine``): the
+        materialised rows commit first, then the view files and the manifest, then the
+        changes are forgotten (a crash in between publishes them again, to the same rows).
+        ``purge``: remove superseded view files at once (after an erasure)."""
+        pending = self.state.pending_changes()
+        refresh = ViewEngine(self.state.connection, self.shop).refresh()
+        grace = 0.0 if purge else GRACE_SECONDS
+        version = ViewStore(self.paths.views_dir).publish(
+            refresh.writes, VIEW_KEYS, now, refresh.extra, grace
+        )
+        self.state.published(pending, refresh.params)
         write_applied(self.paths.views_dir, self.state.connection)
         fresh = self._meta()
         write_freshness(

@@ -225,7 +225,20 @@ VIEWS: dict[str, pa.Schema] = {
     "prediction_models": PREDICTION_MODELS_VIEW,
     "backtests": BACKTESTS_VIEW,
 }
-# {"version": str, "published_at": iso, "views": [names], "scores_as_of": "YYYY-MM-DD"|null,
+# Each view's key: one row per key, files sorted by it (store/viewstore.py).
+VIEW_KEYS: dict[str, tuple[str, ...]] = {
+    "orders": ("order_id",),
+    "customers": ("customer_key",),
+    "versions": ("resource", "resource_id"),
+    "segment_history": ("customer_key", "changed_on"),
+    "clv": ("customer_key",),
+    "churn": ("customer_key",),
+    "churn_timeline": ("day", "churn_level"),
+    "prediction_models": ("model",),
+    "backtests": ("as_of",),
+}
+# {"version": str, "published_at": iso, "files": {view: {"key", "base", "delta", "rows"}},
+#  "scores_as_of": "YYYY-MM-DD"|null,
 #  "rescored_at": iso|null (when the last job.rfm applied here was requested),
 #  "predictions_as_of": "YYYY-MM-DD"|null (the day CLV and churn are predicted from)}
 MANIFEST = "manifest.json"

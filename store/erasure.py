@@ -1,9 +1,5 @@
-"""Storage of GDPR erasures: who a customer key is in the state, the tombstones, the ledger.
+"""Storage of GDPR erasures: the tombstones and the ledger.
 
-- ``identify``: a customer key's id, e-mail addresses and orders, attributed exactly as the
-  views attribute them (``ORDERS_SQL``), plus guest orders with one of their addresses
-  (``customer.deleted`` trashes the customer before the erasure runs, which would otherwise
-  cut their guest orders loose);
 - the ``erasures`` state table: the tombstones that scrub later events of an erased customer
   before they are logged or applied;
 - the ledger, ``raw/erasures.json`` beside the raw log: the same tombstones, so that a
@@ -18,56 +14,19 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from processors.anonymise import Erasure, registered_id
-from processors.email_match import email_sha256
-from schemas.shop import ShopConfig
-from store.views import ORDERS_SQL, atomic_write_json, order_params
+from schemas.erasure import Erasure
+from store.viewstore import atomic_write_json
 
 LEDGER_FILE = "erasures.json"  # in the raw log's folder
 APPLIED_FILE = "erasures.json"  # in the views folder
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _COLUMNS = "erasure_id, customer_key, customer_id, email_sha256, order_ids, erased_at"
-
-
-@dataclass(frozen=True)
-class Identity:
-    """A customer key in the state; ``emails`` are plain and stay in memory."""
-
-    customer_id: int
-    emails: frozenset[str]
-    order_ids: frozenset[int]
-
-    def erasure(self, erasure_id: str, customer_key: str, at: datetime) -> Erasure:
-        hashes = frozenset(email_sha256(e) for e in self.emails)
-        return Erasure(erasure_id, customer_key, self.customer_id, hashes, self.order_ids, at)
-
-
-def identify(con: duckdb.DuckDBPyConnection, shop: ShopConfig, customer_key: str) -> Identity:
-    customer_id = registered_id(customer_key)
-    rows = con.sql(
-        f"SELECT order_id, email FROM ({ORDERS_SQL}) WHERE customer_key = $key",
-        params=order_params(shop) | {"key": customer_key},
-    ).fetchall()
-    emails = {email for _, email in rows if email}
-    emails |= {
-        email
-        for (email,) in con.execute(
-            "SELECT email FROM customers WHERE customer_id = ? AND email <> ''", [customer_id]
-        ).fetchall()
-    }
-    guests = con.execute(
-        "SELECT order_id FROM orders WHERE customer_id = 0 AND email IN (SELECT UNNEST(?))",
-        [sorted(emails)],
-    ).fetchall()
-    order_ids = {order_id for order_id, _ in rows} | {order_id for (order_id,) in guests}
-    return Identity(customer_id, frozenset(emails), frozenset(order_ids))
 
 
 def record_erasure(con: duckdb.DuckDBPyConnection, erasure: Erasure) -> None:

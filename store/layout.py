@@ -27,11 +27,8 @@ class ShopPaths:
 
     @property
     def views_dir(self) -> Path:
-        """Published read views (Parquet, atomic rename) read by the API."""
+        """Published read views (``store.viewstore``) read by the API."""
         return self.root / "views"
-
-    def view(self, name: str) -> Path:
-        return self.views_dir / f"{name}.parquet"
 
 
 def shop_paths(data_dir: Path, shop_id: str) -> ShopPaths:

@@ -8,7 +8,7 @@ the same events again, or in another order, leaves the same state.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +39,19 @@ _RESOURCE_OF: dict[type, str] = {
     CouponChanged: "coupon",
     RefundChanged: "refund",
 }
+
+
+VIEW_PARAMS = "view_params"  # meta: what the published views were computed with
+JOBS_RUN = "jobs_run"  # meta: how many jobs have changed the shop's state (a job's own count)
+
+
+def count_job(con: duckdb.DuckDBPyConnection) -> None:
+    """Count a job in the caller's transaction: the views are built whole after it."""
+    con.execute(
+        "INSERT INTO meta VALUES (?, '1') ON CONFLICT (key) DO UPDATE "
+        "SET value = (meta.value::BIGINT + 1)::VARCHAR",
+        [JOBS_RUN],
+    )
 
 
 @dataclass(frozen=True)
@@ -149,21 +162,58 @@ class DuckDBStateStore:
         found = dict(rows)
         return {key: found.get(key) for key in keys}
 
+    def pending_changes(self) -> dict[str, list[int]]:
+        """The resources changed since the views were last published, by resource."""
+        found: dict[str, list[int]] = {}
+        for resource, rid in self._con.execute(
+            "SELECT resource, id FROM pending_changes ORDER BY resource, id"
+        ).fetchall():
+            found.setdefault(resource, []).append(rid)
+        return found
+
+    def published(self, included: Mapping[str, Sequence[int]], params: str) -> None:
+        """After a publish: forget the changes it included (what ``pending_changes`` gave
+        it) and keep what its views were computed with (``view_params``), in one step."""
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            for resource, ids in included.items():
+                self._con.execute(
+                    "DELETE FROM pending_changes WHERE resource = ? AND id IN (SELECT UNNEST(?))",
+                    [resource, list(ids)],
+                )
+            self._set_meta({VIEW_PARAMS: params})
+            self._con.execute("COMMIT")
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+
+    def _note_pending(self, resource: str, ids: Sequence[int]) -> None:
+        if ids:
+            self._con.execute(
+                "INSERT OR IGNORE INTO pending_changes SELECT ?, UNNEST(?)", [resource, list(ids)]
+            )
+
     def _apply_changes(self, best: dict[str, dict[int, Changed]]) -> int:
         applied = 0
         for resource, changes in best.items():
             if changes:
-                applied += self._upsert(RESOURCE_TABLES[resource], list(changes.values()))
+                winners = self._upsert(RESOURCE_TABLES[resource], list(changes.values()))
+                self._note_pending(resource, winners)
+                applied += len(winners)
         return applied
 
-    def _upsert(self, table: ResourceTable, changes: list[Changed]) -> int:
+    def _upsert(self, table: ResourceTable, changes: list[Changed]) -> list[int]:
         rows = pa.Table.from_pylist([_payload_row(c) for c in changes], schema=table.schema)
         self._con.register("candidates", rows)
+        # the stored versions of these ids, looked up by the key's index (a literal list
+        # of integers), not by joining the whole table
+        ids = ",".join(str(int(_key(c))) for c in changes)
         winners = [
             r[0]
             for r in self._con.execute(
-                f"SELECT c.{table.key} FROM candidates c "
-                f"LEFT JOIN {table.name} s USING ({table.key}) "
+                f"SELECT c.{table.key} FROM candidates c LEFT JOIN "
+                f"(SELECT {table.key}, v_at, v_hash FROM {table.name} "
+                f"WHERE {table.key} IN ({ids})) s USING ({table.key}) "
                 "WHERE s.v_at IS NULL OR c.v_at > s.v_at "
                 "OR (c.v_at = s.v_at AND c.v_hash > s.v_hash)"
             ).fetchall()
@@ -173,7 +223,7 @@ class DuckDBStateStore:
             won = set(winners)
             replace_children(self._con, table, winners, [c for c in changes if _key(c) in won])
         self._con.unregister("candidates")
-        return len(winners)
+        return winners
 
     def _write_winners(self, table: ResourceTable, winners: list[int]) -> None:
         cols = ", ".join(table.schema.names)
@@ -196,6 +246,8 @@ class DuckDBStateStore:
                 "RETURNING 1",
                 [rid, at],
             ).fetchall()
+            if changed:
+                self._note_pending(resource, [rid])
             applied += len(changed)
         return applied
 

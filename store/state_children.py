@@ -42,8 +42,9 @@ def replace_children(
     for event in winners:
         for name, event_rows in child_rows(event).items():
             rows[name].extend(event_rows)
+    ids = ",".join(str(int(i)) for i in parent_ids)  # a literal list: the index is used
     for name in names:
-        con.execute(f"DELETE FROM {name} WHERE {parent.key} IN (SELECT UNNEST(?))", [parent_ids])
+        con.execute(f"DELETE FROM {name} WHERE {parent.key} IN ({ids})")
         if rows[name]:
             con.register("children", pa.Table.from_pylist(rows[name], schema=CHILD_TABLES[name]))
             con.execute(f"INSERT INTO {name} SELECT * FROM children")

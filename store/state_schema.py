@@ -160,6 +160,16 @@ def create_statements() -> list[str]:
         "CREATE TABLE IF NOT EXISTS deliveries_noted (kind VARCHAR, topic VARCHAR, code VARCHAR, "
         "noted_at TIMESTAMPTZ, PRIMARY KEY (kind, topic, code, noted_at))",
         "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+        # a publish finds the guest orders an address change may move through this index
+        "CREATE INDEX IF NOT EXISTS orders_by_email ON orders (email)",
+        # a new payload replaces its child rows, found through these
+        "CREATE INDEX IF NOT EXISTS order_items_by_order ON order_items (order_id)",
+        "CREATE INDEX IF NOT EXISTS order_refunds_by_order ON order_refunds (order_id)",
+        "CREATE INDEX IF NOT EXISTS refund_items_by_refund ON refund_items (refund_id)",
+        # Resources changed since the views were last published (written in the same
+        # transaction as the change; the publish that includes them removes them).
+        "CREATE TABLE IF NOT EXISTS pending_changes (resource VARCHAR, id BIGINT, "
+        "PRIMARY KEY (resource, id))",
         # One row per customer and rescoring day on which their RFM segment changed
         # (previous_segment is null for their first scored segment).
         "CREATE TABLE IF NOT EXISTS segment_history (customer_key VARCHAR, changed_on DATE, "

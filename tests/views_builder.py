@@ -21,11 +21,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from schemas.shop import ShopConfig
-from schemas.views import FRESHNESS, MANIFEST, VIEWS
+from schemas.views import FRESHNESS, MANIFEST, VIEW_KEYS, VIEWS
 from store.layout import shop_paths
+from store.viewstore import ViewStore, Whole, read_manifest, read_view
 
 Row = dict[str, Any]
 _DEFAULT_SHOP = ShopConfig(shop_id="shop", name="Shop", url="https://shop.example")
@@ -137,12 +137,14 @@ def _replace(path: Path, write: Any) -> Path:
 
 
 def write_view(data_dir: Path, shop_id: str, name: str, rows: Iterable[Row]) -> Path:
-    """``<name>.parquet`` with exactly the contract schema (missing columns are null)."""
+    """The view published whole, with exactly the contract schema (missing columns are
+    null), through the processors' own view store; returns the views folder."""
     schema = VIEWS[name]
     money = _money_columns(schema)
     table = pa.Table.from_pylist([_with_money(dict(row), money) for row in rows], schema=schema)
-    path = shop_paths(data_dir, shop_id).view(name)
-    return _replace(path, lambda temporary: pq.write_table(table, temporary))
+    views_dir = shop_paths(data_dir, shop_id).views_dir
+    ViewStore(views_dir).publish({name: Whole(table)}, VIEW_KEYS, datetime.now(UTC))
+    return views_dir
 
 
 def _write_json(path: Path, document: Mapping[str, Any]) -> Path:
@@ -152,12 +154,13 @@ def _write_json(path: Path, document: Mapping[str, Any]) -> Path:
 def write_manifest(
     data_dir: Path, shop_id: str, version: str, published_at: datetime | None = None
 ) -> Path:
-    document = {
+    """The manifest of the views published so far, with ``version`` (what ETags use)."""
+    views_dir = shop_paths(data_dir, shop_id).views_dir
+    document = read_manifest(views_dir) | {
         "version": version,
         "published_at": (published_at or datetime.now(UTC)).isoformat(),
-        "views": sorted(VIEWS),
     }
-    return _write_json(shop_paths(data_dir, shop_id).views_dir / MANIFEST, document)
+    return _write_json(views_dir / MANIFEST, document)
 
 
 def write_freshness(data_dir: Path, shop_id: str, **fields: Any) -> Path:
@@ -182,3 +185,15 @@ def publish(
     rows = customers_from_orders(orders) if customers is None else customers
     write_view(data_dir, shop_id, "customers", rows)
     write_manifest(data_dir, shop_id, version)
+
+
+def read_views(views_dir: Path) -> dict[str, pa.Table]:
+    """Every published view's rows (base and delta merged), sorted by key, by view name."""
+    names = sorted(read_manifest(views_dir).get("files", {}))
+    return {name: read_view(views_dir, name) for name in names}
+
+
+def view_rows(views_dir: Path, name: str) -> list[Row]:
+    """One published view's rows as dicts (none before it is published)."""
+    table = read_view(views_dir, name)
+    return [] if table is None else table.to_pylist()

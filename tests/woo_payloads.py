@@ -19,8 +19,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ingest.phpjson import php_json_encode
-from ingest.webhook_sender import webhook_headers
+from ingest.demo.phpjson import php_json_encode
+from ingest.demo.webhook_sender import webhook_headers
 
 FIXTURES = Path(__file__).parent / "fixtures" / "woocommerce"
 DEFAULT_TOTAL = "10.00"

@@ -15,6 +15,7 @@ from wcpulse import (
     job_commands,
     rejected_commands,
     shop_cli,
+    views_commands,
     woo_commands,
 )
 from wcpulse.errors import UserError
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     job_commands.register(sub)
     erase_commands.register(sub)
     rejected_commands.register(sub)
+    views_commands.register(sub)
     replay = sub.add_parser("replay", help="rebuild a shop's state and views from its raw log")
     replay.add_argument("shop", metavar="SHOP")
     replay.set_defaults(handler=commands.replay)

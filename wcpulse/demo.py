@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import structlog
 
-from ingest.demo import generate_demo_shop
-from ingest.webhook_sender import SendReport, send_deliveries
+from ingest.demo.shop import generate_demo_shop
+from ingest.demo.webhook_sender import SendReport, send_deliveries
 from schemas.clock import Clock, SystemClock
 from schemas.settings import Settings
 from store.metadata import ShopRegistry

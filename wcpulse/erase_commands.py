@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from processors.anonymise import is_customer_key
 from processors.email_match import email_sha256, normalise_email
@@ -27,6 +26,7 @@ from schemas.settings import Settings
 from schemas.shop import ShopConfig
 from store.erasure import read_applied
 from store.layout import shop_paths
+from store.viewstore import read_view
 from wcpulse.errors import UserError
 from wcpulse.waiting import unless_refused, wait_for_processor
 from wcpulse.wiring import find_shop, open_messaging
@@ -42,10 +42,7 @@ def customer_key(views_dir: Path, customer: str) -> str:
             raise UserError(f"{customer!r} is not a customer key; use {KEY_FORMS}")
         return customer
     email = normalise_email(customer)
-    try:
-        table = pq.read_table(views_dir / "customers.parquet", columns=["customer_key", "email"])
-    except FileNotFoundError:
-        table = None
+    table = read_view(views_dir, "customers")
     if table is not None:
         found = table.filter(pc.equal(pc.utf8_lower(table["email"]), email))
         keys = sorted(found["customer_key"].to_pylist())

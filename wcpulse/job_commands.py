@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pyarrow.parquet as pq
+import pyarrow as pa
 
 from processors.analytics.rfm import SEGMENTS
 from schemas.clock import SystemClock
@@ -33,6 +33,7 @@ from schemas.settings import Settings
 from schemas.shop import ShopConfig
 from schemas.views import MANIFEST
 from store.layout import shop_paths
+from store.viewstore import read_view
 from wcpulse.errors import UserError
 from wcpulse.job_summaries import job_summary
 from wcpulse.waiting import unless_refused, wait_for_processor
@@ -103,7 +104,8 @@ def _applied(views_dir: Path, job: str, requested_at: datetime) -> bool | None:
 
 def _segment_summary(views_dir: Path) -> str:
     manifest = json.loads((views_dir / MANIFEST).read_text())
-    segments = pq.read_table(views_dir / "customers.parquet", columns=["segment"])["segment"]
+    customers = read_view(views_dir, "customers")
+    segments = customers["segment"] if customers is not None else pa.chunked_array([], pa.string())
     counts = Counter(value for value in segments.to_pylist() if value)
     lines = [f"rescored {sum(counts.values())} customers as of {manifest.get('scores_as_of')}"]
     lines += [f"  {name:<20} {counts.get(name, 0)}" for name in SEGMENTS]

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 from processors.analytics.clv import CHURN_LEVELS
 from schemas.jobs import BACKTEST, CHURN
 from schemas.views import MANIFEST
+from store.viewstore import read_view
 
 
 def job_summary(views_dir: Path, job: str) -> str:
@@ -21,8 +20,13 @@ def job_summary(views_dir: Path, job: str) -> str:
     return _models(views_dir)
 
 
+def _rows(views_dir: Path, name: str) -> list[dict]:
+    table = read_view(views_dir, name)
+    return table.to_pylist() if table is not None else []
+
+
 def _models(views_dir: Path) -> str:
-    rows = pq.read_table(views_dir / "prediction_models.parquet").to_pylist()
+    rows = _rows(views_dir, "prediction_models")
     lines = []
     for row in rows:
         if row["status"] == "fitted":
@@ -37,15 +41,14 @@ def _models(views_dir: Path) -> str:
 
 
 def _churn(views_dir: Path, as_of: str | None) -> str:
-    levels = pq.read_table(views_dir / "churn.parquet", columns=["churn_level"])["churn_level"]
-    values = levels.to_pylist()
+    values = [row["churn_level"] for row in _rows(views_dir, "churn")]
     lines = [f"churn risk of {len(values)} customers as of {as_of}"]
     lines += [f"  {level:<9} {values.count(level)}" for level in CHURN_LEVELS]
     return "\n".join(lines)
 
 
 def _backtest(views_dir: Path) -> str:
-    rows = pq.read_table(views_dir / "backtests.parquet").to_pylist()
+    rows = _rows(views_dir, "backtests")
     if not rows:
         return "no backtest recorded"
     row = max(rows, key=lambda r: r["fitted_at"])

@@ -21,7 +21,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 from waitress.task import ErrorTask
 
-from ingest.http_errors import JSON_MIMETYPE, code_for_status, error_body
+from schemas.web import JSON_MIMETYPE, code_for_status, error_body
 from wcpulse.errors import UserError
 
 log = structlog.get_logger("wcpulse.server")

@@ -11,10 +11,10 @@ import structlog
 from flask import Flask
 
 from ingest.errors import PublishError
-from ingest.publisher import FallbackPublisher, SpoolForwarder
-from ingest.shops import CachedShopDirectory
-from ingest.spool import SQLiteQueue
-from ingest.woocommerce import woocommerce_blueprint
+from ingest.messaging.publisher import FallbackPublisher, SpoolForwarder
+from ingest.messaging.spool import SQLiteQueue
+from ingest.receiver.shops import CachedShopDirectory
+from ingest.receiver.woocommerce import woocommerce_blueprint
 from processors.consumer import Consumer
 from schemas.clock import Clock, SystemClock
 from schemas.settings import Settings
@@ -81,8 +81,8 @@ def _embedded_messaging(settings: Settings, clock: Clock) -> Messaging:
 
 
 def _rabbit_messaging(settings: Settings, clock: Clock) -> Messaging:
-    from ingest.broker import RabbitPublisher, RabbitTopology, connect
-    from ingest.rabbit_source import RabbitSource
+    from ingest.messaging.rabbit import RabbitPublisher, RabbitTopology, connect
+    from ingest.messaging.rabbit_source import RabbitSource
 
     url = settings.broker_url or ""
     topology = RabbitTopology(settings.queue_prefix, settings.partitions)
@@ -109,7 +109,7 @@ def _rabbit_messaging(settings: Settings, clock: Clock) -> Messaging:
 
 
 def _declare(url: str, topology: Any) -> None:
-    from ingest.broker import connect
+    from ingest.messaging.rabbit import connect
 
     try:
         with connect(url) as conn:
@@ -160,7 +160,7 @@ def build_web_app(
 ) -> Flask:
     """One Flask app serving the read API, the dashboard and/or the webhook receiver."""
     from api.app import create_app as create_api_app
-    from ingest.app import create_app as create_ingest_app
+    from ingest.receiver.app import create_app as create_ingest_app
 
     shops = CachedShopDirectory(registry, clock=clock)
     if not serve_api:

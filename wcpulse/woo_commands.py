@@ -12,11 +12,11 @@ from typing import Any
 
 import structlog
 
-from ingest.importer import Importer
-from ingest.reconcile import Reconciler
-from ingest.webhooks_admin import install_webhooks, webhook_status
-from ingest.woo_client import WooClient
-from ingest.woo_errors import WooError
+from ingest.rest.client import WooClient
+from ingest.rest.errors import WooError
+from ingest.rest.importer import Importer
+from ingest.rest.reconcile import Reconciler
+from ingest.rest.webhooks import install_webhooks, webhook_status
 from processors.scheduler import Job, Scheduler
 from schemas.clock import Clock, SystemClock
 from schemas.jobs import BACKTEST, CHURN, CLV, RFM
@@ -118,8 +118,8 @@ def run_sync(
 ):
     overlap = timedelta(seconds=settings.sync_overlap_seconds)
     reconciler = Reconciler(client, publisher, registry.sync_state, clock, overlap)
-    versions = shop_paths(settings.data_dir, shop.shop_id).view("versions")
-    return reconciler.run(shop.shop_id, versions, full=full)
+    views_dir = shop_paths(settings.data_dir, shop.shop_id).views_dir
+    return reconciler.run(shop.shop_id, views_dir, full=full)
 
 
 def webhooks(args: argparse.Namespace, settings: Settings) -> int:

@@ -8,7 +8,7 @@ Settings come from WCPULSE_* variables, as for the ``wcpulse`` command.
 Body-size limit (``WCPULSE_MAX_BODY_BYTES``): gunicorn's sync and gthread workers do not
 buffer request bodies; the app reads them itself. The webhook receiver refuses a declared
 ``Content-Length`` over the limit before reading, and reads any other body (chunked) with
-``ingest.parsing.read_limited``, which stops one byte past the limit; both answer
+``ingest.receiver.parsing.read_limited``, which stops one byte past the limit; both answer
 ``413 payload_too_large`` in the JSON shape (the ingest app also sets Flask's
 ``MAX_CONTENT_LENGTH``); the read API reads no request body at all. gunicorn has no
 body-size setting of its own (``--limit-request-line``, ``--limit-request-fields`` and

@@ -38,6 +38,10 @@ LOST_CYCLES = 3.0
 DEFAULT_FALLBACK_CYCLE_DAYS = 90.0
 
 
+AsOf = dt.date | np.datetime64
+ShopCycle = tuple[float, str]  # days, and "shop" (measured) or "fallback"
+
+
 @dataclass(frozen=True)
 class PurchaseDays:
     """Distinct (customer, day) pairs sorted by customer then day; ``code`` indexes ``keys``."""
@@ -72,7 +76,7 @@ def _as_day(value: dt.date | np.datetime64 | str) -> np.int64:
 
 
 def purchase_days(
-    customer: npt.ArrayLike, order_day: npt.ArrayLike, as_of: dt.date | np.datetime64 | None = None
+    customer: npt.ArrayLike, order_day: npt.ArrayLike, as_of: AsOf | None = None
 ) -> PurchaseDays:
     """Distinct purchase days per customer, dropping orders after ``as_of`` when given."""
     keys_in = np.asarray(customer)
@@ -119,14 +123,16 @@ def _shop_cycle(pd: PurchaseDays, fallback_cycle_days: float) -> tuple[float, st
     return float(np.median(pd.day[idx + 1] - pd.day[idx])), "shop"
 
 
-def _cycles(pd: PurchaseDays, fallback_cycle_days: float) -> ReturnCycles:
+def _cycles(
+    pd: PurchaseDays, fallback_cycle_days: float, shop_cycle: ShopCycle | None = None
+) -> ReturnCycles:
     if not fallback_cycle_days > 0:
         raise ValueError("fallback_cycle_days must be positive")
     same = np.zeros(pd.code.size, dtype=bool)
     same[1:] = pd.code[1:] == pd.code[:-1]
     gaps_code, gaps = pd.code[same], (pd.day[1:] - pd.day[:-1])[same[1:]]
     own = _group_medians(gaps_code, gaps, pd.keys.size)
-    shop, shop_source = _shop_cycle(pd, fallback_cycle_days)
+    shop, shop_source = shop_cycle or _shop_cycle(pd, fallback_cycle_days)
     has_own = ~np.isnan(own)
     source = np.where(has_own, "own", shop_source).astype(object)
     return ReturnCycles(customer=pd.keys, cycle_days=np.where(has_own, own, shop), source=source)
@@ -152,15 +158,29 @@ def classify_status(
     return np.where(elapsed > LOST_CYCLES * cycle, LOST, status).astype(object)
 
 
+def shop_cycle(
+    customer: npt.ArrayLike,
+    order_day: npt.ArrayLike,
+    as_of: AsOf,
+    fallback_cycle_days: float = DEFAULT_FALLBACK_CYCLE_DAYS,
+) -> ShopCycle:
+    """The shop's median days from first to second purchase day (and its source), as a
+    rescoring keeps it for the customers scored until the next one."""
+    return _shop_cycle(purchase_days(customer, order_day, as_of), fallback_cycle_days)
+
+
 def score_customer_status(
     customer: npt.ArrayLike,
     order_day: npt.ArrayLike,
-    as_of: dt.date | np.datetime64,
+    as_of: AsOf,
     fallback_cycle_days: float = DEFAULT_FALLBACK_CYCLE_DAYS,
+    kept_shop_cycle: ShopCycle | None = None,
 ) -> CustomerStatuses:
-    """Status, cycle and expected return date of every customer with a paid order by ``as_of``."""
+    """Status, cycle and expected return date of every customer with a paid order by
+    ``as_of``. ``kept_shop_cycle``: the shop's cycle as a rescoring kept it (to score some
+    customers between rescorings); else it is measured on these customers."""
     pd = purchase_days(customer, order_day, as_of)
-    cycles = _cycles(pd, fallback_cycle_days)
+    cycles = _cycles(pd, fallback_cycle_days, kept_shop_cycle)
     counts = np.bincount(pd.code, minlength=pd.keys.size).astype(np.int64)
     last = np.full(pd.keys.size, np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(last, pd.code, pd.day)

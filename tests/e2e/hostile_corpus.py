@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ingest.phpjson import php_json_encode
+from ingest.demo.phpjson import php_json_encode
 from tests import woo_payloads as woo
 
 REFUSED, DEAD_LETTERED, INERT, APPLIED = "refused", "dead-lettered", "inert", "applied"

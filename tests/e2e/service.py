@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 
-from ingest.phpjson import php_json_encode
-from ingest.verify import sign
+from ingest.demo.phpjson import php_json_encode
+from ingest.receiver.verify import sign
 
 DEADLINE = 60.0
 
@@ -224,7 +224,7 @@ def dead_letter_reasons(svc: Service, partitions: int) -> dict[tuple[Any, Any], 
 
 def embedded_dead_letters(data_dir: Path, partitions: int) -> list[dict]:
     """The embedded queue's dead letters, read from its file (shared with the service)."""
-    from ingest.spool import SQLiteQueue
+    from ingest.messaging.spool import SQLiteQueue
     from store.layout import embedded_broker_path
 
     queue = SQLiteQueue(embedded_broker_path(data_dir), partitions)
@@ -238,8 +238,8 @@ def rabbit_dead_letters(url: str, prefix: str, partitions: int) -> list[dict]:
     """Peek at RabbitMQ's dead-letter queue: ``basic_get`` without ack on a channel of our
     own, closed afterwards so every message goes back. (``RabbitSource.dead_letters`` would
     also start a consumer on the partition queues, competing with the service's.)"""
-    from ingest.broker import RabbitTopology, connect
-    from ingest.rabbit_source import dead_letter_record
+    from ingest.messaging.rabbit import RabbitTopology, connect
+    from ingest.messaging.rabbit_source import dead_letter_record
 
     queue_name = RabbitTopology(prefix, partitions).dead_letter_queue_name
     with connect(url) as conn:
@@ -255,12 +255,13 @@ def rabbit_dead_letters(url: str, prefix: str, partitions: int) -> list[dict]:
 
 def view_tables(data_dir: Path, shop_id: str) -> dict[str, Any]:
     """A shop's published views as Arrow tables, by view name (content, not file bytes)."""
-    import pyarrow.parquet as pq
 
     from store.layout import shop_paths
 
     views = shop_paths(data_dir, shop_id).views_dir
-    return {path.stem: pq.read_table(path) for path in sorted(views.glob("*.parquet"))}
+    from tests.views_builder import read_views
+
+    return read_views(views)
 
 
 def log_lines(svc: Service, needle: str) -> list[str]:

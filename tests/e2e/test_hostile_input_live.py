@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ingest.broker import RabbitTopology, connect
+from ingest.messaging.rabbit import RabbitTopology, connect
 from schemas.envelope import partition_for
 from tests.e2e import hostile_corpus as corpus
 from tests.e2e import service as e2e

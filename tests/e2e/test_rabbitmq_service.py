@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ingest.broker import RabbitPublisher, RabbitTopology, connect
+from ingest.messaging.rabbit import RabbitPublisher, RabbitTopology, connect
 from schemas.envelope import Envelope
 from tests.conftest import load_fixture
 from tests.e2e.service import Service, api_get, free_port, post_webhook, wait_for

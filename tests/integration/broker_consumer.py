@@ -16,9 +16,9 @@ import threading
 import time
 from pathlib import Path
 
-from ingest.broker import RabbitTopology
-from ingest.rabbit_source import RabbitSource
-from ingest.spool import SQLiteQueue
+from ingest.messaging.rabbit import RabbitTopology
+from ingest.messaging.rabbit_source import RabbitSource
+from ingest.messaging.spool import SQLiteQueue
 from schemas.envelope import Envelope
 
 

@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from ingest.spool import SQLiteQueue
+from ingest.messaging.spool import SQLiteQueue
 from tests.integration.broker_support import make_envelope
 
 SHOPS = ("shop-a", "shop-b", "shop-c", "shop-d", "shop-e")

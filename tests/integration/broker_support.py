@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.broker import RabbitTopology, connect
-from ingest.spool import Delivery
+from ingest.messaging.rabbit import RabbitTopology, connect
+from ingest.messaging.spool import Delivery
 from schemas.envelope import Envelope
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import pytest
 
 from api.app import create_app
-from ingest.broker import RabbitTopology
+from ingest.messaging.rabbit import RabbitTopology
 from schemas.clock import FixedClock
 from schemas.settings import Settings
 from tests.integration.broker_support import rabbit_topology

@@ -1,6 +1,6 @@
 """The demo shop with real predictions, served by the read API over real HTTP, for tests.
 
-The demo simulator (``ingest/demo.py``) makes a year of a 400-customer shop's webhook
+The demo simulator (``ingest/demo/``) makes a year of a 400-customer shop's webhook
 deliveries; they go through ``ShopPipeline`` as envelopes, then ``job.rfm``, ``job.clv``,
 ``job.backtest`` and ``job.churn`` run as of the last day and the views are published.
 With seed 7 and the clock below, BG/NBD, Gamma-Gamma and MBG/NBD are all fitted and some
@@ -24,8 +24,8 @@ from pathlib import Path
 from waitress.server import create_server
 
 from api.app import create_app
-from ingest.demo import DEMO_CURRENCY, DEMO_TIMEZONE, generate_demo_shop
-from ingest.spool import SQLiteQueue
+from ingest.demo.shop import DEMO_CURRENCY, DEMO_TIMEZONE, generate_demo_shop
+from ingest.messaging.spool import SQLiteQueue
 from processors.pipeline import ShopPipeline
 from schemas.clock import FixedClock
 from schemas.envelope import Envelope, split_topic

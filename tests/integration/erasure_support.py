@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from ingest.phpjson import php_json_encode
+from ingest.demo.phpjson import php_json_encode
 
 
 def spellings(email: str) -> set[bytes]:

@@ -3,7 +3,7 @@ the five prediction views beside the views its real pipeline published.
 
 The processors that compute predictions are not what these tests check: the rows below are
 hand-written (values chosen so that every filter and sort has a distinct answer) and go
-through the real writer (``store.views.write_views``) with the contract schemas, as of
+through the real writer (``store.viewstore.write_views``) with the contract schemas, as of
 2024-04-10 (``predictions_as_of``). The manifest keeps the pipeline's ``scores_as_of``.
 
     CLV   12m     6m     value   band    model     churn  level     discount  next order
@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from schemas.views import VIEWS
 from store.layout import shop_paths
-from store.views import write_views
+from store.viewstore import write_views
 from tests.integration.customer_shop import NOW, P1, P2, P3, P4, P5, P7, P8, Person
 from tests.integration.read_api_support import SHOP
 

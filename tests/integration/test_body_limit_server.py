@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.phpjson import php_json_encode
-from ingest.spool import SQLiteQueue
-from ingest.verify import sign
+from ingest.demo.phpjson import php_json_encode
+from ingest.messaging.spool import SQLiteQueue
+from ingest.receiver.verify import sign
 from schemas.clock import FixedClock
 from schemas.settings import load_settings
 from store.layout import embedded_broker_path

@@ -2,8 +2,9 @@
 
 The shop's history comes from the WooCommerce-compatible generator as REST pages; the
 processor imports it and runs ``job.rfm``. The check recomputes RFM straight from the raw
-order bodies with DuckDB SQL (its own key rules, window functions and the SPEC §4 grid
-typed in again) and must find the same scores and segments for every customer.
+order bodies with DuckDB SQL (its own key rules, the SPEC §4 tie rule as counts of strictly
+worse customers compared with the five fifths, and the grid typed in again) and must find
+the same scores and segments for every customer.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from collections import Counter
 from datetime import UTC, date, datetime
 
 import duckdb
-import pyarrow.parquet as pq
 import pytest
 
-from ingest.importer import rest_envelope
+from ingest.rest.importer import rest_envelope
 from processors.analytics.rfm import SEGMENTS
 from processors.pipeline import ShopPipeline
 from schemas.jobs import rescore_envelope
 from schemas.shop import ShopConfig
+from store.viewstore import read_view
 from tests.woo_server.generate import generate_history
 
 NOW = datetime(2026, 6, 30, 12, tzinfo=UTC)
@@ -73,16 +74,21 @@ WITH raw AS (
     SELECT customer_key, count(*) AS f, sum(net) AS m, $as_of - max(day) AS rec
     FROM keyed GROUP BY customer_key
 ), ranked AS (
-    SELECT customer_key, count(*) OVER () AS n,
-        rank() OVER (ORDER BY rec DESC) - 1 AS r_worse, count(*) OVER (PARTITION BY rec) AS r_eq,
-        rank() OVER (ORDER BY f) - 1 AS f_worse, count(*) OVER (PARTITION BY f) AS f_eq,
-        rank() OVER (ORDER BY m) - 1 AS m_worse, count(*) OVER (PARTITION BY m) AS m_eq
+    -- SPEC §4: a tie group scores its lowest position, i.e. the number of customers with a
+    -- strictly worse value; p = worse / n falls in one of five fifths [0, 1/5), ..., [4/5, 1)
+    SELECT customer_key, (SELECT count(*) FROM c) AS n,
+        (SELECT count(*) FROM c AS o WHERE o.rec > c.rec) AS r_worse,
+        (SELECT count(*) FROM c AS o WHERE o.f < c.f) AS f_worse,
+        (SELECT count(*) FROM c AS o WHERE o.m < c.m) AS m_worse
     FROM c
 )
 SELECT customer_key,
-    1 + (5 * (2 * r_worse + r_eq)) // (2 * n) AS r,
-    1 + (5 * (2 * f_worse + f_eq)) // (2 * n) AS f,
-    1 + (5 * (2 * m_worse + m_eq)) // (2 * n) AS m
+    CASE WHEN 5 * r_worse < n THEN 1 WHEN 5 * r_worse < 2 * n THEN 2
+        WHEN 5 * r_worse < 3 * n THEN 3 WHEN 5 * r_worse < 4 * n THEN 4 ELSE 5 END AS r,
+    CASE WHEN 5 * f_worse < n THEN 1 WHEN 5 * f_worse < 2 * n THEN 2
+        WHEN 5 * f_worse < 3 * n THEN 3 WHEN 5 * f_worse < 4 * n THEN 4 ELSE 5 END AS f,
+    CASE WHEN 5 * m_worse < n THEN 1 WHEN 5 * m_worse < 2 * n THEN 2
+        WHEN 5 * m_worse < 3 * n THEN 3 WHEN 5 * m_worse < 4 * n THEN 4 ELSE 5 END AS m
 FROM ranked ORDER BY customer_key
 """
 
@@ -116,7 +122,7 @@ def scored(tmp_path_factory):
         views = pipeline.paths.views_dir
     finally:
         pipeline.close()
-    view = pq.read_table(views / "customers.parquet").to_pylist()
+    view = read_view(views, "customers").to_pylist()
     expected = duckdb.sql(
         INDEPENDENT_RFM,
         params={
@@ -164,9 +170,17 @@ def test_every_scored_customer_has_a_status_and_an_expected_return_after_the_las
 
 def test_the_rescoring_is_recorded_as_every_scored_customers_first_segment(scored):
     view, _, views = scored
-    history = pq.read_table(views / "segment_history.parquet").to_pylist()
+    history = read_view(views, "segment_history").to_pylist()
     manifest = json.loads((views / "manifest.json").read_text())
     assert manifest["scores_as_of"] == AS_OF.isoformat()
     first = {(h["customer_key"], h["segment"]) for h in history}
     assert first == {(c["customer_key"], c["segment"]) for c in view if c["orders"] > 0}
     assert all(h["changed_on"] == AS_OF and h["previous_segment"] is None for h in history)
+
+
+def test_the_generated_shops_one_order_buyers_all_have_f_one_and_no_top_segment(scored):
+    view, _, _ = scored
+    one_order = [c for c in view if c["orders"] == 1]
+    assert len(one_order) > 100
+    assert {c["f"] for c in one_order} == {1}
+    assert not {"Champions", "Loyal Customers"} & {c["segment"] for c in one_order}

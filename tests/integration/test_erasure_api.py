@@ -6,18 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import pyarrow.parquet as pq
 import pytest
 
 from api.app import create_app
-from ingest.phpjson import php_json_encode
-from ingest.spool import SQLiteQueue
+from ingest.demo.phpjson import php_json_encode
+from ingest.messaging.spool import SQLiteQueue
 from processors.consumer import Consumer
 from schemas.clock import FixedClock
 from schemas.envelope import Envelope
 from schemas.settings import Settings, load_settings
 from store.layout import embedded_broker_path, shop_paths
 from store.metadata import NewShop, ShopRegistry
+from store.viewstore import read_view
 from tests import woo_payloads as woo
 from tests.integration.erasure_support import files_mentioning
 from wcpulse.shop_cli import default_open_registry
@@ -146,6 +146,6 @@ def test_the_admin_token_queues_the_erasure_and_the_status_shows_it_applied(admi
         queued["erasure_id"],
         1,
     )
-    customers = pq.read_table(shop_paths(admin.settings.data_dir, shop_id).view("customers"))
+    customers = read_view(shop_paths(admin.settings.data_dir, shop_id).views_dir, "customers")
     assert "25" not in customers["customer_key"].to_pylist()
     assert files_mentioning(admin.settings.data_dir, ADA) == []

@@ -11,17 +11,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 
-from ingest.phpjson import php_json_encode
-from ingest.spool import SQLiteQueue
+from ingest.demo.phpjson import php_json_encode
+from ingest.messaging.spool import SQLiteQueue
 from processors.consumer import Consumer
 from schemas.clock import SystemClock
 from schemas.envelope import Envelope
 from schemas.settings import Settings, load_settings
 from store.layout import embedded_broker_path, shop_paths
 from store.metadata import ShopRegistry
+from store.viewstore import read_view
 from tests import woo_payloads as woo
 from tests.cli_runner import run_wcpulse
 from tests.integration.erasure_support import files_mentioning
@@ -120,8 +120,8 @@ def _orders(env: Env, queue: SQLiteQueue) -> None:
 
 
 def _customer_keys(env: Env) -> set[str]:
-    path = shop_paths(env.settings.data_dir, env.shop_id).view("customers")
-    return set(pq.read_table(path)["customer_key"].to_pylist()) if path.exists() else set()
+    table = read_view(shop_paths(env.settings.data_dir, env.shop_id).views_dir, "customers")
+    return set(table["customer_key"].to_pylist()) if table is not None else set()
 
 
 def test_an_erasure_by_email_waits_for_the_processor_and_prints_one_line(env, processor):

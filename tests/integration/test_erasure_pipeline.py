@@ -7,24 +7,23 @@ import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import pyarrow.parquet as pq
-
-from ingest.importer import rest_envelope
-from ingest.phpjson import php_json_encode
-from ingest.reconcile import is_newer, load_held
-from ingest.spool import SQLiteQueue
-from processors.anonymise import erased_email
+from ingest.demo.phpjson import php_json_encode
+from ingest.messaging.spool import SQLiteQueue
+from ingest.rest.importer import rest_envelope
+from ingest.rest.reconcile import is_newer, load_held
 from processors.consumer import Consumer
 from processors.replay import replay_shop
 from schemas.clock import FixedClock
 from schemas.envelope import Envelope
+from schemas.erasure import erased_email
 from schemas.jobs import erase_envelope
 from schemas.shop import ShopConfig
 from store.erasure import APPLIED_FILE
 from store.layout import shop_paths
+from store.viewstore import read_view
 from tests import woo_payloads as woo
 from tests.integration.erasure_support import files_mentioning
-from tests.views_builder import guest_key
+from tests.views_builder import guest_key, read_views
 
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
 SHOP = ShopConfig("shp_erase", "Erase", "https://erase.example")
@@ -85,12 +84,13 @@ def run(queue: SQLiteQueue, data_dir, batch_size: int = 3) -> None:
 
 
 def view(data_dir, name: str) -> list[dict]:
-    return pq.read_table(shop_paths(data_dir, SHOP.shop_id).view(name)).to_pylist()
+    return read_view(shop_paths(data_dir, SHOP.shop_id).views_dir, name).to_pylist()
 
 
-def view_bytes(data_dir) -> dict[str, bytes]:
-    folder = shop_paths(data_dir, SHOP.shop_id).views_dir
-    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.parquet"))}
+def view_bytes(data_dir) -> dict[str, list[dict]]:
+    """Every published view's content (base and delta merged), by view name."""
+    published = read_views(shop_paths(data_dir, SHOP.shop_id).views_dir)
+    return {name: table.to_pylist() for name, table in published.items()}
 
 
 def applied(data_dir) -> list[dict]:
@@ -122,11 +122,10 @@ def test_erasing_a_customer_keeps_every_order_and_the_revenue_and_leaves_no_trac
     run(queue, tmp_path)
     before = view(tmp_path, "orders")
     assert {c["customer_key"] for c in view(tmp_path, "customers")} == {"25", "26"}
-    assert {f.split(" ")[0] for f in files_mentioning(tmp_path, ADA)} >= {
-        "shops/shp_erase/state.duckdb",
-        "shops/shp_erase/views/customers.parquet",
-        "shops/shp_erase/views/orders.parquet",
-    }
+    found = {f.split(" ")[0] for f in files_mentioning(tmp_path, ADA)}
+    assert "shops/shp_erase/state.duckdb" in found
+    for view_name in ("customers", "orders"):
+        assert any(path.startswith(f"shops/shp_erase/views/{view_name}/") for path in found)
     crashed = shop_paths(tmp_path, SHOP.shop_id).raw_dir / "20240301T000000-000009.tmp"
     crashed.write_bytes(php_json_encode({"left": ADA}))  # a half-written batch of a crash
     done = erase(queue, tmp_path, "25")
@@ -225,10 +224,10 @@ def test_erasing_an_unknown_customer_changes_nothing_but_drops_their_late_record
     done = erase(queue, tmp_path, "77")
     assert (done["found"], done["orders"]) == (False, 0)
     after = view_bytes(tmp_path)
-    assert {k: v for k, v in after.items() if k != "versions.parquet"} == {
-        k: v for k, v in before.items() if k != "versions.parquet"
+    assert {k: v for k, v in after.items() if k != "versions"} == {
+        k: v for k, v in before.items() if k != "versions"
     }
-    held = load_held(shop_paths(tmp_path, SHOP.shop_id).views_dir / "versions.parquet")
+    held = load_held(shop_paths(tmp_path, SHOP.shop_id).views_dir)
     assert held[("customer", 77)][1] is True  # a sync will not fetch them back
     queue.publish([webhook("customer.updated", woo.customer(77, email="late@example.com"))])
     run(queue, tmp_path)
@@ -239,7 +238,7 @@ def test_erasing_an_unknown_customer_changes_nothing_but_drops_their_late_record
 def test_a_sync_does_not_fetch_an_erased_customer_again_unless_woocommerce_changes_them(tmp_path):
     queue = loaded(tmp_path)
     done = erase(queue, tmp_path, "25")
-    held = load_held(shop_paths(tmp_path, SHOP.shop_id).views_dir / "versions.parquet")
+    held = load_held(shop_paths(tmp_path, SHOP.shop_id).views_dir)
     assert held[("customer", 25)][1] is True  # held as trashed: never a hard-delete candidate
     unchanged = {"id": 25, "date_modified_gmt": "2024-03-01T00:00:00"}
     assert not is_newer(unchanged, "customer", held)

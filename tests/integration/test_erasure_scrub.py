@@ -9,12 +9,13 @@ from decimal import Decimal
 
 import pyarrow.parquet as pq
 
-from ingest.importer import rest_envelope
-from ingest.phpjson import php_json_encode
-from processors.anonymise import Erasure, Scrubber, erased_email
+from ingest.demo.phpjson import php_json_encode
+from ingest.rest.importer import rest_envelope
+from processors.anonymise import Scrubber
 from processors.email_match import email_sha256
 from processors.handlers import element_hash, handle_envelope
 from schemas.envelope import Envelope, body_hash
+from schemas.erasure import Erasure, erased_email
 from store.rawlog import ParquetRawLog
 from tests import woo_payloads as woo
 from tests.integration.erasure_support import files_mentioning

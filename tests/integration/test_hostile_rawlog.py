@@ -7,9 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import pyarrow.parquet as pq
-
-from ingest.phpjson import php_json_encode
+from ingest.demo.phpjson import php_json_encode
 from processors.pipeline import ShopPipeline
 from processors.replay import replay_shop
 from schemas.clock import FixedClock
@@ -18,6 +16,7 @@ from schemas.jobs import erase_envelope
 from schemas.shop import ShopConfig
 from store.layout import shop_paths
 from store.rawlog import ParquetRawLog, RejectedLog
+from store.viewstore import read_view
 from tests import woo_payloads as woo
 from tests.integration.erasure_support import files_mentioning
 
@@ -68,7 +67,7 @@ def write_old_log(tmp_path) -> list[Envelope]:
 
 
 def view(tmp_path, name: str) -> list[dict]:
-    return pq.read_table(shop_paths(tmp_path, SHOP.shop_id).view(name)).to_pylist()
+    return read_view(shop_paths(tmp_path, SHOP.shop_id).views_dir, name).to_pylist()
 
 
 def test_replay_skips_the_bad_rows_of_an_older_log_and_builds_the_views(tmp_path):

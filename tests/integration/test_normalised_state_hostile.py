@@ -24,7 +24,12 @@ def test_whatever_normalises_from_a_hostile_body_can_be_applied_to_the_duckdb_st
     store = DuckDBStateStore(tmp_path / "state.duckdb")
     applied: list[str] = []
 
-    @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(
+        max_examples=100,
+        deadline=None,
+        derandomize=True,  # the same examples every run: the coverage asserts below are stable
+        suppress_health_check=[HealthCheck.too_slow],
+    )
     @given(case=hostile_cases())
     def apply_what_normalises(case: tuple[Kind, dict[str, Any], list[Any]]) -> None:
         kind, body, _ = case

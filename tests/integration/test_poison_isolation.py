@@ -10,10 +10,8 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
-from ingest.phpjson import php_json_encode
-from ingest.spool import SQLiteQueue
+from ingest.demo.phpjson import php_json_encode
+from ingest.messaging.spool import SQLiteQueue
 from processors.consumer import Consumer
 from processors.pipeline import ShopPipeline
 from processors.replay import replay_shop
@@ -23,7 +21,9 @@ from schemas.jobs import dated_job_envelope
 from schemas.shop import ShopConfig
 from store.layout import shop_paths
 from store.rawlog import ParquetRawLog, RejectedLog
+from store.viewstore import read_view
 from tests import woo_payloads as woo
+from tests.views_builder import read_views
 
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
 SHOP_A = ShopConfig("shp_poison_a", "A", "https://a.example")
@@ -54,8 +54,8 @@ def logged_ids(data_dir: Path, shop: ShopConfig) -> list[str]:
 
 
 def order_ids(data_dir: Path, shop: ShopConfig) -> list[int]:
-    path = shop_paths(data_dir, shop.shop_id).view("orders")
-    return sorted(pq.read_table(path, columns=["order_id"])["order_id"].to_pylist())
+    table = read_view(shop_paths(data_dir, shop.shop_id).views_dir, "orders")
+    return sorted(table["order_id"].to_pylist())
 
 
 def test_a_failing_job_fails_alone_and_everything_else_in_its_batch_commits(tmp_path):
@@ -83,10 +83,10 @@ def test_replay_after_a_refused_message_rebuilds_the_same_views(tmp_path):
     finally:
         pipeline.close()
     views = shop_paths(tmp_path, SHOP_A.shop_id).views_dir
-    before = {p.name: pq.read_table(p) for p in views.glob("*.parquet")}
+    before = read_views(views)
     report = replay_shop(tmp_path, SHOP_A, FixedClock(NOW + timedelta(hours=1)))
     assert report.unprocessable == 0  # the refused job never reached the replayable log
-    after = {p.name: pq.read_table(p) for p in views.glob("*.parquet")}
+    after = read_views(views)
     assert after.keys() == before.keys()
     assert all(after[name].equals(before[name]) for name in before)
 

@@ -14,16 +14,16 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 
-from ingest.importer import rest_envelope
+from ingest.rest.importer import rest_envelope
 from processors.analytics.clv import CHURN_LEVELS
 from processors.pipeline import ShopPipeline
 from processors.replay import replay_shop
 from schemas.clock import FixedClock
 from schemas.jobs import dated_job_envelope
 from schemas.shop import ShopConfig
+from store.viewstore import read_view
 from tests import woo_payloads
 from tests.cdnow import cdnow_orders
 
@@ -55,7 +55,7 @@ def cdnow_views(tmp_path_factory):
     finally:
         pipeline.close()
     tables = ("prediction_models", "clv", "churn", "backtests", "churn_timeline")
-    read = {name: pq.read_table(views / f"{name}.parquet").to_pylist() for name in tables}
+    read = {name: read_view(views, name).to_pylist() for name in tables}
     read["manifest"] = json.loads((views / "manifest.json").read_text())
     return read
 
@@ -166,16 +166,16 @@ def test_a_new_order_moves_its_customers_prediction_with_the_current_parameters(
         pipeline.apply([dated_job_envelope(SHOP.shop_id, "clv", CALIBRATION_END, NOW)], NOW)
         pipeline.publish(NOW)
         views = pipeline.paths.views_dir
-        before = {r["customer_key"]: r for r in pq.read_table(views / "clv.parquet").to_pylist()}
-        models = pq.read_table(views / "prediction_models.parquet")
+        before = {r["customer_key"]: r for r in read_view(views, "clv").to_pylist()}
+        models = read_view(views, "prediction_models")
         body = woo_payloads.order(
             99_999, status="completed", customer_id=2, total="50.00", created="1998-06-30T12:00:00"
         )
         envelope = rest_envelope(SHOP.shop_id, "order.imported", [body], NOW, "import")
         pipeline.apply([envelope], NOW)
         pipeline.publish(NOW)
-        after = {r["customer_key"]: r for r in pq.read_table(views / "clv.parquet").to_pylist()}
-        assert pq.read_table(views / "prediction_models.parquet").equals(models)
+        after = {r["customer_key"]: r for r in read_view(views, "clv").to_pylist()}
+        assert read_view(views, "prediction_models").equals(models)
     finally:
         pipeline.close()
     assert after["2"]["purchase_days"] == before["2"]["purchase_days"] + 1
@@ -199,9 +199,10 @@ def test_replay_rebuilds_the_fits_predictions_timeline_and_backtest_byte_for_byt
     finally:
         pipeline.close()
     names = ("prediction_models", "clv", "churn", "backtests", "churn_timeline")
-    before = {name: (views / f"{name}.parquet").read_bytes() for name in names}
+    before = {name: read_view(views, name) for name in names}
     replay_shop(tmp_path, SHOP, FixedClock(NOW))
-    assert {name: (views / f"{name}.parquet").read_bytes() for name in names} == before
+    after = {name: read_view(views, name) for name in names}
+    assert all(after[name].equals(before[name]) for name in names)
 
 
 def _fitted_shop(tmp_path, bodies: list[dict]) -> Path:
@@ -229,13 +230,13 @@ def test_a_shop_too_small_to_fit_gets_the_fallback_for_every_buyer_and_says_why(
         for n in range(1, 6)
     ]  # fmt: skip
     views = _fitted_shop(tmp_path, bodies)
-    models = pq.read_table(views / "prediction_models.parquet").to_pylist()
+    models = read_view(views, "prediction_models").to_pylist()
     assert {m["model"]: m["status"] for m in models} == dict.fromkeys(
         ("bgnbd", "gamma_gamma", "mbgnbd"), "failed"
     )
     assert all("too few repeat buyers to fit (5 < 20)" in m["message"] for m in models)
-    clv = pq.read_table(views / "clv.parquet").to_pylist()
-    churn = pq.read_table(views / "churn.parquet").to_pylist()
+    clv = read_view(views, "clv").to_pylist()
+    churn = read_view(views, "churn").to_pylist()
     assert len(clv) == len(churn) == 30
     assert {row["model"] for row in clv} == {"fallback"}
     assert {row["model"] for row in churn} == {"fallback"}
@@ -260,10 +261,10 @@ def test_a_backtest_before_any_order_records_why_and_the_shop_keeps_going(tmp_pa
         views = pipeline.paths.views_dir
     finally:
         pipeline.close()
-    (row,) = pq.read_table(views / "backtests.parquet").to_pylist()
+    (row,) = read_view(views, "backtests").to_pylist()
     assert row["customers"] == 0 and "no customer had a sale order" in row["message"]
-    assert pq.read_table(views / "clv.parquet").num_rows == 1
-    timeline = pq.read_table(views / "churn_timeline.parquet").to_pylist()
+    assert read_view(views, "clv").num_rows == 1
+    timeline = read_view(views, "churn_timeline").to_pylist()
     # the job recorded no buyer yet, but the prediction day shows the churn view as it is now
     assert sum(r["customers"] for r in timeline) == 1 and len(timeline) == 4
 
@@ -282,9 +283,9 @@ def test_a_fit_without_an_interior_maximum_is_reported_and_the_shop_uses_the_fal
                                    total="25.00", created=f"{day.isoformat()}T10:00:00")
             )  # fmt: skip
     views = _fitted_shop(tmp_path, bodies)
-    models = {m["model"]: m for m in pq.read_table(views / "prediction_models.parquet").to_pylist()}
+    models = {m["model"]: m for m in read_view(views, "prediction_models").to_pylist()}
     for name in ("bgnbd", "mbgnbd"):
         assert models[name]["status"] == "failed" and not models[name]["converged"]
         assert "no interior maximum" in models[name]["message"]
-    clv = pq.read_table(views / "clv.parquet").to_pylist()
+    clv = read_view(views, "clv").to_pylist()
     assert len(clv) == 32 and {row["model"] for row in clv} == {"fallback"}

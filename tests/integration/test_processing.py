@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import pyarrow.parquet as pq
 import pytest
 
-from ingest.spool import SQLiteQueue
+from ingest.messaging.spool import SQLiteQueue
 from processors.consumer import Consumer
 from processors.replay import replay_shop
 from schemas.clock import FixedClock
@@ -18,7 +17,9 @@ from schemas.views import VIEWS
 from store.errors import StateLocked
 from store.layout import shop_paths
 from store.lock import WriterLock
+from store.viewstore import read_view
 from tests.conftest import FIXTURES, load_fixture
+from tests.views_builder import read_views
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 SHOP = ShopConfig("shp_proc", "Proc", "https://proc.example")
@@ -93,9 +94,10 @@ def run_until_empty(queue: SQLiteQueue, data_dir, shops=Shops(SHOP)) -> Consumer
     return consumer
 
 
-def views(data_dir, shop_id: str = SHOP.shop_id) -> dict[str, bytes]:
-    folder = shop_paths(data_dir, shop_id).views_dir
-    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.parquet"))}
+def views(data_dir, shop_id: str = SHOP.shop_id) -> dict[str, list[dict]]:
+    """Every published view's rows (the content, base and delta merged)."""
+    published = read_views(shop_paths(data_dir, shop_id).views_dir)
+    return {name: table.to_pylist() for name, table in published.items()}
 
 
 def test_every_message_is_applied_once_and_the_queue_is_drained(tmp_path):
@@ -103,7 +105,7 @@ def test_every_message_is_applied_once_and_the_queue_is_drained(tmp_path):
     stream = fixture_stream()
     queue.publish(stream + stream[:10])  # duplicates too
     run_until_empty(queue, tmp_path)
-    orders = pq.read_table(shop_paths(tmp_path, SHOP.shop_id).view("orders")).to_pylist()
+    orders = read_view(shop_paths(tmp_path, SHOP.shop_id).views_dir, "orders").to_pylist()
     assert len(orders) == 42
     assert queue.depth() == 0
     fresh = json.loads(
@@ -125,7 +127,7 @@ def test_a_poison_message_is_dead_lettered_with_its_reason_and_the_rest_flow(tmp
     assert "body has no integer id" in reasons
     assert any("not JSON" in r for r in reasons)
     assert "unknown shop shp_gone" in reasons
-    orders = pq.read_table(shop_paths(tmp_path, SHOP.shop_id).view("orders"))
+    orders = read_view(shop_paths(tmp_path, SHOP.shop_id).views_dir, "orders")
     assert orders.num_rows == 42
 
 
@@ -138,7 +140,7 @@ def test_replay_rebuilds_the_views_byte_for_byte(tmp_path):
     report = replay_shop(tmp_path, SHOP, FixedClock(NOW + timedelta(days=1)))
     assert report.events == 2 * len(stream)
     assert views(tmp_path) == before
-    assert set(before) == {f"{name}.parquet" for name in VIEWS}
+    assert set(before) == set(VIEWS)
 
 
 def test_replay_reproduces_every_view_of_imported_pages_webhooks_and_trash(tmp_path):
@@ -151,7 +153,7 @@ def test_replay_reproduces_every_view_of_imported_pages_webhooks_and_trash(tmp_p
     assert (report.events, report.unprocessable) == (len(stream) + 5, 0)
     assert views(tmp_path) == before
     assert (
-        pq.read_table(shop_paths(tmp_path, SHOP.shop_id).view("versions")).num_rows == 59
+        read_view(shop_paths(tmp_path, SHOP.shop_id).views_dir, "versions").num_rows == 59
     )  # 1 + 2 + 53 + 2 + 1
 
 
@@ -159,10 +161,10 @@ def test_an_imported_page_through_the_consumer_ends_up_in_the_views(tmp_path):
     queue = SQLiteQueue(tmp_path / "broker.sqlite3", 1)
     queue.publish([imported("order", imported_orders(2000, 25))])
     run_until_empty(queue, tmp_path)
-    orders = pq.read_table(shop_paths(tmp_path, SHOP.shop_id).view("orders")).to_pylist()
+    orders = read_view(shop_paths(tmp_path, SHOP.shop_id).views_dir, "orders").to_pylist()
     assert [o["order_id"] for o in orders] == list(range(2000, 2025))
     assert {(o["status"], str(o["net"])) for o in orders} == {("completed", "15.00")}
-    customers = pq.read_table(shop_paths(tmp_path, SHOP.shop_id).view("customers"))
+    customers = read_view(shop_paths(tmp_path, SHOP.shop_id).views_dir, "customers")
     assert sorted(customers.column("orders").to_pylist()) == [5, 5, 5, 5, 5]
     assert queue.depth() == 0 and queue.dead_letters() == []
 
@@ -175,7 +177,7 @@ def test_an_imported_page_with_an_unkeyed_element_is_dead_lettered_naming_it(tmp
     run_until_empty(queue, tmp_path)
     [dead] = queue.dead_letters()
     assert dead["reason"] == "page element 2: body has no integer id"
-    orders = pq.read_table(shop_paths(tmp_path, SHOP.shop_id).view("orders"))
+    orders = read_view(shop_paths(tmp_path, SHOP.shop_id).views_dir, "orders")
     assert orders.column("order_id").to_pylist() == [3000, 3001]
 
 
@@ -185,7 +187,7 @@ def test_the_versions_view_lists_every_resource_with_its_modified_time_and_trash
     queue = SQLiteQueue(tmp_path / "broker.sqlite3", 1)
     queue.publish(mixed_stream())
     run_until_empty(queue, tmp_path)
-    table = pq.read_table(shop_paths(tmp_path, SHOP.shop_id).view("versions"))
+    table = read_view(shop_paths(tmp_path, SHOP.shop_id).views_dir, "versions")
     rows = {(r["resource"], r["resource_id"]): r for r in table.to_pylist()}
     keys = [(r["resource"], r["resource_id"]) for r in table.to_pylist()]
     assert keys == sorted(keys)
@@ -203,7 +205,7 @@ def test_the_versions_view_lists_every_resource_with_its_modified_time_and_trash
     trashed = {k for k, r in rows.items() if r["trashed"]}
     assert trashed == {("order", 2001), ("refund", 726), ("coupon", 77)}
     assert rows[("coupon", 77)]["modified_at"] is None  # only its trash is known
-    orders = pq.read_table(shop_paths(tmp_path, SHOP.shop_id).view("orders")).to_pylist()
+    orders = read_view(shop_paths(tmp_path, SHOP.shop_id).views_dir, "orders").to_pylist()
     assert {o["status"] for o in orders if o["order_id"] == 2001} == {"trash"}
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.broker import RabbitPublisher, RabbitTopology, connect
-from ingest.rabbit_source import RabbitSource
+from ingest.messaging.rabbit import RabbitPublisher, RabbitTopology, connect
+from ingest.messaging.rabbit_source import RabbitSource
 from schemas.envelope import partition_for
 from tests.integration.broker_support import (
     REPO_ROOT,

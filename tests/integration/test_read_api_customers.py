@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-import pyarrow.parquet as pq
 import pytest
 
 from processors.analytics.rfm import SEGMENT_ACTIONS, SEGMENTS
+from store.viewstore import read_view
 from tests.integration.customer_shop import (
     P1,
     P2,
@@ -71,12 +71,14 @@ def test_the_seed_000_export_columns_are_among_the_customer_columns(api):
     [
         ("segment=At%20Risk", [P4, P5]),
         ("segment=at_risk", [P4, P5]),
-        ("segment=Loyal%20Customers,hibernating", [P1, P2, P8]),
+        ("segment=Loyal%20Customers,hibernating", [P1]),
+        ("segment=recent_customers,About%20to%20Sleep,lost", [P7, P3, P8]),
         ("segment=Can%27t%20Lose%20Them", []),
-        ("segment=cant_lose_them,Lost", []),
+        ("segment=cant_lose_them,Lost", [P8]),
         ("status=at%20risk", [P5]),
         ("status=NEW,lost", [P4, P7, P3, P8]),
-        ("status=Active&segment=Loyal%20Customers", [P1, P2]),
+        ("status=Active&segment=Loyal%20Customers", [P1]),
+        ("status=Active&segment=Loyal%20Customers,needs_attention", [P1, P2]),
         ("min_orders=2", [P1, P2, P5]),
         ("max_orders=1", [P4, P7, P3, P8, P6]),
         ("min_orders=2&max_orders=3", [P2, P5]),
@@ -108,7 +110,7 @@ def test_each_customer_filter_keeps_exactly_the_matching_customers(api, query, e
         ("days_overdue", [P2, P3, P1, P7, P5, P8, P4, P6]),
         ("-days_overdue", [P4, P8, P5, P7, P1, P3, P2, P6]),
         ("expected_return", [P4, P8, P5, P7, P1, P3, P2, P6]),
-        ("-rfm_score", [P3, P1, P7, P2, P5, P8, P4, P6]),
+        ("-rfm_score", [P3, P1, P2, P7, P5, P4, P8, P6]),
         ("-orders", [P1, P5, P2, P8, P3, P7, P4, P6]),  # ties: customer_key descending
         ("last_order_at", [P4, P8, P5, P2, P7, P1, P3, P6]),
         ("net_spent", [P6, P8, P3, P7, P5, P2, P4, P1]),
@@ -212,11 +214,11 @@ def test_customer_360_segment_history_is_oldest_first_with_previous_segments(api
         },
         {
             "changed_on": "2024-04-10",
-            "segment": "Loyal Customers",
+            "segment": "Needs Attention",
             "previous_segment": "Potential Loyalist",
             "r": 3,
-            "f": 4,
-            "m": 4,
+            "f": 3,
+            "m": 3,
         },
     ]
     assert [h["segment"] for h in ok(api, "customers/1")["segment_history"]] == ["Loyal Customers"]
@@ -227,7 +229,7 @@ def test_customer_360_of_a_guest_and_of_a_customer_without_sales(api):
     marta = ok(api, "customers/6")
 
     assert ola["consents"] == {"email": True, "sms": True}
-    assert (ola["rfm"]["segment"], ola["status"]["status"]) == ("Potential Loyalist", "New")
+    assert (ola["rfm"]["segment"], ola["status"]["status"]) == ("Recent Customers", "New")
     assert [o["order_id"] for o in marta["orders"]["data"]] == [1051]
     assert marta["rfm"]["segment"] is None and marta["segment_history"] == []
     assert marta["consents"] == {"email": None, "sms": None}
@@ -273,18 +275,20 @@ def test_segments_list_all_eleven_in_order_with_hand_computed_counts_and_revenue
     assert (body["scored_customers"], body["customers_without_orders"]) == (7, 1)
     assert body["scores_as_of"] == "2024-04-10"
     assert {name: row["customers"] for name, row in rows.items() if row["customers"]} == {
-        "Loyal Customers": 2,
-        "Potential Loyalist": 2,
+        "Loyal Customers": 1,
+        "Recent Customers": 1,
+        "Needs Attention": 1,
+        "About to Sleep": 1,
         "At Risk": 2,
-        "Hibernating": 1,
+        "Lost": 1,
     }
-    loyal = rows["Loyal Customers"]
-    assert (loyal["revenue"], loyal["average_spent"], loyal["share"]) == (
-        "680.00",
-        "340.00",
+    at_risk = rows["At Risk"]
+    assert (at_risk["revenue"], at_risk["average_spent"], at_risk["share"]) == (
+        "260.00",
+        "130.00",
         0.2857,
     )
-    assert rows["Hibernating"]["share"] == 0.1429
+    assert (rows["Lost"]["revenue"], rows["Lost"]["share"]) == ("25.00", 0.1429)
     champions = rows["Champions"]
     assert (champions["customers"], champions["revenue"], champions["average_spent"]) == (
         0,
@@ -312,14 +316,14 @@ def test_segment_counts_sum_to_the_customers_with_a_sale_order_and_match_the_tab
     [
         ("name=At%20Risk", "segment=At%20Risk", "At Risk"),
         (
-            "name=potential_loyalist&sort=recency_days",
-            "segment=Potential%20Loyalist&sort=recency_days",
-            "Potential Loyalist",
+            "name=recent_customers&sort=recency_days",
+            "segment=Recent%20Customers&sort=recency_days",
+            "Recent Customers",
         ),
         (
-            "name=Loyal%20Customers&per_page=1&page=2",
-            "segment=Loyal%20Customers&per_page=1&page=2",
-            "Loyal Customers",
+            "name=at_risk&per_page=1&page=2",
+            "segment=At%20Risk&per_page=1&page=2",
+            "At Risk",
         ),
         ("name=CHAMPIONS", "segment=Champions", "Champions"),
     ],
@@ -331,7 +335,7 @@ def test_one_segment_is_exactly_the_customer_table_filtered_by_that_segment(
 
     assert body == ok(api, "customers?" + by_filter)
     assert [row["segment"] for row in body["data"]] == [segment] * len(body["data"])
-    expected = {"At Risk": 2, "Potential Loyalist": 2, "Loyal Customers": 2, "Champions": 0}
+    expected = {"At Risk": 2, "Recent Customers": 1, "Champions": 0}
     assert body["pagination"]["total"] == expected[segment]
 
 
@@ -360,7 +364,7 @@ def test_a_shop_without_views_has_eleven_empty_segments(client):
 
 
 def test_segment_history_rows_are_the_published_ones(api, data_dir):
-    published = pq.read_table(data_dir / "shops" / "shop-a" / "views" / "segment_history.parquet")
+    published = read_view(data_dir / "shops" / "shop-a" / "views", "segment_history")
     moved = {row["customer_key"] for row in published.to_pylist()}
 
     for key in moved:
@@ -401,11 +405,11 @@ def test_the_new_routes_answer_304_to_their_etag_and_differ_by_format(api, path)
     "path",
     [
         "customers?page=1",
-        "customers?segment=At%20Risk,Hibernating&status=Lost&sort=-days_overdue&page=1",
+        "customers?segment=At%20Risk,Lost&status=Lost&sort=-days_overdue&page=1",
         "customers?min_orders=1&sort=expected_return&page=1&per_page=3",
         "segments?page=1",
         "segments",
-        "segments?name=Potential%20Loyalist&page=1",
+        "segments?name=Recent%20Customers&page=1",
     ],
 )
 def test_a_csv_of_every_customer_list_has_the_columns_and_rows_of_its_json(api, path):

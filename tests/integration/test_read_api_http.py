@@ -13,6 +13,7 @@ import pytest
 
 from api.app import create_app
 from schemas.settings import Settings
+from store.viewstore import live_files, read_manifest
 from tests.integration.read_api_support import AUTH, GUEST, Tokens, get, publish_views
 from tests.views_builder import at
 
@@ -222,7 +223,8 @@ def test_unknown_routes_and_methods_answer_in_the_one_error_shape(client):
 
 
 def test_an_unreadable_view_is_a_500_in_the_one_error_shape(shop, tmp_path):
-    (tmp_path / "shops" / "shop-a" / "views" / "orders.parquet").write_bytes(b"not parquet")
+    views = tmp_path / "shops" / "shop-a" / "views"
+    (views / live_files(read_manifest(views))["orders"].base).write_bytes(b"not parquet")
 
     response = get(shop, "orders")
 

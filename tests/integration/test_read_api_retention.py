@@ -11,10 +11,10 @@ import math
 
 import numpy as np
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import pytest
 
 from processors.analytics.retention import cohort_retention, purchase_count_distribution
+from store.viewstore import read_view
 from tests.integration.customer_shop import (
     ok,
 )
@@ -24,7 +24,7 @@ TABLES = ("purchase_counts", "over_time", "cohorts", "contacts")
 
 
 def sale_orders(data_dir) -> tuple[np.ndarray, np.ndarray]:
-    orders = pq.read_table(data_dir / "shops" / "shop-a" / "views" / "orders.parquet")
+    orders = read_view(data_dir / "shops" / "shop-a" / "views", "orders")
     sales = orders.filter(pc.field("is_sale"))
     days = sales["revenue_day"].to_numpy().astype("datetime64[D]")
     return np.asarray(sales["customer_key"].to_pylist()), days

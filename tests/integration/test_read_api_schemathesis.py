@@ -30,7 +30,6 @@ import json
 import zlib
 
 import httpx
-import pyarrow.parquet as pq
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -41,6 +40,7 @@ from api.catalog import ROUTES
 from api.openapi import build_openapi
 from processors.anonymise import is_customer_key
 from store.layout import shop_paths
+from store.viewstore import read_view
 from tests.integration.demo_prediction_shop import DemoApi, demo_api
 
 EXAMPLES = 20  # generated cases per operation, beside the explicit and coverage ones
@@ -78,8 +78,8 @@ def demo(tmp_path_factory) -> DemoApi:
 @pytest.fixture(scope="module")
 def predicted(demo) -> list[str]:
     """The customer_keys with a churn prediction (the 360s worth visiting)."""
-    churn = shop_paths(demo.settings.data_dir, demo.shop.shop_id).view("churn")
-    return pq.read_table(churn)["customer_key"].to_pylist()
+    views = shop_paths(demo.settings.data_dir, demo.shop.shop_id).views_dir
+    return read_view(views, "churn")["customer_key"].to_pylist()
 
 
 def _stated_rule(case, response) -> bool:

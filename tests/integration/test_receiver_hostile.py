@@ -5,7 +5,7 @@ Bodies are built as JSON *text*, so they can hold what ``json.dumps`` never writ
 receiver must refuse it (a number that is not finite, a lone surrogate, an integer Python
 cannot read) and how deep it nests, so the property checks the verdict, not only that
 nothing broke: refused exactly when it holds one of those or nests past 64 levels.
-The receiver is the real app from ``ingest.app.create_app``; the publisher records
+The receiver is the real app from ``ingest.receiver.app.create_app``; the publisher records
 envelopes, since the property is about HTTP answers.
 """
 
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from ingest.app import create_app
-from ingest.strict_json import MAX_JSON_DEPTH
-from ingest.verify import sign
+from ingest.receiver.app import create_app
+from ingest.receiver.strict_json import MAX_JSON_DEPTH
+from ingest.receiver.verify import sign
 from schemas.clock import FixedClock
 from schemas.envelope import Envelope
 from schemas.settings import Settings

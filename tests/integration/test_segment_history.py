@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import pyarrow.parquet as pq
 import pytest
 
 from processors.pipeline import ShopPipeline
@@ -18,7 +17,7 @@ from schemas.jobs import rescore_envelope
 from schemas.jsoncodec import dumps_text
 from schemas.shop import ShopConfig
 from tests import woo_payloads as woo
-from tests.views_builder import guest_key
+from tests.views_builder import guest_key, view_rows
 
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
 SHOP = ShopConfig(shop_id="shp_hist", name="History", url="https://shop.example")
@@ -40,13 +39,13 @@ def _orders(email: str, count: int, total: str, first_id: int, day: str) -> list
 
 def _customers(pipeline: ShopPipeline) -> dict[str, dict]:
     pipeline.publish(NOW)
-    rows = pq.read_table(pipeline.paths.views_dir / "customers.parquet").to_pylist()
+    rows = view_rows(pipeline.paths.views_dir, "customers")
     return {row["customer_key"]: row for row in rows}
 
 
 def _history(pipeline: ShopPipeline) -> list[dict]:
     pipeline.publish(NOW)
-    return pq.read_table(pipeline.paths.views_dir / "segment_history.parquet").to_pylist()
+    return view_rows(pipeline.paths.views_dir, "segment_history")
 
 
 @pytest.fixture
@@ -111,10 +110,10 @@ def test_replay_rebuilds_the_same_history_and_customers_view(pipeline, tmp_path)
     pipeline.apply([rescore_envelope(SHOP.shop_id, date(2024, 3, 1), NOW)], NOW)
     pipeline.publish(NOW)
     views = pipeline.paths.views_dir
-    before = {n: (views / n).read_bytes() for n in ("customers.parquet", "segment_history.parquet")}
+    before = {n: view_rows(views, n) for n in ("customers", "segment_history")}
     pipeline.close()
     replay_shop(tmp_path, SHOP, FixedClock(NOW))
-    after = {n: (views / n).read_bytes() for n in before}
+    after = {n: view_rows(views, n) for n in before}
     assert after == before
     pipeline.__init__(tmp_path, SHOP)  # the fixture closes it again
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.broker import RabbitPublisher, RabbitTopology
 from ingest.errors import BrokerUnavailable
-from ingest.publisher import FallbackPublisher, SpoolForwarder
-from ingest.rabbit_source import RabbitSource
-from ingest.spool import SQLiteQueue
+from ingest.messaging.publisher import FallbackPublisher, SpoolForwarder
+from ingest.messaging.rabbit import RabbitPublisher, RabbitTopology
+from ingest.messaging.rabbit_source import RabbitSource
+from ingest.messaging.spool import SQLiteQueue
 from tests.integration.broker_support import (
     decode,
     drain,

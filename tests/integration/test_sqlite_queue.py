@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.spool import SQLiteQueue
+from ingest.messaging.spool import SQLiteQueue
 from schemas.envelope import partition_for
 from tests.integration.broker_support import (
     decode,

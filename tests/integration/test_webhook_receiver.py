@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 from structlog.testing import capture_logs
 from werkzeug.test import TestResponse
 
-from ingest.app import create_app
+from ingest.demo.phpjson import php_json_encode
 from ingest.errors import BrokerUnavailable
-from ingest.phpjson import php_json_encode
-from ingest.shops import CachedShopDirectory
-from ingest.verify import sign
-from ingest.woocommerce import woocommerce_blueprint
+from ingest.receiver.app import create_app
+from ingest.receiver.shops import CachedShopDirectory
+from ingest.receiver.verify import sign
+from ingest.receiver.woocommerce import woocommerce_blueprint
 from schemas.clock import FixedClock
 from schemas.envelope import Envelope
 from schemas.jobs import JOB_NAMES, PROCESSOR_JOBS

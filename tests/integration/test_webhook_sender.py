@@ -14,10 +14,10 @@ import pytest
 from flask import Flask, request
 from werkzeug.serving import make_server
 
-from ingest.demo import DemoDelivery, generate_demo_shop
-from ingest.phpjson import php_json_encode
-from ingest.verify import signature_matches
-from ingest.webhook_sender import ATTEMPTS, USER_AGENT, send_deliveries, webhook_headers
+from ingest.demo.phpjson import php_json_encode
+from ingest.demo.shop import DemoDelivery, generate_demo_shop
+from ingest.demo.webhook_sender import ATTEMPTS, USER_AGENT, send_deliveries, webhook_headers
+from ingest.receiver.verify import signature_matches
 
 SECRET = "wc-demo-secret"
 SOURCE = "https://demo.wcpulse.local/"

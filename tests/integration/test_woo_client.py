@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 import pytest
 from structlog.testing import capture_logs
 
-from ingest.woo_client import Page, WooClient
-from ingest.woo_errors import (
+from ingest.rest.client import Page, WooClient
+from ingest.rest.errors import (
     CertificateInvalid,
     InvalidCredentials,
     MissingPermission,

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ingest.shops import CachedShopDirectory
+from ingest.receiver.shops import CachedShopDirectory
 from schemas.clock import FixedClock
 from tests.shop_directories import CountingShops
 

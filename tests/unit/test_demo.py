@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.demo import DemoDelivery, generate_demo_shop
-from ingest.phpjson import php_json_encode
+from ingest.demo.phpjson import php_json_encode
+from ingest.demo.shop import DemoDelivery, generate_demo_shop
 from tests import woo_payloads
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from processors.handlers import handle_envelope
+from processors.projections.views import build_views
 from schemas.envelope import Envelope
 from schemas.shop import ShopConfig
 from store.state import DuckDBStateStore
-from store.views import build_views
 from tests.conftest import FIXTURES, load_fixture
 
 SHOP = ShopConfig("shp_prop", "Prop", "https://prop.example", timezone="Europe/Warsaw")

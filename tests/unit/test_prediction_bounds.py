@@ -20,7 +20,7 @@ from processors.analytics.clv import (
     predict_churn,
     within_horizon,
 )
-from store.predictions import _floats, _money
+from processors.projections.predictions import _floats, _money
 
 MBG = MbgNbdParams(r=0.525, alpha=6.183 * 7, a=0.891, b=1.614, log_likelihood=0.0)
 FITTED = ShopModels(mbgnbd=MBG)

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.parsing import InvalidPayload, decode_json
-from ingest.phpjson import php_json_encode
-from ingest.strict_json import MAX_JSON_DEPTH
+from ingest.demo.phpjson import php_json_encode
+from ingest.receiver.parsing import InvalidPayload, decode_json
+from ingest.receiver.strict_json import MAX_JSON_DEPTH
 from tests.conftest import FIXTURES, load_fixture
 
 TOO_DEEP = "body nests deeper than 64 levels"

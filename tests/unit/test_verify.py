@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.phpjson import php_json_encode
-from ingest.verify import sign, signature_matches
+from ingest.demo.phpjson import php_json_encode
+from ingest.receiver.verify import sign, signature_matches
 from tests.conftest import load_fixture
 
 SECRET = "wc-webhook-secret-Ωmega"

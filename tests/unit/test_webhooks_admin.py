@@ -1,5 +1,5 @@
-from ingest.webhooks_admin import TOPICS, install_webhooks, webhook_status
-from ingest.woo_client import Page
+from ingest.rest.client import Page
+from ingest.rest.webhooks import TOPICS, install_webhooks, webhook_status
 
 URL = "https://analytics.example/webhooks/woocommerce/shp_1"
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from ingest.phpjson import php_json_encode
+from ingest.demo.phpjson import php_json_encode
 from tests.woo_server.data import WooShopData
 from tests.woo_server.faults import Failure, Faults
 from tests.woo_server.listing import (

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 
-from ingest.phpjson import php_json_encode
+from ingest.demo.phpjson import php_json_encode
 from tests.woo_server.data import WooShopData
 from tests.woo_server.listing import WEBHOOK_STATUSES, WEBHOOKS, ListingCache, list_items
 from tests.woo_server.shapes import links

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response
 
-from ingest.phpjson import php_json_encode
+from ingest.demo.phpjson import php_json_encode
 
 API = "/wp-json/wc/v3"
 JSON = "application/json; charset=UTF-8"

@@ -1,0 +1,225 @@
+"""RabbitMQ adapter (kombu over py-amqp): the topology, connections, a confirmed publisher.
+
+The consuming side (``RabbitSource``, dead-letter records) lives in
+``ingest.messaging.rabbit_source``.
+
+Topology, declared here and nowhere else (``deploy/rabbitmq-definitions.json`` is generated
+from ``RabbitTopology("wcpulse", 4).definitions()`` and a test keeps them equal):
+
+- exchange ``<prefix>.events`` (direct, durable); routing key ``p<N>`` -> queue
+  ``<prefix>.events.p<N>``: durable quorum queue, single active consumer (one writer per
+  partition), dead-lettering at least once to ``<prefix>.dlx`` after ``x-delivery-limit``
+  deliveries (a message that crashes every consumer ends there instead of looping forever);
+- exchange ``<prefix>.dlx`` (fanout, durable) -> quorum queue ``<prefix>.dead-letter``.
+
+Delivery is at least once: a consumer that dies or loses its connection before ``ack`` gets
+its unacked messages redelivered (``redelivered=True``), so consumers must be idempotent.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+from amqp.exceptions import AMQPError, MessageNacked
+from kombu import Connection, Exchange, Producer
+from kombu.exceptions import KombuError
+
+from ingest.errors import BrokerUnavailable
+from schemas.envelope import Envelope, partition_for
+
+log = structlog.get_logger(__name__)
+
+# Everything that means "the broker is unreachable, refused, or did not confirm".
+BROKER_ERRORS: tuple[type[BaseException], ...] = (OSError, AMQPError, KombuError, MessageNacked)
+_PERSISTENT = 2
+
+
+class RabbitTopology:
+    """Names and arguments of every exchange, queue and binding (the one place they live)."""
+
+    def __init__(self, prefix: str, partitions: int, delivery_limit: int = 20) -> None:
+        if partitions < 1:
+            raise ValueError("partitions must be at least 1")
+        self.prefix = prefix
+        self.partitions = partitions
+        self.delivery_limit = delivery_limit
+        self.exchange = Exchange(f"{prefix}.events", "direct", durable=True)
+        self.dlx = Exchange(f"{prefix}.dlx", "fanout", durable=True)
+        self.dead_letter_queue_name = f"{prefix}.dead-letter"
+
+    def routing_key(self, partition: int) -> str:
+        return f"p{partition}"
+
+    def queue_name(self, partition: int) -> str:
+        return f"{self.prefix}.events.p{partition}"
+
+    def queue_arguments(self) -> dict[str, Any]:
+        return {
+            "x-queue-type": "quorum",
+            "x-single-active-consumer": True,
+            "x-dead-letter-exchange": self.dlx.name,
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",  # required by at-least-once dead-lettering
+            "x-delivery-limit": self.delivery_limit,
+        }
+
+    def route(self, envelope: Envelope) -> str:
+        return self.routing_key(partition_for(envelope.shop_id, self.partitions))
+
+    def definitions(self, vhost: str = "/") -> dict[str, Any]:
+        """The topology as a RabbitMQ definitions document (``rabbitmqctl import_definitions``)."""
+        base = {"vhost": vhost, "durable": True, "auto_delete": False}
+        queues = [(self.dead_letter_queue_name, self.dlx.name, "", {"x-queue-type": "quorum"})]
+        queues += [
+            (self.queue_name(p), self.exchange.name, self.routing_key(p), self.queue_arguments())
+            for p in range(self.partitions)
+        ]
+        return {
+            "vhosts": [{"name": vhost}],
+            "exchanges": [
+                {"name": x.name, "type": x.type, **base, "internal": False, "arguments": {}}
+                for x in (self.exchange, self.dlx)
+            ],
+            "queues": [{"name": name, **base, "arguments": args} for name, _, _, args in queues],
+            "bindings": [
+                {"source": source, "vhost": vhost, "destination": name, "routing_key": key}
+                | {"destination_type": "queue", "arguments": {}}
+                for name, source, key, _ in queues
+            ],
+        }
+
+    def declare(self, channel_or_connection: Any) -> None:
+        """Declare everything; idempotent (fails only if a name exists with other arguments)."""
+        channel = getattr(channel_or_connection, "default_channel", channel_or_connection)
+        spec = self.definitions()
+        for x in spec["exchanges"]:
+            channel.exchange_declare(x["name"], x["type"], durable=True, auto_delete=False)
+        for q in spec["queues"]:
+            channel.queue_declare(
+                q["name"], durable=True, auto_delete=False, arguments=q["arguments"]
+            )
+        for b in spec["bindings"]:
+            channel.queue_bind(b["destination"], b["source"], b["routing_key"])
+
+    def delete(self, channel_or_connection: Any) -> None:
+        """Delete queues and exchanges, messages included (tests, decommissioning)."""
+        channel = getattr(channel_or_connection, "default_channel", channel_or_connection)
+        spec = self.definitions()
+        for q in spec["queues"]:
+            channel.queue_delete(q["name"])
+        for x in spec["exchanges"]:
+            channel.exchange_delete(x["name"])
+
+
+def connect(url: str, connect_timeout: float = 2.0, io_timeout: float = 5.0) -> Connection:
+    """An open kombu connection with publisher confirms; BrokerUnavailable at once if not."""
+    conn = Connection(
+        url,
+        connect_timeout=connect_timeout,
+        transport_options={
+            "confirm_publish": True,
+            "read_timeout": io_timeout,
+            "write_timeout": io_timeout,
+        },
+    )
+    try:
+        conn.ensure_connection(max_retries=0)  # no kombu retry loop: fail fast, we retry once
+    except BROKER_ERRORS as exc:
+        conn.release()
+        raise BrokerUnavailable(f"cannot connect to RabbitMQ: {type(exc).__name__}") from exc
+    return conn
+
+
+def discard(conn: Connection) -> None:
+    """Drop a broken connection without the AMQP close handshake (it could block)."""
+    try:
+        conn.collect()
+    except BROKER_ERRORS:
+        pass
+
+
+def publish_body(producer: Producer, body: bytes, exchange: Exchange, **fields: Any) -> None:
+    """One persistent JSON message, returned when RabbitMQ confirmed it (mandatory routing)."""
+    producer.publish(
+        body,
+        exchange=exchange,
+        content_type="application/json",
+        content_encoding="utf-8",
+        delivery_mode=_PERSISTENT,
+        mandatory=True,
+        retry=False,
+        **fields,
+    )
+
+
+class RabbitPublisher:
+    """Thread-safe confirmed publisher: a small pool of connections, one per busy thread."""
+
+    def __init__(
+        self, url: str, topology: RabbitTopology, pool_size: int = 4, timeout: float = 5.0
+    ) -> None:
+        self._url = url
+        self._topology = topology
+        self._timeout = timeout
+        self._idle: queue.LifoQueue[tuple[Connection, Producer]] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(pool_size)
+
+    def publish(self, envelopes: Sequence[Envelope]) -> None:
+        """Returns when RabbitMQ confirmed every envelope; BrokerUnavailable otherwise."""
+        if not envelopes:
+            return
+        messages = [(self._topology.route(e), e.to_json()) for e in envelopes]
+        if not self._slots.acquire(timeout=self._timeout):
+            raise BrokerUnavailable("all RabbitMQ publisher connections are busy")
+        try:
+            self._publish_with_one_retry(messages)
+        finally:
+            self._slots.release()
+
+    def close(self) -> None:
+        while not self._idle.empty():
+            try:
+                self._idle.get_nowait()[0].release()
+            except (queue.Empty, *BROKER_ERRORS):
+                continue
+
+    def _publish_with_one_retry(self, messages: list[tuple[str, bytes]]) -> None:
+        try:
+            link: tuple[Connection, Producer] | None = self._idle.get_nowait()
+        except queue.Empty:
+            link = None
+        for attempt in (1, 2):
+            try:
+                link = link or self._open_link()
+                for routing_key, body in messages:
+                    publish_body(
+                        link[1],
+                        body,
+                        self._topology.exchange,
+                        routing_key=routing_key,
+                        confirm_timeout=self._timeout,
+                    )
+            except BROKER_ERRORS as exc:
+                if link is not None:
+                    discard(link[0])
+                    link = None
+                log.warning("rabbit_publish_failed", attempt=attempt, error=type(exc).__name__)
+                if attempt == 2:
+                    raise BrokerUnavailable(f"RabbitMQ publish failed: {exc!r}") from exc
+            else:
+                self._idle.put(link)
+                return
+
+    def _open_link(self) -> tuple[Connection, Producer]:
+        conn = connect(self._url, io_timeout=self._timeout)
+        try:
+            channel = conn.channel()
+            self._topology.declare(channel)  # an undeclared queue would drop confirmed messages
+            return conn, Producer(channel, exchange=self._topology.exchange, auto_declare=False)
+        except BROKER_ERRORS:
+            discard(conn)
+            raise

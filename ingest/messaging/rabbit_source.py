@@ -1,0 +1,209 @@
+"""RabbitMQ consumer side: a partition source with manual ack, dead-lettering with a reason.
+
+It consumes the queues ``ingest.messaging.rabbit.RabbitTopology`` declares; delivery is at
+least once (see ``ingest.messaging.rabbit``), so whatever handles the deliveries must be
+idempotent.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+import structlog
+from kombu import Connection, Consumer, Producer, Queue
+
+from ingest.errors import BrokerUnavailable
+from ingest.messaging.rabbit import BROKER_ERRORS, RabbitTopology, connect, discard, publish_body
+from ingest.messaging.spool import Delivery
+from schemas.clock import Clock, SystemClock
+
+log = structlog.get_logger(__name__)
+
+_REASON_MAX_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class RabbitTag:
+    generation: int  # connection generation: tags of a lost connection cannot be acked
+    message: Any  # kombu Message
+
+
+class RabbitSource:
+    """Consumes the given partition queues (manual ack, ``prefetch`` per queue).
+
+    ``fetch`` waits up to ``timeout`` for the first message, then takes what has already
+    arrived, up to ``max_messages`` (at most ``prefetch`` per partition are in flight).
+    After a connection loss it reconnects on the next call; messages fetched before the loss
+    are redelivered by RabbitMQ and acking them is skipped (logged).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        topology: RabbitTopology,
+        partitions: Sequence[int],
+        prefetch: int = 500,
+        clock: Clock | None = None,
+    ) -> None:
+        if not partitions or any(not 0 <= p < topology.partitions for p in partitions):
+            raise ValueError(f"partitions must be in 0..{topology.partitions - 1}")
+        self._url = url
+        self._topology = topology
+        self._partitions = sorted(set(partitions))
+        self._prefetch = prefetch
+        self._clock = clock or SystemClock()
+        self._buffer: deque[Delivery] = deque()
+        self._generation = 0
+        self._conn: Connection | None = None
+        self._producer: Producer | None = None
+
+    def fetch(self, max_messages: int, timeout: float) -> list[Delivery]:
+        deadline = time.monotonic() + max(timeout, 0.0)
+        conn = self._ensure_consuming()
+        try:
+            while len(self._buffer) < max_messages:
+                wait = 0.0 if self._buffer else max(deadline - time.monotonic(), 0.0)
+                try:
+                    conn.drain_events(timeout=wait)
+                except TimeoutError:
+                    if self._buffer or time.monotonic() >= deadline:
+                        break
+        except BROKER_ERRORS as exc:
+            self._lost(exc)
+            return []
+        return [self._buffer.popleft() for _ in range(min(max_messages, len(self._buffer)))]
+
+    def ack(self, deliveries: Sequence[Delivery]) -> None:
+        try:
+            for delivery in deliveries:
+                tag = self._current_tag(delivery)
+                if tag is not None:
+                    tag.message.ack()
+        except BROKER_ERRORS as exc:
+            self._lost(exc)
+
+    def dead_letter(self, delivery: Delivery, reason: str) -> None:
+        """Publish to the DLX with the reason (confirmed), then ack the original."""
+        tag = self._current_tag(delivery)
+        if tag is None or self._producer is None:
+            return
+        headers = {
+            "x-wcpulse-reason": reason[:_REASON_MAX_CHARS],
+            "x-wcpulse-partition": delivery.partition,
+            "x-wcpulse-dead-lettered-at": self._clock.now().isoformat(),
+        }
+        try:
+            publish_body(
+                self._producer,
+                delivery.body,
+                self._topology.dlx,
+                routing_key="",
+                headers=headers,
+                confirm_timeout=5.0,
+            )
+            tag.message.ack()
+        except BROKER_ERRORS as exc:
+            self._lost(exc)
+            raise BrokerUnavailable(
+                "dead-lettering failed; the message will be redelivered"
+            ) from exc
+
+    def dead_letters(self, limit: int = 100) -> list[dict]:
+        """Peek at the dead-letter queue: messages are read with basic_get and NOT acked, so
+        closing the peek channel puts them all back (nothing is consumed)."""
+        channel = self._ensure_consuming().channel()
+        try:
+            records = []
+            while len(records) < limit:
+                message = channel.basic_get(self._topology.dead_letter_queue_name, no_ack=False)
+                if message is None:
+                    break
+                records.append(dead_letter_record(message))
+            return records
+        finally:
+            channel.close()
+
+    def close(self) -> None:
+        """Disconnect; unacked messages go back to their queues."""
+        self._reset()
+
+    def _ensure_consuming(self) -> Connection:
+        if self._conn is not None:
+            return self._conn
+        conn = connect(self._url)
+        self._generation += 1
+        generation = self._generation
+        try:
+            channel = conn.channel()
+            self._topology.declare(channel)
+            channel.basic_qos(0, self._prefetch, False)  # per consumer: quorum queues need that
+            for p in self._partitions:
+                on_message = partial(self._on_message, p, generation)
+                Consumer(
+                    channel,
+                    [Queue(self._topology.queue_name(p), no_declare=True)],
+                    on_message=on_message,
+                    auto_declare=False,
+                ).consume()
+        except BROKER_ERRORS as exc:
+            discard(conn)
+            raise BrokerUnavailable(f"cannot consume from RabbitMQ: {exc!r}") from exc
+        self._conn, self._producer = conn, Producer(channel, auto_declare=False)
+        log.info("rabbit_consuming", partitions=self._partitions, prefetch=self._prefetch)
+        return conn
+
+    def _on_message(self, partition: int, generation: int, message: Any) -> None:
+        body = message.body if isinstance(message.body, bytes) else message.body.encode()
+        redelivered = bool(message.delivery_info.get("redelivered"))
+        self._buffer.append(Delivery(body, partition, redelivered, RabbitTag(generation, message)))
+
+    def _current_tag(self, delivery: Delivery) -> RabbitTag | None:
+        tag = delivery.tag
+        if not isinstance(tag, RabbitTag):
+            raise TypeError("not a RabbitSource delivery")
+        if tag.generation != self._generation or self._conn is None:
+            log.warning("rabbit_stale_delivery_skipped", partition=delivery.partition)
+            return None
+        return tag
+
+    def _lost(self, exc: BaseException) -> None:
+        log.warning("rabbit_connection_lost", error=type(exc).__name__)
+        self._reset(graceful=False)
+
+    def _reset(self, graceful: bool = True) -> None:
+        self._buffer.clear()
+        if self._conn is not None:
+            if graceful:
+                self._conn.release()
+            else:
+                discard(self._conn)
+        self._conn = self._producer = None
+
+
+def dead_letter_record(message: Any) -> dict:
+    """reason, body, partition, dead_lettered_at of a message in the dead-letter queue."""
+    headers = message.headers or {}
+    reason = headers.get("x-wcpulse-reason")
+    if reason is None:  # dead-lettered by RabbitMQ itself, e.g. the delivery limit
+        reason = f"rabbitmq: {headers.get('x-first-death-reason', 'unknown')}"
+    partition = headers.get("x-wcpulse-partition")
+    if partition is None:
+        suffix = str(headers.get("x-first-death-queue", "")).rsplit(".p", 1)[-1]
+        partition = int(suffix) if suffix.isdigit() else None
+    body = message.body if isinstance(message.body, bytes) else message.body.encode()
+    at = headers.get("x-wcpulse-dead-lettered-at") or _death_time(headers)
+    return {"reason": reason, "body": body, "partition": partition, "dead_lettered_at": at}
+
+
+def _death_time(headers: dict) -> str | None:
+    deaths = headers.get("x-death") or [{}]
+    when = deaths[0].get("time")
+    if not isinstance(when, datetime):
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()

@@ -1,0 +1,32 @@
+"""The ingest app factory: the WooCommerce webhook receiver and the one JSON error shape."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask
+
+from ingest.receiver.woocommerce import Publisher, ShopDirectory, woocommerce_blueprint
+from schemas.clock import Clock
+from schemas.settings import Settings
+from schemas.web import ReadinessCheck, health_blueprint, register_error_handlers
+
+
+def create_app(
+    settings: Settings,
+    shops: ShopDirectory,
+    publisher: Publisher,
+    clock: Clock,
+    readiness: Mapping[str, ReadinessCheck] | None = None,
+) -> Flask:
+    """A Flask app that receives signed webhooks and publishes them as envelopes.
+
+    ``MAX_CONTENT_LENGTH`` is set as a second fence: the receiver caps its own read, and
+    anything else mounted on this app cannot read an unbounded body either.
+    """
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.register_blueprint(woocommerce_blueprint(settings, shops, publisher, clock))
+    app.register_blueprint(health_blueprint(readiness))
+    register_error_handlers(app)
+    return app

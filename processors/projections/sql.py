@@ -1,0 +1,172 @@
+"""The SQL of the order-based views, over the shop state's tables, whole or for a scope.
+
+``ORDERS_SQL`` and ``CUSTOMERS_SQL`` take a ``{scope}`` condition: ``TRUE`` for the whole
+shop, or the keys a publish refreshes, as literal lists (``in_ids``, ``in_keys``: integers
+and customer keys, whose forms admit no quote) so that DuckDB looks them up through the
+tables' indexes; addresses, and every other value, travel as named parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from schemas.shop import ShopConfig
+from store.state_schema import RESOURCE_TABLES
+
+WHOLE = "TRUE"
+ALL_GUEST_EMAILS = "SELECT email FROM guest_emails"
+_CUSTOMER_KEY = re.compile(r"[1-9][0-9]{0,18}|guest-[0-9a-f]{16}|guest-order-[1-9][0-9]{0,18}")
+
+# One row per order (the orders view and what the customer aggregates need). A guest order
+# (customer_id 0) belongs to the registered customer with its e-mail when there is one
+# (the lowest id among live customers and registered orders with that address). The key
+# conditions stand alone (the others are CASEs): DuckDB then looks the keys up by index.
+ORDERS_SQL = """
+WITH o AS (
+    SELECT *,
+        CASE WHEN trash_at IS NOT NULL AND trash_at > v_at THEN 'trash' ELSE status END AS eff,
+        CASE $basis WHEN 'paid' THEN coalesce(paid_at, created_at)
+            WHEN 'completed' THEN coalesce(completed_at, paid_at, created_at)
+            ELSE created_at END AS rev_at
+    FROM (SELECT * FROM orders WHERE {scope}) WHERE v_at IS NOT NULL
+), guest_emails AS (
+    SELECT DISTINCT email FROM o WHERE customer_id = 0 AND email <> ''
+), owners AS (
+    SELECT email, min(owner) AS owner FROM (
+        SELECT email,
+            CASE WHEN v_at IS NOT NULL AND (trash_at IS NULL OR trash_at <= v_at)
+                THEN customer_id END AS owner
+        FROM customers WHERE email IN ({emails})
+        UNION ALL
+        SELECT email, CASE WHEN customer_id > 0 AND v_at IS NOT NULL THEN customer_id END
+        FROM orders WHERE email IN ({emails})
+    ) GROUP BY email
+)
+SELECT o.order_id, o.number, o.eff AS status,
+    list_contains($paid, o.eff) OR o.eff = 'refunded' AS is_sale,
+    CASE WHEN o.customer_id > 0 THEN o.customer_id::VARCHAR
+        WHEN w.owner IS NOT NULL THEN w.owner::VARCHAR
+        WHEN o.email <> '' THEN 'guest-' || left(sha256(o.email), 16)
+        ELSE 'guest-order-' || o.order_id::VARCHAR END AS customer_key,
+    CASE WHEN o.customer_id > 0 THEN o.customer_id ELSE coalesce(w.owner, 0) END AS customer_id,
+    o.email, o.country, o.currency, o.created_at, o.paid_at, o.completed_at,
+    o.v_at AS modified_at, o.rev_at AS revenue_at,
+    (o.rev_at AT TIME ZONE $tz)::DATE AS revenue_day,
+    o.total, o.refunds, CAST(o.total - o.refunds AS DECIMAL(18, 2)) AS net,
+    o.shipping, o.tax, o.discount, o.items, o.payment_method,
+    o.first_name, o.last_name, o.phone, o.consents
+FROM o LEFT JOIN owners w ON o.customer_id = 0 AND o.email = w.email
+ORDER BY o.order_id
+"""
+
+# One row per customer key: aggregates of ``ov`` (the orders of the keys in scope) joined
+# with the registered customers in scope.
+CUSTOMERS_SQL = """
+WITH agg AS (
+    SELECT customer_key,
+        count(*) FILTER (WHERE is_sale) AS orders,
+        coalesce(sum(total) FILTER (WHERE is_sale), 0) AS gross,
+        coalesce(sum(refunds) FILTER (WHERE is_sale), 0) AS refunds,
+        coalesce(sum(net) FILTER (WHERE is_sale), 0) AS net_spent,
+        min(revenue_at) FILTER (WHERE is_sale) AS first_order_at,
+        max(revenue_at) FILTER (WHERE is_sale) AS last_order_at,
+        min(revenue_day) FILTER (WHERE is_sale) AS first_order_day,
+        max(revenue_day) FILTER (WHERE is_sale) AS last_order_day,
+        max(customer_id) AS customer_id,
+        arg_max(email, (created_at, order_id)) AS email,
+        arg_max(first_name, (created_at, order_id)) AS first_name,
+        arg_max(last_name, (created_at, order_id)) AS last_name,
+        arg_max(phone, (created_at, order_id)) AS phone,
+        arg_max(country, (created_at, order_id)) AS country,
+        arg_max(consents, (created_at, order_id)) FILTER (WHERE consents <> '') AS consents
+    FROM ov GROUP BY customer_key
+), reg AS (
+    SELECT customer_id::VARCHAR AS customer_key, * FROM customers
+    WHERE v_at IS NOT NULL AND (trash_at IS NULL OR trash_at <= v_at) AND {scope}
+)
+SELECT coalesce(r.customer_key, a.customer_key) AS customer_key,
+    coalesce(r.customer_id, a.customer_id, 0) AS customer_id,
+    coalesce(nullif(r.email, ''), a.email, '') AS email,
+    coalesce(nullif(r.first_name, ''), a.first_name, '') AS first_name,
+    coalesce(nullif(r.last_name, ''), a.last_name, '') AS last_name,
+    coalesce(nullif(r.phone, ''), a.phone, '') AS phone,
+    coalesce(nullif(r.country, ''), a.country, '') AS country,
+    coalesce(r.customer_id, a.customer_id, 0) = 0 AS is_guest,
+    r.created_at AS registered_at,
+    coalesce(a.orders, 0) AS orders,
+    CAST(coalesce(a.gross, 0) AS DECIMAL(18, 2)) AS gross,
+    CAST(coalesce(a.refunds, 0) AS DECIMAL(18, 2)) AS refunds,
+    CAST(coalesce(a.net_spent, 0) AS DECIMAL(18, 2)) AS net_spent,
+    CASE WHEN a.orders > 0 THEN CAST(a.net_spent / a.orders AS DECIMAL(18, 2)) END AS aov,
+    a.first_order_at, a.last_order_at, a.first_order_day, a.last_order_day,
+    coalesce(nullif(r.consents, ''), a.consents, '') AS consents
+FROM reg r FULL OUTER JOIN agg a ON r.customer_key = a.customer_key
+ORDER BY customer_key
+"""
+
+
+def versions_sql(scope: Mapping[str, Iterable[int]] | None) -> str:
+    """One row per resource the state has a row for (the versions view). A resource is
+    trashed when its trash time is later than its payload version (or it has only a trash
+    time); an erased customer is held as trashed at the erasure, so a sync does not fetch
+    them again. ``scope``: only these ids per resource (None: all). Resource names are
+    literals of RESOURCE_TABLES, not input."""
+    arms = []
+    for resource, table in RESOURCE_TABLES.items():
+        ids = None if scope is None else in_ids(scope.get(resource, ()))
+        source = (
+            table.name
+            if ids is None
+            else f"(SELECT * FROM {table.name} WHERE {table.key} IN {ids})"
+        )
+        arms.append(
+            f"SELECT '{resource}' AS resource, {table.key} AS resource_id, v_at AS modified_at, "
+            f"coalesce(trash_at > v_at, trash_at IS NOT NULL) AS trashed FROM {source}"
+        )
+    customers = "" if scope is None else f" AND customer_id IN {in_ids(scope.get('customer', ()))}"
+    arms.append(
+        "SELECT 'customer', customer_id, max(erased_at), true FROM erasures"
+        " WHERE customer_id > 0 AND customer_id NOT IN (SELECT customer_id FROM customers)"
+        + customers
+        + " GROUP BY customer_id"
+    )
+    return " UNION ALL ".join(arms) + " ORDER BY resource, resource_id"
+
+
+VERSIONS_COUNT_SQL = "SELECT " + " + ".join(
+    [f"(SELECT count(*) FROM {table.name})" for table in RESOURCE_TABLES.values()]
+    + [
+        "(SELECT count(DISTINCT customer_id) FROM erasures WHERE customer_id > 0"
+        " AND customer_id NOT IN (SELECT customer_id FROM customers))"
+    ]
+)
+
+
+def in_ids(ids: Iterable[int]) -> str:
+    """``(1,2,3)``: a literal list of integers (``(NULL)`` matches nothing)."""
+    text = ",".join(str(int(i)) for i in ids)
+    return f"({text or 'NULL'})"
+
+
+def in_keys(keys: Iterable[str]) -> str:
+    """``('25','guest-0a1b..')``: a literal list of customer keys, each checked against the
+    only forms a key takes (digits, hex, the guest prefixes), so none can hold a quote."""
+    quoted = []
+    for key in keys:
+        if _CUSTOMER_KEY.fullmatch(key) is None:
+            raise ValueError("not a customer key")
+        quoted.append(f"'{key}'")
+    return f"({','.join(quoted) or 'NULL'})"
+
+
+def in_params(values: Iterable[str], prefix: str) -> tuple[str, dict[str, str]]:
+    """``($e0,$e1)`` and the named parameters that carry ``values``."""
+    params = {f"{prefix}{n}": value for n, value in enumerate(values)}
+    return f"({','.join('$' + name for name in params) or 'NULL'})", params
+
+
+def order_params(shop: ShopConfig) -> dict[str, Any]:
+    """The named parameters of ORDERS_SQL for ``shop``."""
+    return {"basis": shop.revenue_date, "paid": list(shop.paid_statuses), "tz": shop.timezone}

@@ -1,0 +1,273 @@
+"""Published views on disk: per view a base file and at most one delta, named by a manifest.
+
+Layout of a shop's ``views`` folder::
+
+    manifest.json                 the live file set: {"version", "published_at",
+                                  "files": {view: {"key", "base", "delta", "rows"}}, ...}
+    <view>/base-<sha>.parquet     every row of the view, sorted by its key
+    <view>/delta-<sha>.parquet    rows changed since that base (the view's columns and
+                                  ``_deleted``), one per key, sorted by key
+
+A view's rows are the base's rows whose key is not in the delta, plus the delta's rows that
+are not deleted (``merge_sql``). A publish writes only what changed: a view with changed
+rows gets a new delta (the old delta with the new rows laid over it); when the delta grows
+past ``COMPACT_ROWS`` or ``COMPACT_SHARE`` of the base, the view is written whole again as a
+new base (compaction). Files are written to a temporary name and renamed, their names are
+the hash of their bytes, and the manifest is replaced last (atomically), so a reader that
+reads the manifest and then the files it names sees one consistent version of every view.
+Files no manifest names any more are removed once they are ``GRACE_SECONDS`` old, so a
+reader still working from the previous manifest finds its files.
+
+Plain DuckDB reads a view the same way the API does: ``wcpulse views SHOP`` prints the SQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from schemas.views import FRESHNESS, MANIFEST, VIEW_KEYS, VIEWS
+
+DELETED = "_deleted"
+COMPACT_ROWS = 20_000  # a delta past this many rows ...
+COMPACT_SHARE = 0.05  # ... and past this share of the base is folded into a new base
+GRACE_SECONDS = 60.0
+ROW_GROUP_ROWS = 65536
+
+
+@dataclass(frozen=True)
+class ViewFiles:
+    """One view's live files, relative to the views folder."""
+
+    key: tuple[str, ...]
+    base: str | None
+    delta: str | None
+    rows: int  # rows of the view (base minus replaced plus delta)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"key": list(self.key), "base": self.base, "delta": self.delta, "rows": self.rows}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ViewFiles:
+        return cls(tuple(data["key"]), data.get("base"), data.get("delta"), int(data["rows"]))
+
+
+@dataclass(frozen=True)
+class Whole:
+    """A view written whole (a full build, a small view)."""
+
+    table: pa.Table
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A view's rows that changed (``upserts``, sorted or not) and keys that are gone;
+    ``whole`` gives the view whole, for a compaction."""
+
+    upserts: pa.Table
+    deleted: pa.Table  # the key columns of rows that no longer exist
+    rows: int  # rows of the view after the change
+    whole: Callable[[], pa.Table]
+
+
+Write = Whole | Changed
+
+
+def read_manifest(views_dir: Path) -> dict[str, Any]:
+    try:
+        return json.loads((views_dir / MANIFEST).read_text())
+    except FileNotFoundError:
+        return {}
+
+
+def live_files(manifest: Mapping[str, Any]) -> dict[str, ViewFiles]:
+    """The views a manifest names (an older manifest without ``files`` names none)."""
+    files = manifest.get("files")
+    if not isinstance(files, dict):
+        return {}
+    return {name: ViewFiles.from_json(entry) for name, entry in files.items()}
+
+
+def merge_sql(files: ViewFiles, views_dir: Path) -> str | None:
+    """SQL (DuckDB) of the view's rows; None when it has no file yet."""
+    if files.base is None and files.delta is None:
+        return None
+    base = _quoted(views_dir / files.base) if files.base else None
+    if files.delta is None:
+        return f"SELECT * FROM read_parquet({base})"
+    delta = _quoted(views_dir / files.delta)
+    changed = f"SELECT * EXCLUDE ({DELETED}) FROM read_parquet({delta}) WHERE NOT {DELETED}"
+    if base is None:
+        return changed
+    keys = ", ".join(files.key)
+    kept = (
+        f"SELECT b.* FROM read_parquet({base}) b ANTI JOIN read_parquet({delta}) d USING ({keys})"
+    )
+    return f"{kept} UNION ALL BY NAME {changed}"
+
+
+def _quoted(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+class ViewStore:
+    """The writer of one shop's published views (the shop's processor only)."""
+
+    def __init__(self, views_dir: Path) -> None:
+        self.dir = Path(views_dir)
+
+    def publish(
+        self,
+        writes: Mapping[str, Write],
+        keys: Mapping[str, Sequence[str]],
+        now: datetime,
+        extra: Mapping[str, Any] | None = None,
+        grace_seconds: float = GRACE_SECONDS,
+    ) -> str:
+        """Write each view's new files, then the manifest; returns the version (a hash of the
+        live file names, so it changes exactly when some view's rows do). Files no longer
+        named go once ``grace_seconds`` old (0 after an erasure: none may keep the person)."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        manifest = read_manifest(self.dir)
+        files = live_files(manifest)
+        for name, write in writes.items():
+            files[name] = self._write(name, tuple(keys[name]), files.get(name), write)
+        version = _version(files)
+        document = dict(extra or {}) | {
+            "version": version,
+            "published_at": now.isoformat(),
+            "files": {name: files[name].as_json() for name in sorted(files)},
+        }
+        atomic_write_json(self.dir / MANIFEST, document)
+        self._remove_unnamed(files.values(), grace_seconds)
+        return version
+
+    def _write(
+        self, name: str, key: tuple[str, ...], old: ViewFiles | None, write: Write
+    ) -> ViewFiles:
+        if isinstance(write, Whole):
+            return self._whole(name, key, write.table)
+        if old is None or old.key != key or old.base is None:
+            return self._whole(name, key, write.whole())
+        delta = self._merged_delta(old, write)
+        if delta.num_rows == 0:
+            return ViewFiles(key, old.base, None, old.rows)
+        base_rows = pq.ParquetFile(self.dir / old.base).metadata.num_rows
+        if delta.num_rows > max(COMPACT_ROWS, COMPACT_SHARE * base_rows):
+            return self._whole(name, key, write.whole())
+        path = self._write_file(name, "delta", delta.sort_by([(k, "ascending") for k in key]))
+        return ViewFiles(key, old.base, path, write.rows)
+
+    def _merged_delta(self, old: ViewFiles, write: Changed) -> pa.Table:
+        """The old delta with the new changes laid over it: one row per key, the newest."""
+        upserts = write.upserts.append_column(DELETED, pa.repeat(False, write.upserts.num_rows))
+        gone = _tombstones(write.deleted, write.upserts.schema)
+        new = pa.concat_tables([upserts, gone]) if gone.num_rows else upserts
+        if old.delta is None:
+            return _last_per_key(new, old.key)
+        previous = pq.read_table(self.dir / old.delta).cast(new.schema)
+        return _last_per_key(pa.concat_tables([previous, new]), old.key)
+
+    def _whole(self, name: str, key: tuple[str, ...], table: pa.Table) -> ViewFiles:
+        ordered = table.sort_by([(k, "ascending") for k in key]) if key else table
+        return ViewFiles(key, self._write_file(name, "base", ordered), None, table.num_rows)
+
+    def _write_file(self, name: str, kind: str, table: pa.Table) -> str:
+        folder = self.dir / name
+        folder.mkdir(exist_ok=True)
+        tmp = folder / f".{kind}.{os.getpid()}.tmp"
+        pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+        digest = hashlib.sha256(tmp.read_bytes()).hexdigest()[:20]
+        final = folder / f"{kind}-{digest}.parquet"
+        os.replace(tmp, final)
+        return f"{name}/{final.name}"
+
+    def _remove_unnamed(self, live: Iterable[ViewFiles], grace_seconds: float) -> None:
+        named = {p for f in live for p in (f.base, f.delta) if p}
+        cutoff = time.time() - grace_seconds
+        for path in self.dir.glob("*/*.parquet"):
+            relative = f"{path.parent.name}/{path.name}"
+            if relative not in named and path.stat().st_mtime <= cutoff:
+                path.unlink(missing_ok=True)
+
+
+def _version(files: Mapping[str, ViewFiles]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(json.dumps([name, files[name].as_json()]).encode())
+    return digest.hexdigest()[:20]
+
+
+def _tombstones(keys: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Rows of ``schema`` that only carry a key and ``_deleted = true``."""
+    columns = {
+        field.name: keys[field.name]
+        if field.name in keys.column_names
+        else pa.nulls(keys.num_rows, field.type)
+        for field in schema
+    }
+    columns[DELETED] = pa.repeat(True, keys.num_rows)
+    return pa.table(columns, schema=schema.append(pa.field(DELETED, pa.bool_())))
+
+
+def _last_per_key(table: pa.Table, key: tuple[str, ...]) -> pa.Table:
+    """One row per key: the last one in ``table``'s order."""
+    if table.num_rows == 0:
+        return table
+    order = pa.array(range(table.num_rows), pa.int64())
+    numbered = table.append_column("_order", order)
+    last = numbered.group_by(list(key), use_threads=False).aggregate([("_order", "max")])
+    keep = pc.is_in(order, value_set=last["_order_max"])
+    return table.filter(keep)
+
+
+def write_views(
+    views_dir: Path,
+    tables: Mapping[str, pa.Table],
+    now: datetime,
+    extra: Mapping[str, Any] | None = None,
+) -> str:
+    """Publish every view of ``tables`` whole; returns the version."""
+    writes: dict[str, Write] = {name: Whole(table) for name, table in tables.items()}
+    return ViewStore(views_dir).publish(writes, VIEW_KEYS, now, extra)
+
+
+def read_view(views_dir: Path, name: str) -> pa.Table | None:
+    """A published view's rows sorted by its key (None before it is published); the files
+    of an older layout (``<view>.parquet``) are read too."""
+    views_dir = Path(views_dir)
+    files = live_files(read_manifest(views_dir)).get(name)
+    if files is None:
+        old = views_dir / f"{name}.parquet"
+        return pq.read_table(old) if old.exists() else None
+    sql = merge_sql(files, views_dir)
+    if sql is None:
+        return None
+    order = ", ".join(files.key)
+    with duckdb.connect() as con:
+        con.execute("SET TimeZone = 'UTC'")
+        table = con.sql(f"SELECT * FROM ({sql}) ORDER BY {order}").to_arrow_table()
+    return table.cast(VIEWS[name]) if name in VIEWS else table
+
+
+def write_freshness(views_dir: Path, freshness: Mapping[str, Any]) -> None:
+    views_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(views_dir / FRESHNESS, freshness)
+
+
+def atomic_write_json(path: Path, data: Mapping[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, sort_keys=True))
+    os.replace(tmp, path)

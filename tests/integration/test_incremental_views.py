@@ -1,0 +1,157 @@
+"""The views a publish refreshes from what changed equal the views built whole from the same
+state, after every publish of any stream: orders and customers sharing addresses (guests who
+register, customers who change address), duplicates, stale and reordered deliveries, trash,
+refunds, rescoring and prediction jobs, an erasure. Real pipeline, DuckDB and Parquet."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pyarrow as pa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ingest.demo.phpjson import php_json_encode
+from processors.pipeline import ShopPipeline
+from processors.projections.engine import ViewEngine
+from schemas.envelope import Envelope
+from schemas.jobs import dated_job_envelope, erase_envelope
+from schemas.shop import ShopConfig
+from schemas.views import VIEW_KEYS
+from store.viewstore import live_files, read_manifest
+from tests import woo_payloads as woo
+from tests.views_builder import read_views
+
+SHOP = ShopConfig("shp_incr", "Incremental", "https://incr.example", timezone="Europe/Warsaw")
+NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
+DAY0 = date(2024, 1, 1)
+EMAILS = [f"p{n}@example.com" for n in range(5)]
+STATUSES = ["processing", "completed", "on-hold", "refunded", "cancelled", "pending"]
+
+
+def webhook(topic: str, body: dict, received: datetime) -> Envelope:
+    resource, _, event = topic.partition(".")
+    text = php_json_encode(body).decode()
+    return Envelope(SHOP.shop_id, topic, resource, event, body.get("id"), text, received)
+
+
+def stamp(day: int, hour: int = 10) -> str:
+    return (datetime(2024, 1, 1, hour, tzinfo=UTC) + timedelta(days=day)).strftime(
+        "%Y-%m-%dT%H:%M:%S"
+    )
+
+
+@st.composite
+def order_event(draw: st.DrawFn) -> Envelope:
+    order_id = draw(st.integers(1, 25))
+    day = draw(st.integers(0, 150))
+    body = woo.order(
+        order_id,
+        status=draw(st.sampled_from(STATUSES)),
+        customer_id=draw(st.sampled_from([0, 0, 1, 2, 3, 4])),
+        email=draw(st.sampled_from(EMAILS)),
+        total=f"{draw(st.integers(5, 400))}.00",
+        created=stamp(order_id),
+        modified=stamp(order_id + day, draw(st.integers(0, 23))),
+        refunds=draw(st.sampled_from([(), ("3.00",)])),
+    )
+    return webhook("order.updated", body, NOW)
+
+
+@st.composite
+def customer_event(draw: st.DrawFn) -> Envelope:
+    customer_id = draw(st.integers(1, 4))
+    body = woo.customer(customer_id, email=draw(st.sampled_from(EMAILS)))
+    body["date_modified_gmt"] = stamp(draw(st.integers(0, 150)))
+    return webhook("customer.updated", body, NOW)
+
+
+@st.composite
+def trash_event(draw: st.DrawFn) -> Envelope:
+    resource = draw(st.sampled_from(["order", "customer"]))
+    rid = draw(st.integers(1, 25 if resource == "order" else 4))
+    at = NOW + timedelta(minutes=draw(st.integers(0, 600)))
+    return Envelope(
+        SHOP.shop_id, f"{resource}.deleted", resource, "deleted", rid, f'{{"id":{rid}}}', at
+    )
+
+
+@st.composite
+def job_event(draw: st.DrawFn) -> Envelope:
+    job = draw(st.sampled_from(["rfm", "rfm", "clv", "churn", "backtest"]))
+    day = DAY0 + timedelta(days=draw(st.integers(20, 200)))
+    return dated_job_envelope(SHOP.shop_id, job, day, NOW)
+
+
+@st.composite
+def erasure_event(draw: st.DrawFn) -> Envelope:
+    key = draw(st.sampled_from(["1", "2", "guest-order-3"]))
+    return erase_envelope(SHOP.shop_id, key, NOW)
+
+
+event = st.one_of(
+    order_event(), order_event(), order_event(), customer_event(), trash_event(), job_event()
+)
+batch = st.lists(event, min_size=1, max_size=8)
+
+
+def rows(table: pa.Table | None, name: str) -> list[dict]:
+    if table is None:
+        return []
+    keys = [(column, "ascending") for column in VIEW_KEYS[name]]
+    return table.sort_by(keys).to_pylist()
+
+
+def assert_published_equals_whole(pipeline: ShopPipeline) -> None:
+    published = read_views(pipeline.paths.views_dir)
+    whole = ViewEngine(pipeline.state.connection, SHOP).full_tables()
+    for name, table in whole.items():
+        assert rows(published.get(name), name) == rows(table, name), name
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    batches=st.lists(batch, min_size=2, max_size=5),
+    erase_at=st.one_of(st.none(), st.integers(0, 6)),
+    erasure=erasure_event(),
+)
+def test_every_publish_equals_the_views_built_whole(tmp_path_factory, batches, erase_at, erasure):
+    folder = tmp_path_factory.mktemp("shop")
+    pipeline = ShopPipeline(folder, SHOP)
+    try:
+        first_rescoring = [dated_job_envelope(SHOP.shop_id, "rfm", date(2024, 3, 1), NOW)]
+        for index, envelopes in enumerate([first_rescoring, *batches]):
+            if index == erase_at:
+                envelopes = [*envelopes, erasure]
+            _, failures = pipeline.apply(envelopes, NOW)
+            assert failures == {}
+            pipeline.publish(NOW)
+            assert_published_equals_whole(pipeline)
+    finally:
+        pipeline.close()
+
+
+def test_a_publish_after_a_rescoring_refreshes_only_the_changed_customers(tmp_path):
+    pipeline = ShopPipeline(tmp_path, SHOP)
+    try:
+        orders = [
+            webhook("order.created", woo.order(n, email=EMAILS[n % 5], created=stamp(n)), NOW)
+            for n in range(1, 11)
+        ]
+        pipeline.apply(
+            [*orders, dated_job_envelope(SHOP.shop_id, "rfm", date(2024, 2, 1), NOW)], NOW
+        )
+        pipeline.publish(NOW)
+        more = woo.order(11, email=EMAILS[1], created=stamp(40))
+        pipeline.apply([webhook("order.created", more, NOW)], NOW)
+        pipeline.publish(NOW)
+        files = live_files(read_manifest(pipeline.paths.views_dir))
+        assert_published_equals_whole(pipeline)
+    finally:
+        pipeline.close()
+    assert files["orders"].delta is not None and files["customers"].delta is not None
+    assert files["segment_history"].delta is None  # untouched by an order

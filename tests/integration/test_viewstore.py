@@ -1,0 +1,139 @@
+"""Published views as a base and a delta named by a manifest: real Parquet files in tmp_path,
+read back through the same SQL the API uses (DuckDB)."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from store import viewstore
+from store.viewstore import Changed, ViewStore, Whole, live_files, merge_sql, read_manifest
+
+NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
+SCHEMA = pa.schema([("id", pa.int64()), ("name", pa.string()), ("spent", pa.float64())])
+KEYS = {"people": ["id"]}
+
+
+def table(rows: dict[int, tuple[str, float]]) -> pa.Table:
+    ids = sorted(rows)
+    return pa.table(
+        {"id": ids, "name": [rows[i][0] for i in ids], "spent": [rows[i][1] for i in ids]},
+        schema=SCHEMA,
+    )
+
+
+def changed(model: dict[int, tuple[str, float]], upserts: dict, deleted: list[int]) -> Changed:
+    keys = pa.table({"id": pa.array(deleted, pa.int64())})
+    return Changed(table(upserts), keys, len(model), lambda: table(model))
+
+
+def read(views_dir: Path, name: str = "people") -> dict[int, tuple[str, float]]:
+    files = live_files(read_manifest(views_dir))[name]
+    sql = merge_sql(files, views_dir)
+    rows = duckdb.sql(f"SELECT id, name, spent FROM ({sql}) ORDER BY id").fetchall()
+    return {i: (n, s) for i, n, s in rows}
+
+
+def test_a_whole_view_is_one_sorted_base_named_by_the_manifest(tmp_path):
+    rows = {3: ("c", 3.0), 1: ("a", 1.0), 2: ("b", 2.0)}
+    version = ViewStore(tmp_path).publish({"people": Whole(table(rows))}, KEYS, NOW)
+    manifest = read_manifest(tmp_path)
+    files = live_files(manifest)["people"]
+    assert manifest["version"] == version
+    assert (files.delta, files.rows) == (None, 3)
+    assert read(tmp_path) == rows
+
+
+def test_changes_go_to_a_delta_that_lays_over_the_base(tmp_path):
+    store = ViewStore(tmp_path)
+    model = {1: ("a", 1.0), 2: ("b", 2.0), 3: ("c", 3.0)}
+    first = store.publish({"people": Whole(table(model))}, KEYS, NOW)
+    model.update({2: ("B", 20.0), 4: ("d", 4.0)})
+    del model[1]
+    second = store.publish(
+        {"people": changed(model, {2: ("B", 20.0), 4: ("d", 4.0)}, [1])}, KEYS, NOW
+    )
+    files = live_files(read_manifest(tmp_path))["people"]
+    assert files.delta is not None and files.rows == 3
+    assert read(tmp_path) == model
+    assert second != first
+    model[4] = ("D", 40.0)  # a later change of the same key wins; the delta keeps one row
+    store.publish({"people": changed(model, {4: ("D", 40.0)}, [])}, KEYS, NOW)
+    assert read(tmp_path) == model
+    delta = live_files(read_manifest(tmp_path))["people"].delta
+    assert duckdb.sql(f"SELECT count(*) FROM '{tmp_path / delta}'").fetchall() == [(3,)]
+
+
+def test_publishing_the_same_rows_again_keeps_the_version(tmp_path):
+    store = ViewStore(tmp_path)
+    model = {1: ("a", 1.0)}
+    first = store.publish({"people": Whole(table(model))}, KEYS, NOW)
+    assert store.publish({"people": Whole(table(model))}, KEYS, NOW) == first
+    model[2] = ("b", 2.0)
+    second = store.publish({"people": changed(model, {2: ("b", 2.0)}, [])}, KEYS, NOW)
+    assert store.publish({"people": changed(model, {2: ("b", 2.0)}, [])}, KEYS, NOW) == second
+
+
+def test_a_delta_past_the_threshold_is_folded_into_a_new_base(tmp_path, monkeypatch):
+    monkeypatch.setattr(viewstore, "COMPACT_ROWS", 2)
+    store = ViewStore(tmp_path)
+    model = {i: (str(i), float(i)) for i in range(10)}
+    store.publish({"people": Whole(table(model))}, KEYS, NOW)
+    model.update({20: ("x", 1.0), 21: ("y", 2.0), 22: ("z", 3.0)})
+    store.publish({"people": changed(model, {k: model[k] for k in (20, 21, 22)}, [])}, KEYS, NOW)
+    files = live_files(read_manifest(tmp_path))["people"]
+    assert (files.delta, files.rows) == (None, 13)
+    assert read(tmp_path) == model
+
+
+def test_files_no_manifest_names_go_only_after_the_grace_period(tmp_path):
+    store = ViewStore(tmp_path)
+    store.publish({"people": Whole(table({1: ("a", 1.0)}))}, KEYS, NOW)
+    old = live_files(read_manifest(tmp_path))["people"]
+    store.publish({"people": Whole(table({1: ("b", 1.0)}))}, KEYS, NOW)
+    assert (tmp_path / old.base).exists()  # a reader of the old manifest still finds it
+    assert read(tmp_path) == {1: ("b", 1.0)}
+    aged = time.time() - viewstore.GRACE_SECONDS - 1
+    os.utime(tmp_path / old.base, (aged, aged))
+    store.publish({"people": Whole(table({1: ("c", 1.0)}))}, KEYS, NOW)
+    assert not (tmp_path / old.base).exists()
+
+
+names = st.sampled_from(["a", "b", "c"])
+step = st.tuples(
+    st.dictionaries(
+        st.integers(0, 15), st.tuples(names, st.floats(0, 9, allow_nan=False)), max_size=6
+    ),
+    st.lists(st.integers(0, 15), max_size=4),
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(start=step, steps=st.lists(step, max_size=8), threshold=st.integers(1, 12))
+def test_any_sequence_of_changes_reads_back_as_the_model(tmp_path_factory, start, steps, threshold):
+    folder = tmp_path_factory.mktemp("views")
+    original = viewstore.COMPACT_ROWS
+    viewstore.COMPACT_ROWS = threshold
+    try:
+        store = ViewStore(folder)
+        model = dict(start[0])
+        store.publish({"people": Whole(table(model))}, KEYS, NOW)
+        for upserts, deleted in steps:
+            gone = [k for k in deleted if k not in upserts]
+            for key in gone:
+                model.pop(key, None)
+            model.update(upserts)
+            store.publish({"people": changed(model, upserts, gone)}, KEYS, NOW)
+            assert read(folder) == model
+            assert live_files(read_manifest(folder))["people"].rows == len(model)
+    finally:
+        viewstore.COMPACT_ROWS = original
