@@ -10,12 +10,13 @@ from flask import Blueprint, Response, request
 
 from api.auth import authorize
 from api.caching import compute_etag, not_modified, with_cache_headers
-from api.catalog import ROUTES, RouteSpec
+from api.catalog import ROUTES
 from api.context import RequestContext
 from api.endpoints import ENDPOINTS, source_stamp
 from api.openapi import build_openapi
 from api.params import negotiate_format, parse_query
 from api.render import json_response, render
+from api.route_spec import RouteSpec
 from api.runs import ShopMetadata, ShopRuns
 from api.viewfiles import ShopViews
 from processors.analytics.periods import local_today

@@ -1,51 +1,31 @@
-"""The one table of routes: the app registers them from it and OpenAPI describes them from it."""
+"""The one table of routes: the app registers them from it and OpenAPI describes them from it.
+
+The list views' routes are derived from their declarations (api/lists/); the table places
+them among the others, and a list view it does not place follows the shop routes.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from api.customer_timeseries import BUCKETS_RULE, TIMESERIES_PARAMS
-from api.listing import CUSTOMERS, ORDERS
+from api.listing import ListView
+from api.lists import LIST_VIEWS
+from api.lists.customers import CUSTOMERS
+from api.lists.orders import ORDERS
+from api.lists.predictions import CHURN, CLV
 from api.params import DEFAULT_PER_PAGE, FORMAT, MAX_PER_PAGE, PER_PAGE, ParamSpec
 from api.period_params import FROM_BEFORE_TO, PERIOD_PARAMS, PERIOD_RULES, TOO_EARLY
-from api.prediction_lists import CHURN, CLV
 from api.predictions import TIMELINE_PARAMS
 from api.retention import MAX_MONTHS, RETENTION_PARAMS, RETENTION_RULES
+from api.route_spec import SHOP_PREFIX, RouteSpec
 from api.runs import MAX_RUNS, SYNC_PARAMS
 from api.segments import SEGMENTS_PARAMS
-from processors.analytics.clv import CHURN_LEVELS, NEXT_ORDER_HORIZON_DAYS
-
-SHOP_PREFIX = "/api/v1/shops/{shop_id}"
-
-
-@dataclass(frozen=True)
-class RouteSpec:
-    name: str  # endpoint name and OpenAPI operationId
-    path: str  # OpenAPI path template (``{shop_id}``)
-    summary: str
-    response: str  # component schema of the 200 body
-    params: tuple[ParamSpec, ...] = ()
-    shop: bool = True  # a shop view: bearer token of that shop, JSON or CSV, ETag
-    # what the ETag depends on beside the request: view files (manifest, freshness) or
-    # the shop's recorded runs in the metadata database (sync_runs)
-    sources: tuple[str, ...] = ("manifest",)
-    description: str = ""
-    method: str = "get"
-    admin: bool = False  # authorised by the admin token (api/admin.py registers it)
-    # rules between parameters that each have a valid value (400 invalid_parameter with
-    # this text); OpenAPI states them, since a parameter's schema cannot
-    rules: tuple[str, ...] = ()
-
-    @property
-    def flask_rule(self) -> str:
-        return self.path.replace("{", "<").replace("}", ">")
-
+from processors.analytics.clv import CHURN_LEVELS
 
 CUSTOMER_ORDERS_PAGE = ParamSpec(
     "page", "integer", "Page of the customer's orders (newest first).", default=1, minimum=1
 )
 
-ROUTES: tuple[RouteSpec, ...] = (
+_PLAIN_ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec("healthz", "/healthz", "Liveness: the process answers.", "Health", shop=False),
     RouteSpec(
         "readyz",
@@ -57,6 +37,10 @@ ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec(
         "openapi", "/api/v1/openapi.json", "This OpenAPI 3.1 document.", "OpenApi", shop=False
     ),
+)
+
+# The shop views, in the order the OpenAPI document lists them.
+SHOP_ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec(
         "kpis",
         SHOP_PREFIX + "/kpis",
@@ -81,26 +65,8 @@ ROUTES: tuple[RouteSpec, ...] = (
         "orders by revenue day. CSV has the same columns and rows.",
         rules=(*PERIOD_RULES, BUCKETS_RULE),
     ),
-    RouteSpec(
-        "orders",
-        SHOP_PREFIX + "/orders",
-        "Orders, filtered, sorted and paginated.",
-        "OrderList",
-        ORDERS.params,
-    ),
-    RouteSpec(
-        "customers",
-        SHOP_PREFIX + "/customers",
-        "Customers (registered and guests), filtered, sorted and paginated.",
-        "CustomerList",
-        CUSTOMERS.params,
-        description="The customer table (seeds 000, 003): profile, sale-order aggregates, "
-        "RFM scores and segment with its recommended action, status by return cycle "
-        "(New, Active, At risk, Lost) with the expected return date, and consents. Scores "
-        "are as of `scores_as_of` (recency_days counts to that day) and null for customers "
-        "without a sale order. Sorting keeps nulls last. CSV has the same columns (e-mail, "
-        "name, rfm_score, net_spent, orders, recommended_action among them).",
-    ),
+    ORDERS.route,
+    CUSTOMERS.route,
     RouteSpec(
         "customer",
         SHOP_PREFIX + "/customers/{customer_key}",
@@ -149,21 +115,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         f"purchase_counts), same columns and rows. At most {MAX_MONTHS} months.",
         rules=RETENTION_RULES,
     ),
-    RouteSpec(
-        "clv",
-        SHOP_PREFIX + "/clv",
-        "Predicted customer lifetime value, filtered, sorted and paginated.",
-        "ClvList",
-        CLV.params,
-        description="One row per customer with a sale order, as of `predictions_as_of` "
-        "(seed 000): historical CLV (net spent), expected purchases and order value, the "
-        "predicted 6- and 12-month value (discounted monthly) with the 80% interval of the "
-        "12-month value, confidence (0..1) and its band, value segment (High, Medium, Low "
-        "by predicted 12-month value) and the model: bgnbd (BG/NBD + Gamma-Gamma) or "
-        "fallback (the shop could not be fitted; low confidence). Sorting keeps nulls last. "
-        "CSV has the same columns (e-mail, contact, historical and predicted CLV, "
-        "confidence, value segment among them).",
-    ),
+    CLV.route,
     RouteSpec(
         "clv_model",
         SHOP_PREFIX + "/clv/model",
@@ -178,23 +130,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         "all of them, newest first. A shop without fits answers fallback, no models, no "
         "backtest. CSV: the models' rows (`params` as JSON text).",
     ),
-    RouteSpec(
-        "churn",
-        SHOP_PREFIX + "/churn",
-        "Churn risk per customer, filtered, sorted and paginated (highest risk first).",
-        "ChurnList",
-        CHURN.params,
-        description="One row per customer with a sale order, as of `predictions_as_of`: "
-        "churn probability (1 - P(alive) under MBG/NBD, or the fallback), level ("
-        + ", ".join(CHURN_LEVELS)
-        + " at 0.25, 0.5 and 0.75), the adverse risk factors with their values "
-        "(`; `-joined), days overdue against the return cycle, order frequency and AOV of "
-        "the last 180 days against the 180 before, the refunded or cancelled share of "
-        "orders, the win-back discount (0 for Low) and the expected next order (null when "
-        "another order is not likely, or not within "
-        f"{NEXT_ORDER_HORIZON_DAYS} days: 10 years). Sorting keeps nulls last. CSV has the "
-        "same columns.",
-    ),
+    CHURN.route,
     RouteSpec(
         "churn_timeline",
         SHOP_PREFIX + "/churn/timeline",
@@ -253,6 +189,20 @@ ADMIN_ROUTES: tuple[RouteSpec, ...] = (
         admin=True,
     ),
 )
-ROUTES = ROUTES + ADMIN_ROUTES
+
+
+def with_list_routes(
+    routes: tuple[RouteSpec, ...], lists: tuple[ListView, ...]
+) -> tuple[RouteSpec, ...]:
+    """``routes``, then the route of every list view they do not place, in ``lists``' order."""
+    placed = {route.name for route in routes}
+    return routes + tuple(spec.route for spec in lists if spec.view not in placed)
+
+
+ROUTES: tuple[RouteSpec, ...] = (
+    *_PLAIN_ROUTES,
+    *with_list_routes(SHOP_ROUTES, LIST_VIEWS),
+    *ADMIN_ROUTES,
+)
 
 ROUTES_BY_NAME: dict[str, RouteSpec] = {route.name: route for route in ROUTES}

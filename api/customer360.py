@@ -14,7 +14,9 @@ import duckdb
 
 from api.context import RequestContext, envelope
 from api.errors import NotFound
-from api.listing import CUSTOMERS, ORDERS, select_list
+from api.listing import select_list
+from api.lists.customers import CUSTOMERS
+from api.lists.orders import ORDERS
 from api.predictions import customer_predictions
 from api.queries import Page, pagination, table_rows
 from api.result import Result, row_objects

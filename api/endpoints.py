@@ -1,4 +1,5 @@
-"""What each shop view computes: a request context in, one Result out (the table of them)."""
+"""What each shop view computes: a request context in, one Result out (the table of them;
+the list views' endpoints come from their declarations, api/lists/)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from datetime import datetime
 from api.context import RequestContext, envelope
 from api.customer360 import customer_result
 from api.customer_timeseries import timeseries_result
-from api.list_views import customers_result, list_result
-from api.listing import ORDERS
+from api.list_views import list_endpoint
+from api.lists import LIST_VIEWS
 from api.period_params import requested_periods
-from api.predictions import churn_result, churn_timeline_result, clv_model_result, clv_result
+from api.predictions import churn_timeline_result, clv_model_result
 from api.queries import kpi_totals
 from api.result import Result
 from api.retention import retention_result
@@ -88,16 +89,14 @@ def source_stamp(sources: tuple[str, ...], ctx: RequestContext) -> str:
 
 
 ENDPOINTS: dict[str, Callable[[RequestContext], Result]] = {
+    spec.view: list_endpoint(spec) for spec in LIST_VIEWS
+} | {
     "kpis": kpis_result,
     "timeseries": timeseries_result,
-    "orders": lambda ctx: list_result(ctx, ORDERS),
-    "customers": customers_result,
     "customer": customer_result,
     "segments": segments_result,
     "retention": retention_result,
-    "clv": clv_result,
     "clv_model": clv_model_result,
-    "churn": churn_result,
     "churn_timeline": churn_timeline_result,
     "freshness": freshness_result,
     "sync": sync_result,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from api.catalog import RouteSpec
 from api.json_shapes import DAY, Schema, ref
 from api.openapi_components import component_schemas
 from api.params import DECIMAL_PATTERN, ParamSpec
+from api.route_spec import RouteSpec
 from processors.anonymise import _CUSTOMER_KEY  # the one definition of a key's form
 
 _PATH_PARAM = re.compile(r"\{(\w+)\}")

@@ -1,28 +1,33 @@
 """OpenAPI component schemas: the response shapes of every route (the customer analytics
-ones are in api/openapi_customers.py, the prediction ones in api/openapi_predictions.py)."""
+ones are in api/openapi_customers.py, the prediction ones in api/openapi_predictions.py;
+the list views' row and page from their declarations, api/lists/)."""
 
 from __future__ import annotations
 
 from api.endpoints import FRESHNESS_COLUMNS
 from api.json_shapes import DAY, TIME, Schema, nullable, obj, ref, row_schema
-from api.openapi_customers import SCORES_AS_OF, customer_component_schemas
+from api.listing import ListView
+from api.lists import LIST_VIEWS
+from api.openapi_customers import customer_component_schemas
 from api.openapi_predictions import prediction_component_schemas
 from api.runs import RUN_KINDS, SYNC_COLUMNS
 from processors.analytics.kpis import KPI_NAMES
-from schemas.views import CUSTOMERS_VIEW, ORDERS_VIEW
 
 
-def _list_schema(row: str, extra: dict[str, Schema] | None = None) -> Schema:
-    """A page of rows with its pagination."""
-    return obj(
+def list_view_schemas(spec: ListView) -> dict[str, Schema]:
+    """A list view's row (its view's columns) and its page: the shop's fields, the
+    declaration's envelope fields, the pagination, the columns and the rows."""
+    extra = {field.name: field.schema for field in spec.envelope}
+    page = obj(
         {"shop_id": {"type": "string"}, "currency": {"type": "string"}}
-        | (extra or {})
+        | extra
         | {
             "pagination": ref("Pagination"),
             "columns": {"type": "array", "items": {"type": "string"}},
-            "data": {"type": "array", "items": ref(row)},
+            "data": {"type": "array", "items": ref(spec.row)},
         }
     )
+    return {spec.row: row_schema(spec.schema), spec.page: page}
 
 
 def _kpi_schemas() -> dict[str, Schema]:
@@ -120,10 +125,7 @@ def component_schemas() -> dict[str, Schema]:
         "Pagination": obj(
             {"page": integer, "per_page": integer, "total": integer, "pages": integer}
         ),
-        "Order": row_schema(ORDERS_VIEW),
-        "Customer": row_schema(CUSTOMERS_VIEW),
-        "OrderList": _list_schema("Order"),
-        "CustomerList": _list_schema("Customer", {"scores_as_of": SCORES_AS_OF}),
+        **{name: shape for spec in LIST_VIEWS for name, shape in list_view_schemas(spec).items()},
         **_kpi_schemas(),
         "Freshness": _freshness_schema(),
         **_sync_schemas(),

@@ -3,9 +3,10 @@ retention and the customer timeseries."""
 
 from __future__ import annotations
 
+from api.context import SCORES_AS_OF
 from api.customer360 import RFM_FIELDS, STATUS_FIELDS
 from api.customer_timeseries import TIMESERIES_ROW
-from api.json_shapes import DAY, Schema, nullable, obj, ref, row_schema, strings, table_schema
+from api.json_shapes import DAY, Schema, obj, ref, row_schema, strings, table_schema
 from api.openapi_predictions import or_null
 from api.retention import TABLES
 from api.segments import SEGMENT_ROW
@@ -14,7 +15,6 @@ from schemas.views import CUSTOMERS_VIEW, SEGMENT_HISTORY_VIEW
 
 _SHOP: dict[str, Schema] = {"shop_id": {"type": "string"}, "currency": {"type": "string"}}
 _COUNT: Schema = {"type": "integer"}
-SCORES_AS_OF = nullable(DAY) | {"description": "the day RFM and status scores are as of"}
 
 
 def _list_of(row: str) -> Schema:
@@ -32,7 +32,7 @@ def _row_name(table: str) -> str:
 
 def _customer360() -> Schema:
     consent: Schema = {"type": ["boolean", "null"], "description": "null: unknown"}
-    rfm = obj(_customer_fields(RFM_FIELDS) | {"scores_as_of": SCORES_AS_OF})
+    rfm = obj(_customer_fields(RFM_FIELDS) | {"scores_as_of": SCORES_AS_OF.schema})
     orders = obj({"pagination": ref("Pagination"), "data": _list_of("Order")})
     return obj(
         _SHOP
@@ -54,7 +54,7 @@ def _segments() -> Schema:
     return obj(
         _SHOP
         | {
-            "scores_as_of": SCORES_AS_OF,
+            "scores_as_of": SCORES_AS_OF.schema,
             "scored_customers": _COUNT,
             "customers_without_orders": _COUNT,
             "columns": strings(),

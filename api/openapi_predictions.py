@@ -1,24 +1,21 @@
-"""OpenAPI component schemas of the prediction views: the CLV and churn lists, the churn
-timeline, the fitted models with their backtests, and the Customer 360's clv and churn."""
+"""OpenAPI component schemas of the prediction views: the churn timeline, the fitted models
+with their backtests, and the Customer 360's clv and churn (the CLV and churn lists' come
+from their declarations, api/lists/predictions.py)."""
 
 from __future__ import annotations
 
+from api.context import PREDICTIONS_AS_OF
 from api.json_shapes import DAY, Schema, nullable, obj, ref, row_schema, strings
-from api.prediction_lists import CLV_MODELS
+from api.lists.predictions import CLV_MODELS
 from api.predictions import TIME_UNIT, customer_prediction_schema
 from processors.analytics.clv import CHURN_LEVELS
 from schemas.views import (
     BACKTESTS_VIEW,
     CHURN_TIMELINE_VIEW,
-    CHURN_VIEW,
-    CLV_VIEW,
     PREDICTION_MODELS_VIEW,
 )
 
 _SHOP: dict[str, Schema] = {"shop_id": {"type": "string"}, "currency": {"type": "string"}}
-PREDICTIONS_AS_OF = nullable(DAY) | {
-    "description": "the day CLV and churn are predicted from; null before the first prediction"
-}
 
 
 def _list_of(row: str) -> Schema:
@@ -30,23 +27,11 @@ def or_null(name: str) -> Schema:
     return {"oneOf": [ref(name), {"type": "null"}]}
 
 
-def _page(row: str) -> Schema:
-    return obj(
-        _SHOP
-        | {
-            "predictions_as_of": PREDICTIONS_AS_OF,
-            "pagination": ref("Pagination"),
-            "columns": strings(),
-            "data": _list_of(row),
-        }
-    )
-
-
 def _timeline() -> Schema:
     return obj(
         _SHOP
         | {
-            "predictions_as_of": PREDICTIONS_AS_OF,
+            "predictions_as_of": PREDICTIONS_AS_OF.schema,
             "from": nullable(DAY),
             "to": nullable(DAY),
             "levels": {"type": "array", "items": {"type": "string", "enum": list(CHURN_LEVELS)}},
@@ -70,7 +55,7 @@ def _clv_model() -> Schema:
     return obj(
         _SHOP
         | {
-            "predictions_as_of": PREDICTIONS_AS_OF,
+            "predictions_as_of": PREDICTIONS_AS_OF.schema,
             "model": {
                 "type": "string",
                 "enum": list(CLV_MODELS),
@@ -87,17 +72,13 @@ def _clv_model() -> Schema:
 
 def _customer_block(view: str) -> Schema:
     block = row_schema(customer_prediction_schema(view))
-    block["properties"]["predictions_as_of"] = PREDICTIONS_AS_OF
+    block["properties"]["predictions_as_of"] = PREDICTIONS_AS_OF.schema
     block["required"].append("predictions_as_of")
     return block
 
 
 def prediction_component_schemas() -> dict[str, Schema]:
     return {
-        "Clv": row_schema(CLV_VIEW),
-        "ClvList": _page("Clv"),
-        "Churn": row_schema(CHURN_VIEW),
-        "ChurnList": _page("Churn"),
         "ChurnTimelineRow": row_schema(CHURN_TIMELINE_VIEW),
         "ChurnTimeline": _timeline(),
         "PredictionModel": _model_row(),

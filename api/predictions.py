@@ -1,5 +1,6 @@
-"""CLV and churn predictions (SPEC §4, issue 5): the CLV and churn lists, customers per
-churn level per day, and the shop's fitted models with their backtests.
+"""CLV and churn predictions (SPEC §4, issue 5): customers per churn level per day, the
+shop's fitted models with their backtests, and a customer's CLV and churn for the Customer
+360 (the CLV and churn lists are declared in api/lists/predictions.py).
 
 Everything is as of the manifest's ``predictions_as_of`` (null before the first
 prediction). A shop without predictions yet answers with empty lists and, for the model,
@@ -17,10 +18,9 @@ import pyarrow as pa
 
 from api.context import RequestContext, envelope
 from api.errors import InvalidParameter
-from api.list_views import list_result
+from api.lists.predictions import CHURN, CLV
 from api.params import FORMAT, ParamSpec
 from api.period_params import FROM_BEFORE_TO
-from api.prediction_lists import CHURN, CLV
 from api.queries import table_rows
 from api.result import Result, row_objects
 from processors.analytics.clv import CHURN_LEVELS
@@ -57,16 +57,6 @@ BACKTESTS_SQL = (
 
 def _predictions_meta(ctx: RequestContext) -> dict[str, Any]:
     return {"predictions_as_of": ctx.predictions_as_of}
-
-
-def clv_result(ctx: RequestContext) -> Result:
-    """The CLV list (a page, or every matching row for a CSV export)."""
-    return list_result(ctx, CLV, meta=_predictions_meta(ctx))
-
-
-def churn_result(ctx: RequestContext) -> Result:
-    """The churn list (a page, or every matching row for a CSV export)."""
-    return list_result(ctx, CHURN, meta=_predictions_meta(ctx))
 
 
 def _timeline_rows(found: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:

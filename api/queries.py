@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from api.listing import ListSpec, order_by, select_list, where_clause
+from api.listing import ListView, order_by, select_list, where_clause
 from processors.analytics.kpis import KpiTotals, money
 from processors.analytics.periods import Period
 
@@ -89,7 +89,7 @@ def table_rows(table: pa.Table | pa.RecordBatch) -> list[tuple[Any, ...]]:
 
 def list_page(
     connection: duckdb.DuckDBPyConnection,
-    spec: ListSpec,
+    spec: ListView,
     values: Mapping[str, Any],
     page: Page,
 ) -> PageRows:
@@ -118,7 +118,7 @@ def _count(
 
 
 def list_all(
-    connection: duckdb.DuckDBPyConnection, spec: ListSpec, values: Mapping[str, Any]
+    connection: duckdb.DuckDBPyConnection, spec: ListView, values: Mapping[str, Any]
 ) -> Iterator[tuple[Any, ...]]:
     """Every matching row, in order, streamed in batches (the CSV export).
 

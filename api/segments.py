@@ -13,8 +13,8 @@ from typing import Any
 import pyarrow as pa
 
 from api.context import RequestContext, envelope
-from api.list_views import customers_result
-from api.listing import CUSTOMERS
+from api.list_views import list_result
+from api.lists.customers import CUSTOMERS
 from api.params import FORMAT, PAGE, PER_PAGE, ParamSpec
 from api.result import Result
 from api.shares import share
@@ -83,4 +83,4 @@ def segments_result(ctx: RequestContext) -> Result:
     if name is None:
         return distribution_result(ctx)
     values = dict(ctx.values) | {"segment": [name]}
-    return customers_result(ctx, values)
+    return list_result(ctx, CUSTOMERS, values)

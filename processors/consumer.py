@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -115,7 +116,7 @@ class Consumer:
                     continue
                 del self._dirty[shop_id]
 
-    def _publish(self, pipeline: ShopPipeline, now: Any, failed: int) -> bool:
+    def _publish(self, pipeline: ShopPipeline, now: datetime, failed: int) -> bool:
         """Publish the shop's views; a failure is logged and tried again later."""
         shop_id = pipeline.shop.shop_id
         try:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import duckdb
 import structlog
@@ -31,6 +30,7 @@ from processors.anonymise import Scrubber, registered_id
 from processors.email_match import email_sha256
 from processors.projections.sql import ALL_GUEST_EMAILS, ORDERS_SQL, WHOLE, order_params
 from processors.rebuild import rebuild_state
+from processors.shop_unit import ShopUnit
 from schemas.erasure import Erasure
 from schemas.events import ErasureRequested
 from schemas.shop import ShopConfig
@@ -83,30 +83,30 @@ def identify(con: duckdb.DuckDBPyConnection, shop: ShopConfig, customer_key: str
 
 
 def apply_erasure(
-    pipeline: Any, event: ErasureRequested, live: bool, now: datetime | None = None
+    unit: ShopUnit, event: ErasureRequested, live: bool, now: datetime | None = None
 ) -> bool:
     """Erase the customer; True when the state was rebuilt from the log, which then
     holds the whole batch being applied (scrubbed) and its jobs."""
-    found = identify(pipeline.state.connection, pipeline.shop, event.customer_key)
-    erasure = _tombstone(pipeline, event, found)
-    pipeline.tombstones = None  # read again after this erasure
+    found = identify(unit.state.connection, unit.shop, event.customer_key)
+    erasure = _tombstone(unit, event, found)
+    unit.tombstones = None  # read again after this erasure
     if not live:
-        record_erasure(pipeline.state.connection, erasure)
+        record_erasure(unit.state.connection, erasure)
         return False
     scrubber = Scrubber([erasure], found.emails)
-    changed = pipeline.rawlog.rewrite(scrubber.envelope)
-    pipeline.rejected.rewrite(scrubber.envelope)  # what was refused is scrubbed alike
+    changed = unit.rawlog.rewrite(scrubber.envelope)
+    unit.rejected.rewrite(scrubber.envelope)  # what was refused is scrubbed alike
     rebuilt = bool(changed or found.order_ids or found.emails)
     when = now or event.at
     if rebuilt:
-        rebuild_state(pipeline, when)
-    record_erasure(pipeline.state.connection, erasure)
-    pipeline.tombstones = None
-    remove_stale_temp_files(pipeline.paths.raw_dir, pipeline.paths.views_dir)
-    pipeline.publish(when, purge=True)
+        rebuild_state(unit, when)
+    record_erasure(unit.state.connection, erasure)
+    unit.tombstones = None
+    remove_stale_temp_files(unit.paths.raw_dir, unit.paths.views_dir)
+    unit.publish(when, purge=True)
     log.info(
         "customer_erased" if erasure.found else "erasure_of_unknown_customer",
-        shop_id=pipeline.shop.shop_id,
+        shop_id=unit.shop.shop_id,
         erasure_id=erasure.erasure_id,
         orders=len(erasure.order_ids),
         raw_rows_changed=changed,
@@ -115,10 +115,10 @@ def apply_erasure(
     return rebuilt
 
 
-def _tombstone(pipeline: Any, event: ErasureRequested, found: Identity) -> Erasure:
+def _tombstone(unit: ShopUnit, event: ErasureRequested, found: Identity) -> Erasure:
     """The erasure as the state shows it, merged with its ledger entry (a replay, or a
     retry after a crash, finds the customer in the ledger only), written back when new."""
-    ledger = ErasureLedger(pipeline.paths.raw_dir)
+    ledger = ErasureLedger(unit.paths.raw_dir)
     recorded = ledger.get(event.erasure_id)
     erasure = found.erasure(event.erasure_id, event.customer_key, event.at).merged(recorded)
     if recorded != erasure:
@@ -126,10 +126,10 @@ def _tombstone(pipeline: Any, event: ErasureRequested, found: Identity) -> Erasu
     return erasure
 
 
-def tombstones(pipeline: Any) -> Scrubber:
+def tombstones(unit: ShopUnit) -> Scrubber:
     """The scrubber of every tombstone of the shop, read once and kept on the pipeline until
     an erasure changes them (it scrubs new envelopes before they are logged or applied)."""
-    if pipeline.tombstones is None:
-        pipeline.tombstones = Scrubber(load_erasures(pipeline.state.connection))
-    scrubber: Scrubber = pipeline.tombstones
+    if unit.tombstones is None:
+        unit.tombstones = Scrubber(load_erasures(unit.state.connection))
+    scrubber: Scrubber = unit.tombstones
     return scrubber

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from processors.errors import UnprocessableEvent
+from processors.jobs import JOBS
 from processors.normalise import (
     normalise_coupon,
     normalise_customer,
@@ -28,11 +29,8 @@ from schemas.events import (
     DeliveryNoted,
     ErasureRequested,
     Event,
-    PredictionsRequested,
     ResourceTrashed,
-    ScoresRequested,
 )
-from schemas.jobs import PREDICTION_JOBS, RFM
 from schemas.jsoncodec import loads
 
 Normaliser = Callable[[dict[str, Any], str, datetime], Event]
@@ -101,22 +99,17 @@ def handle_trash(envelope: Envelope, rid: int) -> list[Event]:
 
 
 def handle_job(envelope: Envelope) -> Event:
+    """A job envelope's event, as its entry in the jobs registry reads the body."""
+    spec = JOBS.get(envelope.event)
+    if spec is None:
+        raise UnprocessableEvent(f"job.{envelope.event}: unknown job")
     body = parse_body(envelope)
     if not isinstance(body, dict):
         raise UnprocessableEvent("job body is not a JSON object")
     try:
-        if envelope.event == RFM:
-            return ScoresRequested(date.fromisoformat(body["as_of"]), envelope.received_at)
-        if envelope.event in PREDICTION_JOBS:
-            as_of = date.fromisoformat(body["as_of"])
-            return PredictionsRequested(envelope.event, as_of, envelope.received_at)
-        if envelope.event == "erase":
-            key, erasure_id = text(body["customer_key"]), text(body["erasure_id"])
-            if key and erasure_id:
-                return ErasureRequested(key, erasure_id, envelope.received_at)
+        return spec.parse(body, envelope.received_at)
     except (KeyError, TypeError, ValueError) as exc:
         raise UnprocessableEvent(f"job.{envelope.event}: bad parameters ({exc})") from None
-    raise UnprocessableEvent(f"job.{envelope.event}: unknown job or missing parameters")
 
 
 def handle_page(handler: Normaliser, page: list[Any], received_at: datetime) -> list[Event]:

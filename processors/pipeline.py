@@ -10,20 +10,14 @@ from pathlib import Path
 import structlog
 
 from processors.anonymise import Scrubber
-from processors.erasure import apply_erasure, tombstones
+from processors.erasure import tombstones
 from processors.errors import ProcessingError, UnprocessableEvent
 from processors.handlers import handle_envelope
+from processors.jobs import run_job
 from processors.projections.engine import ViewEngine
-from processors.projections.prediction_jobs import run_prediction_job
-from processors.projections.views import rescore_customers
 from schemas.envelope import Envelope
-from schemas.events import (
-    ControlEvent,
-    ErasureRequested,
-    Event,
-    PredictionsRequested,
-    ScoresRequested,
-)
+from schemas.events import CONTROL_EVENTS, ControlEvent, Event
+from schemas.jobs import ERASE
 from schemas.shop import ShopConfig
 from schemas.views import VIEW_KEYS
 from store.erasure import write_applied
@@ -92,7 +86,7 @@ def split_at_controls(
     exactly what came before it in the stream, in a live batch and in replay alike."""
     chunk: list[Event] = []
     for event in events:
-        if isinstance(event, ScoresRequested | ErasureRequested | PredictionsRequested):
+        if isinstance(event, CONTROL_EVENTS):
             yield chunk, event
             chunk = []
         else:
@@ -231,7 +225,7 @@ class ShopPipeline:
         rebuilt = False
         for chunk, control in split_at_controls(events):
             if rebuilt:  # a live erasure rebuilt the state from the log, this batch included
-                if isinstance(control, ErasureRequested):
+                if control is not None and control.job == ERASE:  # replayed without erasing
                     self._run_control(control, live, now)
                 continue
             self._stage = "state apply"
@@ -246,32 +240,8 @@ class ShopPipeline:
         """A job at its place in the stream: everything before it is applied, nothing after.
         True when it rebuilt the state from the raw log (a live erasure). A job that fails
         raises: it fails alone, like any other message."""
-        if isinstance(event, ScoresRequested):
-            self._stage = "job.rfm"
-            moved = rescore_customers(self.state.connection, self.shop, event)
-            log.info(
-                "customers_rescored", shop_id=self.shop.shop_id, as_of=str(event.as_of), moved=moved
-            )
-            return False
-        if isinstance(event, PredictionsRequested):
-            self._stage = f"job.{event.job}"
-            self._run_prediction_job(event)
-            return False
-        self._stage = "job.erase"
-        return apply_erasure(self, event, live, now)
-
-    def _run_prediction_job(self, event: PredictionsRequested) -> None:
-        """One prediction job in one transaction (rolled back when it fails)."""
-        context = {"shop_id": self.shop.shop_id, "job": event.job, "as_of": str(event.as_of)}
-        con = self.state.connection
-        con.execute("BEGIN TRANSACTION")
-        try:
-            found = run_prediction_job(con, self.shop, event)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        log.info("prediction_job_applied", found=found, **context)
+        self._stage = f"job.{event.job}"
+        return run_job(self, event, live, now)
 
     def publish(self, now: datetime, purge: bool = False) -> str:
         """Publish what the changes since the last publish reach (``ViewEngine``): the

@@ -4,8 +4,8 @@ Used by ``wcpulse replay`` and by a GDPR erasure. A fresh file matters for the e
 DuckDB keeps deleted rows in free blocks and its WAL, so deleting in place would leave the
 erased customer on disk; a file built from the scrubbed log never held them.
 
-``pipeline`` is a ``processors.pipeline.ShopPipeline`` (not imported: the pipeline runs
-erasures, which rebuild).
+``unit`` is the shop's writer (``processors.shop_unit.ShopUnit``, the pipeline): the
+rebuild swaps its state and replays the log through its ``apply``.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
+from processors.shop_unit import ShopUnit
 from store.state import DuckDBStateStore
 
 
@@ -39,15 +39,15 @@ def remove_db(path: Path) -> None:
 
 
 def replay_log(
-    pipeline: Any,
+    unit: ShopUnit,
     now: datetime,
     batch_rows: int = 5000,
     on_progress: Callable[[int], None] | None = None,
 ) -> LogCounts:
-    """Apply the whole raw log, in log order, to ``pipeline.state`` (jobs included)."""
+    """Apply the whole raw log, in log order, to ``unit.state`` (jobs included)."""
     events = applied = unprocessable = 0
-    for batch in pipeline.rawlog.read_batches(batch_rows):
-        result, failures = pipeline.apply(batch, now, log_raw=False)
+    for batch in unit.rawlog.read_batches(batch_rows):
+        result, failures = unit.apply(batch, now, log_raw=False)
         events += len(batch)
         applied += result.applied
         unprocessable += len(failures)
@@ -56,34 +56,34 @@ def replay_log(
     return LogCounts(events, applied, unprocessable)
 
 
-def install_state(pipeline: Any, fresh: Path, target: Path) -> None:
+def install_state(unit: ShopUnit, fresh: Path, target: Path) -> None:
     """Make the state open at ``fresh`` the pipeline's state at ``target``: checkpoint,
     close, rename over ``target`` (whose own connection is closed already), reopen."""
-    pipeline.state.connection.execute("CHECKPOINT")
-    pipeline.state.close()
+    unit.state.connection.execute("CHECKPOINT")
+    unit.state.close()
     target_wal = target.with_name(target.name + ".wal")
     if target_wal.exists():  # it would be replayed onto the new file
         target_wal.unlink()
     os.replace(fresh, target)
-    pipeline.state = DuckDBStateStore(target)
-    pipeline.state_path = target
+    unit.state = DuckDBStateStore(target)
+    unit.state_path = target
 
 
-def rebuild_state(pipeline: Any, now: datetime, batch_rows: int = 5000) -> LogCounts:
+def rebuild_state(unit: ShopUnit, now: datetime, batch_rows: int = 5000) -> LogCounts:
     """Replay the raw log into a fresh file beside the state and swap it in; on failure
     the pipeline keeps its current state."""
-    target = Path(pipeline.state_path)
+    target = Path(unit.state_path)
     fresh = scratch_path(target)
     remove_db(fresh)
-    previous = pipeline.state
-    pipeline.state = DuckDBStateStore(fresh)
+    previous = unit.state
+    unit.state = DuckDBStateStore(fresh)
     try:
-        counts = replay_log(pipeline, now, batch_rows)
+        counts = replay_log(unit, now, batch_rows)
     except BaseException:
-        pipeline.state.close()
-        pipeline.state = previous
+        unit.state.close()
+        unit.state = previous
         remove_db(fresh)
         raise
     previous.close()
-    install_state(pipeline, fresh, target)
+    install_state(unit, fresh, target)
     return counts

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 
 def as_row(event: object) -> dict[str, Any]:
@@ -172,6 +172,7 @@ class ScoresRequested:
 
     as_of: date  # a day in the shop's timezone
     at: datetime
+    job: ClassVar[str] = "rfm"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +182,7 @@ class ErasureRequested:
     customer_key: str
     erasure_id: str  # names the anonymous customer that keeps the erased orders' amounts
     at: datetime
+    job: ClassVar[str] = "erase"
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,3 +209,4 @@ Event = (
     | PredictionsRequested
 )
 ControlEvent = ScoresRequested | ErasureRequested | PredictionsRequested
+CONTROL_EVENTS = (ScoresRequested, ErasureRequested, PredictionsRequested)  # each has ``job``

@@ -34,12 +34,10 @@ CLV = "clv"
 CHURN = "churn"
 BACKTEST = "backtest"
 PREDICTION_JOBS: tuple[str, ...] = (CLV, CHURN, BACKTEST)
-PROCESSOR_JOBS = frozenset({RFM, ERASE, *PREDICTION_JOBS})
+PROCESSOR_JOBS = frozenset({RFM, ERASE, *PREDICTION_JOBS})  # processors/jobs.py runs them
 # the days a job may be run as of (what ``wcpulse jobs run --as-of`` accepts)
 EARLIEST_AS_OF = date(1970, 1, 1)
 LATEST_AS_OF = date(2100, 1, 1)
-# what ``wcpulse jobs run`` can queue (erase has its own command)
-RUNNABLE_JOBS: tuple[str, ...] = (RFM, *PREDICTION_JOBS)
 
 
 def job_envelope(shop_id: str, job: str, params: dict[str, str], received_at: datetime) -> Envelope:

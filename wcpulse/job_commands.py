@@ -10,32 +10,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import Counter
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pyarrow as pa
-
-from processors.analytics.rfm import SEGMENTS
+from processors.jobs import JOBS, RUNNABLE_JOBS
 from schemas.clock import SystemClock
-from schemas.jobs import (
-    EARLIEST_AS_OF,
-    JOB_NAMES,
-    LATEST_AS_OF,
-    RFM,
-    RUNNABLE_JOBS,
-    dated_job_envelope,
-)
+from schemas.jobs import EARLIEST_AS_OF, JOB_NAMES, LATEST_AS_OF, dated_job_envelope
 from schemas.settings import Settings
 from schemas.shop import ShopConfig
 from schemas.views import MANIFEST
 from store.layout import shop_paths
-from store.viewstore import read_view
 from wcpulse.errors import UserError
-from wcpulse.job_summaries import job_summary
 from wcpulse.waiting import unless_refused, wait_for_processor
 from wcpulse.wiring import open_messaging, open_registry
 
@@ -84,7 +72,8 @@ def run_job(args: argparse.Namespace, settings: Settings) -> int:
     applied = partial(_applied, views, args.job, envelope.received_at)
     what = f"job.{args.job}"
     wait_for_processor(unless_refused(applied, paths, envelope.envelope_id, what), args.wait, what)
-    print(_segment_summary(views) if args.job == RFM else job_summary(views, args.job))
+    summary = JOBS[args.job].summary
+    print(summary(views) if summary is not None else f"job.{args.job} applied")
     return 0
 
 
@@ -93,23 +82,13 @@ def _applied_at(views_dir: Path, job: str) -> datetime | None:
         manifest = json.loads((views_dir / MANIFEST).read_text())
     except (OSError, ValueError):
         return None
-    value = manifest.get("rescored_at") if job == RFM else manifest.get("jobs_applied", {}).get(job)
+    value = manifest.get("jobs_applied", {}).get(job)
     return datetime.fromisoformat(value) if value else None
 
 
 def _applied(views_dir: Path, job: str, requested_at: datetime) -> bool | None:
     done = _applied_at(views_dir, job)
     return True if done is not None and done >= requested_at else None
-
-
-def _segment_summary(views_dir: Path) -> str:
-    manifest = json.loads((views_dir / MANIFEST).read_text())
-    customers = read_view(views_dir, "customers")
-    segments = customers["segment"] if customers is not None else pa.chunked_array([], pa.string())
-    counts = Counter(value for value in segments.to_pylist() if value)
-    lines = [f"rescored {sum(counts.values())} customers as of {manifest.get('scores_as_of')}"]
-    lines += [f"  {name:<20} {counts.get(name, 0)}" for name in SEGMENTS]
-    return "\n".join(lines)
 
 
 def _as_of(text: str) -> date:

@@ -17,9 +17,9 @@ from ingest.rest.errors import WooError
 from ingest.rest.importer import Importer
 from ingest.rest.reconcile import Reconciler
 from ingest.rest.webhooks import install_webhooks, webhook_status
+from processors.jobs import JOBS
 from processors.scheduler import Job, Scheduler
 from schemas.clock import Clock, SystemClock
-from schemas.jobs import BACKTEST, CHURN, CLV, RFM
 from schemas.settings import Settings
 from schemas.shop import ShopConfig
 from store.layout import shop_paths
@@ -171,11 +171,11 @@ def start_scheduler(
 
         return run
 
-    jobs = [
-        Job("sync", settings.sync_interval_seconds, sync_all),
-        Job("rfm", settings.rfm_interval_seconds, every_shop(RFM)),
-        Job("clv", settings.clv_interval_seconds, every_shop(CLV, BACKTEST)),
-        Job("churn", settings.churn_interval_seconds, every_shop(CHURN)),
+    jobs = [Job("sync", settings.sync_interval_seconds, sync_all)]
+    jobs += [  # the jobs registry says which shop jobs run how often (and what follows them)
+        Job(name, getattr(settings, spec.interval), every_shop(name, *spec.followed_by))
+        for name, spec in JOBS.items()
+        if spec.interval is not None
     ]
     thread = threading.Thread(
         target=Scheduler(jobs, clock).run_until, args=(stop,), name="wcpulse-scheduler", daemon=True

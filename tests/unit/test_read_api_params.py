@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from api.errors import InvalidParameter
-from api.listing import CUSTOMER_STATUS, SEGMENT
+from api.lists.customers import CUSTOMER_STATUS, SEGMENT
 from api.openapi import param_schema
 from api.params import (
     DECIMAL_PATTERN,

@@ -1,23 +1,20 @@
-"""What ``wcpulse jobs run clv|churn|backtest`` prints once the views include the job."""
+"""What ``wcpulse jobs run JOB`` prints once the views include the job (from the views)."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from processors.analytics.clv import CHURN_LEVELS
-from schemas.jobs import BACKTEST, CHURN
+from processors.analytics.rfm import SEGMENTS
 from schemas.views import MANIFEST
 from store.viewstore import read_view
 
 
-def job_summary(views_dir: Path, job: str) -> str:
-    manifest = json.loads((views_dir / MANIFEST).read_text())
-    if job == CHURN:
-        return _churn(views_dir, manifest.get("predictions_as_of"))
-    if job == BACKTEST:
-        return _backtest(views_dir)
-    return _models(views_dir)
+def _manifest(views_dir: Path) -> dict[str, Any]:
+    return json.loads((views_dir / MANIFEST).read_text())
 
 
 def _rows(views_dir: Path, name: str) -> list[dict]:
@@ -25,10 +22,19 @@ def _rows(views_dir: Path, name: str) -> list[dict]:
     return table.to_pylist() if table is not None else []
 
 
-def _models(views_dir: Path) -> str:
-    rows = _rows(views_dir, "prediction_models")
+def segments_summary(views_dir: Path) -> str:
+    """``job.rfm``: the customers per segment."""
+    counts = Counter(row["segment"] for row in _rows(views_dir, "customers") if row["segment"])
+    as_of = _manifest(views_dir).get("scores_as_of")
+    lines = [f"rescored {sum(counts.values())} customers as of {as_of}"]
+    lines += [f"  {name:<20} {counts.get(name, 0)}" for name in SEGMENTS]
+    return "\n".join(lines)
+
+
+def models_summary(views_dir: Path) -> str:
+    """``job.clv``: each model's fit, or why it failed."""
     lines = []
-    for row in rows:
+    for row in _rows(views_dir, "prediction_models"):
         if row["status"] == "fitted":
             params = ", ".join(f"{k} {v:.4g}" for k, v in json.loads(row["params"]).items())
             lines.append(
@@ -40,14 +46,17 @@ def _models(views_dir: Path) -> str:
     return "\n".join(lines) or "no model fitted"
 
 
-def _churn(views_dir: Path, as_of: str | None) -> str:
+def churn_summary(views_dir: Path) -> str:
+    """``job.churn``: the customers per churn level."""
     values = [row["churn_level"] for row in _rows(views_dir, "churn")]
+    as_of = _manifest(views_dir).get("predictions_as_of")
     lines = [f"churn risk of {len(values)} customers as of {as_of}"]
     lines += [f"  {level:<9} {values.count(level)}" for level in CHURN_LEVELS]
     return "\n".join(lines)
 
 
-def _backtest(views_dir: Path) -> str:
+def backtest_summary(views_dir: Path) -> str:
+    """``job.backtest``: the newest backtest's errors, correlation and coverage."""
     rows = _rows(views_dir, "backtests")
     if not rows:
         return "no backtest recorded"

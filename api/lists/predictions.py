@@ -1,5 +1,4 @@
-"""The CLV and churn lists (SPEC §4, seed 000): their filters and sort keys over the "clv"
-and "churn" views, as ListSpecs (the SQL is api/listing.py's).
+"""The CLV and churn lists (SPEC §4, seed 000), as of the manifest's ``predictions_as_of``.
 
 The names a filter accepts are the ones schemas/views.py documents for each column; they
 match in any case (``critical`` is ``Critical``) and an unknown one is a 400.
@@ -7,10 +6,16 @@ match in any case (``critical`` is ``Critical``) and an unknown one is a 400.
 
 from __future__ import annotations
 
-from api.listing import SEARCH, Filter, ListSpec
+from api.context import PREDICTIONS_AS_OF
+from api.listing import Filter, ListView
+from api.lists.customers import SEARCH
 from api.params import ParamSpec
-from processors.analytics.clv import CHURN_LEVELS, CONFIDENCE_BANDS, VALUE_SEGMENTS
-from schemas.views import CHURN_VIEW, CLV_VIEW
+from processors.analytics.clv import (
+    CHURN_LEVELS,
+    CONFIDENCE_BANDS,
+    NEXT_ORDER_HORIZON_DAYS,
+    VALUE_SEGMENTS,
+)
 
 CLV_MODELS = ("bgnbd", "fallback")
 CHURN_MODELS = ("mbgnbd", "fallback")
@@ -26,9 +31,11 @@ VALUE_SEGMENT = Filter(
     "list_contains($value, value_segment)",
 )
 
-CLV = ListSpec(
+CLV = ListView(
     view="clv",
-    schema=CLV_VIEW,
+    path="/clv",
+    summary="Predicted customer lifetime value, filtered, sorted and paginated.",
+    row="Clv",
     filters=(
         SEARCH,
         VALUE_SEGMENT,
@@ -72,12 +79,22 @@ CLV = ListSpec(
         "customer_key",
     ),
     default_sort="-predicted_clv_12m",
-    tiebreak="customer_key",
+    description="One row per customer with a sale order, as of `predictions_as_of` "
+    "(seed 000): historical CLV (net spent), expected purchases and order value, the "
+    "predicted 6- and 12-month value (discounted monthly) with the 80% interval of the "
+    "12-month value, confidence (0..1) and its band, value segment (High, Medium, Low "
+    "by predicted 12-month value) and the model: bgnbd (BG/NBD + Gamma-Gamma) or "
+    "fallback (the shop could not be fitted; low confidence). Sorting keeps nulls last. "
+    "CSV has the same columns (e-mail, contact, historical and predicted CLV, "
+    "confidence, value segment among them).",
+    envelope=(PREDICTIONS_AS_OF,),
 )
 
-CHURN = ListSpec(
+CHURN = ListView(
     view="churn",
-    schema=CHURN_VIEW,
+    path="/churn",
+    summary="Churn risk per customer, filtered, sorted and paginated (highest risk first).",
+    row="Churn",
     filters=(
         SEARCH,
         Filter(
@@ -122,5 +139,15 @@ CHURN = ListSpec(
         "customer_key",
     ),
     default_sort="-churn_probability",
-    tiebreak="customer_key",
+    description="One row per customer with a sale order, as of `predictions_as_of`: "
+    "churn probability (1 - P(alive) under MBG/NBD, or the fallback), level ("
+    + ", ".join(CHURN_LEVELS)
+    + " at 0.25, 0.5 and 0.75), the adverse risk factors with their values "
+    "(`; `-joined), days overdue against the return cycle, order frequency and AOV of "
+    "the last 180 days against the 180 before, the refunded or cancelled share of "
+    "orders, the win-back discount (0 for Low) and the expected next order (null when "
+    "another order is not likely, or not within "
+    f"{NEXT_ORDER_HORIZON_DAYS} days: 10 years). Sorting keeps nulls last. CSV has the "
+    "same columns.",
+    envelope=(PREDICTIONS_AS_OF,),
 )

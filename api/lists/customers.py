@@ -1,0 +1,100 @@
+"""The customer table (seeds 000, 003): profile, sale-order aggregates, RFM and status
+scores, consents; and ``q``, the search every list of customers shares."""
+
+from __future__ import annotations
+
+from api.context import SCORES_AS_OF
+from api.listing import Filter, ListView
+from api.params import ParamSpec
+from processors.analytics.customer_status import STATUSES
+from processors.analytics.rfm import SEGMENTS
+
+_SEARCHED = ("email", "first_name", "last_name", "phone", "customer_key")
+_SEARCH_SQL = " OR ".join(
+    [f"contains(lower({column}), $value)" for column in _SEARCHED]
+    + ["contains(lower(concat_ws(' ', first_name, last_name)), $value)"]
+)
+# ``q`` of every list of customers (the customer table, CLV, churn: views with these columns)
+SEARCH = Filter(
+    ParamSpec("q", "string", "Search e-mail, name, phone or customer_key (any case)."),
+    "(" + _SEARCH_SQL + ")",
+    str.lower,
+)
+
+SEGMENT = ParamSpec(
+    "segment",
+    "list",
+    "RFM segments, comma-separated; any case (`cant_lose_them` is `Can't Lose Them`).",
+    SEGMENTS,
+    loose=True,
+)
+CUSTOMER_STATUS = ParamSpec(
+    "status",
+    "list",
+    "Statuses by return cycle, comma-separated; any case (`at_risk` is `At risk`).",
+    STATUSES,
+    loose=True,
+)
+
+
+CUSTOMERS = ListView(
+    view="customers",
+    path="/customers",
+    summary="Customers (registered and guests), filtered, sorted and paginated.",
+    row="Customer",
+    filters=(
+        SEARCH,
+        Filter(SEGMENT, "list_contains($value, segment)"),
+        Filter(CUSTOMER_STATUS, "list_contains($value, status)"),
+        Filter(
+            ParamSpec("min_orders", "integer", "Fewest sale orders.", minimum=0),
+            "orders >= $value",
+        ),
+        Filter(
+            ParamSpec("max_orders", "integer", "Most sale orders.", minimum=0),
+            "orders <= $value",
+        ),
+        Filter(ParamSpec("min_spent", "decimal", "Smallest net spent."), "net_spent >= $value"),
+        Filter(ParamSpec("max_spent", "decimal", "Largest net spent."), "net_spent <= $value"),
+        Filter(
+            ParamSpec("last_order_from", "date", "Last sale order on or after (shop tz)."),
+            "last_order_day >= $value",
+        ),
+        Filter(
+            ParamSpec("last_order_to", "date", "Last sale order on or before (shop tz)."),
+            "last_order_day <= $value",
+        ),
+        Filter(
+            ParamSpec("country", "string", "Country code (ISO 3166-1 alpha-2)."),
+            "upper(country) = $value",
+            str.upper,
+        ),
+        Filter(
+            ParamSpec("email_consent", "boolean", "E-mail consent given (true) or refused."),
+            "email_consent = $value",
+        ),
+        Filter(
+            ParamSpec("sms_consent", "boolean", "SMS consent given (true) or refused."),
+            "sms_consent = $value",
+        ),
+    ),
+    sorts=(
+        "net_spent",
+        "orders",
+        "aov",
+        "first_order_at",
+        "last_order_at",
+        "recency_days",
+        "days_overdue",
+        "expected_return",
+        "rfm_score",
+    ),
+    default_sort="-net_spent",
+    description="The customer table (seeds 000, 003): profile, sale-order aggregates, "
+    "RFM scores and segment with its recommended action, status by return cycle "
+    "(New, Active, At risk, Lost) with the expected return date, and consents. Scores "
+    "are as of `scores_as_of` (recency_days counts to that day) and null for customers "
+    "without a sale order. Sorting keeps nulls last. CSV has the same columns (e-mail, "
+    "name, rfm_score, net_spent, orders, recommended_action among them).",
+    envelope=(SCORES_AS_OF,),
+)

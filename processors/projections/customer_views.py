@@ -1,0 +1,203 @@
+"""The order-based views: orders, customers (with RFM, status, consents), clv, churn and the
+churn timeline's current day.
+
+Whole: every order (``ORDERS_SQL``), every customer aggregated, scored and predicted. A
+refresh builds again only the orders the pending changes reach — the changed orders, the
+orders that belonged to a changed customer, and the guest orders whose owner an address
+change may move (an address a changed order or customer has now, or had when last
+published) — into ``mv_orders``; then the customers those orders belonged to before and
+after, and the changed customers, into ``mv_customers``, ``mv_clv`` and ``mv_churn``:
+aggregated from their orders, scored against the last rescoring's basis, predicted with the
+current fits. Every lookup is a literal key list (``sql.in_ids``, ``sql.in_keys``) with the
+key alone in its condition, so DuckDB finds the rows through the tables' indexes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from processors.projections.customer_scores import (
+    SCORES_AS_OF,
+    ScoringBasis,
+    effective_as_of,
+    scored_against,
+    scoring_days,
+    with_customer_scores,
+)
+from processors.projections.predictions import (
+    PREDICTED_AS_OF,
+    churn_counts,
+    predicted_by_day,
+    prediction_views,
+    predictions_day,
+    with_current_counts,
+)
+from processors.projections.projection import Context
+from processors.projections.sql import (
+    ALL_GUEST_EMAILS,
+    CUSTOMERS_SQL,
+    ORDERS_SQL,
+    WHOLE,
+    in_ids,
+    in_keys,
+    in_params,
+    order_params,
+)
+from schemas.views import ORDERS_VIEW, VIEWS
+from store.viewstore import Whole, Write
+
+INDEXES = {
+    "mv_orders": ("order_id", "customer_key"),
+    "mv_customers": ("customer_key",),
+    "mv_clv": ("customer_key",),
+    "mv_churn": ("customer_key",),
+}
+TABLE_OF = {"customers": "mv_customers", "clv": "mv_clv", "churn": "mv_churn"}
+# what the customers, clv and churn rows need of a customer's orders
+CUSTOMER_ORDER_COLUMNS = (
+    "order_id, customer_key, customer_id, status, is_sale, email, country, created_at, "
+    "revenue_at, revenue_day, total, refunds, net, first_name, last_name, phone, consents"
+)
+TIMELINE_SQL = "SELECT * FROM churn_timeline ORDER BY day, churn_level"
+
+
+class CustomerViews:
+    views = ("orders", "customers", "clv", "churn", "churn_timeline")
+    tables = tuple(INDEXES)
+
+    def whole(self, ctx: Context, materialise: bool) -> dict[str, pa.Table]:
+        ov = ctx.sql(
+            ORDERS_SQL.format(scope=WHOLE, emails=ALL_GUEST_EMAILS), order_params(ctx.shop)
+        )
+        customers, clv, churn = _customers(ctx, ov, _aggregates(ctx, ov, WHOLE))
+        if materialise:
+            ctx.materialise("mv_orders", ov, INDEXES["mv_orders"])
+            for view, rows in (("customers", customers), ("clv", clv), ("churn", churn)):
+                ctx.materialise(TABLE_OF[view], rows, INDEXES[TABLE_OF[view]])
+        return {
+            "orders": ov.select(ORDERS_VIEW.names).cast(ORDERS_VIEW),
+            "customers": customers,
+            "clv": clv,
+            "churn": churn,
+            "churn_timeline": _timeline(ctx, churn_counts(churn), _last_sale_day(ov)),
+        }
+
+    def changes(self, ctx: Context) -> dict[str, Write]:
+        changed_customers = ctx.pending.get("customer", [])
+        orders = _affected_orders(ctx, ctx.pending.get("order", []), changed_customers)
+        before = set(
+            ctx.column(
+                f"SELECT DISTINCT customer_key FROM mv_orders WHERE order_id IN {in_ids(orders)}"
+            )
+        )
+        new_orders = _orders_of(ctx, orders)
+        ctx.replace("mv_orders", f"order_id IN {in_ids(orders)}", new_orders)
+        keys = sorted(
+            before
+            | set(new_orders["customer_key"].to_pylist())
+            | {str(cid) for cid in changed_customers}
+        )
+        ov = ctx.sql(
+            f"SELECT {CUSTOMER_ORDER_COLUMNS} FROM mv_orders WHERE customer_key IN {in_keys(keys)}"
+        )
+        registered = [int(key) for key in keys if key.isdigit()]
+        rows = _customers(ctx, ov, _aggregates(ctx, ov, f"customer_id IN {in_ids(registered)}"))
+        writes: dict[str, Write] = {
+            "orders": ctx.changed("orders", "mv_orders", orders, new_orders)
+        }
+        for view, table in zip(("customers", "clv", "churn"), rows, strict=True):
+            ctx.replace(TABLE_OF[view], f"customer_key IN {in_keys(keys)}", table)
+            writes[view] = ctx.changed(view, TABLE_OF[view], keys, table)
+        counts = dict(
+            ctx.con.execute("SELECT churn_level, count(*) FROM mv_churn GROUP BY 1").fetchall()
+        )
+        last_sale = ctx.value("SELECT max(revenue_day) FROM mv_orders WHERE is_sale")
+        writes["churn_timeline"] = Whole(_timeline(ctx, counts, last_sale))
+        return writes
+
+
+def _affected_orders(ctx: Context, changed: list[int], customers: list[int]) -> list[int]:
+    """The orders a change reaches (see the module doc)."""
+    keys = in_keys(str(cid) for cid in customers)
+    emails = ctx.column(
+        f"SELECT email FROM orders WHERE order_id IN {in_ids(changed)} "
+        f"UNION SELECT email FROM mv_orders WHERE order_id IN {in_ids(changed)} "
+        f"UNION SELECT email FROM customers WHERE customer_id IN {in_ids(customers)} "
+        f"UNION SELECT email FROM mv_customers WHERE customer_key IN {keys}"
+    )
+    addresses, params = in_params(sorted(e for e in emails if e), "e")
+    found = set(changed) | set(
+        ctx.column(f"SELECT order_id FROM mv_orders WHERE customer_key IN {keys}")
+    )
+    guests = ctx.con.execute(
+        f"SELECT order_id, customer_id FROM orders WHERE email IN {addresses}", params
+    ).fetchall()
+    found |= {order_id for order_id, customer_id in guests if customer_id == 0}
+    return sorted(found)
+
+
+def _orders_of(ctx: Context, orders: list[int]) -> pa.Table:
+    """The rows of ``orders`` as the orders view computes them now."""
+    rows = ctx.con.execute(
+        f"SELECT email, customer_id FROM orders WHERE order_id IN {in_ids(orders)}"
+    ).fetchall()
+    emails = {email for email, customer_id in rows if customer_id == 0 and email}
+    addresses, params = in_params(sorted(emails), "g")
+    sql = ORDERS_SQL.format(scope=f"order_id IN {in_ids(orders)}", emails=addresses[1:-1])
+    return ctx.sql(sql, order_params(ctx.shop) | params)
+
+
+def _aggregates(ctx: Context, ov: pa.Table, scope: str) -> pa.Table:
+    ctx.con.register("ov", ov)
+    try:
+        return ctx.sql(CUSTOMERS_SQL.format(scope=scope))
+    finally:
+        ctx.con.unregister("ov")
+
+
+def _customers(
+    ctx: Context, ov: pa.Table, aggregates: pa.Table
+) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """The customers, clv and churn rows of ``aggregates``' customers: against the last
+    rescoring's basis, each as of their own day; before any, all as of the last sale day."""
+    keys, basis = ctx.shop.consent_keys, ctx.basis
+    predicted = ctx.meta(PREDICTED_AS_OF)
+    if basis is None:
+        as_of = effective_as_of(ctx.meta(SCORES_AS_OF), ov)
+        customers = with_customer_scores(aggregates, ov, as_of, keys)
+        day = predictions_day(predicted, as_of)
+        views = prediction_views(ctx.con, ov, customers, day, ctx.shop)
+        return customers, views["clv"], views["churn"]
+    customers = scored_against(aggregates, ov, basis, keys)
+    days = _later_days(scoring_days(customers, basis), predicted)
+    views = predicted_by_day(ctx.con, ov, customers, days, ctx.shop)
+    return customers, views["clv"], views["churn"]
+
+
+def _timeline(ctx: Context, counts: dict[str, int], last_sale: date | None) -> pa.Table:
+    """The recorded churn days, and today's counts under the latest prediction day of any
+    customer (the later of the last rescoring, the last prediction job and the last sale)."""
+    basis: ScoringBasis | None = ctx.basis
+    days = [basis.as_of if basis else None, _day(ctx.meta(PREDICTED_AS_OF)), last_sale]
+    known = [day for day in days if day]
+    recorded = ctx.sql(TIMELINE_SQL).cast(VIEWS["churn_timeline"])
+    return with_current_counts(recorded, counts, max(known) if known else None)
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _last_sale_day(ov: pa.Table) -> date | None:
+    sales = ov.filter(pc.field("is_sale"))
+    return pc.max(sales["revenue_day"]).as_py() if sales.num_rows else None
+
+
+def _later_days(days: pa.Array, predicted: str | None) -> pa.Array:
+    """Each day, or the last prediction job's day when that is later."""
+    if not predicted:
+        return days
+    return pc.max_element_wise(days, pa.scalar(date.fromisoformat(predicted), pa.date32()))

@@ -1,0 +1,94 @@
+"""What a projection is, and the state it works on during one publish.
+
+A projection produces one or more published views from the shop state. It declares the
+views it writes and the materialised tables a refresh needs, and it can
+
+- ``whole``: build its views from the whole state (``materialise``: also fill its tables,
+  so that later publishes can refresh from them);
+- ``changes``: refresh the rows the publish's pending changes reach (``Context.pending``),
+  returning each changed view's rows as a ``store.viewstore.Changed`` (or ``Whole`` for a
+  small view), and nothing for a view the changes do not touch.
+
+The engine (``processors/projections/engine.py``) runs every registered projection one way
+or the other; adding a view is its schema and key (``schemas/views.py``), its projection and
+its line in the registry, and its list declaration in the read API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import duckdb
+import pyarrow as pa
+
+from processors.projections.customer_scores import ScoringBasis
+from schemas.shop import ShopConfig
+from schemas.views import VIEW_KEYS, VIEWS
+from store.viewstore import Changed, Write
+
+
+@dataclass
+class Context:
+    """One publish's view of the shop state (the shop's writer, inside one transaction)."""
+
+    con: duckdb.DuckDBPyConnection
+    shop: ShopConfig
+    basis: ScoringBasis | None  # the last rescoring's (None: none yet)
+    pending: dict[str, list[int]] = field(default_factory=dict)  # resource -> changed ids
+
+    def sql(self, sql: str, params: dict[str, Any] | None = None) -> pa.Table:
+        return self.con.sql(sql, params=params).to_arrow_table()
+
+    def column(self, sql: str, params: dict[str, Any] | None = None) -> list[Any]:
+        return [row[0] for row in self.con.execute(sql, params or {}).fetchall()]
+
+    def value(self, sql: str) -> Any:
+        return self.con.execute(sql).fetchall()[0][0]
+
+    def meta(self, key: str) -> str | None:
+        rows = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+        return rows[0][0] if rows else None
+
+    def materialise(self, table: str, rows: pa.Table, indexes: Iterable[str] = ()) -> None:
+        """``table`` made anew from ``rows``, indexed on ``indexes`` (the refresh lookups)."""
+        self.con.register("incoming", rows)
+        try:
+            self.con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM incoming")
+        finally:
+            self.con.unregister("incoming")
+        for column in indexes:
+            self.con.execute(f"CREATE INDEX {table}_by_{column} ON {table} ({column})")
+
+    def replace(self, table: str, where: str, rows: pa.Table) -> None:
+        """Replace the rows of ``table`` that ``where`` selects with ``rows``."""
+        self.con.execute(f"DELETE FROM {table} WHERE {where}")
+        self.con.register("incoming", rows)
+        try:
+            self.con.execute(f"INSERT INTO {table} SELECT * FROM incoming")
+        finally:
+            self.con.unregister("incoming")
+
+    def reader(self, sql: str, schema: pa.Schema) -> Callable[[], pa.Table]:
+        return lambda: self.sql(sql).cast(schema)
+
+    def changed(self, view: str, table: str, keys: list[Any], rows: pa.Table) -> Changed:
+        """A view's rows of ``keys`` (``rows``), the keys left without a row, the row count of
+        its materialised ``table`` and how to read it whole (for a compaction)."""
+        schema = VIEWS[view]
+        (key,) = VIEW_KEYS[view]
+        gone = sorted(set(keys) - set(rows[key].to_pylist()))
+        deleted = pa.table({key: pa.array(gone, schema.field(key).type)})
+        count = self.value(f"SELECT count(*) FROM {table}")
+        whole = self.reader(f"SELECT {', '.join(schema.names)} FROM {table} ORDER BY {key}", schema)
+        return Changed(rows.select(schema.names).cast(schema), deleted, count, whole)
+
+
+class Projection(Protocol):
+    views: tuple[str, ...]  # the published views it writes
+    tables: tuple[str, ...]  # the materialised tables its refreshes read
+
+    def whole(self, ctx: Context, materialise: bool) -> dict[str, pa.Table]: ...
+
+    def changes(self, ctx: Context) -> dict[str, Write]: ...
