@@ -59,14 +59,8 @@ def _rescore(unit: ShopUnit, event: ScoresRequested, live: bool, now: datetime) 
 
 def _predict(unit: ShopUnit, event: PredictionsRequested, live: bool, now: datetime) -> bool:
     """One prediction job in one transaction (rolled back when it fails)."""
-    con = unit.state.connection
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with unit.state.transaction() as con:
         found = run_prediction_job(con, unit.shop, event)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     log.info(
         "prediction_job_applied",
         shop_id=unit.shop.shop_id,

@@ -8,7 +8,8 @@ the same events again, or in another order, leaves the same state.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -43,6 +44,22 @@ _RESOURCE_OF: dict[type, str] = {
 
 VIEW_PARAMS = "view_params"  # meta: what the published views were computed with
 JOBS_RUN = "jobs_run"  # meta: how many jobs have changed the shop's state (a job's own count)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One unit of work on the state: committed when the block ends, rolled back when it
+    raises (the exception goes on)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # the transaction is gone already (a failed commit)
+        raise
+    con.execute("COMMIT")
 
 
 def count_job(con: duckdb.DuckDBPyConnection) -> None:
@@ -136,18 +153,17 @@ class DuckDBStateStore:
     def close(self) -> None:
         self._con.close()
 
+    def transaction(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """``with state.transaction() as con:`` one unit of work (see ``transaction``)."""
+        return transaction(self._con)
+
     def apply(self, events: Sequence[Event], meta: dict[str, str] | None = None) -> ApplyResult:
         """Apply a batch in one transaction; returns how many events changed state."""
-        self._con.execute("BEGIN TRANSACTION")
-        try:
+        with self.transaction():
             applied = self._apply_changes(latest_changes(events))
             applied += self._apply_trash(latest_trash(events))
             applied += self._note([e for e in events if isinstance(e, DeliveryNoted)])
             self._set_meta(meta or {})
-            self._con.execute("COMMIT")
-        except BaseException:
-            self._con.execute("ROLLBACK")
-            raise
         return ApplyResult(applied=applied, skipped=len(events) - applied)
 
     def get_meta(self, key: str) -> str | None:
@@ -174,18 +190,13 @@ class DuckDBStateStore:
     def published(self, included: Mapping[str, Sequence[int]], params: str) -> None:
         """After a publish: forget the changes it included (what ``pending_changes`` gave
         it) and keep what its views were computed with (``view_params``), in one step."""
-        self._con.execute("BEGIN TRANSACTION")
-        try:
+        with self.transaction():
             for resource, ids in included.items():
                 self._con.execute(
                     "DELETE FROM pending_changes WHERE resource = ? AND id IN (SELECT UNNEST(?))",
                     [resource, list(ids)],
                 )
             self._set_meta({VIEW_PARAMS: params})
-            self._con.execute("COMMIT")
-        except BaseException:
-            self._con.execute("ROLLBACK")
-            raise
 
     def _note_pending(self, resource: str, ids: Sequence[int]) -> None:
         if ids:

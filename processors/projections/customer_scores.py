@@ -29,7 +29,7 @@ from processors.analytics.rfm_thresholds import RfmThresholds, rfm_thresholds, s
 from schemas.events import ScoresRequested
 from schemas.shop import ConsentKeys
 from schemas.views import CUSTOMERS_VIEW
-from store.state import count_job
+from store.state import count_job, transaction
 
 SCORES_AS_OF = "scores_as_of"  # state meta: the day of the last job.rfm
 SCORING_BASIS = "scoring_basis"  # state meta: what the last job.rfm measured against (JSON)
@@ -259,23 +259,19 @@ def record_segment_history(
     scored = customers.select(["customer_key", "segment", "r", "f", "m"])
     con.register("scored", scored)
     try:
-        con.execute("BEGIN TRANSACTION")
-        con.execute("DELETE FROM segment_history WHERE changed_on = $as_of", {"as_of": as_of})
-        moved = con.execute(SEGMENT_HISTORY_SQL + " RETURNING 1", {"as_of": as_of}).fetchall()
-        meta = [SCORES_AS_OF, as_of.isoformat(), RESCORED_AT, job.at.isoformat()]
-        if basis is not None:
-            meta += [SCORING_BASIS, basis.as_json()]
-        con.execute(
-            "INSERT INTO meta VALUES "
-            + ", ".join(["(?, ?)"] * (len(meta) // 2))
-            + " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            meta,
-        )
-        count_job(con)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            con.execute("DELETE FROM segment_history WHERE changed_on = $as_of", {"as_of": as_of})
+            moved = con.execute(SEGMENT_HISTORY_SQL + " RETURNING 1", {"as_of": as_of}).fetchall()
+            meta = [SCORES_AS_OF, as_of.isoformat(), RESCORED_AT, job.at.isoformat()]
+            if basis is not None:
+                meta += [SCORING_BASIS, basis.as_json()]
+            con.execute(
+                "INSERT INTO meta VALUES "
+                + ", ".join(["(?, ?)"] * (len(meta) // 2))
+                + " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                meta,
+            )
+            count_job(con)
     finally:
         con.unregister("scored")
     return len(moved)

@@ -38,7 +38,7 @@ from processors.projections.projection import Context, Projection
 from processors.projections.small_views import JobViews, VersionsView
 from schemas.jobs import PREDICTION_JOBS, RFM
 from schemas.shop import ShopConfig
-from store.state import JOBS_RUN, VIEW_PARAMS
+from store.state import JOBS_RUN, VIEW_PARAMS, transaction
 from store.viewstore import Whole, Write
 
 ENGINE_VERSION = "2"  # raise when the materialised tables change shape
@@ -64,8 +64,7 @@ class ViewEngine:
         ctx = Context(self._con, self._shop, load_basis(self._con))
         params = self._params(ctx)
         whole = ctx.basis is None or params != ctx.meta(VIEW_PARAMS) or not self._built()
-        self._con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(self._con):
             writes: dict[str, Write] = {}
             if whole:  # materialised from here on when changes can be refreshed
                 for projection in PROJECTIONS:
@@ -75,10 +74,6 @@ class ViewEngine:
                 ctx.pending = self._pending()
                 for projection in PROJECTIONS:
                     writes |= projection.changes(ctx)
-            self._con.execute("COMMIT")
-        except BaseException:
-            self._con.execute("ROLLBACK")
-            raise
         return Refresh(writes, self._extra(ctx), params)
 
     def full_tables(self) -> dict[str, Any]:
