@@ -29,7 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     size.add_argument(
         "--full",
         action="store_true",
-        help="the spec's sizes: replay 1M events, latency on a shop with ~100k orders",
+        help="the spec's sizes: replay 1M events, latency on the cached 1M-order shop",
     )
     parser.add_argument("--profile", action="store_true", help="also print cProfile hot spots")
     return parser

@@ -38,7 +38,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "latency",
         "bench.latency",
         "p95 < 1 s at 200 events/s",
-        "webhook -> visible in the API with wcpulse run (--full: shop with ~100k orders)",
+        "webhook -> visible in the API with wcpulse run, new shop (--full: 1M-order shop)",
     ),
     Benchmark(
         "publish",
