@@ -2,17 +2,19 @@
 
 Layout of a shop's ``views`` folder::
 
-    manifest.json                 the live file set: {"version", "published_at",
-                                  "files": {view: {"key", "base", "delta", "rows"}}, ...}
-    <view>/base-<sha>.parquet     every row of the view, sorted by its key
-    <view>/delta-<sha>.parquet    rows changed since that base (the view's columns and
-                                  ``_deleted``), one per key, sorted by key
+    manifest.json                     the live file set: {"version", "published_at",
+                                      "files": {view: {"key", "base", "deltas", "rows"}}, ...}
+    <view>/base-<sha>.parquet         every row of the view, sorted by its key
+    <view>/delta-<sha>.parquet        rows changed since that base (the view's columns and
+                                      ``_deleted``), one per key, sorted by key; a delta
+                                      later in the manifest's list wins over an earlier one
 
-A view's rows are the base's rows whose key is not in the delta, plus the delta's rows that
-are not deleted (``merge_sql``). A publish writes only what changed: a view with changed
-rows gets a new delta (the old delta with the new rows laid over it); when the delta grows
-past ``COMPACT_ROWS`` or ``COMPACT_SHARE`` of the base, the view is written whole again as a
-new base (compaction). Files are written to a temporary name and renamed, their names are
+A view's rows are the base's rows whose key is in no delta, plus, per key, the newest
+delta's row when it is not deleted (``merge_sql``). A publish writes only what changed: a
+view with changed rows gets one new delta of just those rows; past ``MAX_DELTAS`` deltas
+they are merged into one; when the deltas hold more than ``COMPACT_ROWS`` rows and
+``COMPACT_SHARE`` of the base, the view is written whole again as a new base (compaction).
+Files are written to a temporary name and renamed, their names are
 the hash of their bytes, and the manifest is replaced last (atomically), so a reader that
 reads the manifest and then the files it names sees one consistent version of every view.
 Files no manifest names any more are removed once they are ``GRACE_SECONDS`` old, so a
@@ -43,6 +45,7 @@ from schemas.views import FRESHNESS, MANIFEST, VIEW_KEYS, VIEWS
 DELETED = "_deleted"
 COMPACT_ROWS = 20_000  # a delta past this many rows ...
 COMPACT_SHARE = 0.05  # ... and past this share of the base is folded into a new base
+MAX_DELTAS = 8  # more deltas than this are merged into one
 GRACE_SECONDS = 60.0
 ROW_GROUP_ROWS = 65536
 
@@ -53,15 +56,22 @@ class ViewFiles:
 
     key: tuple[str, ...]
     base: str | None
-    delta: str | None
-    rows: int  # rows of the view (base minus replaced plus delta)
+    deltas: tuple[str, ...]  # oldest first
+    rows: int  # rows of the view (base minus replaced plus the deltas' live rows)
 
     def as_json(self) -> dict[str, Any]:
-        return {"key": list(self.key), "base": self.base, "delta": self.delta, "rows": self.rows}
+        data = {"key": list(self.key), "base": self.base, "deltas": list(self.deltas)}
+        return data | {"rows": self.rows}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ViewFiles:
-        return cls(tuple(data["key"]), data.get("base"), data.get("delta"), int(data["rows"]))
+        deltas = data.get("deltas") or ([data["delta"]] if data.get("delta") else [])
+        return cls(tuple(data["key"]), data.get("base"), tuple(deltas), int(data["rows"]))
+
+    @property
+    def delta(self) -> str | None:
+        """The newest delta (None without one)."""
+        return self.deltas[-1] if self.deltas else None
 
 
 @dataclass(frozen=True)
@@ -102,20 +112,32 @@ def live_files(manifest: Mapping[str, Any]) -> dict[str, ViewFiles]:
 
 def merge_sql(files: ViewFiles, views_dir: Path) -> str | None:
     """SQL (DuckDB) of the view's rows; None when it has no file yet."""
-    if files.base is None and files.delta is None:
+    if files.base is None and not files.deltas:
         return None
     base = _quoted(views_dir / files.base) if files.base else None
-    if files.delta is None:
+    if not files.deltas:
         return f"SELECT * FROM read_parquet({base})"
-    delta = _quoted(views_dir / files.delta)
-    changed = f"SELECT * EXCLUDE ({DELETED}) FROM read_parquet({delta}) WHERE NOT {DELETED}"
+    keys = ", ".join(files.key)
+    delta = _deltas_sql(files, views_dir)
+    changed = f"SELECT * EXCLUDE ({DELETED}) FROM ({delta}) WHERE NOT {DELETED}"
     if base is None:
         return changed
-    keys = ", ".join(files.key)
-    kept = (
-        f"SELECT b.* FROM read_parquet({base}) b ANTI JOIN read_parquet({delta}) d USING ({keys})"
-    )
+    kept = f"SELECT b.* FROM read_parquet({base}) b ANTI JOIN ({delta}) d USING ({keys})"
     return f"{kept} UNION ALL BY NAME {changed}"
+
+
+def _deltas_sql(files: ViewFiles, views_dir: Path) -> str:
+    """The newest delta row of each key (the manifest lists deltas oldest first)."""
+    paths = ", ".join(_quoted(views_dir / path) for path in files.deltas)
+    if len(files.deltas) == 1:
+        return f"SELECT * FROM read_parquet([{paths}])"
+    keys = ", ".join(files.key)
+    order = f"list_position([{paths}], filename) DESC"
+    newest = f"row_number() OVER (PARTITION BY {keys} ORDER BY {order}) = 1"
+    return (
+        f"SELECT * EXCLUDE (filename) FROM read_parquet([{paths}], filename = true) "
+        f"QUALIFY {newest}"
+    )
 
 
 def _quoted(path: Path) -> str:
@@ -161,28 +183,35 @@ class ViewStore:
             return self._whole(name, key, write.table)
         if old is None or old.key != key or old.base is None:
             return self._whole(name, key, write.whole())
-        delta = self._merged_delta(old, write)
-        if delta.num_rows == 0:
-            return ViewFiles(key, old.base, None, old.rows)
+        if write.upserts.num_rows == 0 and write.deleted.num_rows == 0:
+            return old  # nothing changed: its files stay as they are
+        new = self._delta(name, old, _changes_of(write, key))
+        # the same rows again (a redelivery) name the same file: it moves to the end
+        deltas = (*(path for path in old.deltas if path != new), new)
         base_rows = pq.ParquetFile(self.dir / old.base).metadata.num_rows
-        if delta.num_rows > max(COMPACT_ROWS, COMPACT_SHARE * base_rows):
+        if self._rows_of(deltas) > max(COMPACT_ROWS, COMPACT_SHARE * base_rows):
             return self._whole(name, key, write.whole())
-        path = self._write_file(name, "delta", delta.sort_by([(k, "ascending") for k in key]))
-        return ViewFiles(key, old.base, path, write.rows)
+        if len(deltas) > MAX_DELTAS:
+            deltas = (self._delta(name, old, self._merged(deltas, key)),)
+        return ViewFiles(key, old.base, deltas, write.rows)
 
-    def _merged_delta(self, old: ViewFiles, write: Changed) -> pa.Table:
-        """The old delta with the new changes laid over it: one row per key, the newest."""
-        upserts = write.upserts.append_column(DELETED, pa.repeat(False, write.upserts.num_rows))
-        gone = _tombstones(write.deleted, write.upserts.schema)
-        new = pa.concat_tables([upserts, gone]) if gone.num_rows else upserts
-        if old.delta is None:
-            return _last_per_key(new, old.key)
-        previous = pq.read_table(self.dir / old.delta).cast(new.schema)
-        return _last_per_key(pa.concat_tables([previous, new]), old.key)
+    def _delta(self, name: str, old: ViewFiles, rows: pa.Table) -> str:
+        """A delta file of ``rows`` (named by its bytes)."""
+        ordered = rows.sort_by([(k, "ascending") for k in old.key])
+        return self._write_file(name, "delta", ordered)
+
+    def _rows_of(self, deltas: Sequence[str]) -> int:
+        return sum(pq.ParquetFile(self.dir / path).metadata.num_rows for path in deltas)
+
+    def _merged(self, deltas: Sequence[str], key: tuple[str, ...]) -> pa.Table:
+        """The deltas laid over each other, oldest first: one row per key, the newest."""
+        tables = [pq.read_table(self.dir / path) for path in deltas]
+        schema = tables[-1].schema
+        return _last_per_key(pa.concat_tables([t.cast(schema) for t in tables]), key)
 
     def _whole(self, name: str, key: tuple[str, ...], table: pa.Table) -> ViewFiles:
         ordered = table.sort_by([(k, "ascending") for k in key]) if key else table
-        return ViewFiles(key, self._write_file(name, "base", ordered), None, table.num_rows)
+        return ViewFiles(key, self._write_file(name, "base", ordered), (), table.num_rows)
 
     def _write_file(self, name: str, kind: str, table: pa.Table) -> str:
         folder = self.dir / name
@@ -195,12 +224,20 @@ class ViewStore:
         return f"{name}/{final.name}"
 
     def _remove_unnamed(self, live: Iterable[ViewFiles], grace_seconds: float) -> None:
-        named = {p for f in live for p in (f.base, f.delta) if p}
+        named = {p for f in live for p in (f.base, *f.deltas) if p}
         cutoff = time.time() - grace_seconds
         for path in self.dir.glob("*/*.parquet"):
             relative = f"{path.parent.name}/{path.name}"
             if relative not in named and path.stat().st_mtime <= cutoff:
                 path.unlink(missing_ok=True)
+
+
+def _changes_of(write: Changed, key: tuple[str, ...]) -> pa.Table:
+    """A delta's rows: the upserts (``_deleted`` false) and tombstones, one per key."""
+    upserts = write.upserts.append_column(DELETED, pa.repeat(False, write.upserts.num_rows))
+    gone = _tombstones(write.deleted, write.upserts.schema)
+    rows = pa.concat_tables([upserts, gone]) if gone.num_rows else upserts
+    return _last_per_key(rows, key)
 
 
 def _version(files: Mapping[str, ViewFiles]) -> str:

@@ -36,8 +36,8 @@ def show_views(args: argparse.Namespace, settings: Settings) -> int:
     print(f"shop {shop.shop_id}, views version {manifest.get('version')}")
     for name in chosen:
         entry = files[name]
-        delta = entry.delta or "-"
-        print(f"  {name:<18} {entry.rows:>9} rows  base {entry.base}  delta {delta}")
+        deltas = ", ".join(entry.deltas) or "-"
+        print(f"  {name:<18} {entry.rows:>9} rows  base {entry.base}  deltas {deltas}")
     return 0
 
 

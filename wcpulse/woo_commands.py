@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -18,18 +19,23 @@ from ingest.rest.importer import Importer
 from ingest.rest.reconcile import Reconciler
 from ingest.rest.webhooks import install_webhooks, webhook_status
 from processors.jobs import JOBS
+from processors.projections.customer_scores import SCORING_BASIS
 from processors.scheduler import Job, Scheduler
 from schemas.clock import Clock, SystemClock
+from schemas.jobs import RFM
 from schemas.settings import Settings
 from schemas.shop import ShopConfig
 from store.layout import shop_paths
 from store.metadata import ShopRegistry
 from store.sync_state import SyncRun
+from store.viewstore import live_files, read_manifest
 from wcpulse.errors import UserError
 from wcpulse.job_commands import publish_job
 from wcpulse.progress import import_progress
 from wcpulse.wiring import open_messaging, open_registry, run_in_background
 
+BASIS_CHECK = 30.0  # seconds between checks for shops without a scoring basis
+BASIS_RETRY = 600.0  # seconds before the same shop is asked to rescore again
 log = structlog.get_logger("wcpulse")
 
 
@@ -172,6 +178,7 @@ def start_scheduler(
         return run
 
     jobs = [Job("sync", settings.sync_interval_seconds, sync_all)]
+    jobs += [Job("basis", BASIS_CHECK, BasisWatch(settings, registry, publisher).run)]
     jobs += [  # the jobs registry says which shop jobs run how often (and what follows them)
         Job(name, getattr(settings, spec.interval), every_shop(name, *spec.followed_by))
         for name, spec in JOBS.items()
@@ -182,6 +189,32 @@ def start_scheduler(
     )
     thread.start()
     return thread
+
+
+class BasisWatch:
+    """Rescores now a shop whose views have no scoring basis yet (no rescoring since its
+    first customers): until one, every publish scores the whole shop. At most once per
+    BASIS_RETRY seconds per shop."""
+
+    def __init__(self, settings: Settings, registry: ShopRegistry, publisher: Any) -> None:
+        self._settings = settings
+        self._registry = registry
+        self._publisher = publisher
+        self._queued: dict[str, float] = {}
+
+    def run(self, now: datetime) -> None:
+        for shop in self._registry.list_shops():
+            due = self._queued.get(shop.shop_id, 0.0) + BASIS_RETRY <= now.timestamp()
+            if due and needs_basis(shop_paths(self._settings.data_dir, shop.shop_id).views_dir):
+                self._queued[shop.shop_id] = now.timestamp()
+                publish_job(self._publisher, shop, RFM, now, None)
+
+
+def needs_basis(views_dir: Path) -> bool:
+    """The shop's views have customers but were scored without a rescoring's basis."""
+    manifest = read_manifest(views_dir)
+    customers = live_files(manifest).get("customers")
+    return manifest.get(SCORING_BASIS) is False and customers is not None and customers.rows > 0
 
 
 def _scheduled_sync(

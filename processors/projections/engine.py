@@ -29,6 +29,7 @@ import duckdb
 from processors.projections.customer_scores import (
     RESCORED_AT,
     SCORES_AS_OF,
+    SCORING_BASIS,
     ScoringBasis,
     load_basis,
 )
@@ -63,7 +64,9 @@ class ViewEngine:
         """The writes of this publish (materialised tables updated in one transaction)."""
         ctx = Context(self._con, self._shop, load_basis(self._con))
         params = self._params(ctx)
-        whole = ctx.basis is None or params != ctx.meta(VIEW_PARAMS) or not self._built()
+        # the materialised tables exist when the last publish ran with the same parameters
+        # (a replayed or rebuilt state has none of its own, an older version other ones)
+        whole = ctx.basis is None or params != ctx.meta(VIEW_PARAMS)
         with transaction(self._con):
             writes: dict[str, Write] = {}
             if whole:  # materialised from here on when changes can be refreshed
@@ -95,6 +98,8 @@ class ViewEngine:
         basis: ScoringBasis | None = ctx.basis
         scores_as_of = basis.as_of if basis else _day(ctx.meta(SCORES_AS_OF))
         return {
+            # False: every publish scores the whole shop until a rescoring keeps a basis
+            SCORING_BASIS: basis is not None,
             SCORES_AS_OF: scores_as_of.isoformat() if scores_as_of else None,
             RESCORED_AT: ctx.meta(RESCORED_AT),
             PREDICTED_AS_OF: ctx.meta(PREDICTED_AS_OF),
@@ -122,10 +127,6 @@ class ViewEngine:
             ),
         }
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
-
-    def _built(self) -> bool:
-        names = {row[0] for row in self._con.execute("SHOW TABLES").fetchall()}
-        return {table for p in PROJECTIONS for table in p.tables} <= names
 
 
 def _day(text: str | None) -> date | None:

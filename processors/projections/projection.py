@@ -37,6 +37,7 @@ class Context:
     shop: ShopConfig
     basis: ScoringBasis | None  # the last rescoring's (None: none yet)
     pending: dict[str, list[int]] = field(default_factory=dict)  # resource -> changed ids
+    metas: dict[str, str] | None = None  # the state's meta, read once per publish
 
     def sql(self, sql: str, params: dict[str, Any] | None = None) -> pa.Table:
         return self.con.sql(sql, params=params).to_arrow_table()
@@ -48,8 +49,10 @@ class Context:
         return self.con.execute(sql).fetchall()[0][0]
 
     def meta(self, key: str) -> str | None:
-        rows = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
-        return rows[0][0] if rows else None
+        """A state meta value (a publish does not write them: read once)."""
+        if self.metas is None:
+            self.metas = dict(self.con.execute("SELECT key, value FROM meta").fetchall())
+        return self.metas.get(key)
 
     def materialise(self, table: str, rows: pa.Table, indexes: Iterable[str] = ()) -> None:
         """``table`` made anew from ``rows``, indexed on ``indexes`` (the refresh lookups)."""

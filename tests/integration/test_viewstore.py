@@ -64,11 +64,25 @@ def test_changes_go_to_a_delta_that_lays_over_the_base(tmp_path):
     assert files.delta is not None and files.rows == 3
     assert read(tmp_path) == model
     assert second != first
-    model[4] = ("D", 40.0)  # a later change of the same key wins; the delta keeps one row
+    model[4] = ("D", 40.0)  # a later change of the same key, in a later delta, wins
     store.publish({"people": changed(model, {4: ("D", 40.0)}, [])}, KEYS, NOW)
     assert read(tmp_path) == model
-    delta = live_files(read_manifest(tmp_path))["people"].delta
-    assert duckdb.sql(f"SELECT count(*) FROM '{tmp_path / delta}'").fetchall() == [(3,)]
+    deltas = live_files(read_manifest(tmp_path))["people"].deltas
+    assert len(deltas) == 2  # a publish writes only its own change
+    assert duckdb.sql(f"SELECT count(*) FROM '{tmp_path / deltas[-1]}'").fetchall() == [(1,)]
+
+
+def test_deltas_past_the_limit_are_merged_into_one_row_per_key(tmp_path, monkeypatch):
+    monkeypatch.setattr(viewstore, "MAX_DELTAS", 2)
+    store = ViewStore(tmp_path)
+    model = {1: ("a", 1.0), 2: ("b", 2.0)}
+    store.publish({"people": Whole(table(model))}, KEYS, NOW)
+    for step, key in enumerate([2, 3, 2]):
+        model[key] = ("x", float(step))
+        store.publish({"people": changed(model, {key: model[key]}, [])}, KEYS, NOW)
+    [merged] = live_files(read_manifest(tmp_path))["people"].deltas
+    assert duckdb.sql(f"SELECT count(*) FROM '{tmp_path / merged}'").fetchall() == [(2,)]
+    assert read(tmp_path) == model
 
 
 def test_publishing_the_same_rows_again_keeps_the_version(tmp_path):
@@ -118,11 +132,18 @@ step = st.tuples(
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(start=step, steps=st.lists(step, max_size=8), threshold=st.integers(1, 12))
-def test_any_sequence_of_changes_reads_back_as_the_model(tmp_path_factory, start, steps, threshold):
+@given(
+    start=step,
+    steps=st.lists(step, max_size=8),
+    threshold=st.integers(1, 12),
+    most=st.integers(1, 4),
+)
+def test_any_sequence_of_changes_reads_back_as_the_model(
+    tmp_path_factory, start, steps, threshold, most
+):
     folder = tmp_path_factory.mktemp("views")
-    original = viewstore.COMPACT_ROWS
-    viewstore.COMPACT_ROWS = threshold
+    original = viewstore.COMPACT_ROWS, viewstore.MAX_DELTAS
+    viewstore.COMPACT_ROWS, viewstore.MAX_DELTAS = threshold, most
     try:
         store = ViewStore(folder)
         model = dict(start[0])
@@ -136,4 +157,4 @@ def test_any_sequence_of_changes_reads_back_as_the_model(tmp_path_factory, start
             assert read(folder) == model
             assert live_files(read_manifest(folder))["people"].rows == len(model)
     finally:
-        viewstore.COMPACT_ROWS = original
+        viewstore.COMPACT_ROWS, viewstore.MAX_DELTAS = original
