@@ -14,10 +14,13 @@ from hypothesis import strategies as st
 from ingest.demo.phpjson import php_json_encode
 from processors.pipeline import ShopPipeline
 from processors.projections.engine import ViewEngine
+from processors.replay import replay_shop
+from schemas.clock import FixedClock
 from schemas.envelope import Envelope
 from schemas.jobs import dated_job_envelope, erase_envelope
 from schemas.shop import ShopConfig
 from schemas.views import VIEW_KEYS
+from store.layout import shop_paths
 from store.viewstore import live_files, read_manifest
 from tests import woo_payloads as woo
 from tests.views_builder import read_views
@@ -155,3 +158,25 @@ def test_a_publish_after_a_rescoring_refreshes_only_the_changed_customers(tmp_pa
         pipeline.close()
     assert files["orders"].delta is not None and files["customers"].delta is not None
     assert files["segment_history"].delta is None  # untouched by an order
+
+
+def test_two_replays_of_one_log_publish_the_same_files_and_version(tmp_path):
+    pipeline = ShopPipeline(tmp_path, SHOP)
+    try:
+        orders = [
+            webhook("order.created", woo.order(n, email=EMAILS[n % 5], created=stamp(n)), NOW)
+            for n in range(1, 9)
+        ]
+        pipeline.apply(orders[:4], NOW)
+        pipeline.publish(NOW)
+        pipeline.apply([dated_job_envelope(SHOP.shop_id, "rfm", date(2024, 2, 1), NOW)], NOW)
+        pipeline.apply(orders[4:], NOW)
+        pipeline.publish(NOW)
+    finally:
+        pipeline.close()
+    published = []
+    for day in (1, 2):
+        replay_shop(tmp_path, SHOP, FixedClock(NOW + timedelta(days=day)))
+        manifest = read_manifest(shop_paths(tmp_path, SHOP.shop_id).views_dir)
+        published.append((manifest["version"], manifest["files"]))
+    assert published[0] == published[1]
