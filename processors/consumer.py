@@ -10,6 +10,11 @@ dead-letters anything and never restarts the consumer: the shop's part of the ba
 unacknowledged, and tried again with a growing pause (its delivery count does not grow), until
 it succeeds or the consumer is stopped. A shop whose views fail to publish keeps its state
 and is published again later, with the same pause.
+
+Views are published as soon as the queue is drained (a fetch came back short of a full
+batch), so a steady stream is visible one apply and one publish after it arrives; under a
+backlog (full batches) a shop is published at most every ``view_interval`` seconds, so the
+publishes do not eat the time the backlog needs.
 """
 
 from __future__ import annotations
@@ -99,7 +104,8 @@ class Consumer:
         by_shop = self._decode(deliveries)
         for shop_id, pairs in by_shop.items():
             self._handle_shop_until_done(shop_id, pairs)
-        self.publish_due(force=not deliveries)
+        # drained (a short batch): publish now; under a backlog at most every view_interval
+        self.publish_due(force=len(deliveries) < self._batch_size)
         if self.on_batch is not None and deliveries:
             self.on_batch(len(deliveries))
         return len(deliveries)

@@ -25,6 +25,7 @@ Plain DuckDB reads a view the same way the API does: ``wcpulse views SHOP`` prin
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -188,7 +189,7 @@ class ViewStore:
         new = self._delta(name, old, _changes_of(write, key))
         # the same rows again (a redelivery) name the same file: it moves to the end
         deltas = (*(path for path in old.deltas if path != new), new)
-        base_rows = pq.ParquetFile(self.dir / old.base).metadata.num_rows
+        base_rows = _file_rows(self.dir / old.base)
         if self._rows_of(deltas) > max(COMPACT_ROWS, COMPACT_SHARE * base_rows):
             return self._whole(name, key, write.whole())
         if len(deltas) > MAX_DELTAS:
@@ -201,7 +202,7 @@ class ViewStore:
         return self._write_file(name, "delta", ordered)
 
     def _rows_of(self, deltas: Sequence[str]) -> int:
-        return sum(pq.ParquetFile(self.dir / path).metadata.num_rows for path in deltas)
+        return sum(_file_rows(self.dir / path) for path in deltas)
 
     def _merged(self, deltas: Sequence[str], key: tuple[str, ...]) -> pa.Table:
         """The deltas laid over each other, oldest first: one row per key, the newest."""
@@ -230,6 +231,12 @@ class ViewStore:
             relative = f"{path.parent.name}/{path.name}"
             if relative not in named and path.stat().st_mtime <= cutoff:
                 path.unlink(missing_ok=True)
+
+
+@functools.lru_cache(maxsize=4096)
+def _file_rows(path: Path) -> int:
+    """Rows of a view file (named by the hash of its bytes, so never rewritten: cached)."""
+    return pq.ParquetFile(path).metadata.num_rows
 
 
 def _changes_of(write: Changed, key: tuple[str, ...]) -> pa.Table:

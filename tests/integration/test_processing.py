@@ -231,3 +231,22 @@ def test_a_wholly_unprocessable_batch_after_a_publish_does_not_break_the_consume
     consumer.publish_due(force=True)
     consumer.close()
     assert [d["reason"] for d in queue.dead_letters()] == ["body has no integer id"]
+
+
+def test_views_are_published_when_the_queue_is_drained_and_not_during_a_backlog(tmp_path):
+    """Full batches (a backlog) wait for the view interval, which a fixed clock never
+    reaches; the short batch that drains the queue publishes at once."""
+    queue = SQLiteQueue(tmp_path / "broker.sqlite3", 1)
+    stream = fixture_stream()[5:17]  # 12 guest orders
+    queue.publish(stream)
+    consumer = Consumer(queue, Shops(SHOP), tmp_path, FixedClock(NOW), batch_size=5)
+    views_dir = shop_paths(tmp_path, SHOP.shop_id).views_dir
+    assert consumer.run_once(timeout=0.05) == 5
+    assert consumer.run_once(timeout=0.05) == 5
+    assert read_view(views_dir, "orders") is None  # a backlog: nothing published yet
+    assert consumer.run_once(timeout=0.05) == 2  # drained
+    assert read_view(views_dir, "orders").num_rows == 12
+    queue.publish(fixture_stream()[17:20])
+    assert consumer.run_once(timeout=0.05) == 3
+    assert read_view(views_dir, "orders").num_rows == 15
+    consumer.close()
