@@ -34,14 +34,14 @@ from bench import report
 from bench.publish import SEED, SHOP
 from bench.publish_shop import PreparedShop, prepare
 from bench.service import WcpulseService
-from schemas.jobs import PREDICTION_JOBS, RFM
+from schemas.jobs import PREDICTION_JOBS, PRODUCTS, RFM
 from store.layout import shop_paths
 from store.viewstore import read_manifest
 
 ORDERS = 1_000_000
 START_UP_SECONDS = 900.0
 RESCORED_AT = "rescored_at"  # manifest: when the last RFM rescoring was requested
-START_UP_JOBS = (RFM, *PREDICTION_JOBS)  # what the scheduler queues at start
+START_UP_JOBS = (RFM, *PREDICTION_JOBS, PRODUCTS)  # what the scheduler queues at start
 
 
 @dataclass(frozen=True)

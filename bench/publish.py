@@ -1,8 +1,8 @@
 """``publish``: what one small batch costs on shops of 10k, 100k and 1M orders (issue 11).
 
 On each shop (``bench/publish_shop.py``: built once through ``ShopPipeline.apply`` and kept
-under ``var/bench-cache/``, copied for each run; the day's RFM, CLV and churn jobs and a
-publish run first, by today's code, not counted) a fresh 100-event batch
+under ``var/bench-cache/``, copied for each run; the day's RFM, CLV, churn and products jobs
+and a publish run first, by today's code, not counted) a fresh 100-event batch
 (``bench/publish_batch.py``: new orders, new customers and guests, updates of recent
 orders, a refund, customer updates) goes through ``ShopPipeline.apply`` and then
 ``ShopPipeline.publish``, as the consumer does, REPEATS times after WARMUP batches. The
@@ -116,7 +116,7 @@ def _run_todays_jobs(pipeline: ShopPipeline) -> None:
     run_jobs(pipeline, datetime.now(UTC))
     pipeline.publish(datetime.now(UTC))
     took = f"{time.perf_counter() - started:.1f} s (not counted)"
-    report.line("jobs rfm, clv, churn + a publish", took)
+    report.line("jobs rfm, clv, churn, products + a publish", took)
 
 
 def _print_prepared(prepared: PreparedShop) -> None:

@@ -28,7 +28,7 @@ from bench.orders import envelope_of
 from bench.shop_history import FIRST_ORDER_ID, History, history_deliveries
 from processors.pipeline import ShopPipeline
 from schemas.envelope import Envelope
-from schemas.jobs import CHURN, CLV, RFM, dated_job_envelope
+from schemas.jobs import CHURN, CLV, PRODUCTS, RFM, dated_job_envelope
 from schemas.shop import ShopConfig
 
 CACHE_ROOT = Path(__file__).resolve().parent.parent / "var" / "bench-cache"
@@ -149,9 +149,10 @@ def _apply_history(pipeline: ShopPipeline, history: History, end: datetime, seed
 
 def run_jobs(pipeline: ShopPipeline, at: datetime) -> None:
     """What the scheduler runs in a live shop each day: rescoring, the CLV fit, the churn
-    day, as of ``at``'s day."""
+    day and the product scores, as of ``at``'s day."""
     shop_id, day = pipeline.shop.shop_id, at.date()
-    _apply(pipeline, [dated_job_envelope(shop_id, job, day, at) for job in (RFM, CLV, CHURN)])
+    jobs = (RFM, CLV, CHURN, PRODUCTS)
+    _apply(pipeline, [dated_job_envelope(shop_id, job, day, at) for job in jobs])
 
 
 def _apply(pipeline: ShopPipeline, batch: list[Envelope]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from processors.errors import UnprocessableEvent
@@ -32,6 +33,7 @@ from schemas.events import (
     ResourceTrashed,
 )
 from schemas.jsoncodec import loads
+from schemas.shop import DEFAULT_COST_KEYS, CostKeys
 
 Normaliser = Callable[[dict[str, Any], str, datetime], Event]
 
@@ -57,11 +59,12 @@ def parse_body(envelope: Envelope) -> Any:
         raise UnprocessableEvent("body is not JSON we read: nested too deeply") from None
 
 
-def handle_envelope(envelope: Envelope) -> list[Event]:
+def handle_envelope(envelope: Envelope, cost_keys: CostKeys = DEFAULT_COST_KEYS) -> list[Event]:
     """The events an envelope stands for; raises UnprocessableEvent when there are none.
 
     Only our own envelopes (``source == "job"``: the CLI, the admin API, the scheduler) run
-    jobs; a webhook, import or sync with a job's topic is kept as inert data."""
+    jobs; a webhook, import or sync with a job's topic is kept as inert data. ``cost_keys``:
+    the shop's product cost meta keys (``ShopConfig.cost_keys``)."""
     if envelope.source == JOB_SOURCE:
         return [handle_job(envelope)]
     if envelope.resource == JOB_RESOURCE:  # a job's topic from outside: noted, never run
@@ -73,7 +76,7 @@ def handle_envelope(envelope: Envelope) -> list[Event]:
     if envelope.resource == "error" or _is_rest_error(body):
         code = text(body.get("code")) if isinstance(body, dict) else ""
         return [DeliveryNoted("error", envelope.topic, code, envelope.received_at)]
-    handler = HANDLERS.get(envelope.resource)
+    handler = _handler(envelope.resource, cost_keys)
     if handler is None:  # a plugin's topic (subscription.*, booking.*): kept, not analysed
         noted = DeliveryNoted(
             "unsupported", envelope.topic, envelope.resource, envelope.received_at
@@ -86,6 +89,13 @@ def handle_envelope(envelope: Envelope) -> list[Event]:
     if not isinstance(body, dict):
         raise UnprocessableEvent("body is not a JSON object")
     return [handler(body, envelope.body_sha256, envelope.received_at)]
+
+
+def _handler(resource: str, cost_keys: CostKeys) -> Normaliser | None:
+    """The resource's normaliser; products' with the shop's cost meta keys."""
+    if resource == "product" and cost_keys != DEFAULT_COST_KEYS:
+        return partial(normalise_product, cost_keys=cost_keys)
+    return HANDLERS.get(resource)
 
 
 def handle_trash(envelope: Envelope, rid: int) -> list[Event]:

@@ -70,3 +70,14 @@ def backtest_summary(views_dir: Path) -> str:
         f"error {row['revenue_error_pct']}%; correlation {row['correlation']}; "
         f"80% interval coverage {row['interval_coverage']}"
     )
+
+
+def products_summary(views_dir: Path) -> str:
+    """``job.products``: the products per grade, and how many have an elasticity."""
+    rows = _rows(views_dir, "products")
+    grades = Counter(row["grade"] for row in rows)
+    as_of = _manifest(views_dir).get("products_as_of")
+    fitted = sum(1 for row in rows if row["elasticity"] is not None)
+    lines = [f"scored {len(rows)} products as of {as_of}; {fitted} with a price elasticity"]
+    lines += [f"  {grade:<3} {grades.get(grade, 0)}" for grade in ("A+", "B", "C", "D", "F")]
+    return "\n".join(lines)

@@ -24,13 +24,21 @@ from processors.job_summaries import (
     backtest_summary,
     churn_summary,
     models_summary,
+    products_summary,
     segments_summary,
 )
 from processors.projections.prediction_jobs import run_prediction_job
+from processors.projections.product_jobs import run_products_job
 from processors.projections.views import rescore_customers
 from processors.shop_unit import ShopUnit
-from schemas.events import ControlEvent, ErasureRequested, PredictionsRequested, ScoresRequested
-from schemas.jobs import BACKTEST, CHURN, CLV, ERASE, RFM
+from schemas.events import (
+    ControlEvent,
+    ErasureRequested,
+    PredictionsRequested,
+    ProductsRequested,
+    ScoresRequested,
+)
+from schemas.jobs import BACKTEST, CHURN, CLV, ERASE, PRODUCTS, RFM
 
 log = structlog.get_logger("wcpulse.jobs")
 
@@ -67,6 +75,17 @@ def _predict(unit: ShopUnit, event: PredictionsRequested, live: bool, now: datet
         job=event.job,
         as_of=str(event.as_of),
         found=found,
+    )
+    return False
+
+
+def _products(unit: ShopUnit, event: ProductsRequested, live: bool, now: datetime) -> bool:
+    basis = run_products_job(unit.state.connection, unit.shop, event)
+    log.info(
+        "products_scored",
+        shop_id=unit.shop.shop_id,
+        as_of=str(basis.as_of if basis else event.as_of),
+        ranked=len(basis.distribution.velocity) if basis else 0,
     )
     return False
 
@@ -112,6 +131,13 @@ JOBS: dict[str, JobSpec] = {
             summary=churn_summary,
         ),
         JobSpec(BACKTEST, _prediction(BACKTEST), _predict, summary=backtest_summary),
+        JobSpec(
+            PRODUCTS,
+            lambda params, at: ProductsRequested(_as_of(params), at),
+            _products,
+            interval="products_interval_seconds",
+            summary=products_summary,
+        ),
         JobSpec(ERASE, _erasure, _erase),
     )
 }

@@ -12,9 +12,10 @@ does an object or list of objects WooCommerce sends that arrives as something el
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from processors.bounds import (
@@ -37,6 +38,7 @@ from processors.bounds import (
 )
 from processors.errors import InvalidValue, UnprocessableEvent
 from schemas.events import (
+    STOCK_STATUSES,
     CouponChanged,
     CustomerChanged,
     LineItem,
@@ -47,7 +49,7 @@ from schemas.events import (
     RefundItem,
     Version,
 )
-from schemas.shop import is_consent_key
+from schemas.shop import DEFAULT_COST_KEYS, CostKeys, is_consent_key
 
 __all__ = [  # parse_gmt and text are bounds' own, for handlers and reconciliation
     "consent_meta",
@@ -223,14 +225,55 @@ def _scalar_text(value: str | int | float) -> str:
         return ""
 
 
-def _cost(body: dict[str, Any]) -> Decimal | None:
-    cogs = _section(body, "cost_of_goods_sold").get("total_value")
-    if cogs not in (None, ""):
-        return money(cogs, "cost_of_goods_sold.total_value")
-    for index, meta in enumerate(_list(body, "meta_data")):
-        if meta.get("key") == "_wc_cog_cost" and meta.get("value") not in (None, ""):
-            return money(meta.get("value"), f"meta_data[{index}].value")
+def _cost(body: dict[str, Any], keys: CostKeys) -> Decimal | None:
+    """WooCommerce's own cost of goods (``cost_of_goods_sold.total_value``) when it holds a
+    cost, else the value of the first of ``keys`` in ``meta_data`` that is usable (a number,
+    not negative; a meta key given twice: its first usable value). Unusable values are passed
+    over; an amount the state cannot hold is refused, as everywhere (processors/bounds.py)."""
+    cogs = _section(body, "cost_of_goods_sold")
+    cost = _usable_cost(cogs.get("total_value"), "cost_of_goods_sold.total_value")
+    if cost is not None and (cost or _cogs_defined(cogs)):
+        return cost
+    metas = _list(body, "meta_data")
+    for key in keys:
+        for index, meta in enumerate(metas):
+            if meta.get("key") == key:
+                cost = _usable_cost(meta.get("value"), f"meta_data[{index}].value")
+                if cost is not None:
+                    return cost
     return None
+
+
+def _cogs_defined(cogs: dict[str, Any]) -> bool:
+    """Whether the shop entered a cost: WooCommerce reports ``total_value`` 0 and a null
+    ``values[].defined_value`` for a product without one (so a 0 then is no cost)."""
+    values = cogs.get("values")
+    return isinstance(values, list) and any(
+        isinstance(v, dict) and v.get("defined_value") not in (None, "") for v in values
+    )
+
+
+def _usable_cost(value: Any, field: str) -> Decimal | None:
+    """A cost: a JSON number or numeric string, finite and not negative (None otherwise)."""
+    if isinstance(value, str):
+        try:
+            amount = Decimal(value.strip())
+        except InvalidOperation:
+            return None
+    elif type(value) is int:
+        amount = Decimal(value)
+    elif isinstance(value, float) and math.isfinite(value):
+        amount = Decimal(repr(value))
+    else:
+        return None  # null, bool, list, object, inf, nan
+    if not amount.is_finite() or amount < 0:
+        return None
+    return checked_amount(amount, field)
+
+
+def _stock_status(value: Any) -> str:
+    status = text(value).lower()
+    return status if status in STOCK_STATUSES else ""
 
 
 def _parent_id(body: dict[str, Any], collection: str) -> int:
@@ -249,8 +292,12 @@ def _parent_id(body: dict[str, Any], collection: str) -> int:
 
 
 def normalise_product(
-    body: dict[str, Any], body_sha256: str, received_at: datetime
+    body: dict[str, Any],
+    body_sha256: str,
+    received_at: datetime,
+    cost_keys: CostKeys = DEFAULT_COST_KEYS,
 ) -> ProductChanged:
+    """``cost_keys``: the shop's cost meta keys (``ShopConfig.cost_keys``), in order."""
     stock = body.get("stock_quantity")
     parent_id = _parent_id(body, "products")
     return ProductChanged(
@@ -266,8 +313,9 @@ def normalise_product(
         sale_price=optional_money(body.get("sale_price"), "sale_price"),
         stock_quantity=None if stock is None else count(stock, "stock_quantity"),
         manage_stock=bool(body.get("manage_stock")),
-        cost=_cost(body),
+        cost=_cost(body, cost_keys),
         categories=tuple(text(c.get("name")) for c in _list(body, "categories")),
+        stock_status=_stock_status(body.get("stock_status")),
     )
 
 

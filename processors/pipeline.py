@@ -18,7 +18,7 @@ from processors.projections.engine import ViewEngine
 from schemas.envelope import Envelope
 from schemas.events import CONTROL_EVENTS, ControlEvent, Event
 from schemas.jobs import ERASE
-from schemas.shop import ShopConfig
+from schemas.shop import DEFAULT_COST_KEYS, CostKeys, ShopConfig
 from schemas.views import VIEW_KEYS
 from store.erasure import write_applied
 from store.errors import is_storage_failure
@@ -41,14 +41,17 @@ class Decoded:
 
 
 def decode_events(
-    screened: Sequence[tuple[int, Envelope]], failures: dict[int, str]
+    screened: Sequence[tuple[int, Envelope]],
+    failures: dict[int, str],
+    cost_keys: CostKeys = DEFAULT_COST_KEYS,
 ) -> list[Decoded]:
     """The envelopes that can be handled with their events (an imported page gives one per
-    element); the reason of each other one goes into ``failures`` under its index."""
+    element); the reason of each other one goes into ``failures`` under its index.
+    ``cost_keys``: the shop's product cost meta keys."""
     decoded: list[Decoded] = []
     for index, envelope in screened:
         try:
-            decoded.append(Decoded(index, envelope, handle_envelope(envelope)))
+            decoded.append(Decoded(index, envelope, handle_envelope(envelope, cost_keys)))
         except UnprocessableEvent as exc:
             failures[index] = str(exc)
         except Exception as exc:  # noqa: BLE001 - the edge: one message's failure, not the batch's
@@ -132,7 +135,8 @@ class ShopPipeline:
         Live, the tombstones of erased customers scrub the envelopes first: what is logged
         and applied never holds an erased customer (a dropped envelope counts as handled)."""
         failures: dict[int, str] = {}
-        decoded = decode_events(self._screen(envelopes, log_raw, failures), failures)
+        screened = self._screen(envelopes, log_raw, failures)
+        decoded = decode_events(screened, failures, self.shop.cost_keys)
         result = self._apply_isolating(decoded, now, log_raw, failures)
         if failures:
             self._report(envelopes, failures, now, log_raw)

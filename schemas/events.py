@@ -93,6 +93,9 @@ class CustomerChanged:
     consents: str = ""  # JSON object of the consent meta entries (see schemas.shop)
 
 
+STOCK_STATUSES: tuple[str, ...] = ("instock", "outofstock", "onbackorder")  # WooCommerce's own
+
+
 @dataclass(frozen=True, slots=True)
 class ProductChanged:
     product_id: int
@@ -109,6 +112,7 @@ class ProductChanged:
     manage_stock: bool
     cost: Decimal | None
     categories: tuple[str, ...]
+    stock_status: str = ""  # one of STOCK_STATUSES, or "" when WooCommerce sent none we know
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +180,16 @@ class ScoresRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class ProductsRequested:
+    """``job.products``: score every product against the whole shop as of ``as_of``, keep
+    what they were ranked against and fit each product's price elasticity."""
+
+    as_of: date  # a day in the shop's timezone
+    at: datetime
+    job: ClassVar[str] = "products"
+
+
+@dataclass(frozen=True, slots=True)
 class ErasureRequested:
     """``job.erase`` or ``customer.deleted``: erase one customer's personal data everywhere."""
 
@@ -207,6 +221,8 @@ Event = (
     | ScoresRequested
     | ErasureRequested
     | PredictionsRequested
+    | ProductsRequested
 )
-ControlEvent = ScoresRequested | ErasureRequested | PredictionsRequested
-CONTROL_EVENTS = (ScoresRequested, ErasureRequested, PredictionsRequested)  # each has ``job``
+ControlEvent = ScoresRequested | ErasureRequested | PredictionsRequested | ProductsRequested
+# each has ``job``
+CONTROL_EVENTS = (ScoresRequested, ErasureRequested, PredictionsRequested, ProductsRequested)

@@ -33,8 +33,9 @@ ERASE = "erase"
 CLV = "clv"
 CHURN = "churn"
 BACKTEST = "backtest"
+PRODUCTS = "products"
 PREDICTION_JOBS: tuple[str, ...] = (CLV, CHURN, BACKTEST)
-PROCESSOR_JOBS = frozenset({RFM, ERASE, *PREDICTION_JOBS})  # processors/jobs.py runs them
+PROCESSOR_JOBS = frozenset({RFM, ERASE, PRODUCTS, *PREDICTION_JOBS})  # processors/jobs.py runs them
 # the days a job may be run as of (what ``wcpulse jobs run --as-of`` accepts)
 EARLIEST_AS_OF = date(1970, 1, 1)
 LATEST_AS_OF = date(2100, 1, 1)

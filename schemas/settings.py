@@ -15,9 +15,13 @@ from schemas.shop import (
     CONSENT_CHANNELS,
     CONSENT_HINTS,
     DEFAULT_CONSENT_KEYS,
+    DEFAULT_COST_KEYS,
     ConsentKeys,
+    CostKeys,
     PredictionSettings,
+    cost_keys_problem,
     is_consent_key,
+    tidy_cost_keys,
 )
 
 
@@ -56,9 +60,11 @@ class Settings:
     rfm_interval_seconds: float = 6 * 3600.0
     admin_token: str | None = None
     consent_keys: ConsentKeys = DEFAULT_CONSENT_KEYS
+    cost_keys: CostKeys = DEFAULT_COST_KEYS
     predictions: PredictionSettings = PredictionSettings()
     clv_interval_seconds: float = 24 * 3600.0
     churn_interval_seconds: float = 6 * 3600.0
+    products_interval_seconds: float = 24 * 3600.0
     extra: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -162,9 +168,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         rfm_interval_seconds=_float(env, "WCPULSE_RFM_INTERVAL", 6 * 3600.0),
         admin_token=_str(env, "WCPULSE_ADMIN_TOKEN"),
         consent_keys=_consent_keys(env),
+        cost_keys=_cost_keys(env),
         predictions=_predictions(env),
         clv_interval_seconds=_float(env, "WCPULSE_CLV_INTERVAL", 24 * 3600.0),
         churn_interval_seconds=_float(env, "WCPULSE_CHURN_INTERVAL", 6 * 3600.0),
+        products_interval_seconds=_float(env, "WCPULSE_PRODUCTS_INTERVAL", 24 * 3600.0),
     )
 
 
@@ -208,3 +216,16 @@ def _consent_keys(env: Mapping[str, str]) -> ConsentKeys:
                 )
         channels.append((channel, keys))
     return tuple(channels)
+
+
+def _cost_keys(env: Mapping[str, str]) -> CostKeys:
+    """WCPULSE_COST_KEYS: comma-separated product meta keys holding a cost, first usable
+    one wins (the default otherwise); each shop can have its own (``shop set-cost-keys``)."""
+    raw = _str(env, "WCPULSE_COST_KEYS")
+    if raw is None:
+        return DEFAULT_COST_KEYS
+    keys = tidy_cost_keys(k for k in raw.split(",") if k.strip())
+    problem = cost_keys_problem(keys)
+    if problem:
+        raise SettingsError(f"WCPULSE_COST_KEYS: {problem}")
+    return keys

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 DEFAULT_PAID_STATUSES: tuple[str, ...] = ("processing", "completed", "on-hold")
@@ -40,6 +42,35 @@ def is_consent_key(key: str) -> bool:
     return any(hint in lowered for hint in CONSENT_HINTS)
 
 
+# A product's cost (SPEC §4): WooCommerce's own ``cost_of_goods_sold`` field when it holds a
+# cost, else the first of these meta keys with a usable value (a number, not negative).
+CostKeys = tuple[str, ...]
+DEFAULT_COST_KEYS: CostKeys = ("_wc_cog_cost",)
+MAX_COST_KEY = 100  # characters
+MAX_COST_KEYS = 20
+
+
+def tidy_cost_keys(keys: Iterable[str]) -> CostKeys:
+    """The keys stripped, each once, in the order given (check them with cost_keys_problem)."""
+    return tuple(dict.fromkeys(key.strip() for key in keys))
+
+
+def cost_keys_problem(keys: CostKeys) -> str | None:
+    """What is wrong with these cost meta keys, in one line (None when they are usable)."""
+    if not keys:
+        return "give at least one cost meta key"
+    if len(keys) > MAX_COST_KEYS:
+        return f"give at most {MAX_COST_KEYS} cost meta keys"
+    for key in keys:
+        if not key:
+            return "a cost meta key is empty"
+        if len(key) > MAX_COST_KEY:
+            return f"cost meta key {key[:20]!r}... is longer than {MAX_COST_KEY} characters"
+        if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in key):
+            return f"cost meta key {key!r} contains control characters"
+    return None
+
+
 @dataclass(frozen=True)
 class PredictionSettings:
     """CLV and churn settings (SPEC §4): money in the shop currency."""
@@ -71,6 +102,7 @@ class ShopConfig:
     revenue_date: str = "created"
     consent_keys: ConsentKeys = DEFAULT_CONSENT_KEYS
     predictions: PredictionSettings = PredictionSettings()
+    cost_keys: CostKeys = DEFAULT_COST_KEYS
 
     def is_sale(self, status: str) -> bool:
         """Paid statuses count as sales; ``refunded`` counts too, netted to zero by refunds."""

@@ -214,6 +214,80 @@ VERSIONS_VIEW = pa.schema(
     ]
 )
 
+# One row per line item of an order (key: order_id, line_id; WooCommerce's line ids are
+# unique in a shop, the order id keeps rows apart when a source reuses them). The order's
+# columns are the orders view's; a line's refunds are the refund line items of the same
+# product and variation (processors/projections/line_views.py says how they are shared).
+ORDER_LINES_VIEW = pa.schema(
+    [
+        ("order_id", pa.int64()),
+        ("line_id", pa.int64()),  # WooCommerce's line item id
+        ("revenue_day", pa.date32()),  # the order's, shop timezone
+        ("is_sale", pa.bool_()),  # the order's
+        ("status", pa.string()),  # the order's effective status
+        ("customer_key", pa.string()),  # the order's
+        ("product_id", pa.int64()),  # a variation's line: its parent product
+        ("variation_id", pa.int64()),  # 0 for a simple product
+        ("parent_id", pa.int64()),  # the product the line rolls up to (= product_id)
+        ("sku", pa.string()),  # as the order line has them
+        ("name", pa.string()),
+        ("quantity", pa.int64()),  # units ordered
+        ("refunded_quantity", pa.int64()),  # units its refunds gave back (positive)
+        ("net_quantity", pa.int64()),  # quantity - refunded_quantity
+        ("unit_price", MONEY),  # subtotal / quantity (before discounts); null for 0 units
+        ("revenue", MONEY),  # the line's total: after discounts, before tax
+        ("refunded", MONEY),  # what its refunds gave back of it (positive, before tax)
+        ("net_revenue", MONEY),  # revenue - refunded
+        ("unit_cost", MONEY),  # product cost (a variation's, else its parent's); null: unknown
+        ("net_cost", MONEY),  # unit_cost * net_quantity
+    ]
+)
+
+# One row per product of the catalogue, variations included (key: product_id); a variable
+# product's row rolls its variations' sales up (processors/projections/product_views.py).
+PRODUCTS_VIEW = pa.schema(
+    [
+        ("product_id", pa.int64()),
+        ("parent_id", pa.int64()),  # a variation's product; 0 otherwise
+        ("type", pa.string()),  # simple, variable, variation, grouped, external
+        ("name", pa.string()),
+        ("sku", pa.string()),
+        ("status", pa.string()),  # publish, draft, private, pending
+        ("category", pa.string()),  # the first category
+        ("categories", pa.string()),  # every category, comma-separated
+        ("price", MONEY),
+        ("regular_price", MONEY),
+        ("sale_price", MONEY),
+        ("cost", MONEY),  # cost of goods per unit; null when unknown
+        ("stock_quantity", pa.int64()),
+        ("manage_stock", pa.bool_()),
+        ("stock_status", pa.string()),  # instock, outofstock, onbackorder; '' when unknown
+        ("as_of", pa.date32()),  # the window's last day
+        ("units", pa.float64()),  # net units sold in the window
+        ("revenue", pa.float64()),  # net revenue in the window
+        ("velocity", pa.float64()),  # net units per day over the window
+        ("revenue_pct", pa.float64()),  # share of the shop's net revenue in the window
+        ("margin_pct", pa.float64()),  # (price - cost) / price * 100, or the shop's default
+        ("margin_assumed", pa.bool_()),  # no cost known: the default margin
+        ("score", pa.int16()),  # 0..100; 0 without sales in the window
+        ("grade", pa.string()),  # A+, B, C, D, F
+        ("recommendation", pa.string()),  # PROMOTE, OPTIMIZE, MAINTAIN, DISCOUNT, DISCONTINUE
+        ("score_reason", pa.string()),  # the percentile ranks, or why 0
+        ("days_of_cover", pa.float64()),  # stock / velocity; null: stock not managed or no sales
+        ("low_stock", pa.bool_()),  # cover under the lead time
+        ("units_last_7", pa.float64()),
+        ("units_previous_7", pa.float64()),
+        ("trend_pct", pa.float64()),  # last 7 days against the 7 before; null: none before
+        ("trending", pa.bool_()),
+        ("elasticity", pa.float64()),  # log-log slope of daily units on price
+        ("elasticity_se", pa.float64()),  # its standard error
+        ("elasticity_r2", pa.float64()),
+        ("elasticity_days", pa.int64()),  # days with sales the fit used
+        ("optimal_price", pa.float64()),  # within 20% of the price; null: see price_reason
+        ("price_reason", pa.string()),  # why there is no optimal price
+    ]
+)
+
 VIEWS: dict[str, pa.Schema] = {
     "orders": ORDERS_VIEW,
     "customers": CUSTOMERS_VIEW,
@@ -224,6 +298,8 @@ VIEWS: dict[str, pa.Schema] = {
     "churn_timeline": CHURN_TIMELINE_VIEW,
     "prediction_models": PREDICTION_MODELS_VIEW,
     "backtests": BACKTESTS_VIEW,
+    "order_lines": ORDER_LINES_VIEW,
+    "products": PRODUCTS_VIEW,
 }
 # Each view's key: one row per key, files sorted by it (store/viewstore.py).
 VIEW_KEYS: dict[str, tuple[str, ...]] = {
@@ -236,6 +312,8 @@ VIEW_KEYS: dict[str, tuple[str, ...]] = {
     "churn_timeline": ("day", "churn_level"),
     "prediction_models": ("model",),
     "backtests": ("as_of",),
+    "order_lines": ("order_id", "line_id"),
+    "products": ("product_id",),
 }
 # {"version": str, "published_at": iso, "files": {view: {"key", "base", "delta", "rows"}},
 #  "scores_as_of": "YYYY-MM-DD"|null,

@@ -23,8 +23,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from schemas.shop import (
     DEFAULT_CONSENT_KEYS,
+    DEFAULT_COST_KEYS,
     DEFAULT_PAID_STATUSES,
     ConsentKeys,
+    CostKeys,
     PredictionSettings,
     ShopConfig,
 )
@@ -33,8 +35,10 @@ from store.errors import ShopNotFound
 from store.metadata_models import (
     Base,
     InvalidShop,
+    ShopCostKeysRow,
     ShopPredictionsRow,
     ShopRow,
+    check_cost_keys,
     check_currency,
     check_name,
     check_paid_statuses,
@@ -112,15 +116,17 @@ class ShopRegistry:
         box: SecretBox,
         consent_keys: ConsentKeys = DEFAULT_CONSENT_KEYS,
         predictions: PredictionSettings = PredictionSettings(),
+        cost_keys: CostKeys = DEFAULT_COST_KEYS,
     ) -> None:
         self._engine = _create_engine(url)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         self._box = box
         self._consent_keys = consent_keys
         self._predictions = predictions
+        self._cost_keys = cost_keys
 
     def _config(self, row: ShopRow) -> ShopConfig:
-        return row.to_config(self._consent_keys, self._predictions)
+        return row.to_config(self._consent_keys, self._predictions, self._cost_keys)
 
     def __enter__(self) -> ShopRegistry:
         return self
@@ -186,6 +192,7 @@ class ShopRegistry:
             created_at=now,
             updated_at=now,
             predictions_row=None,  # a new shop has no settings of its own
+            cost_keys_row=None,
         )
         self._fill_credentials(row, consumer_key, consumer_secret)
         with self._begin() as session:
@@ -276,6 +283,22 @@ class ShopRegistry:
             row.updated_at = now
             shop = self._config(row)
         log.info("shop_predictions_set", shop_id=shop_id)
+        return shop
+
+    def set_cost_keys(
+        self, shop_id: str, keys: list[str] | tuple[str, ...], now: datetime
+    ) -> ShopConfig:
+        """Set the shop's own product cost meta keys (in order: the first with a usable value
+        wins); returns the shop with them. Raises InvalidShop for an unusable key."""
+        chosen = check_cost_keys(keys)
+        with self._begin() as session:
+            row = self._row(session, shop_id)
+            own = row.cost_keys_row or ShopCostKeysRow(shop_id=shop_id)
+            own.keys = chosen
+            row.cost_keys_row = own
+            row.updated_at = now
+            shop = self._config(row)
+        log.info("shop_cost_keys_set", shop_id=shop_id, keys=len(chosen))
         return shop
 
     def rotate_secret(self, shop_id: str, now: datetime) -> str:

@@ -20,10 +20,14 @@ from sqlalchemy.types import TypeDecorator
 
 from schemas.shop import (
     DEFAULT_CONSENT_KEYS,
+    DEFAULT_COST_KEYS,
     REVENUE_DATE_BASES,
     ConsentKeys,
+    CostKeys,
     PredictionSettings,
     ShopConfig,
+    cost_keys_problem,
+    tidy_cost_keys,
 )
 from store.errors import StoreError
 
@@ -80,11 +84,15 @@ class ShopRow(Base):
     predictions_row: Mapped[ShopPredictionsRow | None] = relationship(
         lazy="selectin", cascade="all, delete-orphan"
     )
+    cost_keys_row: Mapped[ShopCostKeysRow | None] = relationship(
+        lazy="selectin", cascade="all, delete-orphan"
+    )
 
     def to_config(
         self,
         consent_keys: ConsentKeys = DEFAULT_CONSENT_KEYS,
         predictions: PredictionSettings = PredictionSettings(),
+        cost_keys: CostKeys = DEFAULT_COST_KEYS,
     ) -> ShopConfig:
         return ShopConfig(
             shop_id=self.shop_id,
@@ -98,6 +106,7 @@ class ShopRow(Base):
             predictions=self.predictions_row.over(predictions)
             if self.predictions_row
             else predictions,
+            cost_keys=tuple(self.cost_keys_row.keys) if self.cost_keys_row else cost_keys,
         )
 
 
@@ -121,6 +130,27 @@ class ShopPredictionsRow(Base):
     def over(self, defaults: PredictionSettings) -> PredictionSettings:
         own = {name: getattr(self, name) for name in PREDICTION_FIELDS}
         return replace(defaults, **{k: v for k, v in own.items() if v is not None})
+
+
+class ShopCostKeysRow(Base):
+    """A shop's own product cost meta keys, in order (none: the WCPULSE_COST_KEYS default;
+    its own table, so databases made before it only gain a table)."""
+
+    __tablename__ = "shop_cost_keys"
+
+    shop_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("shops.shop_id", ondelete="CASCADE"), primary_key=True
+    )
+    keys: Mapped[list[str]] = mapped_column(JSON)
+
+
+def check_cost_keys(keys: list[str] | tuple[str, ...]) -> list[str]:
+    """The keys stripped and each once, in order; InvalidShop saying what is wrong."""
+    tidy = tidy_cost_keys(keys)
+    problem = cost_keys_problem(tidy)
+    if problem:
+        raise InvalidShop(problem)
+    return list(tidy)
 
 
 def check_predictions(settings: PredictionSettings) -> PredictionSettings:

@@ -4,6 +4,11 @@ One writer per file (the shop's processor). ``apply`` commits a whole batch in o
 transaction: per resource, a payload replaces the stored one only when its version
 (``date_modified_gmt``, body hash) is greater, and a trash time only moves forward. Applying
 the same events again, or in another order, leaves the same state.
+
+A product's price history (``product_prices``) gains a row, in the same transaction, for
+each payload that wins with other prices than the row before it. A batch's payloads count
+in the order they came, as if applied one by one: duplicates and stale deliveries add
+nothing, and a replay of the raw log (in its order, in any batches) writes the same rows.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +33,16 @@ from schemas.events import (
     ProductChanged,
     RefundChanged,
     ResourceTrashed,
+    Version,
     as_row,
 )
 from store.state_children import replace_children
-from store.state_schema import RESOURCE_TABLES, ResourceTable, create_statements
+from store.state_schema import (
+    PRODUCT_PRICES,
+    RESOURCE_TABLES,
+    ResourceTable,
+    create_statements,
+)
 
 Changed = OrderChanged | CustomerChanged | ProductChanged | CouponChanged | RefundChanged
 _RESOURCE_OF: dict[type, str] = {
@@ -102,6 +114,46 @@ def latest_trash(events: Iterable[Event]) -> dict[tuple[str, int], datetime]:
     return latest
 
 
+Prices = tuple[Decimal | None, Decimal | None, Decimal | None]  # price, regular, sale
+PriceRow = tuple[datetime, Prices]  # a product_prices row: changed_at, prices
+NO_PRICES: Prices = (None, None, None)
+
+
+def price_history(
+    products: Iterable[ProductChanged],
+    stored: Mapping[int, Version],
+    last_rows: Mapping[int, Sequence[PriceRow]],
+) -> dict[int, list[PriceRow]]:
+    """Per product of ``products``, its last price rows (``last_rows``: at least the last
+    two, oldest first) after the payloads, taken in the order they came as if applied one by
+    one (pure): a payload newer than the product's version so far replaces a row at its own
+    time (a tie of times) and adds one when its prices differ from the row before it."""
+    versions = dict(stored)
+    history: dict[int, list[PriceRow]] = {}
+    for event in products:
+        pid, version = event.product_id, event.version
+        if pid in versions and version <= versions[pid]:
+            continue  # a duplicate or a stale payload
+        versions[pid] = version
+        rows = [row for row in history.get(pid, last_rows.get(pid, ())) if row[0] < version.at]
+        prices = (event.price, event.regular_price, event.sale_price)
+        if prices != (rows[-1][1] if rows else NO_PRICES):
+            rows.append((version.at, prices))
+        history[pid] = rows
+    return history
+
+
+def _price_row(product_id: int, row: PriceRow) -> dict[str, Any]:
+    at, (price, regular_price, sale_price) = row
+    return {
+        "product_id": product_id,
+        "changed_at": at,
+        "price": price,
+        "regular_price": regular_price,
+        "sale_price": sale_price,
+    }
+
+
 def _key(event: Changed) -> int:
     """The event's id in its resource table's key column (``order_id``, ``refund_id``...)."""
     return int(getattr(event, RESOURCE_TABLES[_RESOURCE_OF[type(event)]].key))
@@ -160,6 +212,7 @@ class DuckDBStateStore:
     def apply(self, events: Sequence[Event], meta: dict[str, str] | None = None) -> ApplyResult:
         """Apply a batch in one transaction; returns how many events changed state."""
         with self.transaction():
+            self._record_prices([e for e in events if isinstance(e, ProductChanged)])
             applied = self._apply_changes(latest_changes(events))
             applied += self._apply_trash(latest_trash(events))
             applied += self._note([e for e in events if isinstance(e, DeliveryNoted)])
@@ -212,6 +265,47 @@ class DuckDBStateStore:
                 self._note_pending(resource, winners)
                 applied += len(winners)
         return applied
+
+    def _record_prices(self, products: list[ProductChanged]) -> None:
+        """Write the price rows these product payloads add (before they are upserted)."""
+        if not products:
+            return
+        ids = ",".join(sorted({str(int(p.product_id)) for p in products}))  # literal ints
+        last = self._last_prices(ids)
+        gone: list[tuple[int, datetime]] = []
+        new: list[dict[str, Any]] = []
+        for pid, rows in price_history(products, self._product_versions(ids), last).items():
+            before = last.get(pid, [])
+            gone += [(pid, at) for at, prices in before if (at, prices) not in rows]
+            new += [_price_row(pid, row) for row in rows if row not in before]
+        if gone:
+            self._con.executemany(
+                "DELETE FROM product_prices WHERE product_id = ? AND changed_at = ?", gone
+            )
+        if new:
+            self._con.register("new_prices", pa.Table.from_pylist(new, schema=PRODUCT_PRICES))
+            cols = ", ".join(PRODUCT_PRICES.names)
+            self._con.execute(f"INSERT INTO product_prices ({cols}) SELECT {cols} FROM new_prices")
+            self._con.unregister("new_prices")
+
+    def _product_versions(self, ids: str) -> dict[int, Version]:
+        found = self._con.execute(
+            f"SELECT product_id, v_at, v_hash FROM products WHERE product_id IN ({ids}) "
+            "AND v_at IS NOT NULL"
+        ).fetchall()
+        return {pid: Version(at, digest) for pid, at, digest in found}
+
+    def _last_prices(self, ids: str) -> dict[int, list[PriceRow]]:
+        """The last two price rows of each of these products, oldest first."""
+        last: dict[int, list[PriceRow]] = {}
+        for pid, at, price, regular, sale in self._con.execute(
+            "SELECT product_id, changed_at, price, regular_price, sale_price "
+            f"FROM product_prices WHERE product_id IN ({ids}) QUALIFY row_number() OVER "
+            "(PARTITION BY product_id ORDER BY changed_at DESC) <= 2 "
+            "ORDER BY product_id, changed_at"
+        ).fetchall():
+            last.setdefault(pid, []).append((at, (price, regular, sale)))
+        return last
 
     def _upsert(self, table: ResourceTable, changes: list[Changed]) -> list[int]:
         rows = pa.Table.from_pylist([_payload_row(c) for c in changes], schema=table.schema)

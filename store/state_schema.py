@@ -4,7 +4,12 @@ Every resource table keeps the winning payload version (``v_at``, ``v_hash``) an
 from it, the latest trash time (``trash_at``): a resource is trashed when ``trash_at`` is
 later than its payload version. ``order_refunds`` holds the refunds an order lists (what net
 revenue is computed from); ``refunds`` and ``refund_items`` the refund resources themselves
-(which products came back), never added to revenue a second time.
+(which products came back), never added to revenue a second time. ``product_prices`` is each
+product's price history (store/state.py writes it with the product's payload).
+
+A column added to a table after state files were made with it is listed in ADDED_COLUMNS:
+``create_statements`` adds it to an existing table, and creates a new table without it and
+then adds it too, so every state file has the same columns in the same order.
 """
 
 from __future__ import annotations
@@ -66,7 +71,7 @@ PRODUCTS = ResourceTable(
         + [(c, pa.string()) for c in ("type", "name", "sku", "status")]
         + [(c, MONEY) for c in ("price", "regular_price", "sale_price")]
         + [("stock_quantity", pa.int64()), ("manage_stock", pa.bool_()), ("cost", MONEY)]
-        + [("categories", pa.list_(pa.string()))]
+        + [("categories", pa.list_(pa.string())), ("stock_status", pa.string())]
     ),
 )
 COUPONS = ResourceTable(
@@ -111,6 +116,14 @@ REFUND_ITEMS = pa.schema(
     [("refund_id", pa.int64()), ("product_id", pa.int64()), ("variation_id", pa.int64())]
     + [("quantity", pa.int64()), ("total", MONEY)]
 )
+# One row per winning product payload whose prices differ from the product's row before it,
+# at the payload's version time (``changed_at``; not ``at``, a keyword in DuckDB); a first
+# payload without prices adds none.
+PRODUCT_PRICES = pa.schema(
+    [("product_id", pa.int64()), ("changed_at", TS)]
+    + [(c, MONEY) for c in ("price", "regular_price", "sale_price")]
+)
+PRICE_COLUMNS = ("price", "regular_price", "sale_price")
 CHILD_TABLES = {
     "order_items": ORDER_ITEMS,
     "order_refunds": ORDER_REFUNDS,
@@ -122,6 +135,9 @@ CHILDREN_OF: dict[str, tuple[str, ...]] = {
     "orders": ("order_items", "order_refunds"),
     "refunds": ("refund_items",),
 }
+
+# Columns added since the first state files: (table, column, SQL default for existing rows).
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (("products", "stock_status", "''"),)
 
 _DUCK_TYPES = {
     pa.int64(): "BIGINT",
@@ -142,16 +158,27 @@ PREDICTION_TABLES: dict[str, tuple[pa.Schema, str]] = {
 }
 
 
-def _columns_sql(schema: pa.Schema) -> str:
-    return ", ".join(f"{f.name} {_DUCK_TYPES[f.type]}" for f in schema)
+def _columns_sql(schema: pa.Schema, table: str = "") -> str:
+    added = {column for name, column, _ in ADDED_COLUMNS if name == table}
+    return ", ".join(f"{f.name} {_DUCK_TYPES[f.type]}" for f in schema if f.name not in added)
+
+
+def _added_columns() -> list[str]:
+    types = {t.name: t.schema for t in RESOURCE_TABLES.values()}
+    return [
+        f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} "
+        f"{_DUCK_TYPES[types[table].field(column).type]} DEFAULT {default}"
+        for table, column, default in ADDED_COLUMNS
+    ]
 
 
 def create_statements() -> list[str]:
     statements = [
-        f"CREATE TABLE IF NOT EXISTS {t.name} ({_columns_sql(t.schema)}, trash_at TIMESTAMPTZ, "
-        f"PRIMARY KEY ({t.key}))"
+        f"CREATE TABLE IF NOT EXISTS {t.name} ({_columns_sql(t.schema, t.name)}, "
+        f"trash_at TIMESTAMPTZ, PRIMARY KEY ({t.key}))"
         for t in RESOURCE_TABLES.values()
     ]
+    statements += _added_columns()
     statements += [
         f"CREATE TABLE IF NOT EXISTS {name} ({_columns_sql(schema)})"
         for name, schema in CHILD_TABLES.items()
@@ -166,6 +193,8 @@ def create_statements() -> list[str]:
         "CREATE INDEX IF NOT EXISTS order_items_by_order ON order_items (order_id)",
         "CREATE INDEX IF NOT EXISTS order_refunds_by_order ON order_refunds (order_id)",
         "CREATE INDEX IF NOT EXISTS refund_items_by_refund ON refund_items (refund_id)",
+        f"CREATE TABLE IF NOT EXISTS product_prices ({_columns_sql(PRODUCT_PRICES)}, "
+        "PRIMARY KEY (product_id, changed_at))",
         # Resources changed since the views were last published (written in the same
         # transaction as the change; the publish that includes them removes them).
         "CREATE TABLE IF NOT EXISTS pending_changes (resource VARCHAR, id BIGINT, "
@@ -180,6 +209,11 @@ def create_statements() -> list[str]:
         "CREATE TABLE IF NOT EXISTS erasures (erasure_id VARCHAR PRIMARY KEY, "
         "customer_key VARCHAR, customer_id BIGINT, email_sha256 VARCHAR[], order_ids BIGINT[], "
         "erased_at TIMESTAMPTZ)",
+        # What job.products fitted: each product's price elasticity as of the job's day
+        # (replaced by every job; the products view works the optimal price out of it).
+        "CREATE TABLE IF NOT EXISTS product_fits (product_id BIGINT PRIMARY KEY, as_of DATE, "
+        "elasticity DOUBLE, standard_error DOUBLE, r_squared DOUBLE, n_days BIGINT, "
+        "n_prices BIGINT, reason VARCHAR)",
     ]
     # What the prediction jobs record (job.clv, job.backtest, job.churn): the rows of the
     # views of the same names.

@@ -13,7 +13,7 @@ import structlog
 
 from processors.replay import replay_shop
 from schemas.clock import SystemClock
-from schemas.jobs import BACKTEST, CHURN, CLV, RFM
+from schemas.jobs import BACKTEST, CHURN, CLV, PRODUCTS, RFM
 from schemas.settings import Settings
 from store.metadata import ShopRegistry
 from wcpulse import demo as demo_shop
@@ -67,7 +67,7 @@ def _queue_analytics(registry: ShopRegistry, publisher: Any, shop_id: str) -> No
     at the scheduler's next turn."""
     shop = registry.require(shop_id)
     now = SystemClock().now()
-    for job in (RFM, CLV, BACKTEST, CHURN):
+    for job in (RFM, CLV, BACKTEST, CHURN, PRODUCTS):
         publish_job(publisher, shop, job, now, None)
 
 

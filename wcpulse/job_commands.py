@@ -35,7 +35,7 @@ def shop_today(shop: ShopConfig, now: datetime) -> date:
 def publish_job(
     publisher: Any, shop: ShopConfig, job: str, now: datetime, as_of: date | None
 ) -> Any:
-    """Queue ``job.<job>`` (rfm, clv, churn, backtest) for ``shop`` as of ``as_of``
+    """Queue ``job.<job>`` (rfm, clv, churn, backtest, products) for ``shop`` as of ``as_of``
     (default: today in the shop's timezone)."""
     envelope = dated_job_envelope(shop.shop_id, job, as_of or shop_today(shop, now), now)
     publisher.publish([envelope])
@@ -46,7 +46,7 @@ def run_job(args: argparse.Namespace, settings: Settings) -> int:
     if args.job not in RUNNABLE_JOBS:
         raise UserError(
             f"job {args.job!r} is not available yet; available: {', '.join(RUNNABLE_JOBS)}"
-            " (products, alerts, digests and fulfillment come with their features)"
+            " (alerts, digests and fulfillment come with their features)"
         )
     clock = SystemClock()
     registry = open_registry(settings)
@@ -114,7 +114,8 @@ def register(sub: Any) -> None:
         "the views include it. rfm: rescore RFM segments and customer status as of a day; "
         "clv: refit the CLV and churn models on the orders up to that day; churn: record the "
         "customers per churn level of that day; backtest: fit on the history up to 180 days "
-        "before that day and compare the prediction with what happened.",
+        "before that day and compare the prediction with what happened; products: score every "
+        "product against the shop's window sales and fit its price elasticity.",
     )
     run.add_argument("job", metavar="JOB", choices=JOB_NAMES, help=", ".join(JOB_NAMES))
     run.add_argument("--shop", required=True, metavar="SHOP")

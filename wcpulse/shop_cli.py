@@ -1,4 +1,5 @@
-"""``wcpulse shop ...``: add, list, show, rotate-secret, rotate-token and delete shops.
+"""``wcpulse shop ...``: add, list, show, rotate-secret, rotate-token, set-credentials,
+set-predictions, set-cost-keys and delete shops.
 
 ``register(subparsers, open_registry)`` adds the ``shop`` command to the main parser; every
 subcommand stores a ``handler(args, settings) -> int`` with ``set_defaults``. Mistakes the
@@ -47,7 +48,11 @@ def default_open_registry(settings: Settings) -> ShopRegistry:
     box = SecretBox(_secret_key(settings))
     try:
         registry = ShopRegistry(
-            settings.metadata_url, box, settings.consent_keys, settings.predictions
+            settings.metadata_url,
+            box,
+            settings.consent_keys,
+            settings.predictions,
+            cost_keys=settings.cost_keys,
         )
     except ArgumentError as exc:
         raise UserError(f"WCPULSE_DATABASE_URL is not a valid database URL: {exc}") from None
@@ -126,6 +131,7 @@ def _describe(registry: ShopRegistry, shop: ShopConfig, settings: Settings) -> d
         "webhook_url": settings.webhook_url(shop.shop_id),
         "api_credentials": registry.has_credentials(shop.shop_id),
         "predictions": asdict(shop.predictions),
+        "cost_keys": list(shop.cost_keys),
     }
 
 
@@ -185,6 +191,7 @@ def _cmd_show(registry: ShopRegistry, args: argparse.Namespace, settings: Settin
     shop["paid_statuses"] = ", ".join(shop["paid_statuses"])
     shop["api_credentials"] = "set" if shop["api_credentials"] else "not set"
     shop["predictions"] = ", ".join(f"{k} {v:g}" for k, v in shop["predictions"].items())
+    shop["cost_keys"] = ", ".join(shop["cost_keys"])
     for key, value in shop.items():
         print(f"{key + ':':<17}{value}")
     return 0
@@ -219,6 +226,17 @@ def _cmd_set_credentials(
         args.shop, args.consumer_key, args.consumer_secret, SystemClock().now()
     )
     print(f"REST API keys stored (encrypted) for {args.shop}; check them with `wcpulse sync`.")
+    return 0
+
+
+def _cmd_set_cost_keys(registry: ShopRegistry, args: argparse.Namespace, settings: Settings) -> int:
+    shop = registry.set_cost_keys(args.shop, args.keys, SystemClock().now())
+    if args.json:
+        _emit({"shop_id": shop.shop_id, "cost_keys": list(shop.cost_keys)})
+        return 0
+    print(f"cost meta keys of {shop.shop_id}: {', '.join(shop.cost_keys)}")
+    print("They apply to product payloads processed from now on; to recost the products")
+    print(f"stored already, stop the processors and run `wcpulse replay {shop.shop_id}`.")
     return 0
 
 
@@ -281,6 +299,17 @@ def register(subparsers: Any, open_registry: OpenRegistry = default_open_registr
     creds.add_argument("--consumer-secret", required=True, help="consumer secret (cs_...)")
     creds.set_defaults(handler=_bind(_cmd_set_credentials, open_registry))
     register_set_predictions(commands, lambda command: _bind(command, open_registry))
+    cost = commands.add_parser(
+        "set-cost-keys",
+        help="set the product meta keys that hold a cost (first usable one wins)",
+        description="Set the shop's product meta keys holding a cost of goods, in order: the "
+        "first with a number (not negative) wins; WooCommerce's own cost of goods field wins "
+        "over all of them (the default comes from WCPULSE_COST_KEYS).",
+    )
+    cost.add_argument("shop", metavar="SHOP", help="shop id (shp_...)")
+    cost.add_argument("keys", metavar="KEY", nargs="+", help="meta key, e.g. _wc_cog_cost")
+    cost.add_argument("--json", action="store_true", help="print JSON")
+    cost.set_defaults(handler=_bind(_cmd_set_cost_keys, open_registry))
     delete = commands.add_parser(
         "delete",
         help="delete a shop and all its data",

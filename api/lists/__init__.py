@@ -42,8 +42,10 @@ from __future__ import annotations
 
 from api.listing import ListView
 from api.lists.customers import CUSTOMERS
+from api.lists.lines import ORDER_LINES
 from api.lists.orders import ORDERS
 from api.lists.predictions import CHURN, CLV
+from api.lists.products import PRODUCTS
 
-LIST_VIEWS: tuple[ListView, ...] = (ORDERS, CUSTOMERS, CLV, CHURN)
+LIST_VIEWS: tuple[ListView, ...] = (ORDERS, CUSTOMERS, CLV, CHURN, ORDER_LINES, PRODUCTS)
 LIST_VIEWS_BY_NAME: dict[str, ListView] = {spec.view: spec for spec in LIST_VIEWS}

@@ -34,16 +34,26 @@ from processors.projections.customer_scores import (
     load_basis,
 )
 from processors.projections.customer_views import CustomerViews
+from processors.projections.line_views import OrderLines
 from processors.projections.predictions import PREDICTED_AS_OF
+from processors.projections.product_jobs import PRODUCTS_AT
+from processors.projections.product_views import PRODUCT_BASIS, ProductViews
 from processors.projections.projection import Context, Projection
 from processors.projections.small_views import JobViews, VersionsView
-from schemas.jobs import PREDICTION_JOBS, RFM
+from schemas.jobs import PREDICTION_JOBS, PRODUCTS, RFM
 from schemas.shop import ShopConfig
 from store.state import JOBS_RUN, VIEW_PARAMS, transaction
 from store.viewstore import Whole, Write
 
-ENGINE_VERSION = "2"  # raise when the materialised tables change shape
-PROJECTIONS: tuple[Projection, ...] = (CustomerViews(), VersionsView(), JobViews())
+ENGINE_VERSION = "3"  # raise when the materialised tables change shape
+# in this order: the products view reads the lines ``OrderLines`` refreshed
+PROJECTIONS: tuple[Projection, ...] = (
+    CustomerViews(),
+    VersionsView(),
+    JobViews(),
+    OrderLines(),
+    ProductViews(),
+)
 
 
 @dataclass(frozen=True)
@@ -104,7 +114,8 @@ class ViewEngine:
             RESCORED_AT: ctx.meta(RESCORED_AT),
             PREDICTED_AS_OF: ctx.meta(PREDICTED_AS_OF),
             # when each job the views include was requested (what ``jobs run`` waits for)
-            "jobs_applied": {RFM: ctx.meta(RESCORED_AT)}
+            "products_as_of": _basis_day(ctx.meta(PRODUCT_BASIS)),
+            "jobs_applied": {RFM: ctx.meta(RESCORED_AT), PRODUCTS: ctx.meta(PRODUCTS_AT)}
             | {job: ctx.meta(f"job_{job}_at") for job in PREDICTION_JOBS},
         }
 
@@ -127,6 +138,10 @@ class ViewEngine:
             ),
         }
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def _basis_day(text: str | None) -> str | None:
+    return json.loads(text)["as_of"] if text else None
 
 
 def _day(text: str | None) -> date | None:

@@ -38,6 +38,11 @@ class Context:
     basis: ScoringBasis | None  # the last rescoring's (None: none yet)
     pending: dict[str, list[int]] = field(default_factory=dict)  # resource -> changed ids
     metas: dict[str, str] | None = None  # the state's meta, read once per publish
+    # what a projection leaves for the later ones in this publish: tables it built whole
+    # (``shared``), and ids its refresh reached, by resource (``reached``: e.g. the products
+    # of the order lines it rebuilt)
+    shared: dict[str, Any] = field(default_factory=dict)
+    reached: dict[str, set[int]] = field(default_factory=dict)
 
     def sql(self, sql: str, params: dict[str, Any] | None = None) -> pa.Table:
         return self.con.sql(sql, params=params).to_arrow_table()

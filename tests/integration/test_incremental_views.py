@@ -1,7 +1,8 @@
 """The views a publish refreshes from what changed equal the views built whole from the same
 state, after every publish of any stream: orders and customers sharing addresses (guests who
 register, customers who change address), duplicates, stale and reordered deliveries, trash,
-refunds, rescoring and prediction jobs, an erasure. Real pipeline, DuckDB and Parquet."""
+refunds, products and their variations, rescoring, prediction and products jobs, an
+erasure. Real pipeline, DuckDB and Parquet."""
 
 from __future__ import annotations
 
@@ -48,17 +49,53 @@ def stamp(day: int, hour: int = 10) -> str:
 def order_event(draw: st.DrawFn) -> Envelope:
     order_id = draw(st.integers(1, 25))
     day = draw(st.integers(0, 150))
+    items = draw(st.lists(line_item(), min_size=1, max_size=2))
+    paid = sum(int(item["total"].split(".")[0]) for item in items)
     body = woo.order(
         order_id,
         status=draw(st.sampled_from(STATUSES)),
         customer_id=draw(st.sampled_from([0, 0, 1, 2, 3, 4])),
         email=draw(st.sampled_from(EMAILS)),
-        total=f"{draw(st.integers(5, 400))}.00",
+        total=f"{paid + draw(st.sampled_from([0, 0, 7]))}.00",
         created=stamp(order_id),
         modified=stamp(order_id + day, draw(st.integers(0, 23))),
         refunds=draw(st.sampled_from([(), ("3.00",)])),
+        items=items,
     )
     return webhook("order.updated", body, NOW)
+
+
+# (product_id, variation_id): simple products 93 and 60, variations 51 and 52 of 50
+SOLD = [(93, 0), (93, 0), (60, 0), (50, 51), (50, 52)]
+
+
+@st.composite
+def line_item(draw: st.DrawFn) -> dict:
+    product_id, variation_id = draw(st.sampled_from(SOLD))
+    quantity = draw(st.integers(1, 3))
+    price = draw(st.sampled_from([8, 10, 12]))
+    return {
+        "product_id": product_id,
+        "variation_id": variation_id,
+        "quantity": quantity,
+        "total": f"{price * quantity}.00",
+    }
+
+
+@st.composite
+def product_event(draw: st.DrawFn) -> Envelope:
+    product_id = draw(st.sampled_from([93, 60, 50, 51, 52]))
+    kind = {50: "variable", 51: "variation", 52: "variation"}.get(product_id, "simple")
+    body = woo.product(
+        product_id,
+        price=f"{draw(st.sampled_from([8, 10, 12]))}.00",
+        type=kind,
+        parent_id=50 if kind == "variation" else 0,
+        modified=stamp(draw(st.integers(0, 150))),
+        stock_quantity=draw(st.sampled_from([None, 0, 5, 40])),
+        cost=draw(st.sampled_from([None, "4.00"])),
+    )
+    return webhook("product.updated", body, NOW)
 
 
 @st.composite
@@ -81,7 +118,7 @@ def trash_event(draw: st.DrawFn) -> Envelope:
 
 @st.composite
 def job_event(draw: st.DrawFn) -> Envelope:
-    job = draw(st.sampled_from(["rfm", "rfm", "clv", "churn", "backtest"]))
+    job = draw(st.sampled_from(["rfm", "rfm", "clv", "churn", "backtest", "products"]))
     day = DAY0 + timedelta(days=draw(st.integers(20, 200)))
     return dated_job_envelope(SHOP.shop_id, job, day, NOW)
 
@@ -93,7 +130,13 @@ def erasure_event(draw: st.DrawFn) -> Envelope:
 
 
 event = st.one_of(
-    order_event(), order_event(), order_event(), customer_event(), trash_event(), job_event()
+    order_event(),
+    order_event(),
+    order_event(),
+    customer_event(),
+    product_event(),
+    trash_event(),
+    job_event(),
 )
 batch = st.lists(event, min_size=1, max_size=8)
 

@@ -1,0 +1,264 @@
+"""The order lines view: one row per line item of an order, net of what its refunds returned.
+
+A line carries its order's revenue day, sale flag, effective status and customer key (as
+the orders view has them: ``ORDERS_SQL``), the product, variation, SKU and name the order
+line has, its units, its revenue (WooCommerce's line ``total``: after discounts, before
+tax) and what the order's refunds gave back of it. A refund's line items lower the line
+they return (units and amount, before tax); the order's ``refunds`` total is not also
+subtracted, so the lines of an order add up to its net revenue less shipping, fees and tax
+when its refunds are line refunds. The unit cost is the product state's cost of the
+variation, else of the product (null when neither has one).
+
+Which line a refund item returns: the state keeps a refund's items by product and variation
+(``refund_items``), not the line they point at (WooCommerce's ``_refunded_item_id`` meta),
+so a refund item returns the order's lines of the same product and variation. One such
+line (nearly always) takes it all. Several share it in line id order: the units fill each
+line up to its quantity (any excess on the last), the amount follows the units, cent-exact
+(an amount without units goes to the first line). Refunds that are trashed do not count.
+
+Whole: every line (``mv_order_lines``), what each order's lines were built with
+(``mv_line_orders``: its customer key and its own customer id) and the cost of every
+product (``mv_line_costs``). A refresh builds again the lines of the orders the pending
+changes reach: changed orders; the orders of changed refunds; guest orders whose owner an
+address change may move (the guest orders of a changed customer or of a changed order's
+previous owner, and those with an address a changed order or customer has now); and the
+orders with a line of a product whose cost changed. It publishes only the rows that differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyarrow as pa
+
+from processors.projections.projection import Context
+from processors.projections.sql import (
+    ALL_GUEST_EMAILS,
+    ORDERS_SQL,
+    WHOLE,
+    in_ids,
+    in_keys,
+    in_params,
+    order_params,
+)
+from schemas.views import ORDER_LINES_VIEW, VIEW_KEYS
+from store.viewstore import Changed, Write
+
+VIEW = "order_lines"
+INDEXES = {
+    "mv_order_lines": ("order_id",),
+    "mv_line_orders": ("order_id", "customer_key"),
+    "mv_line_costs": ("product_id",),
+}
+
+# What a line needs of its order (the orders view's columns, and the order's own customer
+# id: 0 for a guest order, whatever customer the view attributes it to).
+ORDER_COLUMNS_SQL = """
+SELECT o.order_id, o.status, o.is_sale, o.customer_key, o.revenue_day,
+    s.customer_id AS own_customer_id
+FROM ({orders}) o JOIN (SELECT order_id, customer_id FROM orders WHERE {scope}) s USING (order_id)
+"""
+
+# One row per line item of the orders in ``line_orders`` (ORDER_COLUMNS_SQL's rows), with
+# its share of the order's refund items of its product and variation (see the module doc):
+# ``q_before``/``q_through`` are the refunded units given to the lines before it and up to
+# it, the amount in cents follows them (floored, so the shares add up to the cent).
+LINES_SQL = """
+WITH items AS (
+    SELECT i.*, o.revenue_day, o.is_sale, o.status, o.customer_key,
+        coalesce(sum(i.quantity) OVER earlier, 0) AS before_q,
+        row_number() OVER (same ORDER BY i.line_id) = 1 AS first_line,
+        row_number() OVER (same ORDER BY i.line_id DESC) = 1 AS last_line
+    FROM (SELECT * FROM order_items WHERE {scope}) i JOIN line_orders o USING (order_id)
+    WINDOW same AS (PARTITION BY i.order_id, i.product_id, i.variation_id),
+        earlier AS (same ORDER BY i.line_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+), returned AS (
+    SELECT r.order_id, x.product_id, x.variation_id, sum(x.quantity) AS r_qty,
+        CAST(sum(x.total) * 100 AS HUGEINT) AS r_cents
+    FROM (SELECT * FROM refunds WHERE {scope}) r JOIN refund_items x USING (refund_id)
+    WHERE r.v_at IS NOT NULL AND (r.trash_at IS NULL OR r.trash_at <= r.v_at)
+    GROUP BY r.order_id, x.product_id, x.variation_id
+), shared AS (
+    SELECT i.*, coalesce(r.r_qty, 0) AS r_qty, coalesce(r.r_cents, 0) AS r_cents,
+        least(i.before_q, coalesce(r.r_qty, 0)) AS q_before,
+        CASE WHEN i.last_line THEN coalesce(r.r_qty, 0)
+            ELSE least(i.before_q + i.quantity, coalesce(r.r_qty, 0)) END AS q_through
+    FROM items i LEFT JOIN returned r USING (order_id, product_id, variation_id)
+), allotted AS (
+    SELECT *, greatest(q_through - q_before, 0) AS refunded_quantity,
+        CASE WHEN r_qty > 0 THEN r_cents * q_through // r_qty - r_cents * q_before // r_qty
+            WHEN first_line THEN r_cents ELSE 0 END AS refunded_cents
+    FROM shared
+), priced AS (
+    SELECT *, CAST(CAST(refunded_cents AS DECIMAL(38, 0)) * 0.01 AS DECIMAL(18, 2)) AS refunded
+    FROM allotted
+)
+SELECT a.order_id, a.line_id, a.revenue_day, a.is_sale, a.status, a.customer_key,
+    a.product_id, a.variation_id, a.product_id AS parent_id, a.sku, a.name,
+    a.quantity, a.refunded_quantity, a.quantity - a.refunded_quantity AS net_quantity,
+    CASE WHEN a.quantity <> 0 THEN CAST(a.subtotal / a.quantity AS DECIMAL(18, 2)) END
+        AS unit_price,
+    a.total AS revenue, a.refunded, CAST(a.total - a.refunded AS DECIMAL(18, 2)) AS net_revenue,
+    coalesce(v.cost, p.cost) AS unit_cost,
+    CAST(coalesce(v.cost, p.cost) * (a.quantity - a.refunded_quantity) AS DECIMAL(18, 2))
+        AS net_cost
+FROM priced a
+LEFT JOIN products v ON a.variation_id > 0 AND v.product_id = a.variation_id
+LEFT JOIN products p ON p.product_id = a.product_id
+ORDER BY a.order_id, a.line_id
+"""
+COSTS_SQL = "SELECT product_id, cost FROM products WHERE {scope} ORDER BY product_id"
+
+
+class OrderLines:
+    views = (VIEW,)
+    tables = tuple(INDEXES)
+
+    def whole(self, ctx: Context, materialise: bool) -> dict[str, pa.Table]:
+        orders = _order_rows(ctx, None)
+        lines = _lines(ctx, orders, WHOLE)
+        ctx.shared[VIEW] = lines  # the products view sums them
+        if materialise:
+            ctx.materialise("mv_order_lines", lines, INDEXES["mv_order_lines"])
+            ctx.materialise("mv_line_orders", _owners(orders), INDEXES["mv_line_orders"])
+            costs = ctx.sql(COSTS_SQL.format(scope=WHOLE))
+            ctx.materialise("mv_line_costs", costs, INDEXES["mv_line_costs"])
+        return {VIEW: lines}
+
+    def changes(self, ctx: Context) -> dict[str, Write]:
+        orders = sorted(
+            _changed_orders(ctx)
+            | _guest_orders_moved(ctx)
+            | _orders_costed_anew(ctx, ctx.pending.get("product", []))
+        )
+        if not orders:
+            return {}
+        scope = f"order_id IN {in_ids(orders)}"
+        rows = _order_rows(ctx, orders)
+        lines = _lines(ctx, rows, scope)
+        upserts, deleted = _differences(ctx, lines, scope)
+        _note_products(ctx, lines, scope)
+        ctx.replace("mv_order_lines", scope, lines)
+        ctx.replace("mv_line_orders", scope, _owners(rows))
+        if not upserts.num_rows and not deleted.num_rows:
+            return {}
+        count = ctx.value("SELECT count(*) FROM mv_order_lines")
+        columns = ", ".join(ORDER_LINES_VIEW.names)
+        key = ", ".join(VIEW_KEYS[VIEW])
+        whole = ctx.reader(f"SELECT {columns} FROM mv_order_lines ORDER BY {key}", ORDER_LINES_VIEW)
+        return {VIEW: Changed(upserts, deleted, count, whole)}
+
+
+def _note_products(ctx: Context, lines: pa.Table, scope: str) -> None:
+    """The products and variations of the lines in ``scope`` before and after this refresh
+    (what the products view refreshes): ``ctx.reached["product"]``."""
+    before = ctx.con.execute(
+        f"SELECT DISTINCT product_id, variation_id FROM mv_order_lines WHERE {scope}"
+    ).fetchall()
+    after = zip(lines["product_id"].to_pylist(), lines["variation_id"].to_pylist(), strict=True)
+    ids = {i for pair in (*before, *after) for i in pair if i}
+    ctx.reached.setdefault("product", set()).update(ids)
+
+
+def _order_rows(ctx: Context, orders: list[int] | None) -> pa.Table:
+    """ORDER_COLUMNS_SQL's rows of ``orders`` (None: every order)."""
+    if orders is None:
+        scope, emails, params = WHOLE, ALL_GUEST_EMAILS, {}
+    else:
+        scope = f"order_id IN {in_ids(orders)}"
+        found = ctx.con.execute(f"SELECT email, customer_id FROM orders WHERE {scope}").fetchall()
+        guests = {email for email, customer_id in found if customer_id == 0 and email}
+        addresses, params = in_params(sorted(guests), "g")
+        emails = addresses[1:-1]
+    sql = ORDER_COLUMNS_SQL.format(
+        orders=ORDERS_SQL.format(scope=scope, emails=emails), scope=scope
+    )
+    return ctx.sql(sql, order_params(ctx.shop) | params)
+
+
+def _owners(orders: pa.Table) -> pa.Table:
+    """What ``mv_line_orders`` keeps of ORDER_COLUMNS_SQL's rows."""
+    return orders.select(["order_id", "customer_key", "own_customer_id"])
+
+
+def _lines(ctx: Context, orders: pa.Table, scope: str) -> pa.Table:
+    """The lines of ``orders`` (ORDER_COLUMNS_SQL's rows; ``scope``: their condition)."""
+    ctx.con.register("line_orders", orders)
+    try:
+        return ctx.sql(LINES_SQL.format(scope=scope)).cast(ORDER_LINES_VIEW)
+    finally:
+        ctx.con.unregister("line_orders")
+
+
+def _differences(ctx: Context, lines: pa.Table, scope: str) -> tuple[pa.Table, pa.Table]:
+    """The rows of ``lines`` the view does not hold as they are, and the keys of its rows in
+    ``scope`` that ``lines`` lacks (before ``mv_order_lines`` is replaced)."""
+    ctx.con.register("incoming_lines", lines)
+    try:
+        upserts = ctx.sql(
+            f"SELECT * FROM incoming_lines EXCEPT SELECT * FROM mv_order_lines WHERE {scope}"
+        ).cast(ORDER_LINES_VIEW)
+        deleted = ctx.sql(
+            f"SELECT order_id, line_id FROM mv_order_lines WHERE {scope} "
+            "EXCEPT SELECT order_id, line_id FROM incoming_lines"
+        )
+    finally:
+        ctx.con.unregister("incoming_lines")
+    return upserts, deleted
+
+
+def _changed_orders(ctx: Context) -> set[int]:
+    """The changed orders and the orders of the changed refunds."""
+    refunds = in_ids(ctx.pending.get("refund", []))
+    of_refunds = ctx.column(f"SELECT order_id FROM refunds WHERE refund_id IN {refunds}")
+    return set(ctx.pending.get("order", [])) | {oid for oid in of_refunds if oid}
+
+
+def _guest_orders_moved(ctx: Context) -> set[int]:
+    """Guest orders whose owner (the registered customer with their address) may have
+    changed: those owned by a changed customer or by a changed order's previous customer,
+    and those with an address a changed order or customer has now."""
+    changed, customers = ctx.pending.get("order", []), ctx.pending.get("customer", [])
+    previous = ctx.con.execute(
+        f"SELECT customer_key, own_customer_id FROM mv_line_orders "
+        f"WHERE order_id IN {in_ids(changed)}"
+    ).fetchall()
+    owners = {key for key, own in previous if own > 0} | {str(cid) for cid in customers}
+    owned = ctx.con.execute(
+        "SELECT order_id, own_customer_id FROM mv_line_orders "
+        f"WHERE customer_key IN {in_keys(sorted(owners))}"
+    ).fetchall()
+    emails = ctx.column(
+        f"SELECT email FROM orders WHERE order_id IN {in_ids(changed)} "
+        f"UNION SELECT email FROM customers WHERE customer_id IN {in_ids(customers)}"
+    )
+    addresses, params = in_params(sorted(e for e in emails if e), "e")
+    sharing = ctx.con.execute(
+        f"SELECT order_id, customer_id FROM orders WHERE email IN {addresses}", params
+    ).fetchall()
+    return _guests(owned) | _guests(sharing)
+
+
+def _guests(rows: Iterable[tuple[int, int]]) -> set[int]:
+    return {order_id for order_id, own_customer_id in rows if own_customer_id == 0}
+
+
+def _orders_costed_anew(ctx: Context, products: list[int]) -> set[int]:
+    """The orders with a line of a product whose cost changed (``mv_line_costs`` is kept)."""
+    if not products:
+        return set()
+    scope = f"product_id IN {in_ids(products)}"
+    costs = ctx.sql(COSTS_SQL.format(scope=scope))
+    before = dict(
+        ctx.con.execute(f"SELECT product_id, cost FROM mv_line_costs WHERE {scope}").fetchall()
+    )
+    now = dict(zip(costs["product_id"].to_pylist(), costs["cost"].to_pylist(), strict=True))
+    ctx.replace("mv_line_costs", scope, costs)
+    moved = [product for product in products if before.get(product) != now.get(product)]
+    if not moved:
+        return set()
+    ids = in_ids(moved)  # rare: a scan of the lines
+    found = ctx.column(
+        f"SELECT order_id FROM mv_order_lines WHERE product_id IN {ids} OR variation_id IN {ids}"
+    )
+    return set(found)

@@ -1,0 +1,355 @@
+"""The products view: every product of the catalogue with what it sold, its score 0-100 and
+grade, stock cover, trend, price elasticity and the price it suggests (SPEC §4, seed 000).
+
+A product's sales are its order lines (``order_lines``: net units and net revenue after that
+line's refunds) on sale orders. A variation is a product of its own (its lines are the
+lines of that variation) and also counts for its parent: a variable product's row rolls up
+its variations' lines. Each row is measured as of its own day, the later of the products
+basis day and the product's last sale day, over the window (default 30 days) ending then.
+
+Scores (``processors/analytics/products.py``) are weighted percentile ranks of velocity,
+revenue and margin among the products that sold. The daily job (``job.products``) scores
+every product against the whole shop and keeps what it ranked against: the day, the
+window's shop revenue (the revenue share's denominator) and the sorted metrics of the
+products that sold (state meta ``product_basis``). Until the next job a product whose lines
+or state change is scored against that basis, so nobody else's row moves. Variable parents
+are not in the distribution (their variations are): they are scored against it. Before
+the first job there is no basis: every publish scores every product as of the shop's last
+sale day. The job also fits each product's price elasticity on its daily units and prices
+(``product_fits``); the optimal price is worked out at publish from that fit and the
+product's current price and cost, so a new price moves it at once.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from processors.analytics.elasticity import ElasticityFit, optimal_price
+from processors.analytics.products import (
+    ProductSales,
+    ProductScores,
+    ScoreDistribution,
+    ScoringSettings,
+    score_against,
+    score_distribution,
+    stock_cover,
+    trend,
+)
+from processors.projections.projection import Context
+from processors.projections.sql import in_ids
+from schemas.views import PRODUCTS_VIEW
+from store.viewstore import Whole, Write
+
+VIEW = "products"
+PRODUCT_BASIS = "product_basis"  # state meta: what the last job.products ranked against
+TABLE = "mv_products"
+TREND_DAYS = 7  # the trend: net units of the last 7 days against the 7 before
+LEAD_TIME_DAYS = 7.0  # low stock: fewer days of cover than this
+OBJECTIVE = "revenue"  # what the optimal price maximises
+
+PRODUCTS_SQL = """
+SELECT product_id, parent_id, type, name, sku, status, price, regular_price, sale_price,
+    stock_quantity, manage_stock, stock_status, cost, categories
+FROM products
+WHERE v_at IS NOT NULL AND (trash_at IS NULL OR trash_at <= v_at) AND {scope}
+ORDER BY product_id
+"""
+
+# Net units and revenue per product and day from sale lines after ``$since``: a line
+# counts for its variation (or product) and, when a variation, for its parent too.
+DAILY_SQL = """
+WITH l AS (
+    SELECT CASE WHEN variation_id > 0 THEN variation_id ELSE product_id END AS unit,
+        product_id AS parent, revenue_day AS day, net_quantity AS units,
+        net_revenue AS revenue
+    FROM {lines} WHERE is_sale AND revenue_day > $since AND {scope}
+), per AS (
+    SELECT unit AS product_id, day, units, revenue FROM l WHERE unit > 0
+    UNION ALL SELECT parent, day, units, revenue FROM l WHERE unit <> parent AND parent > 0
+)
+SELECT product_id, day, sum(units)::DOUBLE AS units, sum(revenue)::DOUBLE AS revenue
+FROM per GROUP BY product_id, day
+"""
+
+# Per product: its day (the later of ``$as_of`` and its last day with units sold), and its
+# net units and revenue over the window ending then, and over the two trend weeks.
+SALES_SQL = """
+WITH daily AS ({daily}), days AS (
+    SELECT product_id,
+        greatest(coalesce(max(day) FILTER (WHERE units > 0), $as_of), $as_of) AS as_of
+    FROM daily GROUP BY product_id
+)
+SELECT d.product_id, d.as_of,
+    coalesce(sum(units) FILTER (WHERE day > d.as_of - $window AND day <= d.as_of), 0) AS units,
+    coalesce(sum(revenue) FILTER (WHERE day > d.as_of - $window AND day <= d.as_of), 0)
+        AS revenue,
+    coalesce(sum(units) FILTER (WHERE day > d.as_of - 7 AND day <= d.as_of), 0) AS last_7,
+    coalesce(sum(units) FILTER (WHERE day > d.as_of - 14 AND day <= d.as_of - 7), 0)
+        AS previous_7
+FROM days d JOIN daily USING (product_id)
+GROUP BY d.product_id, d.as_of
+"""
+
+FITS_SQL = "SELECT * FROM product_fits WHERE {scope}"
+
+
+@dataclass(frozen=True)
+class ProductBasis:
+    """What a products job ranked the shop's products against (see the module doc)."""
+
+    as_of: date
+    window_days: int
+    shop_revenue: float
+    distribution: ScoreDistribution
+
+    def as_json(self) -> str:
+        data = {
+            "as_of": self.as_of.isoformat(),
+            "window_days": self.window_days,
+            "shop_revenue": self.shop_revenue,
+            "distribution": self.distribution.as_json(),
+        }
+        return json.dumps(data, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ProductBasis:
+        data = json.loads(text)
+        return cls(
+            date.fromisoformat(data["as_of"]),
+            int(data["window_days"]),
+            float(data["shop_revenue"]),
+            ScoreDistribution.from_json(data["distribution"]),
+        )
+
+
+def product_basis(ctx: Context) -> ProductBasis | None:
+    text = ctx.meta(PRODUCT_BASIS)
+    return ProductBasis.from_json(text) if text else None
+
+
+class ProductViews:
+    """The products view (after ``OrderLines``: it reads the lines that projection built)."""
+
+    views = (VIEW,)
+    tables = (TABLE,)
+
+    def whole(self, ctx: Context, materialise: bool) -> dict[str, pa.Table]:
+        lines = ctx.shared.get("order_lines")
+        if lines is None:  # no lines built in this publish: the materialised ones
+            rows = _rows(ctx, product_basis(ctx), "mv_order_lines", None)
+        else:
+            ctx.con.register("publish_lines", lines)
+            try:
+                rows = _rows(ctx, product_basis(ctx), "publish_lines", None)
+            finally:
+                ctx.con.unregister("publish_lines")
+        if materialise:
+            ctx.materialise(TABLE, rows, ("product_id",))
+        return {VIEW: rows}
+
+    def changes(self, ctx: Context) -> dict[str, Write]:
+        basis = product_basis(ctx)
+        touched = set(ctx.pending.get("product", [])) | ctx.reached.get("product", set())
+        if basis is None:  # every product moves with the shop until a job keeps a basis
+            if not touched:
+                return {}
+            rows = _rows(ctx, None, "mv_order_lines", None)
+            ctx.materialise(TABLE, rows, ("product_id",))
+            return {VIEW: Whole(rows)}
+        # a variation's change reaches its parent's roll-up
+        parents = ctx.column(
+            f"SELECT parent_id FROM products WHERE product_id IN {in_ids(sorted(touched))}"
+        )
+        keys = sorted(touched | {p for p in parents if p})
+        if not keys:
+            return {}
+        rows = _rows(ctx, basis, "mv_order_lines", keys)
+        ctx.replace(TABLE, f"product_id IN {in_ids(keys)}", rows)
+        return {VIEW: ctx.changed(VIEW, TABLE, keys, rows)}
+
+
+def _rows(ctx: Context, basis: ProductBasis | None, lines: str, keys: list[int] | None) -> pa.Table:
+    """The products view's rows of ``keys`` (None: every product)."""
+    settings = ScoringSettings()
+    state = ctx.sql(PRODUCTS_SQL.format(scope=_scope("product_id", keys)))
+    as_of = basis.as_of if basis else _last_sale_day(ctx, lines)
+    line_scope = "TRUE" if keys is None else _line_scope(keys)
+    sales = product_sales(ctx, lines, line_scope, as_of, settings.window_days)
+    fits = _fits(ctx, keys)
+    return product_rows(state, sales, fits, basis, as_of, settings)
+
+
+def _scope(column: str, keys: list[int] | None) -> str:
+    return "TRUE" if keys is None else f"{column} IN {in_ids(keys)}"
+
+
+def _line_scope(keys: list[int]) -> str:
+    ids = in_ids(keys)
+    return f"(product_id IN {ids} OR variation_id IN {ids})"
+
+
+def _last_sale_day(ctx: Context, lines: str) -> date | None:
+    return ctx.value(f"SELECT max(revenue_day) FROM {lines} WHERE is_sale")
+
+
+def product_sales(
+    ctx: Context, lines: str, scope: str, as_of: date | None, window: int
+) -> pa.Table:
+    """SALES_SQL's rows: per product of the lines of ``lines`` in ``scope``."""
+    if as_of is None:
+        as_of = date(1970, 1, 1)
+    since = as_of - timedelta(days=max(window, 2 * TREND_DAYS))
+    daily = DAILY_SQL.format(lines=lines, scope=scope)
+    params = {"since": since, "as_of": as_of, "window": window}
+    return ctx.sql(SALES_SQL.format(daily=daily), params)
+
+
+def _fits(ctx: Context, keys: list[int] | None) -> dict[int, dict[str, Any]]:
+    rows = ctx.sql(FITS_SQL.format(scope=_scope("product_id", keys))).to_pylist()
+    return {row["product_id"]: row for row in rows}
+
+
+def _columns(state: pa.Table, sales: pa.Table) -> dict[str, Any]:
+    """Per product of ``state``: its sales row and its metrics' inputs as arrays."""
+    products = state.to_pylist()
+    by_id = {row["product_id"]: row for row in sales.to_pylist()}
+    sold = [by_id.get(p["product_id"], {}) for p in products]
+    return {
+        "products": products,
+        "sold": sold,
+        "ids": [p["product_id"] for p in products],
+        "units": np.array([s.get("units", 0.0) for s in sold], dtype=np.float64),
+        "revenue": np.array([s.get("revenue", 0.0) for s in sold], dtype=np.float64),
+        "cost": np.array([_float(p["cost"]) for p in products], dtype=np.float64),
+        "price": np.array([_float(p["price"]) for p in products], dtype=np.float64),
+        # variable parents roll their variations up: not ranked (their variations are)
+        "ranked": np.array([p["type"] != "variable" for p in products], dtype=bool),
+    }
+
+
+def ranked_sales(state: pa.Table, sales: pa.Table) -> tuple[ProductSales, float]:
+    """The sales of the products that are ranked (all but variable parents), and the shop's
+    revenue over the window: theirs, so that their revenue shares add up to 100."""
+    c = _columns(state, sales)
+    mask = c["ranked"]
+    shop_revenue = float(c["revenue"][mask].sum())
+    chosen = [pid for pid, keep in zip(c["ids"], mask, strict=True) if keep]
+    columns = (c["units"][mask], c["revenue"][mask], c["cost"][mask], c["price"][mask])
+    return ProductSales(chosen, *columns, shop_revenue), shop_revenue
+
+
+def product_rows(
+    state: pa.Table,
+    sales: pa.Table,
+    fits: dict[int, dict[str, Any]],
+    basis: ProductBasis | None,
+    as_of: date | None,
+    settings: ScoringSettings,
+) -> pa.Table:
+    """The view's rows: each product of ``state`` with its ``sales`` (SALES_SQL's rows),
+    scored against ``basis`` (None: against the products of ``state`` that sold)."""
+    if basis is None:
+        ranked, shop_revenue = ranked_sales(state, sales)
+        kept = score_distribution(ranked, settings)
+    else:
+        shop_revenue, kept = basis.shop_revenue, basis.distribution
+    c = _columns(state, sales)
+    columns = (c["units"], c["revenue"], c["cost"], c["price"])
+    scores = score_against(ProductSales(c["ids"], *columns, shop_revenue), kept, settings)
+    rows = [
+        _row(product, c["sold"][index], scores, index, fits.get(product["product_id"]), as_of)
+        for index, product in enumerate(c["products"])
+    ]
+    return pa.Table.from_pylist(rows, schema=PRODUCTS_VIEW) if rows else PRODUCTS_VIEW.empty_table()
+
+
+def _row(
+    product: dict[str, Any],
+    sold: dict[str, Any],
+    scores: ProductScores,
+    index: int,
+    fit: dict[str, Any] | None,
+    as_of: date | None,
+) -> dict[str, Any]:
+    velocity = float(scores.velocity[index])
+    stock = product["stock_quantity"] if product["manage_stock"] else None
+    cover = stock_cover(stock, velocity, LEAD_TIME_DAYS)
+    last_7, previous_7 = sold.get("last_7", 0.0), sold.get("previous_7", 0.0)
+    moving = trend(last_7, previous_7)
+    elasticity = _elasticity(fit)
+    unit_cost = _float(product["cost"])
+    suggestion = optimal_price(
+        elasticity,
+        _float(product["price"]),
+        OBJECTIVE,
+        unit_cost if math.isfinite(unit_cost) else None,
+    )
+    categories = list(product["categories"] or [])
+    return {
+        "product_id": product["product_id"],
+        "parent_id": product["parent_id"],
+        "type": product["type"],
+        "name": product["name"],
+        "sku": product["sku"],
+        "status": product["status"],
+        "category": categories[0] if categories else "",
+        "categories": ", ".join(categories),
+        "price": product["price"],
+        "regular_price": product["regular_price"],
+        "sale_price": product["sale_price"],
+        "cost": product["cost"],
+        "stock_quantity": product["stock_quantity"],
+        "manage_stock": product["manage_stock"],
+        "stock_status": product["stock_status"] or "",
+        "as_of": sold.get("as_of", as_of),
+        "units": sold.get("units", 0.0),
+        "revenue": round(sold.get("revenue", 0.0), 2),
+        "velocity": round(velocity, 4),
+        "revenue_pct": round(float(scores.revenue_pct[index]), 4),
+        "margin_pct": round(float(scores.margin_pct[index]), 4),
+        "margin_assumed": bool(scores.margin_assumed[index]),
+        "score": int(scores.score[index]),
+        "grade": str(scores.grade[index]),
+        "recommendation": str(scores.recommendation[index]),
+        "score_reason": str(scores.reason[index]),
+        "days_of_cover": None if cover.days_of_cover is None else round(cover.days_of_cover, 2),
+        "low_stock": cover.low_stock,
+        "units_last_7": last_7,
+        "units_previous_7": previous_7,
+        "trend_pct": None if moving.change_pct is None else round(moving.change_pct, 2),
+        "trending": moving.trending,
+        "elasticity": _rounded(elasticity.elasticity, 4),
+        "elasticity_se": _rounded(elasticity.standard_error, 4),
+        "elasticity_r2": _rounded(elasticity.r_squared, 4),
+        "elasticity_days": elasticity.n_days,
+        "optimal_price": _rounded(suggestion.optimal_price, 2),
+        "price_reason": suggestion.reason or "",
+    }
+
+
+def _elasticity(fit: dict[str, Any] | None) -> ElasticityFit:
+    if fit is None:
+        return ElasticityFit(None, None, None, 0, 0, "no products job yet")
+    return ElasticityFit(
+        fit["elasticity"],
+        fit["standard_error"],
+        fit["r_squared"],
+        int(fit["n_days"]),
+        int(fit["n_prices"]),
+        fit["reason"] or None,
+    )
+
+
+def _float(value: Any) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None or not math.isfinite(value) else round(value, digits)
