@@ -12,13 +12,16 @@ from api.lists import LIST_VIEWS
 from api.lists.customers import CUSTOMERS
 from api.lists.orders import ORDERS
 from api.lists.predictions import CHURN, CLV
+from api.lists.products import PRODUCTS
 from api.params import DEFAULT_PER_PAGE, FORMAT, MAX_PER_PAGE, PER_PAGE, ParamSpec
 from api.period_params import FROM_BEFORE_TO, PERIOD_PARAMS, PERIOD_RULES, TOO_EARLY
 from api.predictions import TIMELINE_PARAMS
+from api.product_detail import DAYS, DETAIL_PARAMS, TOO_LONG
 from api.retention import MAX_MONTHS, RETENTION_PARAMS, RETENTION_RULES
 from api.route_spec import SHOP_PREFIX, RouteSpec
 from api.runs import MAX_RUNS, SYNC_PARAMS
 from api.segments import SEGMENTS_PARAMS
+from api.top_products import MAX_TOP, TOP_PARAMS
 from processors.analytics.clv import CHURN_LEVELS
 
 CUSTOMER_ORDERS_PAGE = ParamSpec(
@@ -114,6 +117,36 @@ SHOP_ROUTES: tuple[RouteSpec, ...] = (
         "`table=<name>` only that one. CSV is the table named by `table` (default "
         f"purchase_counts), same columns and rows. At most {MAX_MONTHS} months.",
         rules=RETENTION_RULES,
+    ),
+    PRODUCTS.route,
+    RouteSpec(
+        "top_products",
+        SHOP_PREFIX + "/products/top",
+        "Top products of a period by net revenue or net units (seed 000's top 5).",
+        "TopProducts",
+        TOP_PARAMS,
+        description="The products whose sale orders' lines sold most between the period's "
+        "first and last day (shop timezone): a variable product adds its variations up. "
+        "`units` and `revenue` are net of each line's refunds; `revenue_share` is the "
+        "product's share of the period's net revenue over all lines (0..1). Ties go to the "
+        f"other measure, then the lower id. `limit` 1..{MAX_TOP} (default 5). CSV has the "
+        "same columns and rows.",
+        rules=PERIOD_RULES,
+    ),
+    RouteSpec(
+        "product",
+        SHOP_PREFIX + "/products/{product_id}",
+        "One product: its row of the products list, its daily sales and its price history.",
+        "ProductDetail",
+        DETAIL_PARAMS,
+        description="`product` is the product's row of the products list; `daily` the "
+        "sale orders' lines of the product (a variable product's: of its variations too), "
+        "one row per revenue day with sales from `from` to `to` (default the "
+        f"{DAYS} days ending the product's `as_of`): net units, net revenue, orders and the "
+        "day's average list price; `price_history` every product payload whose prices "
+        "changed, oldest first. An unknown product_id is a 404 not_found. CSV: one row, the "
+        "product (the products list's columns).",
+        rules=(FROM_BEFORE_TO, TOO_LONG),
     ),
     CLV.route,
     RouteSpec(

@@ -13,11 +13,13 @@ from api.list_views import list_endpoint
 from api.lists import LIST_VIEWS
 from api.period_params import requested_periods
 from api.predictions import churn_timeline_result, clv_model_result
+from api.product_detail import product_result
 from api.queries import kpi_totals
 from api.result import Result
 from api.retention import retention_result
 from api.runs import SYNC_COLUMNS
 from api.segments import segments_result
+from api.top_products import top_products_result
 from processors.analytics.kpis import compare_totals
 
 __all__ = ["ENDPOINTS", "RequestContext", "source_stamp"]
@@ -94,6 +96,8 @@ ENDPOINTS: dict[str, Callable[[RequestContext], Result]] = {
     "kpis": kpis_result,
     "timeseries": timeseries_result,
     "customer": customer_result,
+    "product": product_result,
+    "top_products": top_products_result,
     "segments": segments_result,
     "retention": retention_result,
     "clv_model": clv_model_result,

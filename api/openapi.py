@@ -29,7 +29,12 @@ _PATH_SCHEMAS: dict[str, Schema] = {
         "type": "string",
         "pattern": "^(" + _CUSTOMER_KEY.pattern + ")$",
         "description": "a registered customer's id, guest-<16 hex> or guest-order-<order id>",
-    }
+    },
+    "product_id": {
+        "type": "string",
+        "pattern": "^[1-9][0-9]{0,17}$",
+        "description": "a product's or a variation's id",
+    },
 }
 
 

@@ -1,5 +1,5 @@
 """OpenAPI component schemas of the customer analytics views: Customer 360, segments,
-retention and the customer timeseries."""
+retention and the customer timeseries; and of one product's detail."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from api.customer360 import RFM_FIELDS, STATUS_FIELDS
 from api.customer_timeseries import TIMESERIES_ROW
 from api.json_shapes import DAY, Schema, obj, ref, row_schema, strings, table_schema
 from api.openapi_predictions import or_null
+from api.product_detail import DAILY
 from api.retention import TABLES
 from api.segments import SEGMENT_ROW
+from api.top_products import TOP_ROW
 from schemas.shop import CONSENT_CHANNELS
-from schemas.views import CUSTOMERS_VIEW, SEGMENT_HISTORY_VIEW
+from schemas.views import CUSTOMERS_VIEW, PRODUCT_PRICES_VIEW, SEGMENT_HISTORY_VIEW
 
 _SHOP: dict[str, Schema] = {"shop_id": {"type": "string"}, "currency": {"type": "string"}}
 _COUNT: Schema = {"type": "integer"}
@@ -93,10 +95,41 @@ def _timeseries() -> Schema:
     )
 
 
+def _product_detail() -> Schema:
+    daily = obj({"from": DAY, "to": DAY, "data": _list_of("ProductDay")})
+    return obj(
+        _SHOP
+        | {
+            "product_id": {"type": "integer"},
+            "product": ref("Product"),
+            "daily": daily,
+            "price_history": _list_of("ProductPrice"),
+        }
+    )
+
+
+def _top_products() -> Schema:
+    period = obj({"name": {"type": "string"}, "from": DAY, "to": DAY})
+    return obj(
+        _SHOP
+        | {
+            "period": period,
+            "by": {"type": "string", "enum": ["revenue", "units"]},
+            "columns": strings(),
+            "data": _list_of("TopProduct"),
+        }
+    )
+
+
 def customer_component_schemas() -> dict[str, Schema]:
     rows = {_row_name(name): row_schema(schema) for name, schema in TABLES.items()}
     return {
         "Customer360": _customer360(),
+        "ProductDetail": _product_detail(),
+        "ProductDay": row_schema(DAILY),
+        "TopProduct": row_schema(TOP_ROW),
+        "TopProducts": _top_products(),
+        "ProductPrice": row_schema(PRODUCT_PRICES_VIEW, skip=("product_id",)),
         "SegmentChange": row_schema(SEGMENT_HISTORY_VIEW, skip=("customer_key",)),
         "SegmentSummary": row_schema(SEGMENT_ROW),
         "Segments": {"oneOf": [_segments(), ref("CustomerList")]},

@@ -145,12 +145,18 @@ def _time(fetch: Fetch, samples: int) -> tuple[list[float], int]:
     return timings, _rows(content_type, body)
 
 
-def _measure(service: WcpulseService, shop: dict[str, Any], samples: int) -> dict[str, list[float]]:
+def measure(
+    service: WcpulseService,
+    shop: dict[str, Any],
+    samples: int,
+    asked: list[Probe] | None = None,
+) -> dict[str, list[float]]:
+    """Each probe's timed answers (``asked``, default ``probes`` of today), one line each."""
     connection = Connection(service.port, timeout=30)
     auth = {"Authorization": f"Bearer {shop['api_token']}"}
     results: dict[str, list[float]] = {}
     try:
-        for probe in probes(datetime.now(UTC).date()):
+        for probe in asked if asked is not None else probes(datetime.now(UTC).date()):
             path = f"/api/v1/shops/{shop['shop_id']}/{probe.view}"
             if probe.query:
                 path += "?" + urlencode(probe.query)
@@ -184,7 +190,7 @@ def _served(orders: int, samples: int, options: Options) -> dict[str, list[float
         report.line("views written", f"{time.perf_counter() - started:.1f} s (not timed)")
         process = service.start("api")
         try:
-            results = _measure(service, shop, samples)
+            results = measure(service, shop, samples)
         finally:
             stop(process)
         if options.profile:

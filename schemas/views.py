@@ -288,6 +288,18 @@ PRODUCTS_VIEW = pa.schema(
     ]
 )
 
+# Each product's price history: one row per product payload whose prices changed, at its
+# version time (key: product_id, changed_at).
+PRODUCT_PRICES_VIEW = pa.schema(
+    [
+        ("product_id", pa.int64()),
+        ("changed_at", TS),
+        ("price", MONEY),
+        ("regular_price", MONEY),
+        ("sale_price", MONEY),
+    ]
+)
+
 VIEWS: dict[str, pa.Schema] = {
     "orders": ORDERS_VIEW,
     "customers": CUSTOMERS_VIEW,
@@ -300,6 +312,7 @@ VIEWS: dict[str, pa.Schema] = {
     "backtests": BACKTESTS_VIEW,
     "order_lines": ORDER_LINES_VIEW,
     "products": PRODUCTS_VIEW,
+    "product_prices": PRODUCT_PRICES_VIEW,
 }
 # Each view's key: one row per key, files sorted by it (store/viewstore.py).
 VIEW_KEYS: dict[str, tuple[str, ...]] = {
@@ -314,6 +327,7 @@ VIEW_KEYS: dict[str, tuple[str, ...]] = {
     "backtests": ("as_of",),
     "order_lines": ("order_id", "line_id"),
     "products": ("product_id",),
+    "product_prices": ("product_id", "changed_at"),
 }
 # {"version": str, "published_at": iso, "files": {view: {"key", "base", "delta", "rows"}},
 #  "scores_as_of": "YYYY-MM-DD"|null,

@@ -72,6 +72,7 @@ class CustomerViews:
         ov = ctx.sql(
             ORDERS_SQL.format(scope=WHOLE, emails=ALL_GUEST_EMAILS), order_params(ctx.shop)
         )
+        ctx.shared["order_rows"] = ov  # the order lines take their order's columns
         customers, clv, churn = _customers(ctx, ov, _aggregates(ctx, ov, WHOLE))
         if materialise:
             ctx.materialise("mv_orders", ov, INDEXES["mv_orders"])
@@ -94,6 +95,8 @@ class CustomerViews:
             )
         )
         new_orders = _orders_of(ctx, orders)
+        # the order lines rebuild these orders' lines from these rows
+        ctx.shared["affected_orders"], ctx.shared["order_rows"] = orders, new_orders
         ctx.replace("mv_orders", f"order_id IN {in_ids(orders)}", new_orders)
         keys = sorted(
             before

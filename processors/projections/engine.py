@@ -39,20 +39,22 @@ from processors.projections.predictions import PREDICTED_AS_OF
 from processors.projections.product_jobs import PRODUCTS_AT
 from processors.projections.product_views import PRODUCT_BASIS, ProductViews
 from processors.projections.projection import Context, Projection
-from processors.projections.small_views import JobViews, VersionsView
+from processors.projections.small_views import JobViews, PriceHistoryView, VersionsView
 from schemas.jobs import PREDICTION_JOBS, PRODUCTS, RFM
 from schemas.shop import ShopConfig
 from store.state import JOBS_RUN, VIEW_PARAMS, transaction
 from store.viewstore import Whole, Write
 
-ENGINE_VERSION = "3"  # raise when the materialised tables change shape
-# in this order: the products view reads the lines ``OrderLines`` refreshed
+ENGINE_VERSION = "4"  # raise when the materialised tables change shape
+# in this order: the order lines take the order rows ``CustomerViews`` built, the products
+# view reads the lines ``OrderLines`` refreshed
 PROJECTIONS: tuple[Projection, ...] = (
     CustomerViews(),
     VersionsView(),
     JobViews(),
     OrderLines(),
     ProductViews(),
+    PriceHistoryView(),
 )
 
 

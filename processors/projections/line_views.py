@@ -16,20 +16,18 @@ line (nearly always) takes it all. Several share it in line id order: the units 
 line up to its quantity (any excess on the last), the amount follows the units, cent-exact
 (an amount without units goes to the first line). Refunds that are trashed do not count.
 
-Whole: every line (``mv_order_lines``), what each order's lines were built with
-(``mv_line_orders``: its customer key and its own customer id) and the cost of every
-product (``mv_line_costs``). A refresh builds again the lines of the orders the pending
-changes reach: changed orders; the orders of changed refunds; guest orders whose owner an
-address change may move (the guest orders of a changed customer or of a changed order's
-previous owner, and those with an address a changed order or customer has now); and the
-orders with a line of a product whose cost changed. It publishes only the rows that differ.
+Whole: every line (``mv_order_lines``) and the cost of every product (``mv_line_costs``).
+A line's order columns are the orders view's, so a refresh builds again the lines of the
+orders whose orders-view rows the customer views rebuilt in this publish (the changed
+orders and every order whose customer an address change may move: ``CustomerViews`` leaves
+them in ``Context.shared``), of the orders of changed refunds, and of the orders with a line
+of a product whose cost changed. It publishes only the rows that differ.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from processors.projections.projection import Context
 from processors.projections.sql import (
@@ -37,7 +35,6 @@ from processors.projections.sql import (
     ORDERS_SQL,
     WHOLE,
     in_ids,
-    in_keys,
     in_params,
     order_params,
 )
@@ -47,17 +44,11 @@ from store.viewstore import Changed, Write
 VIEW = "order_lines"
 INDEXES = {
     "mv_order_lines": ("order_id",),
-    "mv_line_orders": ("order_id", "customer_key"),
     "mv_line_costs": ("product_id",),
 }
 
-# What a line needs of its order (the orders view's columns, and the order's own customer
-# id: 0 for a guest order, whatever customer the view attributes it to).
-ORDER_COLUMNS_SQL = """
-SELECT o.order_id, o.status, o.is_sale, o.customer_key, o.revenue_day,
-    s.customer_id AS own_customer_id
-FROM ({orders}) o JOIN (SELECT order_id, customer_id FROM orders WHERE {scope}) s USING (order_id)
-"""
+# What a line needs of its order: the orders view's columns (ORDERS_SQL's rows).
+ORDER_COLUMNS = ["order_id", "status", "is_sale", "customer_key", "revenue_day"]
 
 # One row per line item of the orders in ``line_orders`` (ORDER_COLUMNS_SQL's rows), with
 # its share of the order's refund items of its product and variation (see the module doc):
@@ -111,35 +102,34 @@ COSTS_SQL = "SELECT product_id, cost FROM products WHERE {scope} ORDER BY produc
 
 
 class OrderLines:
+    """The order lines view (after ``CustomerViews``: it takes the order rows they built)."""
+
     views = (VIEW,)
     tables = tuple(INDEXES)
 
     def whole(self, ctx: Context, materialise: bool) -> dict[str, pa.Table]:
-        orders = _order_rows(ctx, None)
-        lines = _lines(ctx, orders, WHOLE)
+        orders = ctx.shared.get("order_rows")
+        if orders is None:
+            orders = _order_rows(ctx, None)
+        lines = _lines(ctx, orders.select(ORDER_COLUMNS), WHOLE)
         ctx.shared[VIEW] = lines  # the products view sums them
         if materialise:
             ctx.materialise("mv_order_lines", lines, INDEXES["mv_order_lines"])
-            ctx.materialise("mv_line_orders", _owners(orders), INDEXES["mv_line_orders"])
             costs = ctx.sql(COSTS_SQL.format(scope=WHOLE))
             ctx.materialise("mv_line_costs", costs, INDEXES["mv_line_costs"])
         return {VIEW: lines}
 
     def changes(self, ctx: Context) -> dict[str, Write]:
-        orders = sorted(
-            _changed_orders(ctx)
-            | _guest_orders_moved(ctx)
-            | _orders_costed_anew(ctx, ctx.pending.get("product", []))
-        )
+        rebuilt = set(ctx.shared.get("affected_orders", ()))
+        extra = _refund_orders(ctx) | _orders_costed_anew(ctx, ctx.pending.get("product", []))
+        orders = sorted(rebuilt | extra)
         if not orders:
             return {}
         scope = f"order_id IN {in_ids(orders)}"
-        rows = _order_rows(ctx, orders)
-        lines = _lines(ctx, rows, scope)
+        lines = _lines(ctx, _rows_of(ctx, orders, sorted(extra - rebuilt)), scope)
         upserts, deleted = _differences(ctx, lines, scope)
         _note_products(ctx, lines, scope)
         ctx.replace("mv_order_lines", scope, lines)
-        ctx.replace("mv_line_orders", scope, _owners(rows))
         if not upserts.num_rows and not deleted.num_rows:
             return {}
         count = ctx.value("SELECT count(*) FROM mv_order_lines")
@@ -147,6 +137,21 @@ class OrderLines:
         key = ", ".join(VIEW_KEYS[VIEW])
         whole = ctx.reader(f"SELECT {columns} FROM mv_order_lines ORDER BY {key}", ORDER_LINES_VIEW)
         return {VIEW: Changed(upserts, deleted, count, whole)}
+
+
+def _rows_of(ctx: Context, orders: list[int], missing: list[int]) -> pa.Table:
+    """The order columns of ``orders``: the rows the customer views built in this publish,
+    and ORDERS_SQL's for ``missing`` (the orders they did not rebuild)."""
+    shared = ctx.shared.get("order_rows")
+    parts = []
+    if shared is not None and shared.num_rows:
+        wanted = pa.array(orders, pa.int64())
+        parts.append(shared.select(ORDER_COLUMNS).filter(pc.is_in(shared["order_id"], wanted)))
+    if missing:
+        parts.append(_order_rows(ctx, missing).select(ORDER_COLUMNS))
+    if not parts:
+        return _order_rows(ctx, []).select(ORDER_COLUMNS)
+    return pa.concat_tables([part.cast(parts[0].schema) for part in parts])
 
 
 def _note_products(ctx: Context, lines: pa.Table, scope: str) -> None:
@@ -161,7 +166,7 @@ def _note_products(ctx: Context, lines: pa.Table, scope: str) -> None:
 
 
 def _order_rows(ctx: Context, orders: list[int] | None) -> pa.Table:
-    """ORDER_COLUMNS_SQL's rows of ``orders`` (None: every order)."""
+    """ORDERS_SQL's rows of ``orders`` (None: every order)."""
     if orders is None:
         scope, emails, params = WHOLE, ALL_GUEST_EMAILS, {}
     else:
@@ -170,15 +175,7 @@ def _order_rows(ctx: Context, orders: list[int] | None) -> pa.Table:
         guests = {email for email, customer_id in found if customer_id == 0 and email}
         addresses, params = in_params(sorted(guests), "g")
         emails = addresses[1:-1]
-    sql = ORDER_COLUMNS_SQL.format(
-        orders=ORDERS_SQL.format(scope=scope, emails=emails), scope=scope
-    )
-    return ctx.sql(sql, order_params(ctx.shop) | params)
-
-
-def _owners(orders: pa.Table) -> pa.Table:
-    """What ``mv_line_orders`` keeps of ORDER_COLUMNS_SQL's rows."""
-    return orders.select(["order_id", "customer_key", "own_customer_id"])
+    return ctx.sql(ORDERS_SQL.format(scope=scope, emails=emails), order_params(ctx.shop) | params)
 
 
 def _lines(ctx: Context, orders: pa.Table, scope: str) -> pa.Table:
@@ -207,40 +204,11 @@ def _differences(ctx: Context, lines: pa.Table, scope: str) -> tuple[pa.Table, p
     return upserts, deleted
 
 
-def _changed_orders(ctx: Context) -> set[int]:
-    """The changed orders and the orders of the changed refunds."""
+def _refund_orders(ctx: Context) -> set[int]:
+    """The orders of the changed refunds."""
     refunds = in_ids(ctx.pending.get("refund", []))
     of_refunds = ctx.column(f"SELECT order_id FROM refunds WHERE refund_id IN {refunds}")
-    return set(ctx.pending.get("order", [])) | {oid for oid in of_refunds if oid}
-
-
-def _guest_orders_moved(ctx: Context) -> set[int]:
-    """Guest orders whose owner (the registered customer with their address) may have
-    changed: those owned by a changed customer or by a changed order's previous customer,
-    and those with an address a changed order or customer has now."""
-    changed, customers = ctx.pending.get("order", []), ctx.pending.get("customer", [])
-    previous = ctx.con.execute(
-        f"SELECT customer_key, own_customer_id FROM mv_line_orders "
-        f"WHERE order_id IN {in_ids(changed)}"
-    ).fetchall()
-    owners = {key for key, own in previous if own > 0} | {str(cid) for cid in customers}
-    owned = ctx.con.execute(
-        "SELECT order_id, own_customer_id FROM mv_line_orders "
-        f"WHERE customer_key IN {in_keys(sorted(owners))}"
-    ).fetchall()
-    emails = ctx.column(
-        f"SELECT email FROM orders WHERE order_id IN {in_ids(changed)} "
-        f"UNION SELECT email FROM customers WHERE customer_id IN {in_ids(customers)}"
-    )
-    addresses, params = in_params(sorted(e for e in emails if e), "e")
-    sharing = ctx.con.execute(
-        f"SELECT order_id, customer_id FROM orders WHERE email IN {addresses}", params
-    ).fetchall()
-    return _guests(owned) | _guests(sharing)
-
-
-def _guests(rows: Iterable[tuple[int, int]]) -> set[int]:
-    return {order_id for order_id, own_customer_id in rows if own_customer_id == 0}
+    return {order_id for order_id in of_refunds if order_id}
 
 
 def _orders_costed_anew(ctx: Context, products: list[int]) -> set[int]:

@@ -99,6 +99,25 @@ GROUP BY d.product_id, d.as_of
 
 FITS_SQL = "SELECT * FROM product_fits WHERE {scope}"
 
+# The products order lines name that the state has no payload of (a shop whose catalogue
+# was never imported, a product deleted since): each variation or product of a line, and
+# the parent of a variation, named as their newest line names them.
+LINE_PRODUCTS_SQL = """
+WITH l AS (
+    SELECT CASE WHEN variation_id > 0 THEN variation_id ELSE product_id END AS unit,
+        product_id AS parent, variation_id, name, sku, order_id, line_id
+    FROM {lines} WHERE {scope}
+)
+SELECT unit AS product_id, CASE WHEN variation_id > 0 THEN parent ELSE 0 END AS parent_id,
+    CASE WHEN variation_id > 0 THEN 'variation' ELSE 'simple' END AS type,
+    name, sku
+FROM l WHERE unit > 0
+QUALIFY row_number() OVER (PARTITION BY unit ORDER BY order_id DESC, line_id DESC) = 1
+UNION ALL
+SELECT parent, 0, 'variable', arg_max(name, (order_id, line_id)), ''
+FROM l WHERE variation_id > 0 AND parent > 0 GROUP BY parent
+"""
+
 
 @dataclass(frozen=True)
 class ProductBasis:
@@ -178,12 +197,53 @@ class ProductViews:
 def _rows(ctx: Context, basis: ProductBasis | None, lines: str, keys: list[int] | None) -> pa.Table:
     """The products view's rows of ``keys`` (None: every product)."""
     settings = ScoringSettings()
-    state = ctx.sql(PRODUCTS_SQL.format(scope=_scope("product_id", keys)))
-    as_of = basis.as_of if basis else _last_sale_day(ctx, lines)
     line_scope = "TRUE" if keys is None else _line_scope(keys)
+    state = _with_line_products(
+        ctx.sql(PRODUCTS_SQL.format(scope=_scope("product_id", keys))),
+        ctx.sql(LINE_PRODUCTS_SQL.format(lines=lines, scope=line_scope)),
+        keys,
+    )
+    as_of = basis.as_of if basis else _last_sale_day(ctx, lines)
     sales = product_sales(ctx, lines, line_scope, as_of, settings.window_days)
     fits = _fits(ctx, keys)
     return product_rows(state, sales, fits, basis, as_of, settings)
+
+
+def _with_line_products(state: pa.Table, named: pa.Table, keys: list[int] | None) -> pa.Table:
+    """The state's products, and those only order lines name (of ``keys``, None: all),
+    without a price, cost, stock or category: the view shows their sales all the same."""
+    known = set(state["product_id"].to_pylist())
+    wanted = None if keys is None else set(keys)
+    rows = [
+        row | _UNKNOWN
+        for row in named.to_pylist()
+        if row["product_id"] not in known and (wanted is None or row["product_id"] in wanted)
+    ]
+    if not rows:
+        return state
+    extra = pa.Table.from_pylist(_first_per_id(rows), schema=state.schema)
+    return pa.concat_tables([state, extra]).sort_by("product_id")
+
+
+_UNKNOWN: dict[str, Any] = {
+    "status": "",
+    "price": None,
+    "regular_price": None,
+    "sale_price": None,
+    "stock_quantity": None,
+    "manage_stock": False,
+    "stock_status": "",
+    "cost": None,
+    "categories": [],
+}
+
+
+def _first_per_id(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per product id (a unit's own row before a parent's of the same id)."""
+    seen: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        seen.setdefault(row["product_id"], row)
+    return list(seen.values())
 
 
 def _scope(column: str, keys: list[int] | None) -> str:

@@ -1,5 +1,6 @@
 """The views that are not about one customer: what the state holds of each resource
-(``versions``, refreshed for the changed resources), and what the jobs record
+(``versions``, refreshed for the changed resources), the products' price history
+(``product_prices``, refreshed for the changed products), and what the jobs record
 (``segment_history``, ``prediction_models``, ``backtests``: built whole, which every job's
 publish does, and untouched by other changes)."""
 
@@ -9,8 +10,8 @@ import pyarrow as pa
 
 from processors.projections.prediction_models import MODELS_SQL
 from processors.projections.projection import Context
-from processors.projections.sql import VERSIONS_COUNT_SQL, versions_sql
-from schemas.views import VERSIONS_VIEW, VIEWS
+from processors.projections.sql import VERSIONS_COUNT_SQL, in_ids, versions_sql
+from schemas.views import PRODUCT_PRICES_VIEW, VERSIONS_VIEW, VIEWS
 from store.viewstore import Changed, Write
 
 JOB_TABLE_SQL = {
@@ -32,6 +33,33 @@ class VersionsView:
         keys = VERSIONS_VIEW.empty_table().select(["resource", "resource_id"])
         whole = ctx.reader(versions_sql(None), VERSIONS_VIEW)
         return {"versions": Changed(upserts, keys, ctx.value(VERSIONS_COUNT_SQL), whole)}
+
+
+PRICES_SQL = (
+    "SELECT product_id, changed_at, price, regular_price, sale_price FROM product_prices "
+    "WHERE {scope} ORDER BY product_id, changed_at"
+)
+
+
+class PriceHistoryView:
+    views = ("product_prices",)
+    tables = ()
+
+    def whole(self, ctx: Context, materialise: bool) -> dict[str, pa.Table]:
+        return {
+            "product_prices": ctx.sql(PRICES_SQL.format(scope="TRUE")).cast(PRODUCT_PRICES_VIEW)
+        }
+
+    def changes(self, ctx: Context) -> dict[str, Write]:
+        products = ctx.pending.get("product", [])
+        if not products:
+            return {}
+        scope = f"product_id IN {in_ids(products)}"
+        upserts = ctx.sql(PRICES_SQL.format(scope=scope)).cast(PRODUCT_PRICES_VIEW)
+        keys = PRODUCT_PRICES_VIEW.empty_table().select(["product_id", "changed_at"])
+        whole = ctx.reader(PRICES_SQL.format(scope="TRUE"), PRODUCT_PRICES_VIEW)
+        count = ctx.value("SELECT count(*) FROM product_prices")
+        return {"product_prices": Changed(upserts, keys, count, whole)}
 
 
 class JobViews:

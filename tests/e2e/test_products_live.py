@@ -145,3 +145,56 @@ def test_products_are_scored_and_follow_orders_and_stock(service):
     assert [row["product_id"] for row in low] == [93]
     graded = api_get(service.base_url, shop, "products", grade="a+,b").json()["data"]
     assert all(row["grade"] in ("A+", "B") for row in graded)
+
+    # one product: its row, its daily sales (a variable product's include its variations')
+    # and its price history
+    detail = api_get(service.base_url, shop, "products/50").json()
+    assert detail["product"] == covered[50]
+    days = {row["day"]: row["units"] for row in detail["daily"]["data"]}
+    expected: dict[str, int] = {}
+    for back, product, _, quantity, _ in SALES:
+        if product == 50:
+            day = (AS_OF - timedelta(days=back)).isoformat()
+            expected[day] = expected.get(day, 0) + quantity
+    assert days == expected
+    history = api_get(service.base_url, shop, "products/93").json()["price_history"]
+    assert [(row["price"], row["regular_price"]) for row in history] == [("10.00", "10.00")]
+    missing = api_get(service.base_url, shop, "products/999999")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    one = api_get(service.base_url, shop, "products/93", format="csv")
+    assert len(list(csv.reader(io.StringIO(one.text)))) == 2
+
+    # top products of a period, by revenue and by units, from the payloads sent
+    sold = [*SALES, (0, 60, 0, 4, 25)]  # with the order of product 60 sent above
+    first = (AS_OF - timedelta(days=29)).isoformat()
+    revenue: dict[int, int] = {}
+    units_by: dict[int, int] = {}
+    for back, product, _, quantity, price in sold:
+        if back < 30:
+            revenue[product] = revenue.get(product, 0) + quantity * price
+            units_by[product] = units_by.get(product, 0) + quantity
+    top = api_get(
+        service.base_url,
+        shop,
+        "products/top",
+        period="custom",
+        **{"from": first, "to": "2024-03-01"},
+    ).json()
+    by_revenue = sorted(revenue, key=lambda pid: (-revenue[pid], -units_by[pid], pid))
+    assert [row["product_id"] for row in top["data"]] == by_revenue
+    assert [row["revenue"] for row in top["data"]] == [f"{revenue[p]}.00" for p in by_revenue]
+    assert top["data"][0]["revenue_share"] == pytest.approx(
+        revenue[by_revenue[0]] / sum(revenue.values()), abs=1e-4
+    )
+    top_units = api_get(
+        service.base_url,
+        shop,
+        "products/top",
+        by="units",
+        limit=1,
+        period="custom",
+        **{"from": first, "to": "2024-03-01"},
+    ).json()["data"]
+    assert [row["product_id"] for row in top_units] == [
+        max(units_by, key=lambda pid: (units_by[pid], revenue[pid], -pid))
+    ]

@@ -255,3 +255,25 @@ def test_elasticity_is_the_log_log_slope_of_daily_units_on_price(tmp_path):
     # elastic demand (e < -1, shown): revenue grows with a lower price, clamped to -20%
     assert slope < -1
     assert rows[93]["optimal_price"] == pytest.approx(8.0)
+
+
+def test_a_product_only_order_lines_name_is_listed_with_its_sales(shop):
+    """A shop whose catalogue never arrived still sees what sells: the line's name and SKU,
+    no price, cost or stock; a variation's parent too."""
+    pipeline, _ = shop
+    later = NOW + timedelta(minutes=5)
+    item = {"product_id": 77, "variation_id": 78, "quantity": 2, "total": "30.00"}
+    item |= {"name": "Mug - Blue", "sku": "MUG-B"}
+    created = f"{AS_OF.isoformat()}T09:00:00"
+    order = woo.order(6000, status="completed", created=created, items=[item])
+    pipeline.apply([_envelope("order.created", order, later)], later)
+    pipeline.publish(later)
+    rows = _products(pipeline)
+    assert (rows[78]["name"], rows[78]["sku"], rows[78]["type"]) == (
+        "Mug - Blue",
+        "MUG-B",
+        "variation",
+    )
+    assert (rows[78]["parent_id"], rows[78]["units"], rows[78]["revenue"]) == (77, 2.0, 30.0)
+    assert (rows[77]["type"], rows[77]["units"]) == ("variable", 2.0)
+    assert rows[78]["price"] is None and rows[78]["margin_assumed"]

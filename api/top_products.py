@@ -1,0 +1,69 @@
+"""Top products (``products/top``, seed 000's top 5): the products that sold most in any
+period, by net revenue or net units, from the order lines of sale orders.
+
+A product here is what a line is a line of: a simple product, or a variable product with
+its variations' lines added up. ``revenue_share`` is the product's share of the period's
+net revenue over all lines (0..1). Ties are broken by the other measure, then by id.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from api.context import RequestContext, envelope
+from api.params import FORMAT, ParamSpec
+from api.period_params import PERIOD_PARAMS, requested_period
+from api.queries import table_rows
+from api.result import Result
+
+MAX_TOP = 100
+TOP_PARAMS = (
+    *PERIOD_PARAMS,
+    ParamSpec("by", "enum", "Rank by net revenue (default) or net units.", ("revenue", "units")),
+    ParamSpec("limit", "integer", "How many products.", default=5, minimum=1, maximum=MAX_TOP),
+    FORMAT,
+)
+TOP_ROW = pa.schema(
+    [
+        ("rank", pa.int64()),
+        ("product_id", pa.int64()),
+        ("name", pa.string()),
+        ("sku", pa.string()),
+        ("units", pa.int64()),  # net units in the period
+        ("revenue", pa.decimal128(18, 2)),  # net revenue in the period
+        ("orders", pa.int64()),
+        ("revenue_share", pa.float64()),  # of the period's net revenue, 0..1
+    ]
+)
+COLUMNS = tuple(TOP_ROW.names)
+ORDER = {"revenue": "s.revenue DESC, s.units DESC", "units": "s.units DESC, s.revenue DESC"}
+
+TOP_SQL = """
+WITH sold AS (
+    SELECT product_id, sum(net_quantity)::BIGINT AS units,
+        CAST(sum(net_revenue) AS DECIMAL(18, 2)) AS revenue,
+        count(DISTINCT order_id) AS orders, arg_max(name, line_id) AS line_name
+    FROM order_lines
+    WHERE is_sale AND revenue_day BETWEEN $first AND $last
+    GROUP BY product_id
+), total AS (SELECT sum(revenue) AS all_revenue FROM sold)
+SELECT row_number() OVER (ORDER BY {order}, s.product_id) AS rank, s.product_id,
+    coalesce(p.name, s.line_name) AS name, coalesce(p.sku, '') AS sku, s.units, s.revenue,
+    s.orders, round(s.revenue / nullif(t.all_revenue, 0), 4)::DOUBLE AS revenue_share
+FROM sold s CROSS JOIN total t LEFT JOIN products p USING (product_id)
+ORDER BY rank LIMIT $limit
+"""
+
+
+def top_products_result(ctx: RequestContext) -> Result:
+    period = requested_period(ctx.values, ctx.today)
+    by = ctx.values.get("by") or "revenue"
+    params = {"first": period.start, "last": period.end, "limit": ctx.values["limit"]}
+    with ctx.views.connect("order_lines", "products") as connection:
+        sql = TOP_SQL.format(order=ORDER[by])
+        table = connection.sql(sql, params=params).to_arrow_table().cast(TOP_ROW)
+    meta = envelope(ctx) | {
+        "period": {"name": period.name, "from": period.start, "to": period.end},
+        "by": by,
+    }
+    return Result(COLUMNS, table_rows(table), meta)
