@@ -65,6 +65,12 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "read API latency per endpoint on a big shop (wcpulse api)",
     ),
     Benchmark(
+        "products",
+        "bench.products",
+        "products endpoints p95 < 50 ms on the 1M-order shop",
+        "job.products' time and the products endpoints' latency on the cached 1M-order shop",
+    ),
+    Benchmark(
         "clv",
         "bench.clv",
         "BG/NBD + Gamma-Gamma fit >= 10x faster than lifetimes; 1M customers < 5 s",

@@ -31,6 +31,8 @@ CANCELLED_SHARE = 0.01
 FIRST_ORDER_ID = 1000
 REFUND_ID_BASE = 500_000_000  # refund ids stay clear of order and line item ids
 CUSTOMER_FIXTURE = FIXTURE.with_name("customer.json")
+PRODUCT_FIXTURE = FIXTURE.with_name("product.json")
+PRODUCTS = range(10, 130)  # bench.orders' line items name these product ids
 _GMT = "%Y-%m-%dT%H:%M:%S"
 
 
@@ -113,6 +115,33 @@ def customer_delivery(topic: str, customer: int, created: datetime, modified: da
     return Delivery(topic, customer_id_of(customer), json.dumps(body).encode())
 
 
+def product_delivery(product: int, at: datetime) -> Delivery:
+    """``product.created`` of one catalogue product (every third with a cost, every fourth
+    with managed stock), as the import brings them before the orders."""
+    body = json.loads(Path(PRODUCT_FIXTURE).read_text())
+    price = f"{(1299, 2450, 3999, 5900, 8900)[product % 5] / 100:.2f}"
+    body |= {
+        "id": product,
+        "name": f"Product {product}",
+        "sku": f"SKU-{product}",
+        "type": "simple",
+        "price": price,
+        "regular_price": price,
+        "sale_price": "",
+        "manage_stock": product % 4 == 0,
+        "stock_quantity": 40 * (product % 7) if product % 4 == 0 else None,
+        "meta_data": [{"id": product, "key": "_wc_cog_cost", "value": f"{float(price) * 0.55:.2f}"}]
+        if product % 3 == 0
+        else [],
+        "date_created": at.strftime(_GMT),
+        "date_created_gmt": at.strftime(_GMT),
+        "date_modified": at.strftime(_GMT),
+        "date_modified_gmt": at.strftime(_GMT),
+    }
+    body["_links"]["self"][0]["href"] = f"https://shop.example/wp-json/wc/v3/products/{product}"
+    return Delivery("product.created", product, json.dumps(body).encode())
+
+
 def order_delivery(
     topic: str, order: PlacedOrder, status: str, modified: datetime, **fields: Any
 ) -> Delivery:
@@ -166,6 +195,8 @@ def history_deliveries(
     start, recent_from = end - timedelta(days=HISTORY_DAYS), end - timedelta(days=RECENT_DAYS)
     loyal: list[int] = []
     history.recent = []
+    for product in PRODUCTS:  # the catalogue first, as an import brings it
+        yield product_delivery(product, start - timedelta(days=1)), start - timedelta(days=1)
     for n in range(history.orders):
         created = start + step * n
         if n % NEW_CUSTOMER_EVERY == 0 or not loyal:

@@ -23,8 +23,8 @@ from processors.analytics.products import ScoringSettings, score_distribution
 from processors.projections.line_views import OrderLines
 from processors.projections.product_views import (
     PRODUCT_BASIS,
-    PRODUCTS_SQL,
     ProductBasis,
+    catalogue,
     product_sales,
     ranked_sales,
 )
@@ -68,7 +68,7 @@ def run_products_job(
         last_sale = ctx.value("SELECT max(revenue_day) FROM job_lines WHERE is_sale")
         as_of = max(job.as_of, last_sale) if last_sale else job.as_of
         settings = ScoringSettings()
-        state = ctx.sql(PRODUCTS_SQL.format(scope="TRUE"))
+        state = catalogue(ctx, "job_lines", None)
         sales = product_sales(ctx, "job_lines", "TRUE", as_of, settings.window_days)
         ranked, shop_revenue = ranked_sales(state, sales)
         basis = ProductBasis(

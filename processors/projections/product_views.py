@@ -108,11 +108,12 @@ WITH l AS (
         product_id AS parent, variation_id, name, sku, order_id, line_id
     FROM {lines} WHERE {scope}
 )
-SELECT unit AS product_id, CASE WHEN variation_id > 0 THEN parent ELSE 0 END AS parent_id,
-    CASE WHEN variation_id > 0 THEN 'variation' ELSE 'simple' END AS type,
-    name, sku
-FROM l WHERE unit > 0
-QUALIFY row_number() OVER (PARTITION BY unit ORDER BY order_id DESC, line_id DESC) = 1
+SELECT unit AS product_id,
+    arg_max(CASE WHEN variation_id > 0 THEN parent ELSE 0 END, (order_id, line_id)) AS parent_id,
+    arg_max(CASE WHEN variation_id > 0 THEN 'variation' ELSE 'simple' END, (order_id, line_id))
+        AS type,
+    arg_max(name, (order_id, line_id)) AS name, arg_max(sku, (order_id, line_id)) AS sku
+FROM l WHERE unit > 0 GROUP BY unit
 UNION ALL
 SELECT parent, 0, 'variable', arg_max(name, (order_id, line_id)), ''
 FROM l WHERE variation_id > 0 AND parent > 0 GROUP BY parent
@@ -198,15 +199,26 @@ def _rows(ctx: Context, basis: ProductBasis | None, lines: str, keys: list[int] 
     """The products view's rows of ``keys`` (None: every product)."""
     settings = ScoringSettings()
     line_scope = "TRUE" if keys is None else _line_scope(keys)
-    state = _with_line_products(
-        ctx.sql(PRODUCTS_SQL.format(scope=_scope("product_id", keys))),
-        ctx.sql(LINE_PRODUCTS_SQL.format(lines=lines, scope=line_scope)),
-        keys,
-    )
+    state = catalogue(ctx, lines, keys)
     as_of = basis.as_of if basis else _last_sale_day(ctx, lines)
     sales = product_sales(ctx, lines, line_scope, as_of, settings.window_days)
     fits = _fits(ctx, keys)
     return product_rows(state, sales, fits, basis, as_of, settings)
+
+
+def catalogue(ctx: Context, lines: str, keys: list[int] | None) -> pa.Table:
+    """PRODUCTS_SQL's rows of ``keys`` (None: all), and those only the lines of ``lines``
+    name."""
+    state = ctx.sql(PRODUCTS_SQL.format(scope=_scope("product_id", keys)))
+    if keys is None:
+        line_scope = "TRUE"
+    else:  # only the keys the state has no product of (none, once a catalogue is imported)
+        keys = sorted(set(keys) - set(state["product_id"].to_pylist()))
+        if not keys:
+            return state
+        line_scope = _line_scope(keys)
+    named = ctx.sql(LINE_PRODUCTS_SQL.format(lines=lines, scope=line_scope))
+    return _with_line_products(state, named, keys)
 
 
 def _with_line_products(state: pa.Table, named: pa.Table, keys: list[int] | None) -> pa.Table:
@@ -242,7 +254,9 @@ def _first_per_id(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per product id (a unit's own row before a parent's of the same id)."""
     seen: dict[int, dict[str, Any]] = {}
     for row in rows:
-        seen.setdefault(row["product_id"], row)
+        kept = seen.get(row["product_id"])
+        if kept is None or (kept["type"] == "variable" and row["type"] != "variable"):
+            seen[row["product_id"]] = row
     return list(seen.values())
 
 

@@ -277,3 +277,31 @@ def test_a_product_only_order_lines_name_is_listed_with_its_sales(shop):
     assert (rows[78]["parent_id"], rows[78]["units"], rows[78]["revenue"]) == (77, 2.0, 30.0)
     assert (rows[77]["type"], rows[77]["units"]) == ("variable", 2.0)
     assert rows[78]["price"] is None and rows[78]["margin_assumed"]
+
+
+def test_the_job_ranks_products_only_order_lines_name(tmp_path):
+    """No catalogue at all: the job still ranks what sold (shares add up to 100, the best
+    seller on every measure scores highest, with the midrank rule of this file)."""
+    plan = {201: (1, 10), 202: (2, 10), 203: (3, 20), 204: (5, 20)}  # id: (units a day, price)
+    orders = [
+        _order(7000 + 10 * back + pid % 10, AS_OF - timedelta(days=back), pid, 0, qty, price)
+        for back in range(10)
+        for pid, (qty, price) in plan.items()
+    ]
+    pipeline = ShopPipeline(tmp_path, SHOP)
+    try:
+        envelopes = [_envelope("order.created", order) for order in orders]
+        envelopes.append(dated_job_envelope(SHOP.shop_id, "products", AS_OF, NOW))
+        pipeline.apply(envelopes, NOW)
+        pipeline.publish(NOW)
+        rows = _products(pipeline)
+    finally:
+        pipeline.close()
+    assert sum(row["revenue_pct"] for row in rows.values()) == pytest.approx(100.0)
+    # velocity and revenue rise with the id here; every margin is the default one (rank 50)
+    order = list(range(len(plan)))
+    expected = {
+        pid: math.floor((80 * _midrank(i, order) + 20 * 50) / 100 + 0.5)
+        for i, pid in enumerate(sorted(plan))
+    }
+    assert {pid: rows[pid]["score"] for pid in plan} == expected
