@@ -44,6 +44,7 @@ class ListView:
     default_sort: str
     description: str = ""  # the OpenAPI operation's description
     envelope: tuple[EnvelopeField, ...] = ()  # JSON fields beside shop_id and currency
+    also: tuple[str, ...] = ()  # other views its filters read (registered beside ``view``)
 
     def __post_init__(self) -> None:
         if self.view not in VIEWS or self.view not in VIEW_KEYS:

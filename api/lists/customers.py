@@ -65,6 +65,27 @@ CUSTOMERS = ListView(
             "last_order_day <= $value",
         ),
         Filter(
+            ParamSpec(
+                "product",
+                "integer",
+                "A product or variation id: customers with a sale order of it (a variable "
+                "product: of any of its variations).",
+                minimum=1,
+            ),
+            "customer_key IN (SELECT customer_key FROM order_lines WHERE is_sale "
+            "AND (product_id = $value OR variation_id = $value))",
+        ),
+        Filter(
+            ParamSpec(
+                "category",
+                "string",
+                "A product category name (exact): customers with a sale order of a product in it.",
+            ),
+            "customer_key IN (SELECT l.customer_key FROM order_lines l JOIN products p "
+            "ON p.product_id = l.product_id WHERE l.is_sale "
+            "AND list_contains(string_split(p.categories, ', '), $value))",
+        ),
+        Filter(
             ParamSpec("country", "string", "Country code (ISO 3166-1 alpha-2)."),
             "upper(country) = $value",
             str.upper,
@@ -95,6 +116,8 @@ CUSTOMERS = ListView(
     "(New, Active, At risk, Lost) with the expected return date, and consents. Scores "
     "are as of `scores_as_of` (recency_days counts to that day) and null for customers "
     "without a sale order. Sorting keeps nulls last. CSV has the same columns (e-mail, "
-    "name, rfm_score, net_spent, orders, recommended_action among them).",
+    "name, rfm_score, net_spent, orders, recommended_action among them). `product` and "
+    "`category` keep the customers who bought it (seed 004).",
     envelope=(SCORES_AS_OF,),
+    also=("order_lines", "products"),
 )

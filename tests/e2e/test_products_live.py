@@ -13,6 +13,7 @@ import pytest
 
 from tests import woo_payloads as woo
 from tests.e2e.service import Service, api_get, free_port, post_webhook, wait_for
+from tests.views_builder import guest_key
 
 AS_OF = date(2024, 3, 1)
 # id: (type, parent, price, stock)
@@ -53,7 +54,8 @@ def _order(order_id: int, back: int, product: int, variation: int, qty: int, pri
     item = {"product_id": product, "variation_id": variation, "quantity": qty}
     item["total"] = f"{qty * price}.00"
     created = f"{(AS_OF - timedelta(days=back)).isoformat()}T10:00:00"
-    return woo.order(order_id, status="completed", created=created, items=[item])
+    email = f"buyer{product}@example.com"  # one guest per (parent) product
+    return woo.order(order_id, status="completed", created=created, items=[item], email=email)
 
 
 def _expected_units(sales: list[tuple]) -> dict[int, float]:
@@ -198,3 +200,14 @@ def test_products_are_scored_and_follow_orders_and_stock(service):
     assert [row["product_id"] for row in top_units] == [
         max(units_by, key=lambda pid: (units_by[pid], revenue[pid], -pid))
     ]
+
+    # customers filtered by what they bought (seed 004): a product, a variation, a category
+    def buyers(**query: str) -> list[str]:
+        rows = api_get(service.base_url, shop, "customers", **query).json()["data"]
+        return sorted(row["customer_key"] for row in rows)
+
+    assert buyers(product="60") == [guest_key("buyer60@example.com")]
+    assert buyers(product="51") == [guest_key("buyer50@example.com")]
+    everyone = sorted(guest_key(f"buyer{pid}@example.com") for pid in (93, 60, 50))
+    assert buyers(category="Clothing") == everyone
+    assert buyers(category="Nope") == []
