@@ -139,6 +139,21 @@ CHILDREN_OF: dict[str, tuple[str, ...]] = {
 # Columns added since the first state files: (table, column, SQL default for existing rows).
 ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (("products", "stock_status", "''"),)
 
+# What job.products fitted: each product's price elasticity as of the job's day (replaced by
+# every job; the products view works the optimal price out of it).
+PRODUCT_FITS = pa.schema(
+    [
+        ("product_id", pa.int64()),
+        ("as_of", pa.date32()),
+        ("elasticity", pa.float64()),
+        ("standard_error", pa.float64()),
+        ("r_squared", pa.float64()),
+        ("n_days", pa.int64()),
+        ("n_prices", pa.int64()),
+        ("reason", pa.string()),
+    ]
+)
+
 _DUCK_TYPES = {
     pa.int64(): "BIGINT",
     pa.string(): "VARCHAR",
@@ -209,11 +224,8 @@ def create_statements() -> list[str]:
         "CREATE TABLE IF NOT EXISTS erasures (erasure_id VARCHAR PRIMARY KEY, "
         "customer_key VARCHAR, customer_id BIGINT, email_sha256 VARCHAR[], order_ids BIGINT[], "
         "erased_at TIMESTAMPTZ)",
-        # What job.products fitted: each product's price elasticity as of the job's day
-        # (replaced by every job; the products view works the optimal price out of it).
-        "CREATE TABLE IF NOT EXISTS product_fits (product_id BIGINT PRIMARY KEY, as_of DATE, "
-        "elasticity DOUBLE, standard_error DOUBLE, r_squared DOUBLE, n_days BIGINT, "
-        "n_prices BIGINT, reason VARCHAR)",
+        f"CREATE TABLE IF NOT EXISTS product_fits ({_columns_sql(PRODUCT_FITS)}, "
+        "PRIMARY KEY (product_id))",
     ]
     # What the prediction jobs record (job.clv, job.backtest, job.churn): the rows of the
     # views of the same names.

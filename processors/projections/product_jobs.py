@@ -22,6 +22,7 @@ from processors.analytics.elasticity import estimate_elasticity
 from processors.analytics.products import ScoringSettings, score_distribution
 from processors.projections.line_views import OrderLines
 from processors.projections.product_views import (
+    OWNED_LINES_SQL,
     PRODUCT_BASIS,
     ProductBasis,
     catalogue,
@@ -32,28 +33,20 @@ from processors.projections.projection import Context
 from schemas.events import ProductsRequested
 from schemas.shop import ShopConfig
 from store.state import count_job, transaction
+from store.state_schema import PRODUCT_FITS
 
 FIT_DAYS = 365
 PRODUCTS_AT = "job_products_at"  # state meta: when the last job.products was requested
 
 # Per product and day with sales: net units and the average list price of the day.
 PRICE_DAYS_SQL = """
-WITH l AS (
-    SELECT CASE WHEN variation_id > 0 THEN variation_id ELSE product_id END AS unit,
-        product_id AS parent, revenue_day AS day, net_quantity, quantity, unit_price
-    FROM job_lines
-    WHERE is_sale AND revenue_day > $since AND revenue_day <= $as_of
-        AND quantity > 0 AND unit_price IS NOT NULL
-), per AS (
-    SELECT unit AS product_id, * EXCLUDE (unit, parent) FROM l WHERE unit > 0
-    UNION ALL
-    SELECT parent, * EXCLUDE (unit, parent) FROM l WHERE unit <> parent AND parent > 0
-)
-SELECT product_id, day, sum(net_quantity)::DOUBLE AS units,
+SELECT owner AS product_id, revenue_day AS day, sum(net_quantity)::DOUBLE AS units,
     (sum(unit_price * quantity) / sum(quantity))::DOUBLE AS price
-FROM per GROUP BY product_id, day ORDER BY product_id, day
+FROM ({owned}) GROUP BY owner, revenue_day ORDER BY owner, revenue_day
 """
-FITS_COLUMNS = "product_id, as_of, elasticity, standard_error, r_squared, n_days, n_prices, reason"
+PRICED_DAYS = (
+    "revenue_day > $since AND revenue_day <= $as_of AND quantity > 0 AND unit_price IS NOT NULL"
+)
 
 
 def run_products_job(
@@ -81,7 +74,9 @@ def run_products_job(
         con.execute("DELETE FROM product_fits")
         con.register("fits", fits)
         try:
-            con.execute(f"INSERT INTO product_fits ({FITS_COLUMNS}) SELECT * FROM fits")
+            con.execute(
+                f"INSERT INTO product_fits ({', '.join(PRODUCT_FITS.names)}) SELECT * FROM fits"
+            )
         finally:
             con.unregister("fits")
         meta = [PRODUCT_BASIS, basis.as_json(), PRODUCTS_AT, job.at.isoformat()]
@@ -97,7 +92,10 @@ def run_products_job(
 def _fits(con: duckdb.DuckDBPyConnection, as_of: date) -> pa.Table:
     """One elasticity fit per product with sales in the FIT_DAYS up to ``as_of``."""
     since = as_of - timedelta(days=FIT_DAYS)
-    days = con.sql(PRICE_DAYS_SQL, params={"since": since, "as_of": as_of}).to_arrow_table()
+    owned = OWNED_LINES_SQL.format(lines="job_lines", where=PRICED_DAYS)
+    days = con.sql(
+        PRICE_DAYS_SQL.format(owned=owned), params={"since": since, "as_of": as_of}
+    ).to_arrow_table()
     ids = days["product_id"].to_numpy()
     units = days["units"].to_numpy()
     prices = days["price"].to_numpy()
@@ -118,18 +116,4 @@ def _fits(con: duckdb.DuckDBPyConnection, as_of: date) -> pa.Table:
                 "reason": fit.reason or "",
             }
         )
-    return pa.Table.from_pylist(rows, schema=FITS_SCHEMA)
-
-
-FITS_SCHEMA = pa.schema(
-    [
-        ("product_id", pa.int64()),
-        ("as_of", pa.date32()),
-        ("elasticity", pa.float64()),
-        ("standard_error", pa.float64()),
-        ("r_squared", pa.float64()),
-        ("n_days", pa.int64()),
-        ("n_prices", pa.int64()),
-        ("reason", pa.string()),
-    ]
-)
+    return pa.Table.from_pylist(rows, schema=PRODUCT_FITS)

@@ -64,18 +64,19 @@ ORDER BY product_id
 
 # Net units and revenue per product and day from sale lines after ``$since``: a line
 # counts for its variation (or product) and, when a variation, for its parent too.
+# The sale lines of ``{lines}`` in ``{where}``, each counted for the product it sells (its
+# variation, or its product) as ``owner``, and a variation's once more for its parent.
+OWNED_LINES_SQL = """
+SELECT CASE WHEN variation_id > 0 THEN variation_id ELSE product_id END AS owner, *
+FROM {lines} WHERE is_sale AND (variation_id > 0 OR product_id > 0) AND {where}
+UNION ALL
+SELECT product_id AS owner, * FROM {lines}
+WHERE is_sale AND variation_id > 0 AND product_id > 0 AND {where}
+"""
 DAILY_SQL = """
-WITH l AS (
-    SELECT CASE WHEN variation_id > 0 THEN variation_id ELSE product_id END AS unit,
-        product_id AS parent, revenue_day AS day, net_quantity AS units,
-        net_revenue AS revenue
-    FROM {lines} WHERE is_sale AND revenue_day > $since AND {scope}
-), per AS (
-    SELECT unit AS product_id, day, units, revenue FROM l WHERE unit > 0
-    UNION ALL SELECT parent, day, units, revenue FROM l WHERE unit <> parent AND parent > 0
-)
-SELECT product_id, day, sum(units)::DOUBLE AS units, sum(revenue)::DOUBLE AS revenue
-FROM per GROUP BY product_id, day
+SELECT owner AS product_id, revenue_day AS day, sum(net_quantity)::DOUBLE AS units,
+    sum(net_revenue)::DOUBLE AS revenue
+FROM ({owned}) GROUP BY owner, revenue_day
 """
 
 # Per product: its day (the later of ``$as_of`` and its last day with units sold), and its
@@ -280,7 +281,8 @@ def product_sales(
     if as_of is None:
         as_of = date(1970, 1, 1)
     since = as_of - timedelta(days=max(window, 2 * TREND_DAYS))
-    daily = DAILY_SQL.format(lines=lines, scope=scope)
+    owned = OWNED_LINES_SQL.format(lines=lines, where=f"revenue_day > $since AND {scope}")
+    daily = DAILY_SQL.format(owned=owned)
     params = {"since": since, "as_of": as_of, "window": window}
     return ctx.sql(SALES_SQL.format(daily=daily), params)
 
@@ -311,7 +313,10 @@ def _columns(state: pa.Table, sales: pa.Table) -> dict[str, Any]:
 def ranked_sales(state: pa.Table, sales: pa.Table) -> tuple[ProductSales, float]:
     """The sales of the products that are ranked (all but variable parents), and the shop's
     revenue over the window: theirs, so that their revenue shares add up to 100."""
-    c = _columns(state, sales)
+    return _ranked(_columns(state, sales))
+
+
+def _ranked(c: dict[str, Any]) -> tuple[ProductSales, float]:
     mask = c["ranked"]
     shop_revenue = float(c["revenue"][mask].sum())
     chosen = [pid for pid, keep in zip(c["ids"], mask, strict=True) if keep]
@@ -329,12 +334,12 @@ def product_rows(
 ) -> pa.Table:
     """The view's rows: each product of ``state`` with its ``sales`` (SALES_SQL's rows),
     scored against ``basis`` (None: against the products of ``state`` that sold)."""
+    c = _columns(state, sales)
     if basis is None:
-        ranked, shop_revenue = ranked_sales(state, sales)
+        ranked, shop_revenue = _ranked(c)
         kept = score_distribution(ranked, settings)
     else:
         shop_revenue, kept = basis.shop_revenue, basis.distribution
-    c = _columns(state, sales)
     columns = (c["units"], c["revenue"], c["cost"], c["price"])
     scores = score_against(ProductSales(c["ids"], *columns, shop_revenue), kept, settings)
     rows = [

@@ -149,6 +149,20 @@ def shop(tmp_path):
     pipeline.close()
 
 
+def _scored_shop(tmp_path, products: list[int], orders: list[dict]) -> dict[int, dict]:
+    """The products view of a new shop of ``products`` and ``orders`` after job.products."""
+    pipeline = ShopPipeline(tmp_path, SHOP)
+    try:
+        envelopes = [_envelope("product.created", _product(pid)) for pid in products]
+        envelopes += [_envelope("order.created", order) for order in orders]
+        envelopes.append(dated_job_envelope(SHOP.shop_id, "products", AS_OF, NOW))
+        pipeline.apply(envelopes, NOW)
+        pipeline.publish(NOW)
+        return _products(pipeline)
+    finally:
+        pipeline.close()
+
+
 def _products(pipeline: ShopPipeline) -> dict[int, dict]:
     table = read_view(pipeline.paths.views_dir, "products")
     assert table is not None
@@ -231,16 +245,7 @@ def test_elasticity_is_the_log_log_slope_of_daily_units_on_price(tmp_path):
         orders.append(_order(2000 + back, day, 93, 0, quantity, price))
         orders.append(_order(3000 + back, day, 60, 0, 1, 25))
         days.append((quantity, price))
-    pipeline = ShopPipeline(tmp_path, SHOP)
-    try:
-        envelopes = [_envelope("product.created", _product(pid)) for pid in PRODUCTS]
-        envelopes += [_envelope("order.created", order) for order in orders]
-        envelopes.append(dated_job_envelope(SHOP.shop_id, "products", AS_OF, NOW))
-        pipeline.apply(envelopes, NOW)
-        pipeline.publish(NOW)
-        rows = _products(pipeline)
-    finally:
-        pipeline.close()
+    rows = _scored_shop(tmp_path, list(PRODUCTS), orders)
     q = np.array([units for units, _ in days], dtype=float)
     p = np.array([price for _, price in days], dtype=float)
     slope, intercept = np.polyfit(np.log(p), np.log(q), 1)
@@ -288,15 +293,7 @@ def test_the_job_ranks_products_only_order_lines_name(tmp_path):
         for back in range(10)
         for pid, (qty, price) in plan.items()
     ]
-    pipeline = ShopPipeline(tmp_path, SHOP)
-    try:
-        envelopes = [_envelope("order.created", order) for order in orders]
-        envelopes.append(dated_job_envelope(SHOP.shop_id, "products", AS_OF, NOW))
-        pipeline.apply(envelopes, NOW)
-        pipeline.publish(NOW)
-        rows = _products(pipeline)
-    finally:
-        pipeline.close()
+    rows = _scored_shop(tmp_path, [], orders)
     assert sum(row["revenue_pct"] for row in rows.values()) == pytest.approx(100.0)
     # velocity and revenue rise with the id here; every margin is the default one (rank 50)
     order = list(range(len(plan)))
