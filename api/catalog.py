@@ -12,7 +12,6 @@ from api.lists import LIST_VIEWS
 from api.lists.customers import CUSTOMERS
 from api.lists.orders import ORDERS
 from api.lists.predictions import CHURN, CLV
-from api.lists.products import PRODUCTS
 from api.params import DEFAULT_PER_PAGE, FORMAT, MAX_PER_PAGE, PER_PAGE, ParamSpec
 from api.period_params import FROM_BEFORE_TO, PERIOD_PARAMS, PERIOD_RULES, TOO_EARLY
 from api.predictions import TIMELINE_PARAMS
@@ -20,8 +19,9 @@ from api.product_detail import DAYS, DETAIL_PARAMS, TOO_LONG
 from api.retention import MAX_MONTHS, RETENTION_PARAMS, RETENTION_RULES
 from api.route_spec import SHOP_PREFIX, RouteSpec
 from api.runs import MAX_RUNS, SYNC_PARAMS
+from api.sales_breakdowns import BREAKDOWN_PARAMS
 from api.segments import SEGMENTS_PARAMS
-from api.top_products import MAX_TOP, TOP_PARAMS
+from api.top_products import MAX_TOP, PRODUCTS_ROUTE, TOP_PARAMS
 from processors.analytics.clv import CHURN_LEVELS
 
 CUSTOMER_ORDERS_PAGE = ParamSpec(
@@ -118,7 +118,7 @@ SHOP_ROUTES: tuple[RouteSpec, ...] = (
         f"purchase_counts), same columns and rows. At most {MAX_MONTHS} months.",
         rules=RETENTION_RULES,
     ),
-    PRODUCTS.route,
+    PRODUCTS_ROUTE,
     RouteSpec(
         "top_products",
         SHOP_PREFIX + "/products/top",
@@ -131,6 +131,34 @@ SHOP_ROUTES: tuple[RouteSpec, ...] = (
         "product's share of the period's net revenue over all lines (0..1). Ties go to the "
         f"other measure, then the lower id. `limit` 1..{MAX_TOP} (default 5). CSV has the "
         "same columns and rows.",
+        rules=PERIOD_RULES,
+    ),
+    RouteSpec(
+        "categories",
+        SHOP_PREFIX + "/categories",
+        "Sales by product category over a period: products sold, units, revenue, orders.",
+        "Categories",
+        BREAKDOWN_PARAMS,
+        description="The sale orders' lines between the period's first and last day (shop "
+        "timezone), each counted for every category of its product (a variation's line: its "
+        "parent's categories), so a product in two categories counts in both. `units` and "
+        "`revenue` are net of each line's refunds; `revenue_share` is the category's share of "
+        "the period's net line revenue (0..1; shares may add up to more than 1); `products` "
+        "counts the products with net units sold. Lines of products without a known category "
+        "count under the empty category. Highest revenue first. CSV has the same columns.",
+        rules=PERIOD_RULES,
+    ),
+    RouteSpec(
+        "coupons",
+        SHOP_PREFIX + "/coupons",
+        "Coupons used over a period: orders, customers, revenue and discount per code.",
+        "Coupons",
+        BREAKDOWN_PARAMS,
+        description="The sale orders between the period's first and last day (shop timezone) "
+        "that used each coupon code: how many, their distinct customers, their net revenue "
+        "(total less refunds), the code's discount on them (before tax; null for orders "
+        "processed before coupon discounts were kept, until a replay) and the average order "
+        "value. Highest revenue first. CSV has the same columns.",
         rules=PERIOD_RULES,
     ),
     RouteSpec(

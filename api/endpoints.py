@@ -18,8 +18,9 @@ from api.queries import kpi_totals
 from api.result import Result
 from api.retention import retention_result
 from api.runs import SYNC_COLUMNS
+from api.sales_breakdowns import categories_result, coupons_result
 from api.segments import segments_result
-from api.top_products import top_products_result
+from api.top_products import products_result, top_products_result
 from processors.analytics.kpis import compare_totals
 
 __all__ = ["ENDPOINTS", "RequestContext", "source_stamp"]
@@ -97,7 +98,10 @@ ENDPOINTS: dict[str, Callable[[RequestContext], Result]] = {
     "timeseries": timeseries_result,
     "customer": customer_result,
     "product": product_result,
+    "products": products_result,
     "top_products": top_products_result,
+    "categories": categories_result,
+    "coupons": coupons_result,
     "segments": segments_result,
     "retention": retention_result,
     "clv_model": clv_model_result,

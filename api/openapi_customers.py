@@ -10,6 +10,7 @@ from api.json_shapes import DAY, Schema, obj, ref, row_schema, strings, table_sc
 from api.openapi_predictions import or_null
 from api.product_detail import DAILY
 from api.retention import TABLES
+from api.sales_breakdowns import CATEGORY_ROW, COUPON_ROW
 from api.segments import SEGMENT_ROW
 from api.top_products import TOP_ROW
 from schemas.shop import CONSENT_CHANNELS
@@ -108,16 +109,11 @@ def _product_detail() -> Schema:
     )
 
 
-def _top_products() -> Schema:
+def _period_table(row: str, extra: dict[str, Schema] | None = None) -> Schema:
+    """A period's table of ``row`` components (top products, categories, coupons)."""
     period = obj({"name": {"type": "string"}, "from": DAY, "to": DAY})
     return obj(
-        _SHOP
-        | {
-            "period": period,
-            "by": {"type": "string", "enum": ["revenue", "units"]},
-            "columns": strings(),
-            "data": _list_of("TopProduct"),
-        }
+        _SHOP | {"period": period} | (extra or {}) | {"columns": strings(), "data": _list_of(row)}
     )
 
 
@@ -128,7 +124,14 @@ def customer_component_schemas() -> dict[str, Schema]:
         "ProductDetail": _product_detail(),
         "ProductDay": row_schema(DAILY),
         "TopProduct": row_schema(TOP_ROW),
-        "TopProducts": _top_products(),
+        "TopProducts": _period_table(
+            "TopProduct", {"by": {"type": "string", "enum": ["revenue", "units"]}}
+        ),
+        "ProductsOrTop": {"oneOf": [ref("ProductList"), ref("TopProducts")]},
+        "CategorySales": row_schema(CATEGORY_ROW),
+        "Categories": _period_table("CategorySales"),
+        "CouponUse": row_schema(COUPON_ROW),
+        "Coupons": _period_table("CouponUse"),
         "ProductPrice": row_schema(PRODUCT_PRICES_VIEW, skip=("product_id",)),
         "SegmentChange": row_schema(SEGMENT_HISTORY_VIEW, skip=("customer_key",)),
         "SegmentSummary": row_schema(SEGMENT_ROW),

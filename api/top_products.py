@@ -8,20 +8,42 @@ net revenue over all lines (0..1). Ties are broken by the other measure, then by
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pyarrow as pa
 
 from api.context import RequestContext, envelope
+from api.list_views import list_endpoint
+from api.lists.products import PRODUCTS
 from api.params import FORMAT, ParamSpec
-from api.period_params import PERIOD_PARAMS, requested_period
+from api.period_params import PERIOD_PARAMS, PERIOD_RULES, requested_period
 from api.queries import table_rows
 from api.result import Result
 
 MAX_TOP = 100
+BY = ParamSpec("by", "enum", "Rank by net revenue (default) or net units.", ("revenue", "units"))
 TOP_PARAMS = (
     *PERIOD_PARAMS,
-    ParamSpec("by", "enum", "Rank by net revenue (default) or net units.", ("revenue", "units")),
+    BY,
     ParamSpec("limit", "integer", "How many products.", default=5, minimum=1, maximum=MAX_TOP),
     FORMAT,
+)
+# ``products?top=5&period=last_30_days&by=revenue`` answers as ``products/top?limit=5...``
+TOP = ParamSpec(
+    "top",
+    "integer",
+    "Answer with this many top products of `period` by `by` (as products/top) instead.",
+    minimum=1,
+    maximum=MAX_TOP,
+)
+PRODUCTS_ROUTE = replace(
+    PRODUCTS.route,
+    response="ProductsOrTop",
+    params=(*PRODUCTS.params[:-1], TOP, *PERIOD_PARAMS, BY, FORMAT),
+    description=PRODUCTS.description
+    + " With `top=N`: the N top products of `period` (default last_30_days) by `by`, exactly "
+    "as `products/top?limit=N` answers (the list's filters, sort and pages do not apply).",
+    rules=PERIOD_RULES,
 )
 TOP_ROW = pa.schema(
     [
@@ -67,3 +89,14 @@ def top_products_result(ctx: RequestContext) -> Result:
         "by": by,
     }
     return Result(COLUMNS, table_rows(table), meta)
+
+
+_PRODUCTS_LIST = list_endpoint(PRODUCTS)
+
+
+def products_result(ctx: RequestContext) -> Result:
+    """The products list, or with ``top`` that many top products."""
+    top = ctx.values.get("top")
+    if top is None:
+        return _PRODUCTS_LIST(ctx)
+    return top_products_result(replace(ctx, values=dict(ctx.values) | {"limit": top}))

@@ -51,6 +51,7 @@ def order_body(
     lines = [_line_item(body["line_items"][0], order_id, n, rng) for n in range(rng.randint(1, 3))]
     items = sum(int(line["total"].replace(".", "")) for line in lines)
     shipping = rng.choice((0, 999, 1500))
+    discount = items // 10 if order_id % COUPON_EVERY == 0 else 0  # 10% off every 7th order
     status = fields.pop("status", "processing")
     modified = fields.pop("modified", created)
     body |= {
@@ -63,7 +64,9 @@ def order_body(
         "shipping_total": _cents(shipping),
         "cart_tax": "0.00",
         "total_tax": "0.00",
-        "total": _cents(items + shipping),
+        "total": _cents(items - discount + shipping),
+        "discount_total": _cents(discount),
+        "coupon_lines": _coupon_lines(order_id, discount),
         "tax_lines": [],
     }
     body["billing"] |= _billing(customer)
@@ -73,6 +76,18 @@ def order_body(
     body |= _dates("paid", paid) | _dates("completed", completed)
     body["_links"]["self"][0]["href"] = f"https://shop.example/wp-json/wc/v3/orders/{order_id}"
     return body | fields
+
+
+COUPON_EVERY = 7
+COUPON_CODES = tuple(f"promo{n:02d}" for n in range(12))
+
+
+def _coupon_lines(order_id: int, discount: int) -> list[dict[str, Any]]:
+    if not discount:
+        return []
+    code = COUPON_CODES[order_id // COUPON_EVERY % len(COUPON_CODES)]
+    line = {"id": order_id, "code": code, "discount": _cents(discount), "discount_tax": "0.00"}
+    return [line | {"meta_data": []}]
 
 
 def _billing(customer: int) -> dict[str, str]:

@@ -33,7 +33,7 @@ from schemas.shop import ShopConfig
 
 CACHE_ROOT = Path(__file__).resolve().parent.parent / "var" / "bench-cache"
 INFO = "shop.json"
-FORMAT = 2  # bump when the history changes: older cached shops are rebuilt
+FORMAT = 3  # bump when the history changes: older cached shops are rebuilt
 BUILD_BATCH = 5000
 PROGRESS_EVERY = 10  # progress lines while building
 COLUMNS_SQL = "SELECT table_name, column_name, data_type FROM information_schema.columns"

@@ -152,11 +152,17 @@ def _refund(item: dict[str, Any]) -> Refund:
     )
 
 
+def _coupon_line(item: dict[str, Any]) -> tuple[str, Decimal]:
+    """A coupon line's code and discount (before tax)."""
+    return text(item.get("code")), money(item.get("discount"), "discount")
+
+
 def normalise_order(body: dict[str, Any], body_sha256: str, received_at: datetime) -> OrderChanged:
     order_id = resource_id(body)
     billing = _section(body, "billing")
     items = _each(body, "line_items", _line_item)
     refunds = _each(body, "refunds", _refund)
+    coupons = _each(body, "coupon_lines", _coupon_line)
     _total((r.amount for r in refunds), REFUND_TOTALS)  # the state keeps these two sums
     checked_count(sum(i.quantity for i in items), LINE_QUANTITIES)
     return OrderChanged(
@@ -182,8 +188,9 @@ def normalise_order(body: dict[str, Any], body_sha256: str, received_at: datetim
         payment_method=text(body.get("payment_method")),
         items=items,
         refunds=refunds,
-        coupons=tuple(text(c.get("code")) for c in _list(body, "coupon_lines")),
+        coupons=tuple(code for code, _ in coupons),
         consents=consent_meta(body),
+        coupon_discounts=tuple(discount for _, discount in coupons),
     )
 
 

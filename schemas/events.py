@@ -73,6 +73,7 @@ class OrderChanged:
     refunds: tuple[Refund, ...]
     coupons: tuple[str, ...]
     consents: str = ""  # JSON object of the consent meta entries (see schemas.shop)
+    coupon_discounts: tuple[Decimal, ...] = ()  # per coupon of ``coupons``, before tax
 
     @property
     def refunds_total(self) -> Decimal:

@@ -91,6 +91,44 @@ class PredictionSettings:
         return None
 
 
+PRICE_OBJECTIVES = ("revenue", "profit")
+MAX_WINDOW_DAYS = 365
+
+
+@dataclass(frozen=True)
+class ProductSettings:
+    """Product scoring settings (SPEC §4): the window, the weights of the three percentile
+    ranks (only their ratios matter), the restocking lead time that flags low stock, what the
+    optimal price maximises and when a product is trending. The assumed margin of products
+    without a cost is the shop's margin (``PredictionSettings.margin``)."""
+
+    window_days: int = 30
+    weight_velocity: float = 40.0
+    weight_revenue: float = 40.0
+    weight_margin: float = 20.0
+    lead_time_days: float = 7.0
+    price_objective: str = "revenue"
+    trend_min_units: float = 5.0  # net units in the last 7 days
+    trend_rise_pct: float = 50.0  # on the 7 days before
+
+    def problem(self) -> str | None:
+        """What is out of range (None when all is well), naming the setting."""
+        if not 1 <= self.window_days <= MAX_WINDOW_DAYS:
+            return f"window_days must be a whole number of days from 1 to {MAX_WINDOW_DAYS}"
+        weights = (self.weight_velocity, self.weight_revenue, self.weight_margin)
+        if not all(0 <= w <= 1000 for w in weights) or sum(weights) <= 0:
+            return "weights must be from 0 to 1000 each and not all 0 (e.g. 40,40,20)"
+        if not 0 <= self.lead_time_days <= MAX_WINDOW_DAYS:
+            return f"lead_time_days must be from 0 to {MAX_WINDOW_DAYS} days"
+        if self.price_objective not in PRICE_OBJECTIVES:
+            return "price_objective must be revenue or profit"
+        if not 0 <= self.trend_min_units <= 1_000_000:
+            return "trend_min_units must be from 0 to 1000000 units"
+        if not 0 <= self.trend_rise_pct <= 10_000:
+            return "trend_rise_pct must be from 0 to 10000 (%)"
+        return None
+
+
 @dataclass(frozen=True)
 class ShopConfig:
     shop_id: str
@@ -103,6 +141,7 @@ class ShopConfig:
     consent_keys: ConsentKeys = DEFAULT_CONSENT_KEYS
     predictions: PredictionSettings = PredictionSettings()
     cost_keys: CostKeys = DEFAULT_COST_KEYS
+    products: ProductSettings = ProductSettings()
 
     def is_sale(self, status: str) -> bool:
         """Paid statuses count as sales; ``refunded`` counts too, netted to zero by refunds."""

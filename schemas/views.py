@@ -243,6 +243,21 @@ ORDER_LINES_VIEW = pa.schema(
     ]
 )
 
+# One row per coupon code an order used (key: order_id, code), with the order's columns as
+# the orders view has them (processors/projections/coupon_views.py).
+ORDER_COUPONS_VIEW = pa.schema(
+    [
+        ("order_id", pa.int64()),
+        ("code", pa.string()),  # as the order's coupon line has it
+        ("discount", MONEY),  # the coupon's discount on the order, before tax; null: unknown
+        ("revenue_day", pa.date32()),  # the order's, shop timezone
+        ("is_sale", pa.bool_()),  # the order's
+        ("status", pa.string()),  # the order's effective status
+        ("customer_key", pa.string()),  # the order's
+        ("order_net", MONEY),  # the order's net revenue (total less its refunds)
+    ]
+)
+
 # One row per product of the catalogue, variations included (key: product_id); a variable
 # product's row rolls its variations' sales up (processors/projections/product_views.py).
 PRODUCTS_VIEW = pa.schema(
@@ -311,6 +326,7 @@ VIEWS: dict[str, pa.Schema] = {
     "prediction_models": PREDICTION_MODELS_VIEW,
     "backtests": BACKTESTS_VIEW,
     "order_lines": ORDER_LINES_VIEW,
+    "order_coupons": ORDER_COUPONS_VIEW,
     "products": PRODUCTS_VIEW,
     "product_prices": PRODUCT_PRICES_VIEW,
 }
@@ -326,6 +342,7 @@ VIEW_KEYS: dict[str, tuple[str, ...]] = {
     "prediction_models": ("model",),
     "backtests": ("as_of",),
     "order_lines": ("order_id", "line_id"),
+    "order_coupons": ("order_id", "code"),
     "products": ("product_id",),
     "product_prices": ("product_id", "changed_at"),
 }

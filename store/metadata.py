@@ -28,6 +28,7 @@ from schemas.shop import (
     ConsentKeys,
     CostKeys,
     PredictionSettings,
+    ProductSettings,
     ShopConfig,
 )
 from store.crypto import SecretBox, hash_token
@@ -37,12 +38,14 @@ from store.metadata_models import (
     InvalidShop,
     ShopCostKeysRow,
     ShopPredictionsRow,
+    ShopProductsRow,
     ShopRow,
     check_cost_keys,
     check_currency,
     check_name,
     check_paid_statuses,
     check_predictions,
+    check_products,
     check_revenue_date,
     check_timezone,
     check_url,
@@ -193,6 +196,7 @@ class ShopRegistry:
             updated_at=now,
             predictions_row=None,  # a new shop has no settings of its own
             cost_keys_row=None,
+            products_row=None,
         )
         self._fill_credentials(row, consumer_key, consumer_secret)
         with self._begin() as session:
@@ -283,6 +287,22 @@ class ShopRegistry:
             row.updated_at = now
             shop = self._config(row)
         log.info("shop_predictions_set", shop_id=shop_id)
+        return shop
+
+    def set_products(self, shop_id: str, values: dict[str, Any], now: datetime) -> ShopConfig:
+        """Set the shop's own product scoring settings (a None leaves one as it is); returns
+        the shop with them. Raises InvalidShop for values out of range, naming the setting."""
+        with self._begin() as session:
+            row = self._row(session, shop_id)
+            own = row.products_row or ShopProductsRow(shop_id=shop_id)
+            for name, value in values.items():
+                if value is not None:
+                    setattr(own, name, value)
+            check_products(own.over(ProductSettings()))
+            row.products_row = own
+            row.updated_at = now
+            shop = self._config(row)
+        log.info("shop_products_set", shop_id=shop_id)
         return shop
 
     def set_cost_keys(

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -25,6 +25,7 @@ from schemas.shop import (
     ConsentKeys,
     CostKeys,
     PredictionSettings,
+    ProductSettings,
     ShopConfig,
     cost_keys_problem,
     tidy_cost_keys,
@@ -87,6 +88,9 @@ class ShopRow(Base):
     cost_keys_row: Mapped[ShopCostKeysRow | None] = relationship(
         lazy="selectin", cascade="all, delete-orphan"
     )
+    products_row: Mapped[ShopProductsRow | None] = relationship(
+        lazy="selectin", cascade="all, delete-orphan"
+    )
 
     def to_config(
         self,
@@ -107,6 +111,9 @@ class ShopRow(Base):
             if self.predictions_row
             else predictions,
             cost_keys=tuple(self.cost_keys_row.keys) if self.cost_keys_row else cost_keys,
+            products=self.products_row.over(ProductSettings())
+            if self.products_row
+            else ProductSettings(),
         )
 
 
@@ -142,6 +149,39 @@ class ShopCostKeysRow(Base):
         String(32), ForeignKey("shops.shop_id", ondelete="CASCADE"), primary_key=True
     )
     keys: Mapped[list[str]] = mapped_column(JSON)
+
+
+PRODUCT_FIELDS = tuple(f for f in ProductSettings.__dataclass_fields__)
+
+
+class ShopProductsRow(Base):
+    """A shop's own product scoring settings; a null keeps the default (SPEC §4; its own
+    table, so databases made before it only gain a table)."""
+
+    __tablename__ = "shop_products"
+
+    shop_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("shops.shop_id", ondelete="CASCADE"), primary_key=True
+    )
+    window_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    weight_velocity: Mapped[float | None] = mapped_column(Float, nullable=True)
+    weight_revenue: Mapped[float | None] = mapped_column(Float, nullable=True)
+    weight_margin: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lead_time_days: Mapped[float | None] = mapped_column(Float, nullable=True)
+    price_objective: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    trend_min_units: Mapped[float | None] = mapped_column(Float, nullable=True)
+    trend_rise_pct: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+    def over(self, defaults: ProductSettings) -> ProductSettings:
+        own = {name: getattr(self, name) for name in PRODUCT_FIELDS}
+        return replace(defaults, **{k: v for k, v in own.items() if v is not None})
+
+
+def check_products(settings: ProductSettings) -> ProductSettings:
+    problem = settings.problem()
+    if problem:
+        raise InvalidShop(problem)
+    return settings
 
 
 def check_cost_keys(keys: list[str] | tuple[str, ...]) -> list[str]:

@@ -168,6 +168,7 @@ def _payload_row(event: Changed) -> dict[str, Any]:
         row["refunds"] = event.refunds_total
         row["items"] = sum(item.quantity for item in event.items)
         row["coupons"] = list(event.coupons)
+        row["coupon_discounts"] = list(event.coupon_discounts)
     if isinstance(event, ProductChanged):
         row["categories"] = list(event.categories)
     if isinstance(event, RefundChanged):

@@ -51,6 +51,7 @@ ORDERS = ResourceTable(
             ("items", pa.int64()),
             ("coupons", pa.list_(pa.string())),
             ("consents", pa.string()),
+            ("coupon_discounts", pa.list_(MONEY)),  # per coupon, before tax
         ]
     ),
 )
@@ -137,7 +138,11 @@ CHILDREN_OF: dict[str, tuple[str, ...]] = {
 }
 
 # Columns added since the first state files: (table, column, SQL default for existing rows).
-ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (("products", "stock_status", "''"),)
+# (An order applied before ``coupon_discounts`` has a null there: a replay fills it.)
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("products", "stock_status", "''"),
+    ("orders", "coupon_discounts", "NULL"),
+)
 
 # What job.products fitted: each product's price elasticity as of the job's day (replaced by
 # every job; the products view works the optimal price out of it).
@@ -161,6 +166,7 @@ _DUCK_TYPES = {
     MONEY: "DECIMAL(18,2)",
     TS: "TIMESTAMPTZ",
     pa.list_(pa.string()): "VARCHAR[]",
+    pa.list_(MONEY): "DECIMAL(18,2)[]",
     pa.date32(): "DATE",
     pa.float64(): "DOUBLE",
 }

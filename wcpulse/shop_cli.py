@@ -1,5 +1,5 @@
 """``wcpulse shop ...``: add, list, show, rotate-secret, rotate-token, set-credentials,
-set-predictions, set-cost-keys and delete shops.
+set-predictions, set-products, set-cost-keys and delete shops.
 
 ``register(subparsers, open_registry)`` adds the ``shop`` command to the main parser; every
 subcommand stores a ``handler(args, settings) -> int`` with ``set_defaults``. Mistakes the
@@ -29,7 +29,7 @@ from store.errors import ShopNotFound
 from store.layout import secret_key_path, shop_paths
 from store.metadata import InvalidShop, ShopRegistry
 from wcpulse.errors import UserError
-from wcpulse.shop_predictions import register_set_predictions
+from wcpulse.shop_settings import register_set_predictions, register_set_products
 
 log = structlog.get_logger(__name__)
 
@@ -132,6 +132,7 @@ def _describe(registry: ShopRegistry, shop: ShopConfig, settings: Settings) -> d
         "api_credentials": registry.has_credentials(shop.shop_id),
         "predictions": asdict(shop.predictions),
         "cost_keys": list(shop.cost_keys),
+        "products": asdict(shop.products),
     }
 
 
@@ -192,6 +193,7 @@ def _cmd_show(registry: ShopRegistry, args: argparse.Namespace, settings: Settin
     shop["api_credentials"] = "set" if shop["api_credentials"] else "not set"
     shop["predictions"] = ", ".join(f"{k} {v:g}" for k, v in shop["predictions"].items())
     shop["cost_keys"] = ", ".join(shop["cost_keys"])
+    shop["products"] = ", ".join(f"{k} {v}" for k, v in shop["products"].items())
     for key, value in shop.items():
         print(f"{key + ':':<17}{value}")
     return 0
@@ -299,6 +301,7 @@ def register(subparsers: Any, open_registry: OpenRegistry = default_open_registr
     creds.add_argument("--consumer-secret", required=True, help="consumer secret (cs_...)")
     creds.set_defaults(handler=_bind(_cmd_set_credentials, open_registry))
     register_set_predictions(commands, lambda command: _bind(command, open_registry))
+    register_set_products(commands, lambda command: _bind(command, open_registry))
     cost = commands.add_parser(
         "set-cost-keys",
         help="set the product meta keys that hold a cost (first usable one wins)",

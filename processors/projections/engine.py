@@ -26,6 +26,7 @@ from typing import Any
 
 import duckdb
 
+from processors.projections.coupon_views import OrderCoupons
 from processors.projections.customer_scores import (
     RESCORED_AT,
     SCORES_AS_OF,
@@ -45,7 +46,7 @@ from schemas.shop import ShopConfig
 from store.state import JOBS_RUN, VIEW_PARAMS, transaction
 from store.viewstore import Whole, Write
 
-ENGINE_VERSION = "4"  # raise when the materialised tables change shape
+ENGINE_VERSION = "5"  # raise when the materialised tables change shape
 # in this order: the order lines take the order rows ``CustomerViews`` built, the products
 # view reads the lines ``OrderLines`` refreshed
 PROJECTIONS: tuple[Projection, ...] = (
@@ -53,6 +54,7 @@ PROJECTIONS: tuple[Projection, ...] = (
     VersionsView(),
     JobViews(),
     OrderLines(),
+    OrderCoupons(),
     ProductViews(),
     PriceHistoryView(),
 )
@@ -136,6 +138,7 @@ class ViewEngine:
                     shop.paid_statuses,
                     shop.consent_keys,
                     shop.predictions,
+                    shop.products,
                 )
             ),
         }

@@ -38,8 +38,8 @@ from processors.projections.sql import (
     in_params,
     order_params,
 )
-from schemas.views import ORDER_LINES_VIEW, VIEW_KEYS
-from store.viewstore import Changed, Write
+from schemas.views import ORDER_LINES_VIEW
+from store.viewstore import Write
 
 VIEW = "order_lines"
 INDEXES = {
@@ -110,7 +110,7 @@ class OrderLines:
     def whole(self, ctx: Context, materialise: bool) -> dict[str, pa.Table]:
         orders = ctx.shared.get("order_rows")
         if orders is None:
-            orders = _order_rows(ctx, None)
+            orders = order_rows(ctx, None)
         lines = _lines(ctx, orders.select(ORDER_COLUMNS), WHOLE)
         ctx.shared[VIEW] = lines  # the products view sums them
         if materialise:
@@ -126,31 +126,26 @@ class OrderLines:
         if not orders:
             return {}
         scope = f"order_id IN {in_ids(orders)}"
-        lines = _lines(ctx, _rows_of(ctx, orders, sorted(extra - rebuilt)), scope)
-        upserts, deleted = _differences(ctx, lines, scope)
+        lines = _lines(ctx, order_rows_of(ctx, orders, sorted(extra - rebuilt)), scope)
         _note_products(ctx, lines, scope)
-        ctx.replace("mv_order_lines", scope, lines)
-        if not upserts.num_rows and not deleted.num_rows:
-            return {}
-        count = ctx.value("SELECT count(*) FROM mv_order_lines")
-        columns = ", ".join(ORDER_LINES_VIEW.names)
-        key = ", ".join(VIEW_KEYS[VIEW])
-        whole = ctx.reader(f"SELECT {columns} FROM mv_order_lines ORDER BY {key}", ORDER_LINES_VIEW)
-        return {VIEW: Changed(upserts, deleted, count, whole)}
+        changed = ctx.changed_in(VIEW, "mv_order_lines", scope, lines)
+        return {VIEW: changed} if changed else {}
 
 
-def _rows_of(ctx: Context, orders: list[int], missing: list[int]) -> pa.Table:
-    """The order columns of ``orders``: the rows the customer views built in this publish,
-    and ORDERS_SQL's for ``missing`` (the orders they did not rebuild)."""
+def order_rows_of(
+    ctx: Context, orders: list[int], missing: list[int], columns: list[str] = ORDER_COLUMNS
+) -> pa.Table:
+    """The ``columns`` of ORDERS_SQL's rows of ``orders``: the rows the customer views built
+    in this publish, and ORDERS_SQL's for ``missing`` (the orders they did not rebuild)."""
     shared = ctx.shared.get("order_rows")
     parts = []
     if shared is not None and shared.num_rows:
         wanted = pa.array(orders, pa.int64())
-        parts.append(shared.select(ORDER_COLUMNS).filter(pc.is_in(shared["order_id"], wanted)))
+        parts.append(shared.select(columns).filter(pc.is_in(shared["order_id"], wanted)))
     if missing:
-        parts.append(_order_rows(ctx, missing).select(ORDER_COLUMNS))
+        parts.append(order_rows(ctx, missing).select(columns))
     if not parts:
-        return _order_rows(ctx, []).select(ORDER_COLUMNS)
+        return order_rows(ctx, []).select(columns)
     return pa.concat_tables([part.cast(parts[0].schema) for part in parts])
 
 
@@ -165,7 +160,7 @@ def _note_products(ctx: Context, lines: pa.Table, scope: str) -> None:
     ctx.reached.setdefault("product", set()).update(ids)
 
 
-def _order_rows(ctx: Context, orders: list[int] | None) -> pa.Table:
+def order_rows(ctx: Context, orders: list[int] | None) -> pa.Table:
     """ORDERS_SQL's rows of ``orders`` (None: every order)."""
     if orders is None:
         scope, emails, params = WHOLE, ALL_GUEST_EMAILS, {}
@@ -185,23 +180,6 @@ def _lines(ctx: Context, orders: pa.Table, scope: str) -> pa.Table:
         return ctx.sql(LINES_SQL.format(scope=scope)).cast(ORDER_LINES_VIEW)
     finally:
         ctx.con.unregister("line_orders")
-
-
-def _differences(ctx: Context, lines: pa.Table, scope: str) -> tuple[pa.Table, pa.Table]:
-    """The rows of ``lines`` the view does not hold as they are, and the keys of its rows in
-    ``scope`` that ``lines`` lacks (before ``mv_order_lines`` is replaced)."""
-    ctx.con.register("incoming_lines", lines)
-    try:
-        upserts = ctx.sql(
-            f"SELECT * FROM incoming_lines EXCEPT SELECT * FROM mv_order_lines WHERE {scope}"
-        ).cast(ORDER_LINES_VIEW)
-        deleted = ctx.sql(
-            f"SELECT order_id, line_id FROM mv_order_lines WHERE {scope} "
-            "EXCEPT SELECT order_id, line_id FROM incoming_lines"
-        )
-    finally:
-        ctx.con.unregister("incoming_lines")
-    return upserts, deleted
 
 
 def _refund_orders(ctx: Context) -> set[int]:

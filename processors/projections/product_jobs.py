@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from processors.analytics.elasticity import estimate_elasticity
-from processors.analytics.products import ScoringSettings, score_distribution
+from processors.analytics.products import score_distribution
 from processors.projections.line_views import OrderLines
 from processors.projections.product_views import (
     OWNED_LINES_SQL,
@@ -28,6 +28,7 @@ from processors.projections.product_views import (
     catalogue,
     product_sales,
     ranked_sales,
+    scoring_settings,
 )
 from processors.projections.projection import Context
 from schemas.events import ProductsRequested
@@ -60,7 +61,7 @@ def run_products_job(
     try:
         last_sale = ctx.value("SELECT max(revenue_day) FROM job_lines WHERE is_sale")
         as_of = max(job.as_of, last_sale) if last_sale else job.as_of
-        settings = ScoringSettings()
+        settings = scoring_settings(shop)
         state = catalogue(ctx, "job_lines", None)
         sales = product_sales(ctx, "job_lines", "TRUE", as_of, settings.window_days)
         ranked, shop_revenue = ranked_sales(state, sales)

@@ -37,6 +37,7 @@ from processors.analytics.products import (
     ProductScores,
     ScoreDistribution,
     ScoringSettings,
+    Weights,
     score_against,
     score_distribution,
     stock_cover,
@@ -44,6 +45,7 @@ from processors.analytics.products import (
 )
 from processors.projections.projection import Context
 from processors.projections.sql import in_ids
+from schemas.shop import ProductSettings, ShopConfig
 from schemas.views import PRODUCTS_VIEW
 from store.viewstore import Whole, Write
 
@@ -51,8 +53,6 @@ VIEW = "products"
 PRODUCT_BASIS = "product_basis"  # state meta: what the last job.products ranked against
 TABLE = "mv_products"
 TREND_DAYS = 7  # the trend: net units of the last 7 days against the 7 before
-LEAD_TIME_DAYS = 7.0  # low stock: fewer days of cover than this
-OBJECTIVE = "revenue"  # what the optimal price maximises
 
 PRODUCTS_SQL = """
 SELECT product_id, parent_id, type, name, sku, status, price, regular_price, sale_price,
@@ -151,8 +151,20 @@ class ProductBasis:
 
 
 def product_basis(ctx: Context) -> ProductBasis | None:
+    """The basis of the last job, unless the shop's window changed since (then none: every
+    product is scored against the others until the next job)."""
     text = ctx.meta(PRODUCT_BASIS)
-    return ProductBasis.from_json(text) if text else None
+    basis = ProductBasis.from_json(text) if text else None
+    if basis is None or basis.window_days != ctx.shop.products.window_days:
+        return None
+    return basis
+
+
+def scoring_settings(shop: ShopConfig) -> ScoringSettings:
+    """The shop's window and weights; products without a cost assume the shop's margin."""
+    own = shop.products
+    weights = Weights(own.weight_velocity, own.weight_revenue, own.weight_margin)
+    return ScoringSettings(own.window_days, shop.predictions.margin, weights)
 
 
 class ProductViews:
@@ -198,13 +210,13 @@ class ProductViews:
 
 def _rows(ctx: Context, basis: ProductBasis | None, lines: str, keys: list[int] | None) -> pa.Table:
     """The products view's rows of ``keys`` (None: every product)."""
-    settings = ScoringSettings()
+    settings = scoring_settings(ctx.shop)
     line_scope = "TRUE" if keys is None else _line_scope(keys)
     state = catalogue(ctx, lines, keys)
     as_of = basis.as_of if basis else _last_sale_day(ctx, lines)
     sales = product_sales(ctx, lines, line_scope, as_of, settings.window_days)
     fits = _fits(ctx, keys)
-    return product_rows(state, sales, fits, basis, as_of, settings)
+    return product_rows(state, sales, fits, basis, as_of, (settings, ctx.shop.products))
 
 
 def catalogue(ctx: Context, lines: str, keys: list[int] | None) -> pa.Table:
@@ -330,20 +342,22 @@ def product_rows(
     fits: dict[int, dict[str, Any]],
     basis: ProductBasis | None,
     as_of: date | None,
-    settings: ScoringSettings,
+    settings: tuple[ScoringSettings, ProductSettings],
 ) -> pa.Table:
     """The view's rows: each product of ``state`` with its ``sales`` (SALES_SQL's rows),
     scored against ``basis`` (None: against the products of ``state`` that sold)."""
+    scoring, own = settings
     c = _columns(state, sales)
     if basis is None:
         ranked, shop_revenue = _ranked(c)
-        kept = score_distribution(ranked, settings)
+        kept = score_distribution(ranked, scoring)
     else:
         shop_revenue, kept = basis.shop_revenue, basis.distribution
     columns = (c["units"], c["revenue"], c["cost"], c["price"])
-    scores = score_against(ProductSales(c["ids"], *columns, shop_revenue), kept, settings)
+    scores = score_against(ProductSales(c["ids"], *columns, shop_revenue), kept, scoring)
     rows = [
-        _row(product, c["sold"][index], scores, index, fits.get(product["product_id"]), as_of)
+        _row(product, c["sold"][index], (scores, index), fits.get(product["product_id"]), own)
+        | {"as_of": c["sold"][index].get("as_of", as_of)}
         for index, product in enumerate(c["products"])
     ]
     return pa.Table.from_pylist(rows, schema=PRODUCTS_VIEW) if rows else PRODUCTS_VIEW.empty_table()
@@ -352,22 +366,22 @@ def product_rows(
 def _row(
     product: dict[str, Any],
     sold: dict[str, Any],
-    scores: ProductScores,
-    index: int,
+    scored: tuple[ProductScores, int],
     fit: dict[str, Any] | None,
-    as_of: date | None,
+    own: ProductSettings,
 ) -> dict[str, Any]:
+    scores, index = scored
     velocity = float(scores.velocity[index])
     stock = product["stock_quantity"] if product["manage_stock"] else None
-    cover = stock_cover(stock, velocity, LEAD_TIME_DAYS)
+    cover = stock_cover(stock, velocity, own.lead_time_days)
     last_7, previous_7 = sold.get("last_7", 0.0), sold.get("previous_7", 0.0)
-    moving = trend(last_7, previous_7)
+    moving = trend(last_7, previous_7, own.trend_min_units, own.trend_rise_pct)
     elasticity = _elasticity(fit)
     unit_cost = _float(product["cost"])
     suggestion = optimal_price(
         elasticity,
         _float(product["price"]),
-        OBJECTIVE,
+        own.price_objective,
         unit_cost if math.isfinite(unit_cost) else None,
     )
     categories = list(product["categories"] or [])
@@ -387,7 +401,7 @@ def _row(
         "stock_quantity": product["stock_quantity"],
         "manage_stock": product["manage_stock"],
         "stock_status": product["stock_status"] or "",
-        "as_of": sold.get("as_of", as_of),
+        "as_of": None,
         "units": sold.get("units", 0.0),
         "revenue": round(sold.get("revenue", 0.0), 2),
         "velocity": round(velocity, 4),

@@ -92,6 +92,29 @@ class Context:
         whole = self.reader(f"SELECT {', '.join(schema.names)} FROM {table} ORDER BY {key}", schema)
         return Changed(rows.select(schema.names).cast(schema), deleted, count, whole)
 
+    def changed_in(self, view: str, table: str, scope: str, rows: pa.Table) -> Changed | None:
+        """Replace the rows of ``table`` in ``scope`` with ``rows`` (the view's rows there
+        now), and say what differs: the rows it did not hold as they are and the keys left
+        without a row (None: nothing differs). For views of any key shape."""
+        schema = VIEWS[view]
+        key = ", ".join(VIEW_KEYS[view])
+        self.con.register("incoming_rows", rows)
+        try:
+            upserts = self.sql(
+                f"SELECT * FROM incoming_rows EXCEPT SELECT * FROM {table} WHERE {scope}"
+            ).cast(schema)
+            deleted = self.sql(
+                f"SELECT {key} FROM {table} WHERE {scope} EXCEPT SELECT {key} FROM incoming_rows"
+            )
+        finally:
+            self.con.unregister("incoming_rows")
+        self.replace(table, scope, rows)
+        if not upserts.num_rows and not deleted.num_rows:
+            return None
+        count = self.value(f"SELECT count(*) FROM {table}")
+        whole = self.reader(f"SELECT {', '.join(schema.names)} FROM {table} ORDER BY {key}", schema)
+        return Changed(upserts, deleted, count, whole)
+
 
 class Projection(Protocol):
     views: tuple[str, ...]  # the published views it writes

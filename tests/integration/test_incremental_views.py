@@ -62,7 +62,19 @@ def order_event(draw: st.DrawFn) -> Envelope:
         refunds=draw(st.sampled_from([(), ("3.00",)])),
         items=items,
     )
+    body["coupon_lines"] = draw(st.sampled_from(COUPON_LINES))
     return webhook("order.updated", body, NOW)
+
+
+COUPON_LINES = [
+    [],
+    [],
+    [{"id": 1, "code": "spring", "discount": "2.00", "discount_tax": "0.00"}],
+    [
+        {"id": 1, "code": "spring", "discount": "1.50", "discount_tax": "0.00"},
+        {"id": 2, "code": "vip", "discount": "3.00", "discount_tax": "0.69"},
+    ],
+]
 
 
 # (product_id, variation_id): simple products 93 and 60, variations 51 and 52 of 50

@@ -9,6 +9,7 @@ and this file's own percentile rule), not by the code under test.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -18,7 +19,7 @@ from processors.pipeline import ShopPipeline
 from schemas.envelope import Envelope
 from schemas.jobs import dated_job_envelope
 from schemas.jsoncodec import dumps_text
-from schemas.shop import ShopConfig
+from schemas.shop import PredictionSettings, ProductSettings, ShopConfig
 from store.viewstore import read_view
 from tests import woo_payloads as woo
 
@@ -86,11 +87,11 @@ def _order(order_id: int, day: date, product: int, variation: int, qty: int, pri
     return woo.order(order_id, status="completed", created=created, items=[item])
 
 
-def _sales(orders: list[dict], as_of: date) -> dict[int, tuple[float, float]]:
+def _sales(orders: list[dict], as_of: date, window: int = WINDOW) -> dict[int, tuple[float, float]]:
     """Net units and revenue per product in the window ending ``as_of``, straight from the
     payloads: a variation's line counts for the variation and for its parent."""
     found: dict[int, list[float]] = {pid: [0.0, 0.0] for pid in PRODUCTS}
-    first = as_of - timedelta(days=WINDOW - 1)
+    first = as_of - timedelta(days=window - 1)
     for order in orders:
         day = date.fromisoformat(order["date_created_gmt"][:10])
         if not first <= day <= as_of:
@@ -111,14 +112,19 @@ def _midrank(value: float, values: list[float]) -> float:
     return 100.0 * (lower + equal / 2) / len(values)
 
 
-def _expected_scores(sales: dict[int, tuple[float, float]]) -> dict[int, int]:
-    """Score per product by the rule of SPEC §4 as this test reads it: weighted (40/40/20)
-    mid-rank percentiles of velocity, revenue and margin among the ranked products (not
-    variable parents) that sold; 0 without sales."""
-    margins = {pid: 30.0 for pid in PRODUCTS}
+def _expected_scores(
+    sales: dict[int, tuple[float, float]],
+    window: int = WINDOW,
+    weights: tuple[float, float, float] = (40, 40, 20),
+    assumed_margin: float = 30.0,
+) -> dict[int, int]:
+    """Score per product by the rule of SPEC §4 as this test reads it: weighted (40/40/20 by
+    default) mid-rank percentiles of velocity, revenue and margin among the ranked products
+    (not variable parents) that sold; 0 without sales."""
+    margins = {pid: assumed_margin for pid in PRODUCTS}
     margins[93] = (10.0 - 4.0) / 10.0 * 100.0
     ranked = [pid for pid in PRODUCTS if PRODUCTS[pid][0] != "variable" and sales[pid][0] > 0]
-    velocity = [sales[pid][0] / WINDOW for pid in ranked]
+    velocity = [sales[pid][0] / window for pid in ranked]
     revenue = [sales[pid][1] for pid in ranked]
     margin = [margins[pid] for pid in ranked]
     scores = {}
@@ -128,10 +134,10 @@ def _expected_scores(sales: dict[int, tuple[float, float]]) -> dict[int, int]:
             scores[pid] = 0
             continue
         weighted = (
-            40 * _midrank(units / WINDOW, velocity)
-            + 40 * _midrank(earned, revenue)
-            + 20 * _midrank(margins[pid], margin)
-        ) / 100
+            weights[0] * _midrank(units / window, velocity)
+            + weights[1] * _midrank(earned, revenue)
+            + weights[2] * _midrank(margins[pid], margin)
+        ) / sum(weights)
         scores[pid] = math.floor(weighted + 0.5)
     return scores
 
@@ -149,9 +155,11 @@ def shop(tmp_path):
     pipeline.close()
 
 
-def _scored_shop(tmp_path, products: list[int], orders: list[dict]) -> dict[int, dict]:
+def _scored_shop(
+    tmp_path, products: list[int], orders: list[dict], shop: ShopConfig = SHOP
+) -> dict[int, dict]:
     """The products view of a new shop of ``products`` and ``orders`` after job.products."""
-    pipeline = ShopPipeline(tmp_path, SHOP)
+    pipeline = ShopPipeline(tmp_path, shop)
     try:
         envelopes = [_envelope("product.created", _product(pid)) for pid in products]
         envelopes += [_envelope("order.created", order) for order in orders]
@@ -218,6 +226,23 @@ def test_an_order_moves_its_products_at_the_next_publish_and_nobody_else(shop):
     }
 
 
+def test_a_shops_own_window_weights_margin_and_lead_time_drive_its_scores(tmp_path):
+    own = ProductSettings(
+        window_days=14, weight_velocity=10, weight_revenue=70, weight_margin=20, lead_time_days=60
+    )
+    shop = replace(SHOP, products=own, predictions=PredictionSettings(margin=0.5))
+    orders = _history()
+    rows = _scored_shop(tmp_path, list(PRODUCTS), orders, shop)
+    sales = _sales(orders, AS_OF, window=14)
+    expected = _expected_scores(sales, window=14, weights=(10, 70, 20), assumed_margin=50.0)
+    assert {pid: row["score"] for pid, row in rows.items()} == expected
+    assert expected != _expected_scores(_sales(orders, AS_OF))  # the settings mattered
+    assert rows[93]["units"] == sales[93][0] and rows[60]["margin_pct"] == pytest.approx(50.0)
+    velocity = sales[93][0] / 14
+    assert rows[93]["velocity"] == pytest.approx(velocity, abs=1e-4)
+    assert 20 / velocity < 60 and rows[93]["low_stock"]  # 20 in stock: low against 60 days
+
+
 def test_a_new_stock_level_changes_days_of_cover(shop):
     pipeline, _ = shop
     before = _products(pipeline)[93]
@@ -260,6 +285,11 @@ def test_elasticity_is_the_log_log_slope_of_daily_units_on_price(tmp_path):
     # elastic demand (e < -1, shown): revenue grows with a lower price, clamped to -20%
     assert slope < -1
     assert rows[93]["optimal_price"] == pytest.approx(8.0)
+    # a shop maximising profit: cost * e / (1 + e) for a cost of 4, within 8..12
+    profit = replace(SHOP, products=ProductSettings(price_objective="profit"))
+    rows = _scored_shop(tmp_path / "profit", list(PRODUCTS), orders, profit)
+    best = min(max(4.0 * slope / (1 + slope), 8.0), 12.0)
+    assert rows[93]["optimal_price"] == pytest.approx(best, abs=0.01)
 
 
 def test_a_product_only_order_lines_name_is_listed_with_its_sales(shop):

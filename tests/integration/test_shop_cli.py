@@ -274,3 +274,29 @@ def test_set_predictions_stores_the_shops_own_thresholds_and_show_prints_them(se
     assert "high_value 3000" in capsys.readouterr().out
     with pytest.raises(UserError, match="margin must be a share from 0 to 1"):
         _run(settings, "set-predictions", shop_id, "--margin", "30")
+
+
+def test_set_products_stores_the_shops_scoring_settings_and_refuses_a_bad_one(settings, capsys):
+    shop_id = _add_json(settings, capsys)["shop_id"]
+    argv = ("set-products", shop_id, "--weights", "10,70,20", "--lead-time-days", "14")
+    assert _run(settings, *argv, "--price-objective", "profit", "--json") == 0
+    chosen = json.loads(capsys.readouterr().out)["products"]
+    assert chosen["weight_revenue"] == 70.0 and chosen["lead_time_days"] == 14.0
+    assert chosen["price_objective"] == "profit" and chosen["window_days"] == 30  # default
+    assert _run(settings, "set-products", shop_id, "--window-days", "60") == 0
+    assert "window_days      60" in capsys.readouterr().out
+    assert _run(settings, "show", shop_id, "--json") == 0
+    shown = json.loads(capsys.readouterr().out)["products"]
+    assert (shown["window_days"], shown["weight_revenue"]) == (60, 70.0)  # both kept
+    with pytest.raises(UserError, match="weights must be from 0 to 1000 each and not all 0"):
+        _run(settings, "set-products", shop_id, "--weights", "0,0,0")
+    with pytest.raises(UserError, match="window_days must be a whole number of days"):
+        _run(settings, "set-products", shop_id, "--window-days", "0")
+
+
+def test_a_malformed_weights_option_is_one_line_without_a_traceback(tmp_path) -> None:
+    result = _wcpulse(tmp_path, "set-products", "shp_nothere", "--weights", "40,40")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "use three numbers like 40,40,20" in result.stderr

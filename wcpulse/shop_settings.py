@@ -1,0 +1,113 @@
+"""``wcpulse shop set-predictions|set-products SHOP [...]``: a shop's own CLV and churn
+settings, and its product scoring settings."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+from typing import Any
+
+from schemas.clock import SystemClock
+from schemas.settings import Settings
+from schemas.shop import PRICE_OBJECTIVES
+from store.metadata import ShopRegistry
+
+OPTIONS = (
+    ("discount_rate", "--discount-rate", "annual discount rate of predicted CLV (0.1 = 10%)"),
+    ("high_value", "--high-value", "predicted 12-month CLV above this is High value"),
+    ("medium_value", "--medium-value", "above this Medium value, else Low"),
+    ("margin", "--margin", "margin of what customers buy (0.3 = 30%): caps win-back discounts"),
+)
+
+
+def _cmd_set_predictions(
+    registry: ShopRegistry, args: argparse.Namespace, settings: Settings
+) -> int:
+    values = {name: getattr(args, name) for name, _, _ in OPTIONS}
+    shop = registry.set_predictions(args.shop, values, SystemClock().now())
+    chosen = asdict(shop.predictions)
+    if args.json:
+        print(json.dumps({"shop_id": shop.shop_id, "predictions": chosen}))
+        return 0
+    print(f"prediction settings of {shop.shop_id} (they apply at the shop's next publish):")
+    for name, value in chosen.items():
+        print(f"  {name:<14}{value:g}")
+    return 0
+
+
+def register_set_predictions(commands: Any, bind: Any) -> None:
+    parser = commands.add_parser(
+        "set-predictions",
+        help="set the shop's own CLV and churn settings (value segments, discounting, margin)",
+        description="Set the shop's own CLV and churn settings; an option left out keeps its "
+        "value (the default comes from the WCPULSE_CLV_* and WCPULSE_DEFAULT_MARGIN settings).",
+    )
+    parser.add_argument("shop", metavar="SHOP", help="shop id (shp_...)")
+    for name, flag, help_text in OPTIONS:
+        parser.add_argument(flag, dest=name, type=float, default=None, help=help_text)
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(handler=bind(_cmd_set_predictions))
+
+
+PRODUCT_OPTIONS = (
+    ("window_days", "--window-days", int, "days of sales a score looks at (default 30)"),
+    ("lead_time_days", "--lead-time-days", float, "restocking lead time: less cover is low stock"),
+    ("trend_min_units", "--trend-min-units", float, "net units in 7 days a trending product needs"),
+    ("trend_rise_pct", "--trend-rise-pct", float, "rise on the 7 days before that is trending"),
+)
+
+
+def _weights(text: str) -> tuple[float, float, float]:
+    try:
+        velocity, revenue, margin = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError("use three numbers like 40,40,20") from None
+    return velocity, revenue, margin
+
+
+def _cmd_set_products(registry: ShopRegistry, args: argparse.Namespace, settings: Settings) -> int:
+    values: dict[str, Any] = {name: getattr(args, name) for name, *_ in PRODUCT_OPTIONS}
+    values["price_objective"] = args.price_objective
+    if args.weights is not None:
+        names = ("weight_velocity", "weight_revenue", "weight_margin")
+        values.update(zip(names, args.weights, strict=True))
+    shop = registry.set_products(args.shop, values, SystemClock().now())
+    chosen = asdict(shop.products)
+    if args.json:
+        print(json.dumps({"shop_id": shop.shop_id, "products": chosen}))
+        return 0
+    print(f"product settings of {shop.shop_id}:")
+    for name, value in chosen.items():
+        print(f"  {name:<17}{value}")
+    print("Prices, cover and trends follow at the next publish; scores at the next products")
+    print(f"job (or now: `wcpulse jobs run products --shop {shop.shop_id}`).")
+    return 0
+
+
+def register_set_products(commands: Any, bind: Any) -> None:
+    parser = commands.add_parser(
+        "set-products",
+        help="set the shop's product scoring window, weights, lead time and price objective",
+        description="Set the shop's own product scoring settings; an option left out keeps "
+        "its value. Products without a cost assume the shop's margin (set-predictions "
+        "--margin).",
+    )
+    parser.add_argument("shop", metavar="SHOP", help="shop id (shp_...)")
+    for name, flag, kind, help_text in PRODUCT_OPTIONS:
+        parser.add_argument(flag, dest=name, type=kind, default=None, help=help_text)
+    parser.add_argument(
+        "--weights",
+        type=_weights,
+        default=None,
+        metavar="V,R,M",
+        help="weights of velocity, revenue and margin ranks (default 40,40,20)",
+    )
+    parser.add_argument(
+        "--price-objective",
+        choices=PRICE_OBJECTIVES,
+        default=None,
+        help="what the optimal price maximises (default revenue)",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(handler=bind(_cmd_set_products))
