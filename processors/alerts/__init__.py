@@ -1,0 +1,1 @@
+"""Alert e-mails: composing them (``messages``) and delivering them (``mailer``)."""
