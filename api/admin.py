@@ -4,6 +4,8 @@
 queues ``job.erase`` into the shop's stream and answers ``202`` with the erasure id; the
 shop's processor removes the customer from the state, the views and the raw log.
 ``GET /api/v1/shops/<shop_id>/erasures/<erasure_id>`` says whether it has been applied.
+``POST /api/v1/shops/<shop_id>/alerts/<alert_id>/acknowledge`` queues
+``job.acknowledge_alert``: the alert shows as acknowledged once its processor applied it.
 
 A missing token: 401, always (as on every route). No admin token set: any token gets 403
 ``admin_disabled`` (the admin API is off). A wrong token: 401; a shop's API token: 403 (it
@@ -28,7 +30,7 @@ from ingest.errors import PublishError
 from processors.anonymise import is_customer_key
 from schemas.clock import Clock
 from schemas.envelope import Envelope
-from schemas.jobs import erase_envelope
+from schemas.jobs import acknowledge_envelope, erase_envelope
 from schemas.settings import Settings
 from schemas.shop import ShopConfig
 from store.erasure import read_applied
@@ -83,15 +85,8 @@ def _erase(deps: _Deps, shop_id: str, customer_key: str) -> Response:
         raise InvalidParameter(
             "customer_key must be a customer id, guest-<16 hex> or guest-order-<id>"
         )
-    if deps.publisher is None:
-        raise ApiError("this API process cannot queue jobs", status=503, code="unavailable")
     envelope = erase_envelope(shop.shop_id, customer_key, deps.clock.now())
-    try:
-        deps.publisher.publish([envelope])
-    except PublishError as exc:
-        log.warning("erasure_not_queued", shop_id=shop.shop_id, error=str(exc))
-        message = "the broker did not take the job; try again"
-        raise ApiError(message, status=503, code="unavailable") from None
+    _queue(deps, envelope)
     erasure_id = json.loads(envelope.body)["erasure_id"]
     log.info("erasure_queued", shop_id=shop.shop_id, erasure_id=erasure_id)
     body = {
@@ -101,6 +96,28 @@ def _erase(deps: _Deps, shop_id: str, customer_key: str) -> Response:
         "status": "queued",
         "status_url": f"/api/v1/shops/{shop.shop_id}/erasures/{erasure_id}",
     }
+    return json_response(body, status=202)
+
+
+def _queue(deps: _Deps, envelope: Envelope) -> None:
+    """Publish a job envelope; 503 when this process cannot or the broker does not take it."""
+    if deps.publisher is None:
+        raise ApiError("this API process cannot queue jobs", status=503, code="unavailable")
+    try:
+        deps.publisher.publish([envelope])
+    except PublishError as exc:
+        log.warning("job_not_queued", shop_id=envelope.shop_id, job=envelope.event, error=str(exc))
+        message = "the broker did not take the job; try again"
+        raise ApiError(message, status=503, code="unavailable") from None
+
+
+def _acknowledge(deps: _Deps, shop_id: str, alert_id: str) -> Response:
+    shop = _shop(deps, shop_id)
+    if not alert_id.isdigit() or not 0 < int(alert_id) < 2**63:  # no alert has such an id
+        raise NotFound(f"no alert with id {alert_id[:40]!r}: alert ids are whole numbers")
+    _queue(deps, acknowledge_envelope(shop.shop_id, int(alert_id), deps.clock.now()))
+    log.info("alert_acknowledgement_queued", shop_id=shop.shop_id, alert_id=alert_id)
+    body = {"shop_id": shop.shop_id, "alert_id": int(alert_id), "status": "queued"}
     return json_response(body, status=202)
 
 
@@ -125,6 +142,12 @@ def admin_blueprint(
         "erase_customer",
         lambda shop_id, customer_key: _erase(deps, shop_id, customer_key),
         methods=["DELETE"],
+    )
+    blueprint.add_url_rule(
+        PREFIX + "/alerts/<alert_id>/acknowledge",
+        "acknowledge_alert",
+        lambda shop_id, alert_id: _acknowledge(deps, shop_id, alert_id),
+        methods=["POST"],
     )
     blueprint.add_url_rule(
         PREFIX + "/erasures/<erasure_id>",

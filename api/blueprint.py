@@ -42,9 +42,10 @@ def _serve(route: RouteSpec, deps: _Deps, shop_id: str, path: dict[str, str]) ->
     values = parse_query(route.params, request.args)
     fmt = negotiate_format(values, request.accept_mimetypes)
     views = ShopViews(deps.settings.data_dir, shop_id)
-    today = local_today(deps.clock.now(), shop.timezone)
+    now = deps.clock.now()
+    today = local_today(now, shop.timezone)
     runs = ShopRuns(deps.shops, shop_id)
-    ctx = RequestContext(shop, views, values, fmt, today, runs, path)
+    ctx = RequestContext(shop, views, values, fmt, today, runs, path, now)
     etag = compute_etag(source_stamp(route.sources, ctx), request, fmt, today)
     unchanged = not_modified(request, etag)
     if unchanged is not None:

@@ -7,6 +7,7 @@ them among the others, and a list view it does not place follows the shop routes
 from __future__ import annotations
 
 from api.customer_timeseries import BUCKETS_RULE, TIMESERIES_PARAMS
+from api.fulfillment import FULFILLMENT_DESCRIPTION, FULFILLMENT_PARAMS
 from api.listing import ListView
 from api.lists import LIST_VIEWS
 from api.lists.customers import CUSTOMERS
@@ -17,7 +18,7 @@ from api.period_params import FROM_BEFORE_TO, PERIOD_PARAMS, PERIOD_RULES, TOO_E
 from api.predictions import TIMELINE_PARAMS
 from api.product_detail import DAYS, DETAIL_PARAMS, TOO_LONG
 from api.retention import MAX_MONTHS, RETENTION_PARAMS, RETENTION_RULES
-from api.route_spec import SHOP_PREFIX, RouteSpec
+from api.route_spec import CLOCK_SOURCE, SHOP_PREFIX, RouteSpec
 from api.runs import MAX_RUNS, SYNC_PARAMS
 from api.sales_breakdowns import BREAKDOWN_PARAMS
 from api.segments import SEGMENTS_PARAMS
@@ -226,6 +227,17 @@ SHOP_ROUTES: tuple[RouteSpec, ...] = (
         "active), `details` (every count as compact JSON). The newest `limit` runs, at most "
         f"{MAX_RUNS}; there are no pages. CSV has the same columns and rows as JSON.",
     ),
+    RouteSpec(
+        "fulfillment",
+        SHOP_PREFIX + "/fulfillment",
+        "Fulfilment over a period (hours from paid to completed, shares within 24 and 48 "
+        "hours) and the paid orders overdue now.",
+        "Fulfillment",
+        FULFILLMENT_PARAMS,
+        sources=("manifest", CLOCK_SOURCE),
+        description=FULFILLMENT_DESCRIPTION,
+        rules=PERIOD_RULES,
+    ),
 )
 
 # The admin API (api/admin.py registers these; they are here so OpenAPI describes them).
@@ -240,6 +252,18 @@ ADMIN_ROUTES: tuple[RouteSpec, ...] = (
         admin=True,
         description="The shop's processor removes the customer from the state, the views "
         "and the raw log; `status_url` says when that is done. Needs WCPULSE_ADMIN_TOKEN.",
+    ),
+    RouteSpec(
+        "acknowledge_alert",
+        SHOP_PREFIX + "/alerts/{alert_id}/acknowledge",
+        "Acknowledge an alert: queue job.acknowledge_alert; 202.",
+        "AlertAcknowledgementQueued",
+        shop=False,
+        method="post",
+        admin=True,
+        description="The shop's processor marks the alert acknowledged (the first time "
+        "counts); the alerts list then shows `acknowledged` and `acknowledged_at`. An unknown "
+        "id changes nothing. Needs WCPULSE_ADMIN_TOKEN.",
     ),
     RouteSpec(
         "erasure_status",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from api.json_shapes import DAY, Schema, nullable
@@ -23,6 +23,7 @@ class RequestContext:
     today: date  # in the shop's timezone
     runs: ShopRuns
     path: Mapping[str, str] = field(default_factory=dict)  # path values beside shop_id
+    now: datetime | None = None  # the request's clock (aware UTC): overdue is as of it
 
     @property
     def scores_as_of(self) -> date | None:

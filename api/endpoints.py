@@ -9,6 +9,7 @@ from datetime import datetime
 from api.context import RequestContext, envelope
 from api.customer360 import customer_result
 from api.customer_timeseries import timeseries_result
+from api.fulfillment import fulfillment_result
 from api.list_views import list_endpoint
 from api.lists import LIST_VIEWS
 from api.period_params import requested_periods
@@ -17,6 +18,7 @@ from api.product_detail import product_result
 from api.queries import kpi_totals
 from api.result import Result
 from api.retention import retention_result
+from api.route_spec import CLOCK_SOURCE
 from api.runs import SYNC_COLUMNS
 from api.sales_breakdowns import categories_result, coupons_result
 from api.segments import segments_result
@@ -88,6 +90,8 @@ def source_stamp(sources: tuple[str, ...], ctx: RequestContext) -> str:
         parts.append(ctx.views.stamp(sources))
     if RUNS_SOURCE in sources:
         parts.append(RUNS_SOURCE + "=" + ctx.runs.stamp(*_requested_runs(ctx)))
+    if CLOCK_SOURCE in sources and ctx.now is not None:
+        parts.append(CLOCK_SOURCE + "=" + ctx.now.strftime("%Y-%m-%dT%H:%M"))
     return ":".join(parts)
 
 
@@ -108,4 +112,5 @@ ENDPOINTS: dict[str, Callable[[RequestContext], Result]] = {
     "churn_timeline": churn_timeline_result,
     "freshness": freshness_result,
     "sync": sync_result,
+    "fulfillment": fulfillment_result,
 }

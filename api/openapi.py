@@ -96,7 +96,7 @@ def _shop_responses(route: RouteSpec) -> dict[str, Schema]:
 
 def _admin_responses(route: RouteSpec) -> dict[str, Schema]:
     ok = {"content": {"application/json": {"schema": ref(route.response)}}}
-    status = "202" if route.method == "delete" else "200"
+    status = "202" if route.method in ("delete", "post") else "200"
     return {
         status: {"description": "Queued" if status == "202" else "OK"} | ok,
         "400": _error("The customer_key is not one"),

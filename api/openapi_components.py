@@ -106,7 +106,18 @@ def _erasure_schemas() -> dict[str, Schema]:
     )
     state = {"type": "string", "enum": ["pending", "applied"]}
     status = obj({"erasure_id": text, "shop_id": text, "status": state})
-    return {"ErasureQueued": queued, "ErasureStatus": status}
+    acknowledged = obj(
+        {
+            "shop_id": text,
+            "alert_id": {"type": "integer"},
+            "status": {"type": "string", "const": "queued"},
+        }
+    )
+    return {
+        "ErasureQueued": queued,
+        "ErasureStatus": status,
+        "AlertAcknowledgementQueued": acknowledged,
+    }
 
 
 def component_schemas() -> dict[str, Schema]:

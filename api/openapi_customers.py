@@ -1,18 +1,22 @@
 """OpenAPI component schemas of the customer analytics views: Customer 360, segments,
-retention and the customer timeseries; and of one product's detail."""
+retention and the customer timeseries; of one product's detail; and of fulfilment."""
 
 from __future__ import annotations
+
+from typing import get_type_hints
 
 from api.context import SCORES_AS_OF
 from api.customer360 import RFM_FIELDS, STATUS_FIELDS
 from api.customer_timeseries import TIMESERIES_ROW
-from api.json_shapes import DAY, Schema, obj, ref, row_schema, strings, table_schema
+from api.fulfillment import OVERDUE_ROW
+from api.json_shapes import DAY, TIME, Schema, obj, ref, row_schema, strings, table_schema
 from api.openapi_predictions import or_null
 from api.product_detail import DAILY
 from api.retention import TABLES
 from api.sales_breakdowns import CATEGORY_ROW, COUPON_ROW
 from api.segments import SEGMENT_ROW
 from api.top_products import TOP_ROW
+from processors.analytics.fulfillment import FulfillmentMetrics
 from schemas.shop import CONSENT_CHANNELS
 from schemas.views import CUSTOMERS_VIEW, PRODUCT_PRICES_VIEW, SEGMENT_HISTORY_VIEW
 
@@ -117,6 +121,31 @@ def _period_table(row: str, extra: dict[str, Schema] | None = None) -> Schema:
     )
 
 
+def _fulfillment_metrics() -> Schema:
+    """Counts are whole numbers; hours and shares are numbers, null without a base."""
+    hints = get_type_hints(FulfillmentMetrics)
+    fields: dict[str, Schema] = {
+        name: _COUNT if hint is int else {"type": ["number", "null"]}
+        for name, hint in hints.items()
+    }
+    return obj(fields | {"overdue_now": _COUNT})
+
+
+def _fulfillment() -> Schema:
+    period = obj({"name": {"type": "string"}, "from": DAY, "to": DAY})
+    return obj(
+        _SHOP
+        | {
+            "period": period,
+            "sla_hours": _COUNT,
+            "as_of": TIME | {"description": "the request's clock: what overdue is as of"},
+            "metrics": ref("FulfillmentMetrics"),
+            "pagination": ref("Pagination"),
+            "overdue": table_schema("OverdueOrder"),
+        }
+    )
+
+
 def customer_component_schemas() -> dict[str, Schema]:
     rows = {_row_name(name): row_schema(schema) for name, schema in TABLES.items()}
     return {
@@ -140,4 +169,7 @@ def customer_component_schemas() -> dict[str, Schema]:
         **rows,
         "TimeseriesBucket": row_schema(TIMESERIES_ROW),
         "Timeseries": _timeseries(),
+        "FulfillmentMetrics": _fulfillment_metrics(),
+        "OverdueOrder": row_schema(OVERDUE_ROW),
+        "Fulfillment": _fulfillment(),
     }

@@ -9,6 +9,11 @@ from api.params import ParamSpec
 SHOP_PREFIX = "/api/v1/shops/{shop_id}"
 
 
+# a source of responses that move with time alone (overdue orders): the ETag changes every
+# minute
+CLOCK_SOURCE = "clock"
+
+
 @dataclass(frozen=True)
 class RouteSpec:
     name: str  # endpoint name and OpenAPI operationId

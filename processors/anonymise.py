@@ -27,6 +27,7 @@ from typing import Any
 from processors.email_match import EmailFinder, email_sha256
 from schemas.envelope import Envelope, body_hash
 from schemas.erasure import Erasure
+from schemas.jobs import ALERTS_RAISED
 from schemas.jsoncodec import dumps_text, loads
 
 PERSON_FIELDS = frozenset(
@@ -101,13 +102,16 @@ class Scrubber:
         self._finder = EmailFinder(hashes, guests, plain)
         self._orders = {o: e.address for e in erasures for o in e.order_ids}
         self._customers = {e.customer_id: e.address for e in erasures if e.customer_id}
+        self._keys = {e.customer_key for e in erasures}
 
     def __bool__(self) -> bool:
         return bool(self._finder or self._orders or self._customers)
 
     def envelope(self, envelope: Envelope) -> Envelope | None:
         """The envelope scrubbed, the same object when untouched, None when dropped."""
-        if envelope.source == "job" or not self._may_touch(envelope):
+        if envelope.source == "job":
+            return self._alerts(envelope) if envelope.event == ALERTS_RAISED else envelope
+        if not self._may_touch(envelope):
             return envelope
         try:
             body = loads(envelope.body)
@@ -118,6 +122,26 @@ class Scrubber:
         except _UNREADABLE:  # a body no processor could read: its text is scrubbed
             return _with_body(envelope, self._finder.replace(envelope.body))
         return envelope if scrubbed is body else _with_body(envelope, dumps_text(scrubbed))
+
+    def _alerts(self, envelope: Envelope) -> Envelope:
+        """Alerts about an erased customer or one of their orders are dropped; addresses
+        left in the others are replaced."""
+        try:
+            body = loads(envelope.body)
+            alerts = body["alerts"]
+            kept = [a for a in alerts if not self._about_erased(a)]
+        except (*_UNREADABLE, KeyError, TypeError):
+            return _with_body(envelope, self._finder.replace(envelope.body))
+        scrubbed = self._mentions(kept)
+        if len(kept) == len(alerts) and scrubbed is kept and all(map(_same, kept, alerts)):
+            return envelope
+        return _with_body(envelope, dumps_text(body | {"alerts": scrubbed}))
+
+    def _about_erased(self, alert: dict[str, Any]) -> bool:
+        kind, subject = alert.get("subject_kind"), str(alert.get("subject_id", ""))
+        if kind == "customer":
+            return subject in self._keys or (subject.isdigit() and int(subject) in self._customers)
+        return kind == "order" and subject.isdigit() and int(subject) in self._orders
 
     def _may_touch(self, envelope: Envelope) -> bool:
         """A cheap look at the raw text: can this envelope hold anything erased?"""

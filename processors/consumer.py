@@ -27,6 +27,8 @@ from typing import Any, Protocol
 
 import structlog
 
+from processors.alerts.dispatch import MAIL_TICK, send_alert_mail
+from processors.alerts.notifier import Notifier
 from processors.pipeline import ShopPipeline
 from schemas.clock import Clock
 from schemas.envelope import Envelope, EnvelopeError
@@ -73,6 +75,7 @@ class Consumer:
         batch_size: int = 500,
         view_interval: float = 0.5,
         retry_delays: Sequence[float] = RETRY_DELAYS,
+        notifier: Notifier | None = None,
     ) -> None:
         self._source = source
         self._shops = shops
@@ -87,6 +90,9 @@ class Consumer:
         self._stop = threading.Event()
         self.retries = 0  # batches tried again after a failure that was not a message's
         self.on_batch: Callable[[int], None] | None = None
+        self._notifier = notifier
+        self._notified: dict[str, float] = {}  # shop: when its mail was last looked at
+        self._mail_now: set[str] = set()  # shops published since: mail them at once
 
     def run(self, stop: threading.Event, poll_timeout: float = 0.5) -> None:
         self._stop = stop
@@ -106,6 +112,7 @@ class Consumer:
             self._handle_shop_until_done(shop_id, pairs)
         # drained (a short batch): publish now; under a backlog at most every view_interval
         self.publish_due(force=len(deliveries) < self._batch_size)
+        self.mail_due()
         if self.on_batch is not None and deliveries:
             self.on_batch(len(deliveries))
         return len(deliveries)
@@ -122,11 +129,31 @@ class Consumer:
                     continue
                 del self._dirty[shop_id]
 
+    def mail_due(self) -> None:
+        """Alert e-mails: after a shop's publish, and every ``MAIL_TICK`` seconds for the
+        digests and the retries."""
+        if self._notifier is None:
+            return
+        now = self._clock.now()
+        for shop_id, pipeline in list(self._pipelines.items()):
+            last = self._notified.get(shop_id)
+            if (
+                last is not None
+                and now.timestamp() - last < MAIL_TICK
+                and shop_id not in self._mail_now
+            ):
+                continue
+            self._notified[shop_id] = now.timestamp()
+            self._mail_now.discard(shop_id)
+            if send_alert_mail(self._notifier, pipeline, self._shops.get(shop_id), now):
+                self._dirty.setdefault(shop_id, now.timestamp())
+
     def _publish(self, pipeline: ShopPipeline, now: datetime, failed: int) -> bool:
         """Publish the shop's views; a failure is logged and tried again later."""
         shop_id = pipeline.shop.shop_id
         try:
-            pipeline.publish(now)
+            pipeline.publish(now, alerts=True)
+            self._mail_now.add(shop_id)
         except Exception as exc:  # noqa: BLE001 - the edge: the state is safe, views wait
             delay = retry_delay(failed + 1, self._retry_delays)
             self._publish_failures[shop_id] = (failed + 1, now.timestamp() + delay)

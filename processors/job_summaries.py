@@ -81,3 +81,14 @@ def products_summary(views_dir: Path) -> str:
     lines = [f"scored {len(rows)} products as of {as_of}; {fitted} with a price elasticity"]
     lines += [f"  {grade:<3} {grades.get(grade, 0)}" for grade in ("A+", "B", "C", "D", "F")]
     return "\n".join(lines)
+
+
+def alerts_summary(views_dir: Path) -> str:
+    """``job.alerts``: the alerts open (not acknowledged) per severity, the newest first."""
+    rows = [row for row in _rows(views_dir, "alerts") if not row["acknowledged"]]
+    rows.sort(key=lambda row: row["created_at"], reverse=True)
+    severities = Counter(row["severity"] for row in rows)
+    counts = ", ".join(f"{severities.get(s, 0)} {s}" for s in ("critical", "warning", "info"))
+    lines = [f"{len(rows)} open alerts ({counts})"]
+    lines += [f"  {row['severity']:<8} {row['title']}" for row in rows[:10]]
+    return "\n".join(lines)

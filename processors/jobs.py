@@ -19,8 +19,17 @@ from typing import Any
 
 import structlog
 
+from processors.alerts.alert_jobs import (
+    acknowledge,
+    keep_raised,
+    note_alerts_requested,
+    parse_acknowledged,
+    parse_alerts_raised,
+    parse_alerts_requested,
+)
 from processors.erasure import apply_erasure
 from processors.job_summaries import (
+    alerts_summary,
     backtest_summary,
     churn_summary,
     models_summary,
@@ -38,7 +47,17 @@ from schemas.events import (
     ProductsRequested,
     ScoresRequested,
 )
-from schemas.jobs import BACKTEST, CHURN, CLV, ERASE, PRODUCTS, RFM
+from schemas.jobs import (
+    ACKNOWLEDGE_ALERT,
+    ALERTS,
+    ALERTS_RAISED,
+    BACKTEST,
+    CHURN,
+    CLV,
+    ERASE,
+    PRODUCTS,
+    RFM,
+)
 
 log = structlog.get_logger("wcpulse.jobs")
 
@@ -138,6 +157,15 @@ JOBS: dict[str, JobSpec] = {
             interval="products_interval_seconds",
             summary=products_summary,
         ),
+        JobSpec(
+            ALERTS,
+            parse_alerts_requested,
+            note_alerts_requested,
+            interval="alerts_interval_seconds",
+            summary=alerts_summary,
+        ),
+        JobSpec(ALERTS_RAISED, parse_alerts_raised, keep_raised),
+        JobSpec(ACKNOWLEDGE_ALERT, parse_acknowledged, acknowledge),
         JobSpec(ERASE, _erasure, _erase),
     )
 }

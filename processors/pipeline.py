@@ -9,15 +9,17 @@ from pathlib import Path
 
 import structlog
 
+from processors.alerts.raising import raise_alerts
 from processors.anonymise import Scrubber
 from processors.erasure import tombstones
 from processors.errors import ProcessingError, UnprocessableEvent
 from processors.handlers import handle_envelope
 from processors.jobs import run_job
+from processors.projections.alert_views import alert_writes
 from processors.projections.engine import ViewEngine
 from schemas.envelope import Envelope
 from schemas.events import CONTROL_EVENTS, ControlEvent, Event
-from schemas.jobs import ERASE
+from schemas.jobs import ALERTS, ALERTS_RAISED, ERASE
 from schemas.shop import DEFAULT_COST_KEYS, CostKeys, ShopConfig
 from schemas.views import VIEW_KEYS
 from store.erasure import write_applied
@@ -26,8 +28,10 @@ from store.layout import shop_paths
 from store.lock import WriterLock
 from store.rawlog import ParquetRawLog, RejectedLog
 from store.state import ApplyResult, DuckDBStateStore
+from store.state_alerts import ALERTS_DONE_AT, count_rejected
 from store.viewstore import GRACE_SECONDS, ViewStore, write_freshness
 
+RAISED_TOPIC = "job." + ALERTS_RAISED
 log = structlog.get_logger("wcpulse.processor")
 
 
@@ -198,7 +202,9 @@ class ShopPipeline:
         logged = self.rawlog.append(envelopes, now) if live else None
         try:
             self._stage = "state apply"
-            meta = freshness_meta(self._meta(), envelopes, now)
+            # the alerts the processor raised itself are not news of the shop
+            own = all(e.topic == RAISED_TOPIC for e in envelopes)
+            meta = {} if own else freshness_meta(self._meta(), envelopes, now)
             return self._apply_runs([e for d in decoded for e in d.events], meta, live, now)
         except BaseException:
             if logged is not None:
@@ -221,6 +227,8 @@ class ShopPipeline:
             )
         if live:
             self.rejected.append_rejected([(envelopes[i], r) for i, r in failures.items()], now)
+            with self.state.transaction() as con:
+                count_rejected(con, len(failures))
 
     def _apply_runs(
         self, events: Sequence[Event], meta: dict[str, str], live: bool, now: datetime
@@ -247,17 +255,22 @@ class ShopPipeline:
         self._stage = f"job.{event.job}"
         return run_job(self, event, live, now)
 
-    def publish(self, now: datetime, purge: bool = False) -> str:
+    def publish(self, now: datetime, purge: bool = False, alerts: bool = False) -> str:
         """Publish what the changes since the last publish reach (``ViewEngine``): the
         materialised rows commit first, then the view files and the manifest, then the
         changes are forgotten (a crash in between publishes them again, to the same rows).
-        ``purge``: remove superseded view files at once (after an erasure)."""
+        ``purge``: remove superseded view files at once (after an erasure). ``alerts``
+        (the live processor): raise the alerts the changes call for, in this publish."""
         pending = self.state.pending_changes()
         refresh = ViewEngine(self.state.connection, self.shop).refresh()
+        if alerts and raise_alerts(self, pending, refresh, now):
+            pending = self.state.pending_changes()
+            refresh.writes.update(alert_writes(self.state.connection, self.shop))
         grace = 0.0 if purge else GRACE_SECONDS
         version = ViewStore(self.paths.views_dir).publish(
             refresh.writes, VIEW_KEYS, now, refresh.extra, grace
         )
+        refresh.extra["jobs_applied"][ALERTS] = self.state.get_meta(ALERTS_DONE_AT)
         self.state.published(pending, refresh.params)
         write_applied(self.paths.views_dir, self.state.connection)
         fresh = self._meta()

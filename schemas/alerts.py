@@ -11,8 +11,10 @@ replay restores the same alerts and never raises new ones.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
+from typing import Any
 
 SEVERITIES = ("critical", "warning", "info")
 # type -> default severity (SPEC §4)
@@ -54,6 +56,27 @@ class Alert:
         return f"{_number(self.measured)}{self.unit} against a threshold of " + (
             f"{_number(self.threshold)}{self.unit}"
         )
+
+
+ALERT_FIELDS = tuple(f.name for f in fields(Alert))
+
+
+def alert_json(alert: Alert) -> dict[str, Any]:
+    data = asdict(alert)
+    data["created_at"] = alert.created_at.isoformat()
+    return data
+
+
+def alert_from_json(data: dict[str, Any]) -> Alert:
+    """An alert from ``alert_json``'s form; KeyError, TypeError or ValueError when it is
+    not one."""
+    values = {name: data[name] for name in ALERT_FIELDS}
+    values["created_at"] = datetime.fromisoformat(values["created_at"])
+    if values["created_at"].tzinfo is None:
+        raise ValueError("created_at must have a time zone")
+    if not isinstance(values["alert_id"], int) or values["type"] not in ALERT_TYPES:
+        raise ValueError("not an alert: bad alert_id or type")
+    return Alert(**values)
 
 
 def _number(value: float) -> str:
@@ -210,3 +233,32 @@ def _checked_number(setting: str, raw: str, param: Param) -> float:
     if not lowest <= value <= highest:  # NaN fails too
         raise InvalidAlertSetting(f"{setting} must be from {param.lowest:g} to {param.highest:g}")
     return value
+
+
+MAX_RECIPIENTS = 20
+_EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+")
+_CLOCK = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+
+
+def check_recipients(emails: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """The addresses trimmed, each once; InvalidAlertSetting naming a bad one."""
+    tidy = tuple(dict.fromkeys(e.strip() for e in emails if e.strip()))
+    if len(tidy) > MAX_RECIPIENTS:
+        raise InvalidAlertSetting(f"recipients: at most {MAX_RECIPIENTS} addresses")
+    for email in tidy:
+        if len(email) > 254 or not _EMAIL.fullmatch(email):
+            raise InvalidAlertSetting(f"recipients: {email[:60]!r} is not an e-mail address")
+    return tidy
+
+
+def check_daily_at(text: str) -> str:
+    if not _CLOCK.fullmatch(text.strip()):
+        raise InvalidAlertSetting("daily_at must be a time of day like 08:00 (shop time)")
+    return text.strip()
+
+
+def check_weekly_on(text: str) -> str:
+    day = text.strip().lower()
+    if day not in WEEKDAYS:
+        raise InvalidAlertSetting(f"weekly_on must be a day: {', '.join(WEEKDAYS)}")
+    return day

@@ -14,6 +14,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from schemas.alerts import Alert
+
 
 def as_row(event: object) -> dict[str, Any]:
     """The fields of a slotted event as a dict, shallow (``dataclasses.asdict`` deep-copies
@@ -211,6 +213,35 @@ class PredictionsRequested:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class AlertsRequested:
+    """``job.alerts``: evaluate the scheduled alert conditions (the sales drop up to the day
+    before ``as_of``, the orders overdue at ``at``) at the shop's next live publish."""
+
+    as_of: date  # a day in the shop's timezone
+    at: datetime
+    job: ClassVar[str] = "alerts"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertsRaised:
+    """``job.alerts_raised``: alerts a live publish raised, logged as a fact of the stream
+    (a replay restores them and raises none of its own)."""
+
+    alerts: tuple[Alert, ...]
+    at: datetime
+    job: ClassVar[str] = "alerts_raised"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertAcknowledged:
+    """``job.acknowledge_alert``: someone with the admin token acknowledged an alert."""
+
+    alert_id: int
+    at: datetime
+    job: ClassVar[str] = "acknowledge_alert"
+
+
 Event = (
     OrderChanged
     | CustomerChanged
@@ -223,7 +254,26 @@ Event = (
     | ErasureRequested
     | PredictionsRequested
     | ProductsRequested
+    | AlertsRequested
+    | AlertsRaised
+    | AlertAcknowledged
 )
-ControlEvent = ScoresRequested | ErasureRequested | PredictionsRequested | ProductsRequested
+ControlEvent = (
+    ScoresRequested
+    | ErasureRequested
+    | PredictionsRequested
+    | ProductsRequested
+    | AlertsRequested
+    | AlertsRaised
+    | AlertAcknowledged
+)
 # each has ``job``
-CONTROL_EVENTS = (ScoresRequested, ErasureRequested, PredictionsRequested, ProductsRequested)
+CONTROL_EVENTS = (
+    ScoresRequested,
+    ErasureRequested,
+    PredictionsRequested,
+    ProductsRequested,
+    AlertsRequested,
+    AlertsRaised,
+    AlertAcknowledged,
+)

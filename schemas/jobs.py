@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
+from typing import Any
 
 from schemas.envelope import Envelope
 from schemas.jsoncodec import dumps_text
@@ -34,14 +35,19 @@ CLV = "clv"
 CHURN = "churn"
 BACKTEST = "backtest"
 PRODUCTS = "products"
+ALERTS = "alerts"
+ALERTS_RAISED = "alerts_raised"
+ACKNOWLEDGE_ALERT = "acknowledge_alert"
 PREDICTION_JOBS: tuple[str, ...] = (CLV, CHURN, BACKTEST)
-PROCESSOR_JOBS = frozenset({RFM, ERASE, PRODUCTS, *PREDICTION_JOBS})  # processors/jobs.py runs them
+PROCESSOR_JOBS = frozenset(
+    {RFM, ERASE, PRODUCTS, ALERTS, *PREDICTION_JOBS}
+)  # processors/jobs.py runs them
 # the days a job may be run as of (what ``wcpulse jobs run --as-of`` accepts)
 EARLIEST_AS_OF = date(1970, 1, 1)
 LATEST_AS_OF = date(2100, 1, 1)
 
 
-def job_envelope(shop_id: str, job: str, params: dict[str, str], received_at: datetime) -> Envelope:
+def job_envelope(shop_id: str, job: str, params: dict[str, Any], received_at: datetime) -> Envelope:
     return Envelope(
         shop_id=shop_id,
         topic=f"job.{job}",
@@ -61,6 +67,10 @@ def rescore_envelope(shop_id: str, as_of: date, received_at: datetime) -> Envelo
 def dated_job_envelope(shop_id: str, job: str, as_of: date, received_at: datetime) -> Envelope:
     """``job.<job> {"as_of": ...}``: rfm, clv, churn or backtest."""
     return job_envelope(shop_id, job, {"as_of": as_of.isoformat()}, received_at)
+
+
+def acknowledge_envelope(shop_id: str, alert_id: int, received_at: datetime) -> Envelope:
+    return job_envelope(shop_id, ACKNOWLEDGE_ALERT, {"alert_id": str(alert_id)}, received_at)
 
 
 def erase_envelope(shop_id: str, customer_key: str, received_at: datetime) -> Envelope:

@@ -40,6 +40,7 @@ class Settings:
     database_url: str | None = None
     secret_key: str | None = None
     smtp_url: str | None = None
+    mail_from: str = "wcpulse@localhost"  # the sender of alert e-mails
     partitions: int = 4
     allow_http_shops: bool = False
     public_url: str = "http://127.0.0.1:8000"
@@ -65,6 +66,7 @@ class Settings:
     clv_interval_seconds: float = 24 * 3600.0
     churn_interval_seconds: float = 6 * 3600.0
     products_interval_seconds: float = 24 * 3600.0
+    alerts_interval_seconds: float = 3600.0
     extra: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -77,6 +79,9 @@ class Settings:
     @property
     def embedded_broker(self) -> bool:
         return not self.broker_url
+
+    def dashboard_url(self, shop_id: str) -> str:
+        return f"{self.public_url.rstrip('/')}/dashboard/{shop_id}"
 
     def webhook_url(self, shop_id: str) -> str:
         return f"{self.public_url.rstrip('/')}/webhooks/woocommerce/{shop_id}"
@@ -148,6 +153,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         database_url=_str(env, "WCPULSE_DATABASE_URL"),
         secret_key=_str(env, "WCPULSE_SECRET_KEY"),
         smtp_url=_str(env, "WCPULSE_SMTP_URL"),
+        mail_from=_str(env, "WCPULSE_MAIL_FROM") or "wcpulse@localhost",
         partitions=_int(env, "WCPULSE_PARTITIONS", 4),
         allow_http_shops=_bool(env, "WCPULSE_ALLOW_HTTP_SHOPS", False),
         public_url=public_url or f"http://{host}:{port}",
@@ -173,6 +179,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         clv_interval_seconds=_float(env, "WCPULSE_CLV_INTERVAL", 24 * 3600.0),
         churn_interval_seconds=_float(env, "WCPULSE_CHURN_INTERVAL", 6 * 3600.0),
         products_interval_seconds=_float(env, "WCPULSE_PRODUCTS_INTERVAL", 24 * 3600.0),
+        alerts_interval_seconds=_float(env, "WCPULSE_ALERTS_INTERVAL", 3600.0),
     )
 
 

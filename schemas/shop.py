@@ -6,6 +6,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from schemas.alerts import AlertSettings
+
 DEFAULT_PAID_STATUSES: tuple[str, ...] = ("processing", "completed", "on-hold")
 REVENUE_DATE_BASES = ("created", "paid", "completed")
 
@@ -142,6 +144,7 @@ class ShopConfig:
     predictions: PredictionSettings = PredictionSettings()
     cost_keys: CostKeys = DEFAULT_COST_KEYS
     products: ProductSettings = ProductSettings()
+    alerts: AlertSettings = AlertSettings()
 
     def is_sale(self, status: str) -> bool:
         """Paid statuses count as sales; ``refunded`` counts too, netted to zero by refunds."""

@@ -315,6 +315,28 @@ PRODUCT_PRICES_VIEW = pa.schema(
     ]
 )
 
+# One row per alert raised (key: alert_id), newest first in the API (schemas/alerts.py).
+ALERTS_VIEW = pa.schema(
+    [
+        ("alert_id", pa.int64()),
+        ("created_at", TS),
+        ("type", pa.string()),  # schemas.alerts.ALERT_TYPES
+        ("severity", pa.string()),  # critical, warning, info
+        ("title", pa.string()),
+        ("message", pa.string()),
+        ("why", pa.string()),  # the measured value against the threshold, in words
+        ("measured", pa.float64()),
+        ("threshold", pa.float64()),
+        ("unit", pa.string()),
+        ("subject_kind", pa.string()),  # customer, product, order, shop
+        ("subject_id", pa.string()),  # customer key, product id, order id; '' for the shop
+        ("subject_label", pa.string()),
+        ("dedup_key", pa.string()),  # what its cool-down counts per
+        ("acknowledged", pa.bool_()),
+        ("acknowledged_at", TS),
+    ]
+)
+
 VIEWS: dict[str, pa.Schema] = {
     "orders": ORDERS_VIEW,
     "customers": CUSTOMERS_VIEW,
@@ -329,6 +351,7 @@ VIEWS: dict[str, pa.Schema] = {
     "order_coupons": ORDER_COUPONS_VIEW,
     "products": PRODUCTS_VIEW,
     "product_prices": PRODUCT_PRICES_VIEW,
+    "alerts": ALERTS_VIEW,
 }
 # Each view's key: one row per key, files sorted by it (store/viewstore.py).
 VIEW_KEYS: dict[str, tuple[str, ...]] = {
@@ -345,6 +368,7 @@ VIEW_KEYS: dict[str, tuple[str, ...]] = {
     "order_coupons": ("order_id", "code"),
     "products": ("product_id",),
     "product_prices": ("product_id", "changed_at"),
+    "alerts": ("alert_id",),
 }
 # {"version": str, "published_at": iso, "files": {view: {"key", "base", "delta", "rows"}},
 #  "scores_as_of": "YYYY-MM-DD"|null,

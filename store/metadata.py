@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,11 +31,13 @@ from schemas.shop import (
     ProductSettings,
     ShopConfig,
 )
+from store.alert_sends import AlertSends
 from store.crypto import SecretBox, hash_token
 from store.errors import ShopNotFound
 from store.metadata_models import (
     Base,
     InvalidShop,
+    ShopAlertsRow,
     ShopCostKeysRow,
     ShopPredictionsRow,
     ShopProductsRow,
@@ -138,6 +140,11 @@ class ShopRegistry:
         self.close()
 
     @property
+    def alert_sends(self) -> AlertSends:
+        """The alert e-mail send log, in the same database."""
+        return AlertSends(self._engine)
+
+    @property
     def sync_state(self) -> SyncState:
         """Import checkpoints and sync runs, in the same database."""
         return SyncState(self._engine)
@@ -197,6 +204,7 @@ class ShopRegistry:
             predictions_row=None,  # a new shop has no settings of its own
             cost_keys_row=None,
             products_row=None,
+            alerts_row=None,
         )
         self._fill_credentials(row, consumer_key, consumer_secret)
         with self._begin() as session:
@@ -289,6 +297,36 @@ class ShopRegistry:
         log.info("shop_predictions_set", shop_id=shop_id)
         return shop
 
+    def set_alerts(
+        self,
+        shop_id: str,
+        now: datetime,
+        values: Sequence[tuple[str, str, float | str | bool]] = (),
+        recipients: Sequence[str] | None = None,
+        digests: tuple[str | None, str | None] = (None, None),
+    ) -> ShopConfig:
+        """Set some of the shop's alert settings (checked ``(type, name, value)`` triples,
+        from ``schemas.alerts.parse_setting``), its recipients (None: as they are) and
+        digest times (``(daily_at, weekly_on)``, None: as it is); returns the shop."""
+        with self._begin() as session:
+            row = self._row(session, shop_id)
+            own = row.alerts_row or ShopAlertsRow(
+                shop_id=shop_id, overrides={}, recipients=[], daily_at="08:00", weekly_on="monday"
+            )
+            overrides = {t: dict(v) for t, v in (own.overrides or {}).items()}
+            for alert_type, name, value in values:
+                overrides.setdefault(alert_type, {})[name] = value
+            own.overrides = overrides  # a new object: JSON columns track assignment
+            if recipients is not None:
+                own.recipients = list(recipients)
+            own.daily_at = digests[0] or own.daily_at
+            own.weekly_on = digests[1] or own.weekly_on
+            row.alerts_row = own
+            row.updated_at = now
+            shop = self._config(row)
+        log.info("shop_alerts_set", shop_id=shop_id, settings=len(values))
+        return shop
+
     def set_products(self, shop_id: str, values: dict[str, Any], now: datetime) -> ShopConfig:
         """Set the shop's own product scoring settings (a None leaves one as it is); returns
         the shop with them. Raises InvalidShop for values out of range, naming the setting."""
@@ -374,5 +412,6 @@ class ShopRegistry:
                 return False
             session.delete(row)
         self.sync_state.delete_shop(shop_id)
+        self.alert_sends.delete_shop(shop_id)
         log.info("shop_deleted", shop_id=shop_id)
         return True

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from schemas.alerts import AlertSettings
 from schemas.shop import (
     DEFAULT_CONSENT_KEYS,
     DEFAULT_COST_KEYS,
@@ -91,6 +92,9 @@ class ShopRow(Base):
     products_row: Mapped[ShopProductsRow | None] = relationship(
         lazy="selectin", cascade="all, delete-orphan"
     )
+    alerts_row: Mapped[ShopAlertsRow | None] = relationship(
+        lazy="selectin", cascade="all, delete-orphan"
+    )
 
     def to_config(
         self,
@@ -114,6 +118,7 @@ class ShopRow(Base):
             products=self.products_row.over(ProductSettings())
             if self.products_row
             else ProductSettings(),
+            alerts=self.alerts_row.settings() if self.alerts_row else AlertSettings(),
         )
 
 
@@ -175,6 +180,29 @@ class ShopProductsRow(Base):
     def over(self, defaults: ProductSettings) -> ProductSettings:
         own = {name: getattr(self, name) for name in PRODUCT_FIELDS}
         return replace(defaults, **{k: v for k, v in own.items() if v is not None})
+
+
+class ShopAlertsRow(Base):
+    """A shop's alert settings: per type its own values (``{"sales_drop": {"drop_pct":
+    40}}``), the recipients and the digest times (its own table, so databases made before
+    it only gain a table)."""
+
+    __tablename__ = "shop_alerts"
+
+    shop_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("shops.shop_id", ondelete="CASCADE"), primary_key=True
+    )
+    overrides: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    daily_at: Mapped[str] = mapped_column(String(5), default="08:00")
+    weekly_on: Mapped[str] = mapped_column(String(10), default="monday")
+
+    def settings(self) -> AlertSettings:
+        overrides = tuple(
+            (alert_type, tuple(sorted(values.items())))
+            for alert_type, values in sorted((self.overrides or {}).items())
+        )
+        return AlertSettings(overrides, tuple(self.recipients or ()), self.daily_at, self.weekly_on)
 
 
 def check_products(settings: ProductSettings) -> ProductSettings:

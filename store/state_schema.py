@@ -18,7 +18,12 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from schemas.views import BACKTESTS_VIEW, CHURN_TIMELINE_VIEW, PREDICTION_MODELS_VIEW
+from schemas.views import (
+    ALERTS_VIEW,
+    BACKTESTS_VIEW,
+    CHURN_TIMELINE_VIEW,
+    PREDICTION_MODELS_VIEW,
+)
 
 MONEY = pa.decimal128(18, 2)
 TS = pa.timestamp("us", tz="UTC")
@@ -159,6 +164,9 @@ PRODUCT_FITS = pa.schema(
     ]
 )
 
+# The alerts raised (the alerts view's columns but the ones worked out at publish).
+ALERTS = pa.schema([f for f in ALERTS_VIEW if f.name not in ("why", "acknowledged")])
+
 _DUCK_TYPES = {
     pa.int64(): "BIGINT",
     pa.string(): "VARCHAR",
@@ -232,6 +240,7 @@ def create_statements() -> list[str]:
         "erased_at TIMESTAMPTZ)",
         f"CREATE TABLE IF NOT EXISTS product_fits ({_columns_sql(PRODUCT_FITS)}, "
         "PRIMARY KEY (product_id))",
+        f"CREATE TABLE IF NOT EXISTS alerts ({_columns_sql(ALERTS)}, PRIMARY KEY (alert_id))",
     ]
     # What the prediction jobs record (job.clv, job.backtest, job.churn): the rows of the
     # views of the same names.

@@ -10,6 +10,7 @@ from typing import NoReturn
 from schemas.settings import Settings, SettingsError, load_settings
 from store.errors import StoreError
 from wcpulse import (
+    alert_commands,
     commands,
     erase_commands,
     job_commands,
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     shop_cli.register(sub, open_registry)
     woo_commands.register(sub)
     job_commands.register(sub)
+    alert_commands.register(sub, open_registry)
     erase_commands.register(sub)
     rejected_commands.register(sub)
     views_commands.register(sub)

@@ -46,7 +46,7 @@ def run_job(args: argparse.Namespace, settings: Settings) -> int:
     if args.job not in RUNNABLE_JOBS:
         raise UserError(
             f"job {args.job!r} is not available yet; available: {', '.join(RUNNABLE_JOBS)}"
-            " (alerts, digests and fulfillment come with their features)"
+            " (digests and fulfillment come with their features)"
         )
     clock = SystemClock()
     registry = open_registry(settings)

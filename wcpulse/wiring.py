@@ -15,6 +15,8 @@ from ingest.messaging.publisher import FallbackPublisher, SpoolForwarder
 from ingest.messaging.spool import SQLiteQueue
 from ingest.receiver.shops import CachedShopDirectory
 from ingest.receiver.woocommerce import woocommerce_blueprint
+from processors.alerts.mailer import mailer_from_settings
+from processors.alerts.notifier import MailLinks, Notifier
 from processors.consumer import Consumer
 from schemas.clock import Clock, SystemClock
 from schemas.settings import Settings
@@ -180,6 +182,7 @@ def start_consumer(
     partitions: list[int] | None = None,
 ) -> threading.Thread:
     """A processor thread that restarts its consumer after an unexpected error."""
+    notifier = alert_notifier(settings, registry)
 
     def loop() -> None:
         while not stop.is_set():
@@ -191,6 +194,7 @@ def start_consumer(
                 clock,
                 batch_size=settings.batch_size,
                 view_interval=settings.view_interval_seconds,
+                notifier=notifier,
             )
             try:
                 consumer.run(stop)
@@ -204,6 +208,22 @@ def start_consumer(
     thread = threading.Thread(target=loop, name="wcpulse-processor", daemon=True)
     thread.start()
     return thread
+
+
+def alert_notifier(settings: Settings, registry: ShopRegistry) -> Notifier:
+    """Alert e-mail through WCPULSE_SMTP_URL, else into a Maildir under the data folder
+    (said at start-up, so the operator knows where messages go)."""
+    try:
+        mailer = mailer_from_settings(settings.smtp_url, settings.data_dir)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    where = mailer.describe()
+    if settings.smtp_url is None:
+        where += " (no WCPULSE_SMTP_URL set: alert e-mails are written there)"
+    print(f"Alert e-mails: {where}", flush=True)
+    sender = getattr(mailer, "sender", None) or settings.mail_from  # the URL's ?from= wins
+    links = MailLinks(sender, settings.public_url)
+    return Notifier(mailer, registry.alert_sends, links)
 
 
 def _release_and_close(source: Any) -> None:

@@ -34,18 +34,27 @@ list route where api/catalog.py's ``SHOP_ROUTES`` places it, else after the shop
 A declaration naming a view schemas/views.py lacks, or a sort that is not one of its
 columns, fails at import. Not covered by a list declaration: another route
 (``products/<id>``: a RouteSpec in api/catalog.py and its endpoint in api/endpoints.py),
-and another answer on a list's own path (``products?top=5&by=revenue``): that needs the
-declaration to take extra parameters and an endpoint of its own, not there yet.
+and another answer on a list's own path (``products?top=5&by=revenue``: a RouteSpec that
+adds to the declaration's route, api/top_products.py, and an endpoint of its own).
 """
 
 from __future__ import annotations
 
 from api.listing import ListView
+from api.lists.alerts import ALERTS
 from api.lists.customers import CUSTOMERS
 from api.lists.lines import ORDER_LINES
 from api.lists.orders import ORDERS
 from api.lists.predictions import CHURN, CLV
 from api.lists.products import PRODUCTS
 
-LIST_VIEWS: tuple[ListView, ...] = (ORDERS, CUSTOMERS, CLV, CHURN, ORDER_LINES, PRODUCTS)
+LIST_VIEWS: tuple[ListView, ...] = (
+    ORDERS,
+    CUSTOMERS,
+    CLV,
+    CHURN,
+    ORDER_LINES,
+    PRODUCTS,
+    ALERTS,
+)
 LIST_VIEWS_BY_NAME: dict[str, ListView] = {spec.view: spec for spec in LIST_VIEWS}

@@ -21,7 +21,8 @@ from urllib.parse import quote
 
 from schemas.alerts import SEVERITIES, Alert
 
-PERIODS = ("daily", "weekly")
+PERIODS = ("now", "daily", "weekly")  # "now": several alerts raised at once
+_HEADINGS = {"now": "New alerts", "daily": "Daily digest", "weekly": "Weekly digest"}
 SEVERITY_COLOURS = {"critical": "#d32f2f", "warning": "#f59e0b", "info": "#1e88e5"}
 TYPE_LABELS = {
     "churn_risk": "Churn risk",
@@ -91,7 +92,8 @@ def digest_message(
     unsubscribe_url: str,
     period: str,
 ) -> EmailMessage:
-    """The daily or weekly digest of ``alerts``: grouped by severity, then type, newest first.
+    """The daily or weekly digest of ``alerts`` (or, ``now``, several raised at once):
+    grouped by severity, then type, newest first.
     ValueError for an unknown period or no alerts at all."""
     if period not in PERIODS:
         raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
@@ -100,7 +102,7 @@ def digest_message(
         raise ValueError("a digest needs at least one alert")
     mail = _Mail(shop_name, recipient, sender, dashboard_url, unsubscribe_url)
     ordered = [alert for _, types in groups for _, items in types for alert in items]
-    heading = f"{period.capitalize()} digest: {count_phrase(ordered)}"
+    heading = f"{_HEADINGS[period]}: {count_phrase(ordered)}"
     subject = f"{heading} — {shop_name}"
     text = "\n".join([f"{heading} for {shop_name}", *_digest_lines(groups, mail), *_footer(mail)])
     page = _page(subject, heading, _digest_html(groups, mail), mail)

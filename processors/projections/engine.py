@@ -26,6 +26,7 @@ from typing import Any
 
 import duckdb
 
+from processors.projections.alert_views import AlertsView
 from processors.projections.coupon_views import OrderCoupons
 from processors.projections.customer_scores import (
     RESCORED_AT,
@@ -46,7 +47,7 @@ from schemas.shop import ShopConfig
 from store.state import JOBS_RUN, VIEW_PARAMS, transaction
 from store.viewstore import Whole, Write
 
-ENGINE_VERSION = "5"  # raise when the materialised tables change shape
+ENGINE_VERSION = "6"  # raise when the materialised tables change shape
 # in this order: the order lines take the order rows ``CustomerViews`` built, the products
 # view reads the lines ``OrderLines`` refreshed
 PROJECTIONS: tuple[Projection, ...] = (
@@ -57,6 +58,7 @@ PROJECTIONS: tuple[Projection, ...] = (
     OrderCoupons(),
     ProductViews(),
     PriceHistoryView(),
+    AlertsView(),
 )
 
 
@@ -65,6 +67,7 @@ class Refresh:
     writes: dict[str, Write]
     extra: dict[str, Any]  # what the manifest says beside the files
     params: str  # what these views were computed with (kept after the publish)
+    whole: bool = False  # every view built whole (a job ran, the settings changed)
 
 
 class ViewEngine:
@@ -91,7 +94,7 @@ class ViewEngine:
                 ctx.pending = self._pending()
                 for projection in PROJECTIONS:
                     writes |= projection.changes(ctx)
-        return Refresh(writes, self._extra(ctx), params)
+        return Refresh(writes, self._extra(ctx), params, whole)
 
     def full_tables(self) -> dict[str, Any]:
         """Every view built whole (tests compare refreshed views with this)."""

@@ -49,8 +49,14 @@ def poison(shop: ShopConfig) -> Envelope:
 
 
 def logged_ids(data_dir: Path, shop: ShopConfig) -> list[str]:
+    """The envelopes logged, but the alerts the processor raised itself."""
     raw = ParquetRawLog(shop_paths(data_dir, shop.shop_id).raw_dir)
-    return [e.envelope_id for batch in raw.read_batches() for e in batch]
+    return [
+        e.envelope_id
+        for batch in raw.read_batches()
+        for e in batch
+        if e.topic != "job.alerts_raised"
+    ]
 
 
 def order_ids(data_dir: Path, shop: ShopConfig) -> list[int]:

@@ -17,6 +17,7 @@ from schemas.views import VIEWS
 from store.errors import StateLocked
 from store.layout import shop_paths
 from store.lock import WriterLock
+from store.rawlog import ParquetRawLog
 from store.viewstore import read_view
 from tests.conftest import FIXTURES, load_fixture
 from tests.views_builder import read_views
@@ -94,6 +95,12 @@ def run_until_empty(queue: SQLiteQueue, data_dir, shops=Shops(SHOP)) -> Consumer
     return consumer
 
 
+def raised_alerts(data_dir, shop_id: str = SHOP.shop_id) -> int:
+    """The alert envelopes the live processor logged (replayed like every other)."""
+    raw = ParquetRawLog(shop_paths(data_dir, shop_id).raw_dir)
+    return sum(e.topic == "job.alerts_raised" for batch in raw.read_batches() for e in batch)
+
+
 def views(data_dir, shop_id: str = SHOP.shop_id) -> dict[str, list[dict]]:
     """Every published view's rows (the content, base and delta merged)."""
     published = read_views(shop_paths(data_dir, shop_id).views_dir)
@@ -138,7 +145,7 @@ def test_replay_rebuilds_the_views_byte_for_byte(tmp_path):
     run_until_empty(queue, tmp_path)
     before = views(tmp_path)
     report = replay_shop(tmp_path, SHOP, FixedClock(NOW + timedelta(days=1)))
-    assert report.events == 2 * len(stream)
+    assert report.events == 2 * len(stream) + raised_alerts(tmp_path)
     assert views(tmp_path) == before
     assert set(before) == set(VIEWS)
 
@@ -150,7 +157,7 @@ def test_replay_reproduces_every_view_of_imported_pages_webhooks_and_trash(tmp_p
     run_until_empty(queue, tmp_path)
     before = views(tmp_path)
     report = replay_shop(tmp_path, SHOP, FixedClock(NOW + timedelta(days=2)))
-    assert (report.events, report.unprocessable) == (len(stream) + 5, 0)
+    assert (report.events, report.unprocessable) == (len(stream) + 5 + raised_alerts(tmp_path), 0)
     assert views(tmp_path) == before
     assert (
         read_view(shop_paths(tmp_path, SHOP.shop_id).views_dir, "versions").num_rows == 59

@@ -1,0 +1,113 @@
+"""Raising alerts at a live publish: what the publish changed (its pending changes) is
+checked against the alert rules on the views just refreshed, and a due ``job.alerts`` adds
+the scheduled rules. The alerts raised travel as one ``job.alerts_raised`` envelope through
+the shop's own apply (raw log first, then the state), so they are facts of the stream: a
+replay restores them and raises none of its own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+
+import duckdb
+import structlog
+
+from processors.alerts.alert_jobs import raised_envelope
+from processors.alerts.candidates import Scope
+from processors.alerts.rules import raised_alerts
+from processors.projections.engine import Refresh
+from processors.projections.sql import in_ids
+from processors.shop_unit import ShopUnit
+from schemas.alerts import Alert
+from schemas.events import AlertsRaised
+from store.state_alerts import ALERTS_DONE_AT, ALERTS_DUE, REJECTED_UNSEEN, set_alerts_meta
+from store.viewstore import Whole, Write
+
+log = structlog.get_logger(__name__)
+# the views the rules read, by the materialised table they read them from
+MATERIALISED = {
+    "orders": "mv_orders",
+    "clv": "mv_clv",
+    "churn": "mv_churn",
+    "products": "mv_products",
+    "order_lines": "mv_order_lines",
+}
+
+
+def raise_alerts(
+    unit: ShopUnit, pending: Mapping[str, Sequence[int]], refresh: Refresh, now: datetime
+) -> list[Alert]:
+    """Raise (log and keep) the alerts of this publish (``refresh``: what it wrote; when
+    every view was built whole, a job ran: every customer and product is checked)."""
+    con = unit.state.connection
+    due = _due(unit)
+    health = _health(unit)
+    with _tables_of(con, refresh.writes):
+        scope = _scope(unit, pending, refresh.whole)
+        alerts = raised_alerts(con, unit.shop, scope, now, due[0] if due else None, health)
+    if alerts:
+        envelope = raised_envelope(unit.shop.shop_id, AlertsRaised(tuple(alerts), now))
+        _, failures = unit.apply([envelope], now)
+        if failures:
+            log.warning("alerts_not_kept", shop_id=unit.shop.shop_id, reason=failures[0])
+            return []
+        log.info("alerts_raised", shop_id=unit.shop.shop_id, alerts=len(alerts))
+    with unit.state.transaction() as tx:
+        if due:
+            set_alerts_meta(tx, ALERTS_DONE_AT, due[1])
+        if health[1]:
+            set_alerts_meta(tx, REJECTED_UNSEEN, "0")
+    return alerts
+
+
+def _health(unit: ShopUnit) -> tuple[float, int]:
+    """The last batch's lag (seconds) and the events rejected since the last publish."""
+    metas = unit.state.get_metas(["lag_seconds", REJECTED_UNSEEN])
+    return float(metas["lag_seconds"] or 0.0), int(metas[REJECTED_UNSEEN] or 0)
+
+
+@contextmanager
+def _tables_of(con: duckdb.DuckDBPyConnection, writes: Mapping[str, Write]) -> Iterator[None]:
+    """The rules read the materialised tables; before the first rescoring there are none,
+    and the views this publish built whole stand in for them."""
+    made = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    standing_in = []
+    for view, table in MATERIALISED.items():
+        write = writes.get(view)
+        if table not in made and isinstance(write, Whole):
+            con.register(table, write.table)
+            standing_in.append(table)
+    try:
+        yield
+    finally:
+        for table in standing_in:
+            con.unregister(table)
+
+
+def _due(unit: ShopUnit) -> tuple[date, str] | None:
+    """The day and time of a ``job.alerts`` not evaluated yet."""
+    metas = unit.state.get_metas([ALERTS_DUE, ALERTS_DONE_AT])
+    if not metas[ALERTS_DUE]:
+        return None
+    due = json.loads(metas[ALERTS_DUE])
+    if metas[ALERTS_DONE_AT] and metas[ALERTS_DONE_AT] >= due["at"]:
+        return None
+    return date.fromisoformat(due["as_of"]), due["at"]
+
+
+def _scope(unit: ShopUnit, pending: Mapping[str, Sequence[int]], whole: bool) -> Scope:
+    orders = tuple(pending.get("order", ()))
+    if whole:
+        return Scope(orders, None, None)
+    products = set(pending.get("product", ()))
+    if orders:
+        rows = unit.state.connection.execute(
+            "SELECT DISTINCT product_id, variation_id FROM mv_order_lines "
+            f"WHERE order_id IN {in_ids(sorted(orders))}"
+        ).fetchall()
+        products |= {i for pair in rows for i in pair if i}
+    customers = tuple(str(c) for c in pending.get("customer", ()))
+    return Scope(orders, customers, tuple(sorted(products)))
