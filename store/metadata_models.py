@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -123,6 +123,13 @@ class ShopRow(Base):
 
 
 PREDICTION_FIELDS = ("discount_rate", "high_value", "medium_value", "margin")
+Defaults = TypeVar("Defaults", PredictionSettings, ProductSettings)
+
+
+def _over(row: Any, defaults: Defaults, names: tuple[str, ...]) -> Defaults:
+    """``defaults`` with the row's own (non-null) values of ``names``."""
+    own = {name: getattr(row, name) for name in names}
+    return replace(defaults, **{k: v for k, v in own.items() if v is not None})
 
 
 class ShopPredictionsRow(Base):
@@ -140,8 +147,7 @@ class ShopPredictionsRow(Base):
     margin: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     def over(self, defaults: PredictionSettings) -> PredictionSettings:
-        own = {name: getattr(self, name) for name in PREDICTION_FIELDS}
-        return replace(defaults, **{k: v for k, v in own.items() if v is not None})
+        return _over(self, defaults, PREDICTION_FIELDS)
 
 
 class ShopCostKeysRow(Base):
@@ -178,8 +184,7 @@ class ShopProductsRow(Base):
     trend_rise_pct: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     def over(self, defaults: ProductSettings) -> ProductSettings:
-        own = {name: getattr(self, name) for name in PRODUCT_FIELDS}
-        return replace(defaults, **{k: v for k, v in own.items() if v is not None})
+        return _over(self, defaults, PRODUCT_FIELDS)
 
 
 class ShopAlertsRow(Base):

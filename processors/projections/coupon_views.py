@@ -68,8 +68,5 @@ class OrderCoupons:
 
 
 def _coupons(ctx: Context, orders: pa.Table, scope: str) -> pa.Table:
-    ctx.con.register("coupon_orders", orders)
-    try:
-        return ctx.sql(COUPONS_SQL.format(scope=scope)).cast(ORDER_COUPONS_VIEW)
-    finally:
-        ctx.con.unregister("coupon_orders")
+    rows = ctx.sql_over("coupon_orders", orders, COUPONS_SQL.format(scope=scope))
+    return rows.cast(ORDER_COUPONS_VIEW)

@@ -175,11 +175,7 @@ def order_rows(ctx: Context, orders: list[int] | None) -> pa.Table:
 
 def _lines(ctx: Context, orders: pa.Table, scope: str) -> pa.Table:
     """The lines of ``orders`` (ORDER_COLUMNS_SQL's rows; ``scope``: their condition)."""
-    ctx.con.register("line_orders", orders)
-    try:
-        return ctx.sql(LINES_SQL.format(scope=scope)).cast(ORDER_LINES_VIEW)
-    finally:
-        ctx.con.unregister("line_orders")
+    return ctx.sql_over("line_orders", orders, LINES_SQL.format(scope=scope)).cast(ORDER_LINES_VIEW)
 
 
 def _refund_orders(ctx: Context) -> set[int]:

@@ -47,6 +47,14 @@ class Context:
     def sql(self, sql: str, params: dict[str, Any] | None = None) -> pa.Table:
         return self.con.sql(sql, params=params).to_arrow_table()
 
+    def sql_over(self, name: str, table: pa.Table, sql: str) -> pa.Table:
+        """``sql``'s rows with ``table`` registered as ``name`` while it runs."""
+        self.con.register(name, table)
+        try:
+            return self.sql(sql)
+        finally:
+            self.con.unregister(name)
+
     def column(self, sql: str, params: dict[str, Any] | None = None) -> list[Any]:
         return [row[0] for row in self.con.execute(sql, params or {}).fetchall()]
 
