@@ -37,6 +37,10 @@ def demo_file(settings: Settings) -> Path:
     return settings.data_dir / "demo-shop.json"
 
 
+DEMO_RECIPIENT = "owner@demo-shop.example"
+DEMO_VALUE_SEGMENTS: dict[str, float | None] = {"high_value": 300.0, "medium_value": 100.0}
+
+
 def ensure_demo_shop(settings: Settings, registry: ShopRegistry, clock: Clock) -> DemoShop:
     """The demo shop of this data folder, created on first start (token kept for reprinting)."""
     path = demo_file(settings)
@@ -52,6 +56,10 @@ def create_demo_shop(settings: Settings, registry: ShopRegistry, clock: Clock) -
     new = registry.add_shop(
         name="Demo shop", url=DEMO_URL, timezone="Europe/Warsaw", currency="PLN", now=clock.now()
     )
+    # a recipient, so the demo's alert e-mails land in the Maildir (or the SMTP server), and
+    # value segments that suit a small roastery (its best customers are High value)
+    registry.set_alerts(new.shop.shop_id, clock.now(), recipients=(DEMO_RECIPIENT,))
+    registry.set_predictions(new.shop.shop_id, DEMO_VALUE_SEGMENTS, clock.now())
     shop = DemoShop(new.shop.shop_id, new.api_token, created=True)
     save_demo_shop(settings, shop)
     return shop
