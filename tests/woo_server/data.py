@@ -159,6 +159,27 @@ class WooShopData:
             self.version += 1
             return refund
 
+    def add_line_refund(
+        self, order_id: int, line_id: int, quantity: int, *, at: datetime | None = None
+    ) -> dict:
+        """A refund of ``quantity`` units of one line of an order (at the line's unit
+        total), with the line item WooCommerce writes: negative quantity and amounts and the
+        ``_refunded_item_id`` meta naming the line."""
+        order = self.orders[order_id]
+        (line,) = [item for item in order["line_items"] if item["id"] == line_id]
+        unit_cents = _cents(line["total"]) // line["quantity"]
+        refund = self.add_refund(order_id, Decimal(unit_cents * quantity) / 100, at=at)
+        with self.lock:
+            item = {key: line[key] for key in ("name", "product_id", "variation_id", "sku")}
+            item |= {"id": self._take_id(), "quantity": -quantity, "taxes": []}
+            item |= {"subtotal": f"-{unit_cents * quantity / 100:.2f}", "total_tax": "0.00"}
+            item |= {"total": f"-{unit_cents * quantity / 100:.2f}", "subtotal_tax": "0.00"}
+            item |= {"price": -unit_cents / 100}
+            item["meta_data"] = [{"id": 0, "key": "_refunded_item_id", "value": str(line_id)}]
+            refund["line_items"] = [item]
+            self.version += 1
+        return refund
+
     def save_webhook(
         self, webhook_id: int | None, fields: dict, *, at: datetime | None = None
     ) -> dict:
