@@ -8,6 +8,11 @@ paid day, not completed, with status processing or on-hold, paid more than ``sla
 before the request's clock. An order without ``paid_at`` (cash on delivery before it is
 completed, say) is neither paid in a period nor overdue. JSON carries the metrics and one
 page of the overdue orders (oldest payment first); CSV every overdue order.
+
+Over the ``tickets`` view (helpdesk tickets, ``POST /webhooks/tickets/<shop>``): the tickets
+whose ``created_day`` (shop timezone) falls in the period give ``tickets``,
+``tickets_per_100_orders`` (per 100 of the period's paid orders) and ``wismo_share``
+(processors/analytics/tickets.py defines them).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from processors.analytics.fulfillment import (
     overdue_before,
 )
 from processors.analytics.periods import Period
+from processors.analytics.tickets import WISMO_CATEGORIES, TicketMetrics, ticket_metrics
 from schemas.views import MONEY, TS
 
 MAX_SLA_HOURS = 8760  # a year
@@ -86,7 +92,12 @@ FULFILLMENT_DESCRIPTION = (
     f"`per_page`: default {DEFAULT_PER_PAGE}, at most {MAX_PER_PAGE}; `pagination` counts "
     "them). An order without paid_at is neither paid in a period nor overdue. CSV: every "
     "overdue order, with the columns of `overdue` and no pagination (`page` and "
-    "`per_page` do not apply)."
+    "`per_page` do not apply). Helpdesk tickets (`POST /webhooks/tickets/<shop_id>`) whose "
+    "created day (shop timezone) is in the period: `tickets`; `tickets_per_100_orders` "
+    "(tickets per 100 paid orders of the period, 2 decimals; null without paid orders); "
+    "`wismo_share` (the tickets whose category is where-is-my-parcel, one of "
+    + ", ".join(f"`{c}`" for c in WISMO_CATEGORIES)
+    + ", as a share of the tickets, 0..1 with 4 decimals; null without tickets)."
 )
 
 PAID_IN_PERIOD_SQL = """
@@ -99,6 +110,11 @@ OVERDUE_WHERE = """
 FROM orders
 WHERE is_sale AND completed_at IS NULL AND list_contains($statuses, status)
     AND paid_at < $due
+"""
+TICKETS_IN_PERIOD_SQL = """
+SELECT count(*), count(*) FILTER (WHERE is_wismo)
+FROM tickets
+WHERE created_day BETWEEN $first AND $last
 """
 SELECTED = tuple(name for name in OVERDUE_COLUMNS if name != "hours_since_paid")
 OVERDUE_COUNT_SQL = "SELECT count(*)" + OVERDUE_WHERE
@@ -119,6 +135,14 @@ def _metrics(
     column = connection.sql(PAID_IN_PERIOD_SQL, params=params).to_arrow_table().column(0)
     seconds = pc.fill_null(column.cast(pa.float64()), np.nan).to_numpy()
     return fulfillment_metrics(seconds)
+
+
+def _tickets(
+    connection: duckdb.DuckDBPyConnection, period: Period, paid_orders: int
+) -> TicketMetrics:
+    params = {"first": period.start, "last": period.end}
+    ((tickets, wismo),) = connection.execute(TICKETS_IN_PERIOD_SQL, params).fetchall()
+    return ticket_metrics(int(tickets), int(wismo), paid_orders)
 
 
 def _overdue_rows(
@@ -144,10 +168,12 @@ def fulfillment_result(ctx: RequestContext) -> Result:
     period = requested_period(ctx.values, ctx.today)
     now, sla = _request_now(ctx), ctx.values["sla_hours"]
     where = {"statuses": list(OVERDUE_STATUSES), "due": overdue_before(now, sla)}
-    with ctx.views.connect("orders") as connection:
+    with ctx.views.connect("orders", "tickets") as connection:
         if ctx.fmt == "csv":
             return Result(OVERDUE_COLUMNS, _overdue_rows(connection, where, now, OVERDUE_SQL))
-        metrics = asdict(_metrics(ctx, connection, period))
+        orders = _metrics(ctx, connection, period)
+        tickets = _tickets(connection, period, orders.paid_orders)
+        metrics = asdict(orders) | asdict(tickets)
         total = _overdue_count(connection, where)
         page = Page(ctx.values["page"], ctx.values["per_page"])
         paged = where | {"limit": page.size, "offset": page.offset}

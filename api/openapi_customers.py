@@ -17,6 +17,7 @@ from api.sales_breakdowns import CATEGORY_ROW, COUPON_ROW
 from api.segments import SEGMENT_ROW
 from api.top_products import TOP_ROW
 from processors.analytics.fulfillment import FulfillmentMetrics
+from processors.analytics.tickets import TicketMetrics
 from schemas.shop import CONSENT_CHANNELS
 from schemas.views import CUSTOMERS_VIEW, PRODUCT_PRICES_VIEW, SEGMENT_HISTORY_VIEW
 
@@ -122,8 +123,9 @@ def _period_table(row: str, extra: dict[str, Schema] | None = None) -> Schema:
 
 
 def _fulfillment_metrics() -> Schema:
-    """Counts are whole numbers; hours and shares are numbers, null without a base."""
-    hints = get_type_hints(FulfillmentMetrics)
+    """Counts are whole numbers; hours, rates and shares are numbers, null without a base
+    (the orders' figures, then the helpdesk tickets')."""
+    hints = get_type_hints(FulfillmentMetrics) | get_type_hints(TicketMetrics)
     fields: dict[str, Schema] = {
         name: _COUNT if hint is int else {"type": ["number", "null"]}
         for name, hint in hints.items()

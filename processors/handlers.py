@@ -25,6 +25,7 @@ from processors.normalise import (
     resource_id,
     text,
 )
+from processors.normalise_tickets import normalise_ticket
 from schemas.envelope import Envelope, body_hash
 from schemas.events import (
     DeliveryNoted,
@@ -43,6 +44,7 @@ HANDLERS: dict[str, Normaliser] = {
     "product": normalise_product,
     "coupon": normalise_coupon,
     "refund": normalise_refund,
+    "ticket": normalise_ticket,  # POST /webhooks/tickets/<shop> (ingest/receiver/tickets.py)
 }
 TRASH_EVENTS = frozenset({"deleted", "trashed"})
 JOB_SOURCE = "job"

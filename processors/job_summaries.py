@@ -92,3 +92,26 @@ def alerts_summary(views_dir: Path) -> str:
     lines = [f"{len(rows)} open alerts ({counts})"]
     lines += [f"  {row['severity']:<8} {row['title']}" for row in rows[:10]]
     return "\n".join(lines)
+
+
+def fulfillment_summary(views_dir: Path) -> str:
+    """``job.fulfillment``: the orders alerted as not completed within the SLA, still open."""
+    rows = [
+        row
+        for row in _rows(views_dir, "alerts")
+        if row["type"] == "fulfillment_delayed" and not row["acknowledged"]
+    ]
+    rows.sort(key=lambda row: row["measured"] or 0, reverse=True)
+    lines = [f"{len(rows)} paid orders alerted as not completed within the SLA (open alerts)"]
+    lines += [f"  {row['title']}" for row in rows[:10]]
+    return "\n".join(lines)
+
+
+def digests_summary(views_dir: Path) -> str:
+    """``job.digests``: the warnings and info alerts the digests are made of (open ones)."""
+    rows = [row for row in _rows(views_dir, "alerts") if not row["acknowledged"]]
+    counts = Counter(row["severity"] for row in rows)
+    return (
+        f"sent the digests now: {counts.get('warning', 0)} open warnings, "
+        f"{counts.get('info', 0)} open info alerts (each alert goes to each recipient once)"
+    )

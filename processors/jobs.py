@@ -23,15 +23,22 @@ from processors.alerts.alert_jobs import (
     acknowledge,
     keep_raised,
     note_alerts_requested,
+    note_digests_requested,
+    note_health,
     parse_acknowledged,
     parse_alerts_raised,
     parse_alerts_requested,
+    parse_digests_requested,
+    parse_fulfillment_requested,
+    parse_health_noted,
 )
 from processors.erasure import apply_erasure
 from processors.job_summaries import (
     alerts_summary,
     backtest_summary,
     churn_summary,
+    digests_summary,
+    fulfillment_summary,
     models_summary,
     products_summary,
     segments_summary,
@@ -54,7 +61,10 @@ from schemas.jobs import (
     BACKTEST,
     CHURN,
     CLV,
+    DIGESTS,
     ERASE,
+    FULFILLMENT,
+    HEALTH_NOTED,
     PRODUCTS,
     RFM,
 )
@@ -164,8 +174,21 @@ JOBS: dict[str, JobSpec] = {
             interval="alerts_interval_seconds",
             summary=alerts_summary,
         ),
+        JobSpec(
+            FULFILLMENT,
+            parse_fulfillment_requested,
+            note_alerts_requested,
+            summary=fulfillment_summary,
+        ),
+        JobSpec(
+            DIGESTS,
+            parse_digests_requested,
+            note_digests_requested,
+            summary=digests_summary,
+        ),
         JobSpec(ALERTS_RAISED, parse_alerts_raised, keep_raised),
         JobSpec(ACKNOWLEDGE_ALERT, parse_acknowledged, acknowledge),
+        JobSpec(HEALTH_NOTED, parse_health_noted, note_health),
         JobSpec(ERASE, _erasure, _erase),
     )
 }

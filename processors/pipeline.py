@@ -19,7 +19,7 @@ from processors.projections.alert_views import alert_writes
 from processors.projections.engine import ViewEngine
 from schemas.envelope import Envelope
 from schemas.events import CONTROL_EVENTS, ControlEvent, Event
-from schemas.jobs import ALERTS, ALERTS_RAISED, ERASE
+from schemas.jobs import ALERTS, ALERTS_RAISED, DIGESTS, ERASE, FULFILLMENT
 from schemas.shop import DEFAULT_COST_KEYS, CostKeys, ShopConfig
 from schemas.views import VIEW_KEYS
 from store.erasure import write_applied
@@ -28,7 +28,7 @@ from store.layout import shop_paths
 from store.lock import WriterLock
 from store.rawlog import ParquetRawLog, RejectedLog
 from store.state import ApplyResult, DuckDBStateStore
-from store.state_alerts import ALERTS_DONE_AT, count_rejected
+from store.state_alerts import ALERTS_DONE_AT, DIGESTS_DONE, count_rejected
 from store.viewstore import GRACE_SECONDS, ViewStore, write_freshness
 
 RAISED_TOPIC = "job." + ALERTS_RAISED
@@ -266,11 +266,13 @@ class ShopPipeline:
         if alerts and raise_alerts(self, pending, refresh, now):
             pending = self.state.pending_changes()
             refresh.writes.update(alert_writes(self.state.connection, self.shop))
+        done = self.state.get_meta(ALERTS_DONE_AT)  # job.alerts and job.fulfillment
+        digested = self.state.get_meta(DIGESTS_DONE)
+        refresh.extra["jobs_applied"] |= {ALERTS: done, FULFILLMENT: done, DIGESTS: digested}
         grace = 0.0 if purge else GRACE_SECONDS
         version = ViewStore(self.paths.views_dir).publish(
             refresh.writes, VIEW_KEYS, now, refresh.extra, grace
         )
-        refresh.extra["jobs_applied"][ALERTS] = self.state.get_meta(ALERTS_DONE_AT)
         self.state.published(pending, refresh.params)
         write_applied(self.paths.views_dir, self.state.connection)
         fresh = self._meta()

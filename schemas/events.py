@@ -154,6 +154,24 @@ class RefundChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class TicketChanged:
+    """A helpdesk ticket (``POST /webhooks/tickets/<shop>``, SPEC §4 support metrics).
+
+    ``ticket_id`` is the helpdesk's id as text (an integer id as its digits); the state keys
+    tickets by ``ticket_key``, a BIGINT: the id itself when it is the canonical digits of an
+    integer 0..2^63-1, else a stable negative hash of the text (processors/normalise_tickets.py).
+    Tickets are facts of their creation: versioned by ``created_at`` and the body hash."""
+
+    ticket_key: int
+    ticket_id: str
+    version: Version
+    order_id: int
+    category: str  # lower-cased, trimmed; "" when the body has none
+    status: str  # lower-cased, trimmed; "" when the body has none
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ResourceTrashed:
     """``order|customer|product|coupon|refund.deleted``: only the id is known."""
 
@@ -224,12 +242,33 @@ class AlertsRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class FulfillmentRequested:
+    """``job.fulfillment``: check the paid orders overdue at ``at`` (fulfillment_delayed) at
+    the shop's next live publish."""
+
+    as_of: date
+    at: datetime
+    job: ClassVar[str] = "fulfillment"
+
+
+@dataclass(frozen=True, slots=True)
+class DigestsRequested:
+    """``job.digests``: send the daily and weekly digests now (the warnings and info alerts
+    not e-mailed yet), whatever the time of day."""
+
+    as_of: date
+    at: datetime
+    job: ClassVar[str] = "digests"
+
+
+@dataclass(frozen=True, slots=True)
 class AlertsRaised:
     """``job.alerts_raised``: alerts a live publish raised, logged as a fact of the stream
     (a replay restores them and raises none of its own)."""
 
     alerts: tuple[Alert, ...]
     at: datetime
+    health_seen: tuple[tuple[str, str], ...] = ()  # (cause, noted at) checked with them
     job: ClassVar[str] = "alerts_raised"
 
 
@@ -242,12 +281,26 @@ class AlertAcknowledged:
     job: ClassVar[str] = "acknowledge_alert"
 
 
+@dataclass(frozen=True, slots=True)
+class HealthNoted:
+    """``job.health_noted``: a problem of the shop's pipeline found outside its processor
+    (``cause``: webhook_disabled, gaps_repaired), raised as pipeline_health at the next
+    live publish."""
+
+    cause: str
+    count: int
+    detail: str
+    at: datetime
+    job: ClassVar[str] = "health_noted"
+
+
 Event = (
     OrderChanged
     | CustomerChanged
     | ProductChanged
     | CouponChanged
     | RefundChanged
+    | TicketChanged
     | ResourceTrashed
     | DeliveryNoted
     | ScoresRequested
@@ -255,8 +308,11 @@ Event = (
     | PredictionsRequested
     | ProductsRequested
     | AlertsRequested
+    | FulfillmentRequested
+    | DigestsRequested
     | AlertsRaised
     | AlertAcknowledged
+    | HealthNoted
 )
 ControlEvent = (
     ScoresRequested
@@ -264,8 +320,11 @@ ControlEvent = (
     | PredictionsRequested
     | ProductsRequested
     | AlertsRequested
+    | FulfillmentRequested
+    | DigestsRequested
     | AlertsRaised
     | AlertAcknowledged
+    | HealthNoted
 )
 # each has ``job``
 CONTROL_EVENTS = (
@@ -274,6 +333,9 @@ CONTROL_EVENTS = (
     PredictionsRequested,
     ProductsRequested,
     AlertsRequested,
+    FulfillmentRequested,
+    DigestsRequested,
     AlertsRaised,
     AlertAcknowledged,
+    HealthNoted,
 )

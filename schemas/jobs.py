@@ -36,8 +36,11 @@ CHURN = "churn"
 BACKTEST = "backtest"
 PRODUCTS = "products"
 ALERTS = "alerts"
+FULFILLMENT = "fulfillment"
+DIGESTS = "digests"
 ALERTS_RAISED = "alerts_raised"
 ACKNOWLEDGE_ALERT = "acknowledge_alert"
+HEALTH_NOTED = "health_noted"
 PREDICTION_JOBS: tuple[str, ...] = (CLV, CHURN, BACKTEST)
 PROCESSOR_JOBS = frozenset(
     {RFM, ERASE, PRODUCTS, ALERTS, *PREDICTION_JOBS}
@@ -71,6 +74,15 @@ def dated_job_envelope(shop_id: str, job: str, as_of: date, received_at: datetim
 
 def acknowledge_envelope(shop_id: str, alert_id: int, received_at: datetime) -> Envelope:
     return job_envelope(shop_id, ACKNOWLEDGE_ALERT, {"alert_id": str(alert_id)}, received_at)
+
+
+def health_envelope(
+    shop_id: str, cause: str, count: int, detail: str, received_at: datetime
+) -> Envelope:
+    """``job.health_noted``: another process (the scheduler's sync and webhook check) found
+    something wrong with the shop's pipeline (``cause``: webhook_disabled, gaps_repaired)."""
+    params = {"cause": cause, "count": count, "detail": detail}
+    return job_envelope(shop_id, HEALTH_NOTED, params, received_at)
 
 
 def erase_envelope(shop_id: str, customer_key: str, received_at: datetime) -> Envelope:

@@ -337,6 +337,19 @@ ALERTS_VIEW = pa.schema(
     ]
 )
 
+# One row per helpdesk ticket (key: ticket_id), SPEC §4 support metrics: what the
+# ``fulfillment`` endpoint counts per period (processors/projections/ticket_views.py).
+TICKETS_VIEW = pa.schema(
+    [
+        ("ticket_id", pa.string()),  # the helpdesk's id as text
+        ("order_id", pa.int64()),
+        ("category", pa.string()),  # trimmed, lower-cased; "" when none was sent
+        ("created_at", TS),
+        ("is_wismo", pa.bool_()),  # category in processors.analytics.tickets.WISMO_CATEGORIES
+        ("created_day", pa.date32()),  # created_at as a day in the shop's timezone
+    ]
+)
+
 VIEWS: dict[str, pa.Schema] = {
     "orders": ORDERS_VIEW,
     "customers": CUSTOMERS_VIEW,
@@ -352,6 +365,7 @@ VIEWS: dict[str, pa.Schema] = {
     "products": PRODUCTS_VIEW,
     "product_prices": PRODUCT_PRICES_VIEW,
     "alerts": ALERTS_VIEW,
+    "tickets": TICKETS_VIEW,
 }
 # Each view's key: one row per key, files sorted by it (store/viewstore.py).
 VIEW_KEYS: dict[str, tuple[str, ...]] = {
@@ -369,6 +383,7 @@ VIEW_KEYS: dict[str, tuple[str, ...]] = {
     "products": ("product_id",),
     "product_prices": ("product_id", "changed_at"),
     "alerts": ("alert_id",),
+    "tickets": ("ticket_id",),
 }
 # {"version": str, "published_at": iso, "files": {view: {"key", "base", "delta", "rows"}},
 #  "scores_as_of": "YYYY-MM-DD"|null,

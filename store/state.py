@@ -33,6 +33,7 @@ from schemas.events import (
     ProductChanged,
     RefundChanged,
     ResourceTrashed,
+    TicketChanged,
     Version,
     as_row,
 )
@@ -44,13 +45,16 @@ from store.state_schema import (
     create_statements,
 )
 
-Changed = OrderChanged | CustomerChanged | ProductChanged | CouponChanged | RefundChanged
+Changed = (
+    OrderChanged | CustomerChanged | ProductChanged | CouponChanged | RefundChanged | TicketChanged
+)
 _RESOURCE_OF: dict[type, str] = {
     OrderChanged: "order",
     CustomerChanged: "customer",
     ProductChanged: "product",
     CouponChanged: "coupon",
     RefundChanged: "refund",
+    TicketChanged: "ticket",
 }
 
 

@@ -4,6 +4,7 @@ change, so the next publish refreshes the alerts view."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -17,6 +18,19 @@ from store.state_schema import ALERTS
 ALERTS_DUE = "alerts_due"
 ALERTS_DONE_AT = "alerts_done_at"
 REJECTED_UNSEEN = "rejected_unseen"  # events rejected live since the last alert check
+# {cause: {"at", "count", "detail"}} of the job.health_noted seen, and {cause: at} of those
+# already checked (by an alerts_raised, so a replay checks none again)
+DIGESTS_DUE = "digests_due"  # when the last job.digests asked for the digests now
+DIGESTS_DONE = "digests_done"  # the job.digests time they were last sent for
+HEALTH_NOTED = "health_noted"
+HEALTH_SEEN = "health_seen"
+
+
+def merge_meta(con: duckdb.DuckDBPyConnection, key: str, values: dict) -> None:
+    """Merge ``values`` into the JSON object kept under meta ``key``."""
+    found = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+    merged = (json.loads(found[0][0]) if found else {}) | values
+    set_alerts_meta(con, key, json.dumps(merged, sort_keys=True))
 
 
 def count_rejected(con: duckdb.DuckDBPyConnection, events: int) -> None:

@@ -97,12 +97,24 @@ REFUNDS = ResourceTable(
         + [("reason", pa.string()), ("created_at", TS)]
     ),
 )
+# Helpdesk tickets (POST /webhooks/tickets/<shop>): keyed by ``ticket_key``, a BIGINT made
+# from the helpdesk's id, which is kept as text in ``ticket_id`` (processors/normalise_tickets.py).
+TICKETS = ResourceTable(
+    "tickets",
+    "ticket_key",
+    pa.schema(
+        [("ticket_key", pa.int64()), *VERSION, ("ticket_id", pa.string())]
+        + [("order_id", pa.int64()), ("category", pa.string()), ("status", pa.string())]
+        + [("created_at", TS)]
+    ),
+)
 RESOURCE_TABLES = {
     "order": ORDERS,
     "customer": CUSTOMERS,
     "product": PRODUCTS,
     "coupon": COUPONS,
     "refund": REFUNDS,
+    "ticket": TICKETS,
 }
 
 ORDER_ITEMS = pa.schema(

@@ -44,10 +44,7 @@ def publish_job(
 
 def run_job(args: argparse.Namespace, settings: Settings) -> int:
     if args.job not in RUNNABLE_JOBS:
-        raise UserError(
-            f"job {args.job!r} is not available yet; available: {', '.join(RUNNABLE_JOBS)}"
-            " (digests and fulfillment come with their features)"
-        )
+        raise UserError(f"job {args.job!r} is not available; available: {', '.join(RUNNABLE_JOBS)}")
     clock = SystemClock()
     registry = open_registry(settings)
     try:

@@ -14,6 +14,7 @@ from ingest.errors import PublishError
 from ingest.messaging.publisher import FallbackPublisher, SpoolForwarder
 from ingest.messaging.spool import SQLiteQueue
 from ingest.receiver.shops import CachedShopDirectory
+from ingest.receiver.tickets import tickets_blueprint
 from ingest.receiver.woocommerce import woocommerce_blueprint
 from processors.alerts.mailer import mailer_from_settings
 from processors.alerts.notifier import MailLinks, Notifier
@@ -170,6 +171,7 @@ def build_web_app(
     app = create_api_app(settings, registry, clock, readiness=readiness, publisher=publisher)
     if serve_ingest:
         app.register_blueprint(woocommerce_blueprint(settings, shops, publisher, clock))
+        app.register_blueprint(tickets_blueprint(settings, shops, publisher, clock))
     return app
 
 

@@ -22,7 +22,7 @@ from processors.jobs import JOBS
 from processors.projections.customer_scores import SCORING_BASIS
 from processors.scheduler import Job, Scheduler
 from schemas.clock import Clock, SystemClock
-from schemas.jobs import RFM
+from schemas.jobs import RFM, health_envelope
 from schemas.settings import Settings
 from schemas.shop import ShopConfig
 from store.layout import shop_paths
@@ -228,11 +228,27 @@ def _scheduled_sync(
     started = clock.now()
     try:
         with woo_client(settings, registry, shop) as client:
-            run_sync(settings, registry, shop, client, publisher, clock, full)
+            report = run_sync(settings, registry, shop, client, publisher, clock, full)
             states = webhook_status(client, settings.webhook_url(shop.shop_id))
         _record_webhooks(registry, shop, states, started, clock)
+        _note_health(publisher, shop, report, states, clock)
     except (WooError, UserError) as exc:
         log.warning("scheduled_sync_failed", shop_id=shop.shop_id, error=str(exc))
+
+
+def _note_health(publisher: Any, shop: ShopConfig, report: Any, states: list, clock: Clock) -> None:
+    """Tell the shop's processor what the sync repaired and which webhooks are not active
+    (``job.health_noted``: it raises them as pipeline_health alerts)."""
+    notes = []
+    if report.total_repaired:
+        detail = ", ".join(f"{n} {name}" for name, n in sorted(report.repaired.items()) if n)
+        notes.append(("gaps_repaired", report.total_repaired, detail or "hard deletes"))
+    bad = [f"{s.topic} ({s.status})" for s in states if not s.healthy]
+    if bad:
+        notes.append(("webhook_disabled", len(bad), ", ".join(bad)))
+    envelopes = [health_envelope(shop.shop_id, *note, clock.now()) for note in notes]
+    if envelopes:
+        publisher.publish(envelopes)
 
 
 def _record_webhooks(

@@ -1,4 +1,5 @@
-"""The ingest app factory: the WooCommerce webhook receiver and the one JSON error shape."""
+"""The ingest app factory: the WooCommerce webhook and helpdesk ticket receivers and the one
+JSON error shape."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
+from ingest.receiver.tickets import tickets_blueprint
 from ingest.receiver.woocommerce import Publisher, ShopDirectory, woocommerce_blueprint
 from schemas.clock import Clock
 from schemas.settings import Settings
@@ -27,6 +29,7 @@ def create_app(
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.register_blueprint(woocommerce_blueprint(settings, shops, publisher, clock))
+    app.register_blueprint(tickets_blueprint(settings, shops, publisher, clock))
     app.register_blueprint(health_blueprint(readiness))
     register_error_handlers(app)
     return app

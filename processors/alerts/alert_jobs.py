@@ -13,9 +13,28 @@ from typing import Any
 from processors.shop_unit import ShopUnit
 from schemas.alerts import alert_from_json, alert_json
 from schemas.envelope import Envelope
-from schemas.events import AlertAcknowledged, AlertsRaised, AlertsRequested
+from schemas.events import (
+    AlertAcknowledged,
+    AlertsRaised,
+    AlertsRequested,
+    DigestsRequested,
+    FulfillmentRequested,
+    HealthNoted,
+)
 from schemas.jobs import ALERTS_RAISED, job_envelope
-from store.state_alerts import ALERTS_DUE, acknowledge_alert, record_alerts, set_alerts_meta
+from store.state_alerts import (
+    ALERTS_DONE_AT,
+    ALERTS_DUE,
+    DIGESTS_DUE,
+    HEALTH_NOTED,
+    HEALTH_SEEN,
+    acknowledge_alert,
+    merge_meta,
+    record_alerts,
+    set_alerts_meta,
+)
+
+HEALTH_CAUSES = ("webhook_disabled", "gaps_repaired")
 
 Params = Mapping[str, Any]
 
@@ -25,28 +44,72 @@ def parse_alerts_requested(params: Params, at: datetime) -> AlertsRequested:
 
 
 def parse_alerts_raised(params: Params, at: datetime) -> AlertsRaised:
-    alerts = params["alerts"]
+    alerts, seen = params["alerts"], params.get("health_seen", {})
     if not isinstance(alerts, list) or not all(isinstance(a, dict) for a in alerts):
         raise ValueError("alerts must be a list of alert objects")
-    return AlertsRaised(tuple(alert_from_json(a) for a in alerts), at)
+    if not isinstance(seen, dict):
+        raise ValueError("health_seen must be an object")
+    raised = tuple(alert_from_json(a) for a in alerts)
+    return AlertsRaised(raised, at, tuple(sorted((str(k), str(v)) for k, v in seen.items())))
+
+
+def parse_health_noted(params: Params, at: datetime) -> HealthNoted:
+    cause, detail = params["cause"], params["detail"]
+    if cause not in HEALTH_CAUSES or not isinstance(detail, str):
+        raise ValueError(f"cause must be one of {', '.join(HEALTH_CAUSES)}, detail text")
+    return HealthNoted(cause, int(params["count"]), detail[:500], at)
+
+
+def note_health(unit: ShopUnit, event: HealthNoted, live: bool, now: datetime) -> bool:
+    note = {"at": event.at.isoformat(), "count": event.count, "detail": event.detail}
+    with unit.state.transaction() as con:
+        merge_meta(con, HEALTH_NOTED, {event.cause: note})
+    return False
 
 
 def parse_acknowledged(params: Params, at: datetime) -> AlertAcknowledged:
     return AlertAcknowledged(int(params["alert_id"]), at)
 
 
-def note_alerts_requested(
-    unit: ShopUnit, event: AlertsRequested, live: bool, now: datetime
+def parse_digests_requested(params: Params, at: datetime) -> DigestsRequested:
+    return DigestsRequested(date.fromisoformat(params["as_of"]), at)
+
+
+def note_digests_requested(
+    unit: ShopUnit, event: DigestsRequested, live: bool, now: datetime
 ) -> bool:
-    due = json.dumps({"as_of": event.as_of.isoformat(), "at": event.at.isoformat()})
     with unit.state.transaction() as con:
-        set_alerts_meta(con, ALERTS_DUE, due)
+        set_alerts_meta(con, DIGESTS_DUE, event.at.isoformat())
+    return False
+
+
+def parse_fulfillment_requested(params: Params, at: datetime) -> FulfillmentRequested:
+    return FulfillmentRequested(date.fromisoformat(params["as_of"]), at)
+
+
+def note_alerts_requested(
+    unit: ShopUnit, event: AlertsRequested | FulfillmentRequested, live: bool, now: datetime
+) -> bool:
+    """Ask the next live publish for the scheduled checks (``job.fulfillment``: only the
+    overdue orders, unless a whole check is already waiting)."""
+    only = "fulfillment" if isinstance(event, FulfillmentRequested) else None
+    with unit.state.transaction() as con:
+        waiting = con.execute("SELECT value FROM meta WHERE key = ?", [ALERTS_DUE]).fetchall()
+        done = con.execute("SELECT value FROM meta WHERE key = ?", [ALERTS_DONE_AT]).fetchall()
+        if only and waiting:
+            before = json.loads(waiting[0][0])
+            if not (done and done[0][0] >= before["at"]) and before.get("only") is None:
+                only = None  # a whole check is still to come: this one rides along
+        due = {"as_of": event.as_of.isoformat(), "at": event.at.isoformat(), "only": only}
+        set_alerts_meta(con, ALERTS_DUE, json.dumps(due))
     return False
 
 
 def keep_raised(unit: ShopUnit, event: AlertsRaised, live: bool, now: datetime) -> bool:
     with unit.state.transaction() as con:
         record_alerts(con, event.alerts)
+        if event.health_seen:
+            merge_meta(con, HEALTH_SEEN, dict(event.health_seen))
     return False
 
 
@@ -58,5 +121,7 @@ def acknowledge(unit: ShopUnit, event: AlertAcknowledged, live: bool, now: datet
 
 def raised_envelope(shop_id: str, event: AlertsRaised) -> Envelope:
     """``job.alerts_raised`` of ``event``'s alerts (what a live publish logs and applies)."""
-    body = {"alerts": [alert_json(alert) for alert in event.alerts]}
+    body: dict[str, Any] = {"alerts": [alert_json(alert) for alert in event.alerts]}
+    if event.health_seen:
+        body["health_seen"] = dict(event.health_seen)
     return job_envelope(shop_id, ALERTS_RAISED, body, event.at)

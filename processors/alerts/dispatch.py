@@ -15,7 +15,7 @@ from processors.shop_unit import ShopUnit
 from schemas.events import AlertsRaised
 from schemas.shop import ShopConfig
 from store.alert_sends import FAILED, SendOutcome
-from store.state_alerts import recent_alerts
+from store.state_alerts import DIGESTS_DONE, DIGESTS_DUE, recent_alerts, set_alerts_meta
 
 log = structlog.get_logger(__name__)
 
@@ -27,18 +27,30 @@ def send_alert_mail(
 ) -> bool:
     """Send the shop's due alert e-mails; True when that raised an alert (the views are
     due a publish). Never raises (the edge: mail waits, logged)."""
-    if shop is None or not shop.alerts.recipients:
+    if shop is None:
         return False
     try:
+        digests = _digests_due(unit)
         alerts = recent_alerts(unit.state.connection, shop.shop_id, now - DIGEST_WINDOW)
-        outcomes = notifier.notify(shop, alerts, now)
+        outcomes = notifier.notify(shop, alerts, now, digests_now=digests is not None)
+        if digests is not None:  # job.digests: done (the views say so at the next publish)
+            with unit.state.transaction() as tx:
+                set_alerts_meta(tx, DIGESTS_DONE, digests)
         failed = [o for o in outcomes if o.status == FAILED]
         if failed:
             return _mail_failing(unit, shop, failed, now, notifier.mailer.describe())
+        return digests is not None
     except Exception as exc:  # noqa: BLE001 - the edge: the alerts are kept, mail waits
         log.error("alert_mail_error", shop_id=shop.shop_id, error=type(exc).__name__,
                   exc_info=True)  # fmt: skip
     return False
+
+
+def _digests_due(unit: ShopUnit) -> str | None:
+    """The time of a ``job.digests`` not served yet."""
+    metas = unit.state.get_metas([DIGESTS_DUE, DIGESTS_DONE])
+    due, done = metas[DIGESTS_DUE], metas[DIGESTS_DONE]
+    return due if due and not (done and done >= due) else None
 
 
 def _mail_failing(

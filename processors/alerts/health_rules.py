@@ -1,12 +1,55 @@
 """The pipeline watching itself (pipeline_health): processing lag above the shop's limit
-(default 5 minutes: the oldest event of the last batch waited that long) and events the
-processor could not handle since the last check (they wait in the rejected log)."""
+(default 5 minutes: the oldest event of the last batch waited that long), events the
+processor could not handle since the last check (they wait in the rejected log), and what
+the scheduler's sync and webhook check noted (``job.health_noted``): webhooks WooCommerce
+no longer delivers, changes the webhooks missed that the sync repaired."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from processors.alerts.candidates import Candidate, Run
+
+NOTED = {
+    "webhook_disabled": (
+        "WooCommerce webhooks are not active: {detail}",
+        "WooCommerce stopped delivering these events ({count} webhook(s)), so the dashboard "
+        "misses changes until the next sync. Run `wcpulse webhooks install {shop}`.",
+    ),
+    "gaps_repaired": (
+        "Sync repaired {count} change(s) the webhooks missed",
+        "The scheduled sync found changes in WooCommerce that never arrived by webhook "
+        "({detail}) and brought them in. Frequent repairs mean lost deliveries: check "
+        "`wcpulse webhooks status {shop}`.",
+    ),
+}
+
+
+def noted_alerts(run: Run, notes: dict[str, dict]) -> list[Candidate]:
+    """What other processes noted about the shop's pipeline."""
+    if not run.settings.enabled("pipeline_health"):
+        return []
+    cooldown = timedelta(hours=run.settings.number("pipeline_health", "cooldown_hours"))
+    found = []
+    for cause, note in sorted(notes.items()):
+        title, message = NOTED[cause]
+        words = {"count": note["count"], "detail": note["detail"], "shop": run.shop.shop_id}
+        found.append(
+            run.candidate(
+                "pipeline_health",
+                cause,
+                cooldown,
+                title=title.format(**words),
+                message=message.format(**words),
+                measured=float(note["count"]),
+                threshold=0.0,
+                unit="",
+                subject_kind="shop",
+                subject_id="",
+                subject_label=run.shop.name,
+            )  # fmt: skip
+        )
+    return found
 
 
 def health_alerts(run: Run, lag_seconds: float, rejected: int) -> list[Candidate]:

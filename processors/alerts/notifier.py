@@ -74,9 +74,11 @@ def plan_mail(
     alerts: Sequence[Alert],
     states: dict[tuple[int, str], SendState],
     now: datetime,
+    digests_now: bool = False,
 ) -> list[Outgoing]:
-    """What to send now, per recipient and kind (see the module doc)."""
-    daily, weekly = last_slots(shop, now)
+    """What to send now, per recipient and kind (see the module doc); ``digests_now``: the
+    digests as if their time were now (``job.digests``)."""
+    daily, weekly = (now, now) if digests_now else last_slots(shop, now)
     cutoff = {"now": now, "daily": daily, "weekly": weekly}
     planned: list[Outgoing] = []
     for recipient in shop.alerts.recipients:
@@ -125,13 +127,17 @@ class Notifier:
         self._sends = sends
         self._links = links
 
-    def notify(self, shop: ShopConfig, alerts: Sequence[Alert], now: datetime) -> list[SendOutcome]:
-        """Send what is due now; the outcomes (also kept in the send log)."""
+    def notify(
+        self, shop: ShopConfig, alerts: Sequence[Alert], now: datetime, digests_now: bool = False
+    ) -> list[SendOutcome]:
+        """Send what is due now (``digests_now``: the digests too, whatever the time); the
+        outcomes (also kept in the send log)."""
         if not shop.alerts.recipients or not alerts:
             return []
         recent = [a for a in alerts if a.created_at >= now - DIGEST_WINDOW]
         states = self._sends.states(shop.shop_id, [a.alert_id for a in recent])
-        outcomes = [self._send(shop, o, now) for o in plan_mail(shop, recent, states, now)]
+        planned = plan_mail(shop, recent, states, now, digests_now)
+        outcomes = [self._send(shop, o, now) for o in planned]
         if outcomes:
             self._sends.record(shop.shop_id, outcomes)
         return outcomes

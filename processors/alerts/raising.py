@@ -23,7 +23,15 @@ from processors.projections.sql import in_ids
 from processors.shop_unit import ShopUnit
 from schemas.alerts import Alert
 from schemas.events import AlertsRaised
-from store.state_alerts import ALERTS_DONE_AT, ALERTS_DUE, REJECTED_UNSEEN, set_alerts_meta
+from store.state_alerts import (
+    ALERTS_DONE_AT,
+    ALERTS_DUE,
+    HEALTH_NOTED,
+    HEALTH_SEEN,
+    REJECTED_UNSEEN,
+    merge_meta,
+    set_alerts_meta,
+)
 from store.viewstore import Whole, Write
 
 log = structlog.get_logger(__name__)
@@ -47,9 +55,12 @@ def raise_alerts(
     health = _health(unit)
     with _tables_of(con, refresh.writes):
         scope = _scope(unit, pending, refresh.whole)
-        alerts = raised_alerts(con, unit.shop, scope, now, due[0] if due else None, health)
+        scheduled = (due[0], due[2]) if due else None
+        alerts = raised_alerts(con, unit.shop, scope, now, scheduled, health)
+    seen = tuple(sorted((cause, note["at"]) for cause, note in health[2].items()))
     if alerts:
-        envelope = raised_envelope(unit.shop.shop_id, AlertsRaised(tuple(alerts), now))
+        raised = AlertsRaised(tuple(alerts), now, seen)
+        envelope = raised_envelope(unit.shop.shop_id, raised)
         _, failures = unit.apply([envelope], now)
         if failures:
             log.warning("alerts_not_kept", shop_id=unit.shop.shop_id, reason=failures[0])
@@ -60,13 +71,20 @@ def raise_alerts(
             set_alerts_meta(tx, ALERTS_DONE_AT, due[1])
         if health[1]:
             set_alerts_meta(tx, REJECTED_UNSEEN, "0")
+        if seen and not alerts:  # checked, nothing raised (a cool-down): no need to log it
+            merge_meta(tx, HEALTH_SEEN, dict(seen))
     return alerts
 
 
-def _health(unit: ShopUnit) -> tuple[float, int]:
-    """The last batch's lag (seconds) and the events rejected since the last publish."""
-    metas = unit.state.get_metas(["lag_seconds", REJECTED_UNSEEN])
-    return float(metas["lag_seconds"] or 0.0), int(metas[REJECTED_UNSEEN] or 0)
+def _health(unit: ShopUnit) -> tuple[float, int, dict[str, dict]]:
+    """The last batch's lag (seconds), the events rejected since the last publish, and the
+    notes of other processes not checked yet."""
+    metas = unit.state.get_metas(["lag_seconds", REJECTED_UNSEEN, HEALTH_NOTED, HEALTH_SEEN])
+    noted = json.loads(metas[HEALTH_NOTED] or "{}")
+    seen = json.loads(metas[HEALTH_SEEN] or "{}")
+    fresh_notes = {c: n for c, n in noted.items() if n["at"] > seen.get(c, "")}
+    lag = float(metas["lag_seconds"] or 0.0)
+    return lag, int(metas[REJECTED_UNSEEN] or 0), fresh_notes
 
 
 @contextmanager
@@ -87,15 +105,16 @@ def _tables_of(con: duckdb.DuckDBPyConnection, writes: Mapping[str, Write]) -> I
             con.unregister(table)
 
 
-def _due(unit: ShopUnit) -> tuple[date, str] | None:
-    """The day and time of a ``job.alerts`` not evaluated yet."""
+def _due(unit: ShopUnit) -> tuple[date, str, str | None] | None:
+    """The day, time and scope (None: every scheduled check; "fulfillment": the overdue
+    orders) of a ``job.alerts`` or ``job.fulfillment`` not evaluated yet."""
     metas = unit.state.get_metas([ALERTS_DUE, ALERTS_DONE_AT])
     if not metas[ALERTS_DUE]:
         return None
     due = json.loads(metas[ALERTS_DUE])
     if metas[ALERTS_DONE_AT] and metas[ALERTS_DONE_AT] >= due["at"]:
         return None
-    return date.fromisoformat(due["as_of"]), due["at"]
+    return date.fromisoformat(due["as_of"]), due["at"], due.get("only")
 
 
 def _scope(unit: ShopUnit, pending: Mapping[str, Sequence[int]], whole: bool) -> Scope:

@@ -17,7 +17,7 @@ import duckdb
 
 from processors.alerts.candidates import Candidate, Run, Scope, fresh
 from processors.alerts.customer_rules import churn_alerts, vip_alerts
-from processors.alerts.health_rules import health_alerts
+from processors.alerts.health_rules import health_alerts, noted_alerts
 from processors.alerts.order_rules import overdue_alerts, sales_drop_alerts
 from processors.alerts.product_rules import pricing_alerts, stock_alerts, trending_alerts
 from schemas.alerts import Alert
@@ -38,17 +38,22 @@ def raised_alerts(
     shop: ShopConfig,
     scope: Scope,
     now: datetime,
-    scheduled_day: date | None = None,
-    health: tuple[float, int] = (0.0, 0),
+    scheduled: tuple[date, str | None] | None = None,
+    health: tuple[float, int, dict[str, dict]] = (0.0, 0, {}),
 ) -> list[Alert]:
-    """The alerts the changes in ``scope`` raise at ``now``, and with ``scheduled_day`` (a
-    ``job.alerts`` is due) the scheduled ones as of that day, and the pipeline's own
-    (``health``: the last batch's lag in seconds, events rejected since the last look): one
-    per type and key, after the cool-downs."""
+    """The alerts the changes in ``scope`` raise at ``now``, and with ``scheduled`` (a
+    ``job.alerts`` is due: its day, and "fulfillment" when only the overdue orders are to be
+    checked) the scheduled ones as of that day, and the pipeline's own
+    (``health``: the last batch's lag in seconds, events rejected since the last look; one
+    per type and key, after the cool-downs; ``health``'s third part: the notes of other
+    processes not checked yet, by cause)."""
     run = Run(con, shop, shop.alerts, now)
-    found: list[Candidate] = health_alerts(run, *health)
+    lag, rejected, notes = health
+    found: list[Candidate] = health_alerts(run, lag, rejected) + noted_alerts(run, notes)
     for rule in EVENT_RULES:
         found += rule(run, scope)
-    if scheduled_day is not None:
-        found += sales_drop_alerts(run, scheduled_day) + overdue_alerts(run, None)
+    if scheduled is not None:
+        day, only = scheduled
+        drop = sales_drop_alerts(run, day) if only is None else []
+        found += drop + overdue_alerts(run, None)
     return fresh(con, found, now)

@@ -42,12 +42,13 @@ from processors.projections.product_jobs import PRODUCTS_AT
 from processors.projections.product_views import PRODUCT_BASIS, ProductViews
 from processors.projections.projection import Context, Projection
 from processors.projections.small_views import JobViews, PriceHistoryView, VersionsView
+from processors.projections.ticket_views import TicketViews
 from schemas.jobs import PREDICTION_JOBS, PRODUCTS, RFM
 from schemas.shop import ShopConfig
 from store.state import JOBS_RUN, VIEW_PARAMS, transaction
 from store.viewstore import Whole, Write
 
-ENGINE_VERSION = "6"  # raise when the materialised tables change shape
+ENGINE_VERSION = "7"  # raise when the materialised tables change shape (7: the tickets view)
 # in this order: the order lines take the order rows ``CustomerViews`` built, the products
 # view reads the lines ``OrderLines`` refreshed
 PROJECTIONS: tuple[Projection, ...] = (
@@ -59,6 +60,7 @@ PROJECTIONS: tuple[Projection, ...] = (
     ProductViews(),
     PriceHistoryView(),
     AlertsView(),
+    TicketViews(),
 )
 
 

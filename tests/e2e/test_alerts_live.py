@@ -15,6 +15,8 @@ from aiosmtpd.controller import Controller
 
 from tests import woo_payloads as woo
 from tests.e2e.service import Service, api_get, free_port, post_webhook, wait_for
+from tests.e2e.test_import_and_sync import add_woo_shop, shop_data
+from tests.woo_server import running_woo_server
 
 OWNER = "owner@example.com"
 
@@ -113,3 +115,31 @@ def test_a_vip_order_webhook_e_mails_the_owner_at_once_and_only_once(service, in
     assert [a["type"] for a in alerts].count("vip_activity") == 1
     # six units of product 93 this week, none before: trending too (info: the weekly digest)
     assert {a["type"] for a in alerts} == {"vip_activity", "trending_product"}
+    # the jobs of the alerts issue run from another process and wait for the views
+    for job, says in (("alerts", "2 open alerts"), ("fulfillment", "0 paid orders alerted"),
+                      ("digests", "sent the digests now")):  # fmt: skip
+        done = service.cli("jobs", "run", job, "--shop", shop_id)
+        assert done.returncode == 0 and says in done.stdout, (job, done.stdout, done.stderr)
+
+
+def test_a_webhook_woocommerce_disabled_is_a_pipeline_health_alert_e_mailed_at_once(service, inbox):
+    box, _ = inbox
+    data = shop_data(10)
+    with running_woo_server(data) as server:
+        shop = add_woo_shop(service, server)
+        _cli(service, "webhooks", "install", shop["shop_id"])
+        _cli(service, "alerts", "recipients", shop["shop_id"], OWNER)
+        next(iter(data.webhooks.values()))["status"] = "disabled"  # WooCommerce gave up on it
+        service.start("run")  # the scheduler syncs and checks the webhooks at start
+
+        def health():
+            rows = api_get(service.base_url, shop, "alerts", type="pipeline_health").json()
+            return [r for r in rows["data"] if r["dedup_key"] == "webhook_disabled"]
+
+        (alert,) = wait_for(health, what="the pipeline_health alert")
+        assert "disabled" in alert["title"] and alert["severity"] == "critical"
+        _, message = wait_for(lambda: box.messages and box.messages[0], what="its e-mail")
+        # with it, the start-up sync's repairs (no import ran: every order was missed)
+        assert message["Subject"].startswith("New alerts: 2 critical alerts")
+        text = message.get_body(("plain",)).get_content()
+        assert "WooCommerce webhooks are not active" in text and "Sync repaired" in text

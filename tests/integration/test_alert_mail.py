@@ -8,6 +8,7 @@ becomes a pipeline_health alert.
 
 from __future__ import annotations
 
+import json
 import mailbox
 import socket
 from collections.abc import Iterator
@@ -199,3 +200,27 @@ def test_without_smtp_the_maildir_receives_the_same_message(tmp_path, registry):
     (stored,) = list(mailbox.Maildir(tmp_path / "mail", create=False))
     assert stored["Subject"].startswith("[Critical] Sales down 40%")
     assert stored["To"] == OWNER
+
+
+def test_job_digests_sends_the_waiting_warnings_now(tmp_path, inbox, registry):
+    box, port = inbox
+    notifier = Notifier(smtp_mailer(f"smtp://127.0.0.1:{port}"), registry.alert_sends, LINKS)
+    shop = _shop(daily_at="08:00")
+    pipeline = ShopPipeline(tmp_path / "data", shop)
+    try:
+        late = order(1, NOW - timedelta(hours=50), status="processing")
+        pipeline.apply([late, dated_job_envelope(SHOP.shop_id, "alerts", TODAY, NOW)], NOW)
+        pipeline.publish(NOW, alerts=True)
+        at = NOW + timedelta(hours=1)
+        assert not send_alert_mail(notifier, pipeline, shop, at)  # 13:00: the digest waits
+        assert box.messages == []
+        pipeline.apply([dated_job_envelope(SHOP.shop_id, "digests", TODAY, at)], at)
+        assert send_alert_mail(notifier, pipeline, shop, at)  # done: the views say so next
+        pipeline.publish(at, alerts=True)
+        send_alert_mail(notifier, pipeline, shop, at + timedelta(minutes=1))  # nothing twice
+        manifest = json.loads((pipeline.paths.views_dir / "manifest.json").read_text())
+    finally:
+        pipeline.close()
+    (digest,) = box.messages
+    assert digest["Subject"].startswith("Daily digest: 1 warning")
+    assert manifest["jobs_applied"]["digests"] == at.isoformat()

@@ -18,7 +18,12 @@ from processors.replay import replay_shop
 from schemas.alerts import AlertSettings
 from schemas.clock import FixedClock
 from schemas.envelope import Envelope
-from schemas.jobs import acknowledge_envelope, dated_job_envelope, erase_envelope
+from schemas.jobs import (
+    acknowledge_envelope,
+    dated_job_envelope,
+    erase_envelope,
+    health_envelope,
+)
 from schemas.jsoncodec import dumps_text
 from schemas.shop import PredictionSettings, ShopConfig
 from store.viewstore import read_view
@@ -170,7 +175,8 @@ def test_a_sales_drop_of_more_than_30_percent_is_one_critical_alert(make_shop):
     assert drop["severity"] == "critical" and drop["measured"] == pytest.approx(40.0)
     assert drop["threshold"] == 30.0 and drop["subject_kind"] == "shop"
     later = NOW + timedelta(hours=1)
-    shop.feed([dated_job_envelope(SHOP.shop_id, "alerts", TODAY, later)], later)
+    then = later + timedelta(minutes=1)
+    shop.feed([dated_job_envelope(SHOP.shop_id, "alerts", TODAY, then)], then)
     assert len(shop.of("sales_drop")) == 1  # still true: the cool-down holds it
 
 
@@ -379,3 +385,56 @@ def test_an_event_the_processor_could_not_handle_is_a_pipeline_health_alert(make
     later = NOW + timedelta(minutes=1)
     shop.feed([order(2, NOW - timedelta(days=2))], later)  # nothing rejected since
     assert len(shop.of("pipeline_health")) == 1
+
+
+def test_a_flood_of_10000_vip_orders_is_one_alert_per_cool_down(make_shop):
+    shop = _vip_shop(make_shop, LOW_BAR)
+    for batch in range(10):  # 1,000 orders a publish over 10 hours, then 10 more after a day
+        at = NOW + timedelta(hours=batch)
+        shop.feed([order(10_000 + batch * 1000 + n, at) for n in range(1000)], at)
+    assert len(shop.of("vip_activity")) == 1
+    later = NOW + timedelta(hours=30)
+    shop.feed([order(30_000 + n, later) for n in range(10)], later)
+    assert len(shop.of("vip_activity")) == 2
+
+
+def test_what_the_sync_and_the_webhook_check_noted_alerts_once_and_replays_the_same(make_shop):
+    shop = make_shop()
+    shop.feed([order(1, NOW - timedelta(days=3))])
+    notes = [
+        health_envelope(SHOP.shop_id, "webhook_disabled", 1, "order.updated (disabled)", NOW),
+        health_envelope(SHOP.shop_id, "gaps_repaired", 4, "3 orders, 1 refunds", NOW),
+    ]
+    shop.feed(notes)
+    found = {a["dedup_key"]: a for a in shop.of("pipeline_health")}
+    assert set(found) == {"webhook_disabled", "gaps_repaired"}
+    assert "order.updated (disabled)" in found["webhook_disabled"]["title"]
+    assert found["gaps_repaired"]["measured"] == 4.0
+    later = NOW + timedelta(minutes=5)
+    shop.feed([order(2, NOW - timedelta(days=2))], later)  # checked already: nothing new
+    assert len(shop.of("pipeline_health")) == 2
+    before = sorted(shop.alerts(), key=lambda a: a["alert_id"])
+    shop.close()
+    replay_shop(shop.tmp_path, SHOP, FixedClock(NOW + timedelta(hours=1)))
+    again = Shop(shop.tmp_path, SHOP)
+    try:
+        assert sorted(again.alerts(), key=lambda a: a["alert_id"]) == before
+        at = NOW + timedelta(hours=2)
+        fresh = replace(order(3, NOW - timedelta(days=1)), received_at=at)
+        again.feed([fresh], at)  # a live publish after the replay
+        assert len(again.of("pipeline_health")) == 2  # the notes were checked before
+    finally:
+        again.close()
+
+
+def test_job_fulfillment_checks_the_overdue_orders_and_not_the_sales_drop(make_shop):
+    shop = _sales_shop(make_shop, last_week=6, week_before=10)  # a sales drop is there too
+    shop.feed([order(9000, NOW, status="processing", paid=NOW - timedelta(hours=47))])
+    assert shop.of("fulfillment_delayed") == []  # 47 hours: within the SLA
+    later = NOW + timedelta(hours=2)
+    shop.feed([dated_job_envelope(SHOP.shop_id, "fulfillment", TODAY, later)], later)
+    assert [a["subject_id"] for a in shop.of("fulfillment_delayed")] == ["9000"]
+    assert shop.of("sales_drop") == []  # job.fulfillment checks only the orders
+    then = later + timedelta(minutes=1)
+    shop.feed([dated_job_envelope(SHOP.shop_id, "alerts", TODAY, then)], then)
+    assert len(shop.of("sales_drop")) == 1
