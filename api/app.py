@@ -13,6 +13,7 @@ from api.blueprint import api_blueprint
 from api.dashboard import dashboard_blueprint
 from api.errors import ApiError
 from api.runs import ShopMetadata
+from api.unsubscribe import unsubscribe_blueprint
 from schemas.clock import Clock
 from schemas.settings import Settings
 from schemas.web import ReadinessCheck, error_response, health_blueprint, http_exception_response
@@ -36,6 +37,7 @@ def create_app(
     app.register_blueprint(api_blueprint(settings, shops, clock))
     app.register_blueprint(admin_blueprint(settings, shops, publisher, clock))
     app.register_blueprint(dashboard_blueprint())
+    app.register_blueprint(unsubscribe_blueprint(shops, clock))  # type: ignore[arg-type]
     app.register_blueprint(health_blueprint(readiness))
     _register_error_handlers(app)
     return app

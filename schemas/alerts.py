@@ -11,10 +11,14 @@ replay restores the same alerts and never raises new ones.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 SEVERITIES = ("critical", "warning", "info")
 # type -> default severity (SPEC §4)
@@ -262,3 +266,17 @@ def check_weekly_on(text: str) -> str:
     if day not in WEEKDAYS:
         raise InvalidAlertSetting(f"weekly_on must be a day: {', '.join(WEEKDAYS)}")
     return day
+
+
+def unsubscribe_token(secret: str, shop_id: str, recipient: str) -> str:
+    """What proves an unsubscribe link was ours: an HMAC of the shop and the address with
+    the shop's webhook secret (rotating the secret voids the old links)."""
+    text = "\x1f".join(("unsubscribe", shop_id, recipient.strip().lower()))
+    mac = hmac.new(secret.encode(), text.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:18]).decode()
+
+
+def unsubscribe_url(public_url: str, shop_id: str, recipient: str, secret: str) -> str:
+    """The one-click unsubscribe link of ``recipient`` for ``shop_id``'s alert e-mails."""
+    query = {"shop": shop_id, "to": recipient, "t": unsubscribe_token(secret, shop_id, recipient)}
+    return f"{public_url.rstrip('/')}/alerts/unsubscribe?{urlencode(query)}"

@@ -224,7 +224,7 @@ def alert_notifier(settings: Settings, registry: ShopRegistry) -> Notifier:
         where += " (no WCPULSE_SMTP_URL set: alert e-mails are written there)"
     print(f"Alert e-mails: {where}", flush=True)
     sender = getattr(mailer, "sender", None) or settings.mail_from  # the URL's ?from= wins
-    links = MailLinks(sender, settings.public_url)
+    links = MailLinks(sender, settings.public_url, registry.webhook_secret)
     return Notifier(mailer, registry.alert_sends, links)
 
 

@@ -12,7 +12,7 @@ that failed is due again once its pause is over.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from email.message import EmailMessage
@@ -23,7 +23,7 @@ import structlog
 
 from processors.alerts.mailer import Mailer, MailError
 from processors.alerts.messages import alert_message, digest_message
-from schemas.alerts import WEEKDAYS, Alert
+from schemas.alerts import WEEKDAYS, Alert, unsubscribe_url
 from schemas.shop import ShopConfig
 from store.alert_sends import FAILED, RETRYING, SENT, SendOutcome, SendState
 
@@ -114,9 +114,17 @@ def _tries(states: dict[tuple[int, str], SendState], alert: Alert, recipient: st
 class MailLinks:
     sender: str
     public_url: str  # the dashboard and unsubscribe links start here
+    # the shop's secret for a recipient's one-click unsubscribe link (None: no such link)
+    secret_of: Callable[[str], str | None] | None = None
 
     def dashboard(self, shop_id: str) -> str:
         return f"{self.public_url.rstrip('/')}/dashboard/{shop_id}"
+
+    def unsubscribe(self, shop_id: str, recipient: str) -> str:
+        secret = self.secret_of(shop_id) if self.secret_of else None
+        if not secret:
+            return self.dashboard(shop_id) + "#alert-settings"
+        return unsubscribe_url(self.public_url, shop_id, recipient, secret)
 
 
 class Notifier:
@@ -171,7 +179,7 @@ class Notifier:
             "recipient": outgoing.recipient,
             "sender": self._links.sender,
             "dashboard_url": dashboard,
-            "unsubscribe_url": dashboard + "#alert-settings",
+            "unsubscribe_url": self._links.unsubscribe(shop.shop_id, outgoing.recipient),
         }
         if outgoing.kind == "now" and len(outgoing.alerts) == 1:
             return alert_message(outgoing.alerts[0], **mail)

@@ -10,6 +10,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 
+import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
@@ -100,6 +101,8 @@ def test_a_vip_order_webhook_e_mails_the_owner_at_once_and_only_once(service, in
     print(f"\nwebhook to inbox: {arrived - sent_at:.3f} s")
     assert message["To"] == OWNER and "VIP order #500" in message["Subject"]
     assert f"/dashboard/{shop_id}#alert=" in message.get_body(("plain",)).get_content()
+    unsubscribe = message["List-Unsubscribe"].strip("<>")
+    assert "/alerts/unsubscribe?" in unsubscribe and f"shop={shop_id}" in unsubscribe
     rows = api_get(service.base_url, shop, "alerts", type="vip_activity").json()["data"]
     assert [(r["subject_id"], r["severity"]) for r in rows] == [("7", "critical")]
     for n in range(5):  # within the 24-hour cool-down: no second alert or e-mail
@@ -120,6 +123,10 @@ def test_a_vip_order_webhook_e_mails_the_owner_at_once_and_only_once(service, in
                       ("digests", "sent the digests now")):  # fmt: skip
         done = service.cli("jobs", "run", job, "--shop", shop_id)
         assert done.returncode == 0 and says in done.stdout, (job, done.stdout, done.stderr)
+    # the owner follows the e-mail's one-click unsubscribe link: no recipients left
+    assert httpx.post(unsubscribe, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    left = service.cli("alerts", "recipients", shop_id)
+    assert "no recipients" in left.stdout
 
 
 def test_a_webhook_woocommerce_disabled_is_a_pipeline_health_alert_e_mailed_at_once(service, inbox):
