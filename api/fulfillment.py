@@ -48,8 +48,8 @@ SLA_HOURS = ParamSpec(
     "sla_hours",
     "integer",
     "Hours after payment within which an order should be completed; an open one paid "
-    "longer ago is overdue.",
-    default=DEFAULT_SLA_HOURS,
+    "longer ago is overdue. Default: the shop's fulfillment_delayed.sla_hours alert "
+    f"setting ({DEFAULT_SLA_HOURS} unless set).",
     minimum=1,
     maximum=MAX_SLA_HOURS,
 )
@@ -162,11 +162,16 @@ def _overdue_count(connection: duckdb.DuckDBPyConnection, params: dict[str, Any]
     return int(count)
 
 
+def _shop_sla(ctx: RequestContext) -> int:
+    """The shop's own SLA (its fulfillment_delayed alert setting), in whole hours."""
+    return max(1, round(ctx.shop.alerts.number("fulfillment_delayed", "sla_hours")))
+
+
 def fulfillment_result(ctx: RequestContext) -> Result:
     """The period's fulfilment metrics and a page of the overdue orders; CSV: every
     overdue order."""
     period = requested_period(ctx.values, ctx.today)
-    now, sla = _request_now(ctx), ctx.values["sla_hours"]
+    now, sla = _request_now(ctx), ctx.values["sla_hours"] or _shop_sla(ctx)
     where = {"statuses": list(OVERDUE_STATUSES), "due": overdue_before(now, sla)}
     with ctx.views.connect("orders", "tickets") as connection:
         if ctx.fmt == "csv":
