@@ -18,7 +18,7 @@ from api.period_params import FROM_BEFORE_TO, PERIOD_PARAMS, PERIOD_RULES, TOO_E
 from api.predictions import TIMELINE_PARAMS
 from api.product_detail import DAYS, DETAIL_PARAMS, TOO_LONG
 from api.retention import MAX_MONTHS, RETENTION_PARAMS, RETENTION_RULES
-from api.route_spec import CLOCK_SOURCE, SHOP_PREFIX, RouteSpec
+from api.route_spec import CLOCK_SOURCE, HTML_PAGE, SHOP_PREFIX, RouteSpec
 from api.runs import MAX_RUNS, SYNC_PARAMS
 from api.sales_breakdowns import BREAKDOWN_PARAMS
 from api.segments import SEGMENTS_PARAMS
@@ -27,6 +27,17 @@ from processors.analytics.clv import CHURN_LEVELS
 
 CUSTOMER_ORDERS_PAGE = ParamSpec(
     "page", "integer", "Page of the customer's orders (newest first).", default=1, minimum=1
+)
+
+UNSUBSCRIBE_PARAMS = (
+    ParamSpec("shop", "string", "The shop whose alert e-mails to stop."),
+    ParamSpec("to", "string", "The recipient's e-mail address."),
+    ParamSpec("t", "string", "The link's token (an HMAC with the shop's webhook secret)."),
+)
+_UNSUBSCRIBE = (
+    "The link every alert e-mail carries in List-Unsubscribe. A token that is not the one "
+    "given to that address for that shop (or from before the shop's webhook secret was "
+    "rotated) gets 403 and changes nothing."
 )
 
 _PLAIN_ROUTES: tuple[RouteSpec, ...] = (
@@ -40,6 +51,26 @@ _PLAIN_ROUTES: tuple[RouteSpec, ...] = (
     ),
     RouteSpec(
         "openapi", "/api/v1/openapi.json", "This OpenAPI 3.1 document.", "OpenApi", shop=False
+    ),
+    RouteSpec(
+        "unsubscribe_page",
+        "/alerts/unsubscribe",
+        "A page asking to stop a shop's alert e-mails to an address (nothing changes yet).",
+        HTML_PAGE,
+        UNSUBSCRIBE_PARAMS,
+        shop=False,
+        description=_UNSUBSCRIBE,
+    ),
+    RouteSpec(
+        "unsubscribe",
+        "/alerts/unsubscribe",
+        "Stop a shop's alert e-mails to an address (the page's button, or one-click).",
+        HTML_PAGE,
+        UNSUBSCRIBE_PARAMS,
+        shop=False,
+        method="post",
+        description=_UNSUBSCRIBE + " A mail client's one-click request (RFC 8058) posts "
+        "List-Unsubscribe=One-Click.",
     ),
 )
 

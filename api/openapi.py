@@ -7,7 +7,7 @@ import re
 from api.json_shapes import DAY, Schema, ref
 from api.openapi_components import component_schemas
 from api.params import DECIMAL_PATTERN, ParamSpec
-from api.route_spec import RouteSpec
+from api.route_spec import HTML_PAGE, RouteSpec
 from processors.anonymise import _CUSTOMER_KEY  # the one definition of a key's form
 
 _PATH_PARAM = re.compile(r"\{(\w+)\}")
@@ -108,6 +108,10 @@ def _admin_responses(route: RouteSpec) -> dict[str, Schema]:
 
 
 def _plain_responses(route: RouteSpec) -> dict[str, Schema]:
+    if route.response == HTML_PAGE:  # a page for people (the unsubscribe link)
+        html = {"text/html": {"schema": {"type": "string"}}}
+        refused = {"description": "The link is not valid (or no longer is)", "content": html}
+        return {"200": {"description": "OK", "content": html}, "403": refused}
     json = {"application/json": {"schema": ref(route.response)}}
     responses: dict[str, Schema] = {"200": {"description": "OK", "content": json}}
     if route.name == "readyz":
@@ -151,7 +155,8 @@ def operation(route: RouteSpec) -> Schema:
             "responses": _admin_responses(route),
         }
     if not route.shop:
-        return op | {"responses": _plain_responses(route)}
+        query = {"parameters": [_parameter(spec) for spec in route.params]} if route.params else {}
+        return op | query | {"responses": _plain_responses(route)}
     parameters = [*_path_parameters(route.path), *(_parameter(spec) for spec in route.params)]
     return op | {
         "parameters": parameters,

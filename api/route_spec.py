@@ -12,6 +12,7 @@ SHOP_PREFIX = "/api/v1/shops/{shop_id}"
 # a source of responses that move with time alone (overdue orders): the ETag changes every
 # minute
 CLOCK_SOURCE = "clock"
+HTML_PAGE = "html page"  # the response of a page for people, not a JSON component
 
 
 @dataclass(frozen=True)
