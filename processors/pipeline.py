@@ -265,7 +265,8 @@ class ShopPipeline:
         refresh = ViewEngine(self.state.connection, self.shop).refresh()
         if alerts and raise_alerts(self, pending, refresh, now):
             pending = self.state.pending_changes()
-            refresh.writes.update(alert_writes(self.state.connection, self.shop))
+            raised = alert_writes(self.state.connection, self.shop, pending.get("alert", []))
+            refresh.writes.update(raised)
         done = self.state.get_meta(ALERTS_DONE_AT)  # job.alerts and job.fulfillment
         digested = self.state.get_meta(DIGESTS_DONE)
         refresh.extra["jobs_applied"] |= {ALERTS: done, FULFILLMENT: done, DIGESTS: digested}

@@ -31,6 +31,8 @@ def send_alert_mail(
         return False
     try:
         digests = _digests_due(unit)
+        if not shop.alerts.recipients and digests is None:
+            return False
         alerts = recent_alerts(unit.state.connection, shop.shop_id, now - DIGEST_WINDOW)
         outcomes = notifier.notify(shop, alerts, now, digests_now=digests is not None)
         if digests is not None:  # job.digests: done (the views say so at the next publish)

@@ -14,7 +14,7 @@ from processors.projections.sql import in_ids
 from schemas.alerts import ALERT_FIELDS, Alert
 from schemas.shop import ShopConfig
 from schemas.views import ALERTS_VIEW
-from store.viewstore import Changed, Whole, Write
+from store.viewstore import Changed, Write
 
 VIEW = "alerts"
 ROWS_SQL = "SELECT * FROM alerts WHERE {scope} ORDER BY alert_id"
@@ -48,6 +48,11 @@ def _row(row: dict[str, Any]) -> dict[str, Any]:
     return row | {"why": alert.why, "acknowledged": row["acknowledged_at"] is not None}
 
 
-def alert_writes(con: duckdb.DuckDBPyConnection, shop: ShopConfig) -> dict[str, Write]:
-    """The alerts view whole (a publish that raised alerts after its refresh)."""
-    return {VIEW: Whole(alert_rows(Context(con, shop, None), "TRUE"))}
+def alert_writes(
+    con: duckdb.DuckDBPyConnection, shop: ShopConfig, ids: list[int]
+) -> dict[str, Write]:
+    """The alerts view's rows of ``ids`` (a publish that raised alerts after its refresh:
+    those and any others pending), not the whole view."""
+    ctx = Context(con, shop, None)
+    ctx.pending = {"alert": ids}
+    return AlertsView().changes(ctx)
