@@ -132,6 +132,7 @@ def synthetic_orders(count: int, customers: int, now: datetime, seed: int = 11) 
         "payment_method": pa.array(
             rng.choice(np.array(PAYMENTS), count).astype(object), type=pa.string()
         ),
+        "tracking_number": pa.array([""] * count),  # the bench shop ships without tracking
     }
     return pa.table(columns).select(ORDERS_VIEW.names).cast(ORDERS_VIEW)
 

@@ -180,10 +180,20 @@ def _payload_row(event: Changed) -> dict[str, Any]:
     return row
 
 
+# A publish fetches a few hundred scattered rows of million-row tables through their
+# indexes; DuckDB decompresses a whole vector per column for each row it fetches, so the
+# state is stored uncompressed (about 3x faster lookups for about 2.5x the bytes on disk).
+STORAGE = {"force_compression": "uncompressed"}
+
+
+def connect_state(path: str) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(path, config=STORAGE)
+
+
 class DuckDBStateStore:
     def __init__(self, path: Path | str) -> None:
         self._path = str(path)
-        self._con = duckdb.connect(self._path)
+        self._con = connect_state(self._path)
         for statement in create_statements():
             self._con.execute(statement)
 
@@ -201,7 +211,7 @@ class DuckDBStateStore:
                 self._con.close()
             except duckdb.Error:
                 pass
-            self._con = duckdb.connect(self._path)
+            self._con = connect_state(self._path)
 
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
