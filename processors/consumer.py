@@ -1,9 +1,11 @@
 """The consumer loop: fetch a batch -> decode -> apply per shop -> commit -> ack -> views.
 
 A message that cannot be decoded or handled goes to the dead-letter queue with its reason;
-the rest of the batch keeps flowing. Messages are acknowledged only after their shop's
-state has committed, so a crash anywhere before that redelivers them, and idempotent
-application makes the redelivery harmless.
+the rest of the batch keeps flowing. One that never reached its shop's pipeline (undecodable,
+or given up by the queue) is noted for the shop it names and raised as that shop's
+pipeline_health alert (processors/dead_letters.py). Messages are acknowledged only after
+their shop's state has committed, so a crash anywhere before that redelivers them, and
+idempotent application makes the redelivery harmless.
 
 A failure that is not a message's fault (the disk, the metadata database, the broker) never
 dead-letters anything and never restarts the consumer: the shop's part of the batch is held,
@@ -29,10 +31,12 @@ import structlog
 
 from processors.alerts.dispatch import MAIL_TICK, send_alert_mail
 from processors.alerts.notifier import Notifier
+from processors.dead_letters import DeadLetterNotes, shop_of
 from processors.pipeline import ShopPipeline
 from schemas.clock import Clock
 from schemas.envelope import Envelope, EnvelopeError
 from schemas.shop import ShopConfig
+from store.errors import StateLocked
 
 log = structlog.get_logger("wcpulse.consumer")
 
@@ -58,6 +62,7 @@ class MessageSource(Protocol):
     def fetch(self, max_messages: int, timeout: float) -> Sequence[Any]: ...
     def ack(self, deliveries: Sequence[Any]) -> None: ...
     def dead_letter(self, delivery: Any, reason: str) -> None: ...
+    def take_dead_lettered(self) -> list[tuple[bytes, str]]: ...
     def close(self) -> None: ...
 
 
@@ -93,6 +98,7 @@ class Consumer:
         self._notifier = notifier
         self._notified: dict[str, float] = {}  # shop: when its mail was last looked at
         self._mail_now: set[str] = set()  # shops published since: mail them at once
+        self._dead = DeadLetterNotes()  # dead letters no pipeline saw, by shop
 
     def run(self, stop: threading.Event, poll_timeout: float = 0.5) -> None:
         self._stop = stop
@@ -107,9 +113,13 @@ class Consumer:
     def run_once(self, timeout: float = 0.5) -> int:
         """Handle one batch; returns how many messages were taken off the queues."""
         deliveries = list(self._source.fetch(self._batch_size, timeout))
+        for body, reason in self._source.take_dead_lettered():  # the queue gave up on them
+            log.warning("message_dead_lettered", shop_id=shop_of(body), reason=reason)
+            self._note_dead_letter(shop_of(body), reason)
         by_shop = self._decode(deliveries)
         for shop_id, pairs in by_shop.items():
             self._handle_shop_until_done(shop_id, pairs)
+        self._raise_dead_letters()
         # drained (a short batch): publish now; under a backlog at most every view_interval
         self.publish_due(force=len(deliveries) < self._batch_size)
         self.mail_due()
@@ -184,7 +194,9 @@ class Consumer:
             try:
                 envelope = Envelope.from_json(delivery.body)
             except EnvelopeError as exc:
-                self._dead_letter(delivery, str(exc), None)
+                shop_id = shop_of(delivery.body, getattr(delivery, "shop_id", None))
+                self._dead_letter(delivery, str(exc), shop_id)
+                self._note_dead_letter(shop_id, str(exc))
                 continue
             by_shop.setdefault(envelope.shop_id, []).append((delivery, envelope))
         return by_shop
@@ -252,6 +264,30 @@ class Consumer:
             self._pipelines[shop.shop_id] = pipeline
         pipeline.shop = shop
         return pipeline
+
+    def _note_dead_letter(self, shop_id: str | None, reason: str) -> None:
+        if shop_id is None:
+            log.warning("dead_letter_names_no_shop", reason=reason)
+        elif self._shops.get(shop_id) is not None:
+            self._dead.note(shop_id, reason)
+
+    def _raise_dead_letters(self) -> None:
+        """Each noted shop's dead letters into its stream (``job.health_noted``); kept for
+        the next batch when its state fails, dropped when another process owns it."""
+        now = self._clock.now()
+        for shop_id, envelope in self._dead.waiting(now):
+            shop = self._shops.get(shop_id)
+            try:
+                if shop is not None:
+                    self._pipeline(shop).apply([envelope], now)
+                    self._dirty.setdefault(shop_id, now.timestamp())
+            except StateLocked:
+                log.warning("dead_letters_not_noted", shop_id=shop_id, reason="state locked")
+            except Exception as exc:  # noqa: BLE001 - the edge: noted again after the next batch
+                log.error("dead_letters_noting_failed", shop_id=shop_id, error=type(exc).__name__)
+                self._drop_pipeline(shop_id)
+                continue
+            self._dead.done(shop_id)
 
     def _dead_letter(
         self, delivery: Any, reason: str, shop_id: str | None, topic: str = ""

@@ -21,15 +21,13 @@ import structlog
 
 from processors.alerts.alert_jobs import (
     acknowledge,
+    alert_job,
     keep_raised,
     note_alerts_requested,
     note_digests_requested,
     note_health,
     parse_acknowledged,
     parse_alerts_raised,
-    parse_alerts_requested,
-    parse_digests_requested,
-    parse_fulfillment_requested,
     parse_health_noted,
 )
 from processors.erasure import apply_erasure
@@ -169,20 +167,20 @@ JOBS: dict[str, JobSpec] = {
         ),
         JobSpec(
             ALERTS,
-            parse_alerts_requested,
+            alert_job(ALERTS),
             note_alerts_requested,
             interval="alerts_interval_seconds",
             summary=alerts_summary,
         ),
         JobSpec(
             FULFILLMENT,
-            parse_fulfillment_requested,
+            alert_job(FULFILLMENT),
             note_alerts_requested,
             summary=fulfillment_summary,
         ),
         JobSpec(
             DIGESTS,
-            parse_digests_requested,
+            alert_job(DIGESTS),
             note_digests_requested,
             summary=digests_summary,
         ),

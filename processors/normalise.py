@@ -11,7 +11,6 @@ does an object or list of objects WooCommerce sends that arrives as something el
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -26,7 +25,6 @@ from processors.bounds import (
     ZERO,
     checked_amount,
     checked_count,
-    clean,
     count,
     customer_identifier,
     gmt,
@@ -37,6 +35,7 @@ from processors.bounds import (
     text,
 )
 from processors.errors import InvalidValue, UnprocessableEvent
+from processors.normalise_meta import meta_json
 from schemas.events import (
     STOCK_STATUSES,
     CouponChanged,
@@ -49,7 +48,7 @@ from schemas.events import (
     RefundItem,
     Version,
 )
-from schemas.shop import DEFAULT_COST_KEYS, CostKeys, is_consent_key
+from schemas.shop import DEFAULT_COST_KEYS, CostKeys
 
 __all__ = [  # parse_gmt and text are bounds' own, for handlers and reconciliation
     "consent_meta",
@@ -165,6 +164,7 @@ def normalise_order(body: dict[str, Any], body_sha256: str, received_at: datetim
     coupons = _each(body, "coupon_lines", _coupon_line)
     _total((r.amount for r in refunds), REFUND_TOTALS)  # the state keeps these two sums
     checked_count(sum(i.quantity for i in items), LINE_QUANTITIES)
+    consents, tracking = meta_json(_list(body, "meta_data"), tracking=True)
     return OrderChanged(
         order_id=order_id,
         version=version_of(body, body_sha256, received_at),
@@ -189,8 +189,9 @@ def normalise_order(body: dict[str, Any], body_sha256: str, received_at: datetim
         items=items,
         refunds=refunds,
         coupons=tuple(code for code, _ in coupons),
-        consents=consent_meta(body),
+        consents=consents,
         coupon_discounts=tuple(discount for _, discount in coupons),
+        tracking=tracking,
     )
 
 
@@ -215,21 +216,7 @@ def normalise_customer(
 def consent_meta(body: dict[str, Any]) -> str:
     """The scalar meta entries whose key mentions consent (schemas.shop.CONSENT_HINTS), as
     compact JSON sorted by key; "" when there are none."""
-    kept: dict[str, str] = {}
-    for meta in _list(body, "meta_data"):
-        key, value = meta.get("key"), meta.get("value")
-        if isinstance(key, str) and is_consent_key(key) and isinstance(value, str | int | float):
-            kept[clean(key[:100])] = _scalar_text(value)
-    return json.dumps(kept, sort_keys=True, separators=(",", ":")) if kept else ""
-
-
-def _scalar_text(value: str | int | float) -> str:
-    if isinstance(value, str):
-        return clean(value[:100])
-    try:
-        return str(value)[:100]
-    except ValueError:  # an int of more digits than Python converts to text
-        return ""
+    return meta_json(_list(body, "meta_data"), tracking=False)[0]
 
 
 def _cost(body: dict[str, Any], keys: CostKeys) -> Decimal | None:

@@ -20,6 +20,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from schemas.tracking import DEFAULT_TRACKING_KEYS, checked_tracking_keys, joined
+
 SEVERITIES = ("critical", "warning", "info")
 # type -> default severity (SPEC §4)
 ALERT_TYPES: dict[str, str] = {
@@ -54,11 +56,14 @@ class Alert:
 
     @property
     def why(self) -> str:
-        """The measured value against the threshold, in one line."""
+        """The measured value against the threshold, in one line; of a unit that says what
+        was measured (" hours without a tracking number") the threshold takes one word."""
         if self.measured is None or self.threshold is None:
             return ""
+        words = self.unit.split()
+        short = f" {words[0]}" if len(words) > 1 else self.unit
         return f"{_number(self.measured)}{self.unit} against a threshold of " + (
-            f"{_number(self.threshold)}{self.unit}"
+            f"{_number(self.threshold)}{short}"
         )
 
 
@@ -96,6 +101,7 @@ class Param:
     highest: float | None
     help: str
     choices: tuple[str, ...] = ()  # a list param: each item one of these
+    meta_keys: bool = False  # a list param of order meta keys (schemas/tracking.py)
 
 
 VALUE_SEGMENTS = ("High", "Medium", "Low")
@@ -132,6 +138,13 @@ ALERT_PARAMS: dict[str, dict[str, Param]] = {
     "fulfillment_delayed": {
         "sla_hours": Param(48, 1, 8760, "hours from paid to completed"),
         "tracking_hours": Param(24, 1, 8760, "hours from paid to a tracking number"),
+        "tracking_meta_keys": Param(
+            joined(DEFAULT_TRACKING_KEYS),
+            None,
+            None,
+            "order meta keys holding a tracking number, comma-separated",
+            meta_keys=True,
+        ),
         "lookback_days": Param(7, 1, 365, "orders paid this far back are still checked"),
     },
     "pipeline_health": {
@@ -216,6 +229,11 @@ def check_value(alert_type: str, name: str, raw: str) -> float | str | bool:
         raise InvalidAlertSetting(f"{setting}: no such setting (one of {known})")
     if param.choices:
         return _checked_names(setting, raw, param.choices)
+    if param.meta_keys:
+        try:
+            return checked_tracking_keys(raw)
+        except ValueError as exc:
+            raise InvalidAlertSetting(f"{setting}: {exc}") from None
     return _checked_number(setting, raw, param)
 
 

@@ -74,6 +74,18 @@ class Envelope:
         return envelope
 
 
+def shop_named(raw: bytes | str) -> str | None:
+    """The shop bytes that are not a valid envelope still name, if any: the text
+    ``shop_id`` of a JSON object (an envelope of another schema version, say), so that
+    its dead letter can alert that shop."""
+    try:
+        data = loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    shop_id = data.get("shop_id") if isinstance(data, dict) else None
+    return shop_id if isinstance(shop_id, str) and 0 < len(shop_id) <= 100 else None
+
+
 _TEXT_FIELDS = ("shop_id", "topic", "resource", "event", "body", "envelope_id", "body_sha256")
 
 

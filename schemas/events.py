@@ -76,6 +76,7 @@ class OrderChanged:
     coupons: tuple[str, ...]
     consents: str = ""  # JSON object of the consent meta entries (see schemas.shop)
     coupon_discounts: tuple[Decimal, ...] = ()  # per coupon of ``coupons``, before tax
+    tracking: str = ""  # JSON object of the tracking numbers in meta (see schemas.tracking)
 
     @property
     def refunds_total(self) -> Decimal:
@@ -232,33 +233,16 @@ class PredictionsRequested:
 
 
 @dataclass(frozen=True, slots=True)
-class AlertsRequested:
-    """``job.alerts``: evaluate the scheduled alert conditions (the sales drop up to the day
-    before ``as_of``, the orders overdue at ``at``) at the shop's next live publish."""
+class AlertJobRequested:
+    """``job.alerts`` (evaluate the scheduled alert conditions: the sales drop up to the day
+    before ``as_of``, the orders overdue at ``at``) or ``job.fulfillment`` (only the paid
+    orders overdue at ``at``: fulfillment_delayed), each at the shop's next live publish; or
+    ``job.digests`` (send the daily and weekly digests now: the warnings and info alerts not
+    e-mailed yet, whatever the time of day)."""
 
+    job: str  # alerts, fulfillment, digests
     as_of: date  # a day in the shop's timezone
     at: datetime
-    job: ClassVar[str] = "alerts"
-
-
-@dataclass(frozen=True, slots=True)
-class FulfillmentRequested:
-    """``job.fulfillment``: check the paid orders overdue at ``at`` (fulfillment_delayed) at
-    the shop's next live publish."""
-
-    as_of: date
-    at: datetime
-    job: ClassVar[str] = "fulfillment"
-
-
-@dataclass(frozen=True, slots=True)
-class DigestsRequested:
-    """``job.digests``: send the daily and weekly digests now (the warnings and info alerts
-    not e-mailed yet), whatever the time of day."""
-
-    as_of: date
-    at: datetime
-    job: ClassVar[str] = "digests"
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,6 +278,16 @@ class HealthNoted:
     job: ClassVar[str] = "health_noted"
 
 
+ControlEvent = (
+    ScoresRequested
+    | ErasureRequested
+    | PredictionsRequested
+    | ProductsRequested
+    | AlertJobRequested
+    | AlertsRaised
+    | AlertAcknowledged
+    | HealthNoted
+)
 Event = (
     OrderChanged
     | CustomerChanged
@@ -303,28 +297,7 @@ Event = (
     | TicketChanged
     | ResourceTrashed
     | DeliveryNoted
-    | ScoresRequested
-    | ErasureRequested
-    | PredictionsRequested
-    | ProductsRequested
-    | AlertsRequested
-    | FulfillmentRequested
-    | DigestsRequested
-    | AlertsRaised
-    | AlertAcknowledged
-    | HealthNoted
-)
-ControlEvent = (
-    ScoresRequested
-    | ErasureRequested
-    | PredictionsRequested
-    | ProductsRequested
-    | AlertsRequested
-    | FulfillmentRequested
-    | DigestsRequested
-    | AlertsRaised
-    | AlertAcknowledged
-    | HealthNoted
+    | ControlEvent
 )
 # each has ``job``
 CONTROL_EVENTS = (
@@ -332,9 +305,7 @@ CONTROL_EVENTS = (
     ErasureRequested,
     PredictionsRequested,
     ProductsRequested,
-    AlertsRequested,
-    FulfillmentRequested,
-    DigestsRequested,
+    AlertJobRequested,
     AlertsRaised,
     AlertAcknowledged,
     HealthNoted,

@@ -79,8 +79,9 @@ def acknowledge_envelope(shop_id: str, alert_id: int, received_at: datetime) -> 
 def health_envelope(
     shop_id: str, cause: str, count: int, detail: str, received_at: datetime
 ) -> Envelope:
-    """``job.health_noted``: another process (the scheduler's sync and webhook check) found
-    something wrong with the shop's pipeline (``cause``: webhook_disabled, gaps_repaired)."""
+    """``job.health_noted``: something outside the shop's pipeline found it wrong
+    (``cause``: webhook_disabled, gaps_repaired from the scheduler's sync and webhook
+    check; dead_lettered from the consumer)."""
     params = {"cause": cause, "count": count, "detail": detail}
     return job_envelope(shop_id, HEALTH_NOTED, params, received_at)
 

@@ -39,6 +39,7 @@ ORDERS_VIEW = pa.schema(
         ("discount", MONEY),
         ("items", pa.int64()),  # units in line items
         ("payment_method", pa.string()),
+        ("tracking_number", pa.string()),  # under the shop's tracking meta keys; "" if none
     ]
 )
 

@@ -1,6 +1,7 @@
 """The alert e-mail send log, in the metadata database beside the shops: one row per alert
 and recipient, so each alert reaches each recipient once across restarts and replays (a
 replay restores the same alert ids). A failed send keeps its attempts and when to try next.
+``mail_statuses`` sums a shop's log up per alert for the alerts list (``mail_status``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 from store.metadata_models import Base, UTCDateTime
 
 SENT, RETRYING, FAILED = "sent", "retrying", "failed"
+PENDING = "pending"  # an alert's mail_status while a send of it is to be tried again
 
 
 class AlertSendRow(Base):
@@ -52,6 +54,30 @@ class SendOutcome:
     next_attempt_at: datetime | None = None
     message_id: str = ""
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class MailStatus:
+    """Whether an alert's e-mail went out: ``failed`` when its send to some recipient gave
+    up (refused for good or out of retries), else ``pending`` while one is to be tried
+    again, else ``sent``; ``error`` is that failed (or retrying) send's."""
+
+    alert_id: int
+    status: str  # sent | pending | failed
+    error: str | None
+
+
+def _summed(rows: Iterable[tuple[int, str, str | None]]) -> list[MailStatus]:
+    """Per alert, from its ``(alert_id, status, last_error)`` rows in recipient order."""
+    worst: dict[int, tuple[str, str | None]] = {}
+    for alert_id, status, error in rows:
+        if alert_id not in worst or _RANK[status] > _RANK[worst[alert_id][0]]:
+            worst[alert_id] = (status, error)
+    return [MailStatus(a, _MAIL_STATUS[s], e) for a, (s, e) in worst.items()]
+
+
+_RANK = {SENT: 0, RETRYING: 1, FAILED: 2}
+_MAIL_STATUS = {SENT: SENT, RETRYING: PENDING, FAILED: FAILED}
 
 
 class AlertSends:
@@ -94,6 +120,18 @@ class AlertSends:
                     row.next_attempt_at = outcome.next_attempt_at
                     row.sent_at = outcome.at if outcome.status == SENT else None
                     row.message_id, row.last_error = outcome.message_id, outcome.error
+
+    def mail_statuses(self, shop_id: str) -> list[MailStatus]:
+        """The mail status of each of the shop's alerts sent or tried, by alert id."""
+        columns = (AlertSendRow.alert_id, AlertSendRow.status, AlertSendRow.last_error)
+        query = (
+            select(*columns)
+            .where(AlertSendRow.shop_id == shop_id)
+            .order_by(AlertSendRow.alert_id, AlertSendRow.recipient)
+        )
+        with self._sessions() as session:
+            rows = [tuple(row) for row in session.execute(query)]
+        return _summed(rows)
 
     def delete_shop(self, shop_id: str) -> None:
         with self._sessions.begin() as session:

@@ -304,15 +304,18 @@ class ShopRegistry:
         values: Sequence[tuple[str, str, float | str | bool]] = (),
         recipients: Sequence[str] | None = None,
         digests: tuple[str | None, str | None] = (None, None),
+        replace: bool = False,
     ) -> ShopConfig:
         """Set some of the shop's alert settings (checked ``(type, name, value)`` triples,
         from ``schemas.alerts.parse_setting``), its recipients (None: as they are) and
-        digest times (``(daily_at, weekly_on)``, None: as it is); returns the shop."""
+        digest times (``(daily_at, weekly_on)``, None: as it is); returns the shop.
+        ``replace``: what is not given is as it was by default, not as it is."""
         with self._begin() as session:
             row = self._row(session, shop_id)
-            own = row.alerts_row or ShopAlertsRow(
-                shop_id=shop_id, overrides={}, recipients=[], daily_at="08:00", weekly_on="monday"
-            )
+            own = row.alerts_row or ShopAlertsRow(shop_id=shop_id)
+            if replace or row.alerts_row is None:  # the defaults
+                own.overrides, own.recipients = {}, []
+                own.daily_at, own.weekly_on = "08:00", "monday"
             overrides = {t: dict(v) for t, v in (own.overrides or {}).items()}
             for alert_type, name, value in values:
                 overrides.setdefault(alert_type, {})[name] = value
@@ -326,6 +329,21 @@ class ShopRegistry:
             shop = self._config(row)
         log.info("shop_alerts_set", shop_id=shop_id, settings=len(values))
         return shop
+
+    def remove_recipient(self, shop_id: str, address: str, now: datetime) -> bool:
+        """Take ``address`` (any case) off the shop's alert recipients; False when it was
+        not one of them (nothing changes)."""
+        with self._begin() as session:
+            row = self._row(session, shop_id)
+            own = row.alerts_row
+            listed = list(own.recipients or ()) if own is not None else []
+            kept = [r for r in listed if r.lower() != address.lower()]
+            if own is None or kept == listed:
+                return False
+            own.recipients = kept  # a new list: JSON columns track assignment
+            row.updated_at = now
+        log.info("shop_alert_recipient_removed", shop_id=shop_id)
+        return True
 
     def set_products(self, shop_id: str, values: dict[str, Any], now: datetime) -> ShopConfig:
         """Set the shop's own product scoring settings (a None leaves one as it is); returns

@@ -57,6 +57,7 @@ ORDERS = ResourceTable(
             ("coupons", pa.list_(pa.string())),
             ("consents", pa.string()),
             ("coupon_discounts", pa.list_(MONEY)),  # per coupon, before tax
+            ("tracking", pa.string()),  # JSON: the tracking numbers in meta, by key
         ]
     ),
 )
@@ -155,10 +156,12 @@ CHILDREN_OF: dict[str, tuple[str, ...]] = {
 }
 
 # Columns added since the first state files: (table, column, SQL default for existing rows).
-# (An order applied before ``coupon_discounts`` has a null there: a replay fills it.)
+# (An order applied before ``coupon_discounts`` or ``tracking`` has a null there: a replay
+# fills it.)
 ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("products", "stock_status", "''"),
     ("orders", "coupon_discounts", "NULL"),
+    ("orders", "tracking", "NULL"),
 )
 
 # What job.products fitted: each product's price elasticity as of the job's day (replaced by

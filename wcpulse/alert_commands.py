@@ -1,6 +1,7 @@
 """``wcpulse alerts show|set|recipients|test SHOP``: a shop's alert settings, who gets the
 alert e-mails, and a test message through the configured mail (SMTP, or the Maildir under
-the data folder when no WCPULSE_SMTP_URL is set)."""
+the data folder when no WCPULSE_SMTP_URL is set). The admin API does the same
+(api/alert_settings.py) with the same checks and the same JSON."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from processors.alerts.mailer import MailError, mailer_from_settings
 from processors.alerts.messages import alert_message
+from schemas.alert_settings import settings_document
 from schemas.alerts import (
     Alert,
     InvalidAlertSetting,
@@ -36,15 +38,8 @@ def _checked(check: Any, *values: Any) -> Any:
 def _print_settings(registry: ShopRegistry, shop_id: str, as_json: bool) -> None:
     shop = registry.require(shop_id)
     alerts = shop.alerts
-    if as_json:
-        data = {
-            "shop_id": shop.shop_id,
-            "recipients": list(alerts.recipients),
-            "daily_at": alerts.daily_at,
-            "weekly_on": alerts.weekly_on,
-            "types": alerts.table(),
-        }
-        print(json.dumps(data))
+    if as_json:  # the document the admin API answers too
+        print(json.dumps(settings_document(shop.shop_id, alerts)))
         return
     recipients = ", ".join(alerts.recipients) or "none yet (wcpulse alerts recipients)"
     print(f"alerts of {shop.shop_id} ({shop.name}); times in {shop.timezone}")

@@ -12,6 +12,8 @@ from ``RabbitTopology("wcpulse", 4).definitions()`` and a test keeps them equal)
   deliveries (a message that crashes every consumer ends there instead of looping forever);
 - exchange ``<prefix>.dlx`` (fanout, durable) -> quorum queue ``<prefix>.dead-letter``.
 
+Each message is the envelope's JSON, with its shop in the ``x-wcpulse-shop`` header.
+
 Delivery is at least once: a consumer that dies or loses its connection before ``ack`` gets
 its unacked messages redelivered (``redelivered=True``), so consumers must be idempotent.
 """
@@ -36,6 +38,9 @@ log = structlog.get_logger(__name__)
 # Everything that means "the broker is unreachable, refused, or did not confirm".
 BROKER_ERRORS: tuple[type[BaseException], ...] = (OSError, AMQPError, KombuError, MessageNacked)
 _PERSISTENT = 2
+# every message names its shop in a header too: a body that cannot be decoded still
+# belongs to a shop, whose pipeline_health alert its dead letter raises
+SHOP_HEADER = "x-wcpulse-shop"
 
 
 class RabbitTopology:
@@ -172,7 +177,7 @@ class RabbitPublisher:
         """Returns when RabbitMQ confirmed every envelope; BrokerUnavailable otherwise."""
         if not envelopes:
             return
-        messages = [(self._topology.route(e), e.to_json()) for e in envelopes]
+        messages = [(self._topology.route(e), e.to_json(), e.shop_id) for e in envelopes]
         if not self._slots.acquire(timeout=self._timeout):
             raise BrokerUnavailable("all RabbitMQ publisher connections are busy")
         try:
@@ -187,7 +192,7 @@ class RabbitPublisher:
             except (queue.Empty, *BROKER_ERRORS):
                 continue
 
-    def _publish_with_one_retry(self, messages: list[tuple[str, bytes]]) -> None:
+    def _publish_with_one_retry(self, messages: list[tuple[str, bytes, str]]) -> None:
         try:
             link: tuple[Connection, Producer] | None = self._idle.get_nowait()
         except queue.Empty:
@@ -195,12 +200,13 @@ class RabbitPublisher:
         for attempt in (1, 2):
             try:
                 link = link or self._open_link()
-                for routing_key, body in messages:
+                for routing_key, body, shop_id in messages:
                     publish_body(
                         link[1],
                         body,
                         self._topology.exchange,
                         routing_key=routing_key,
+                        headers={SHOP_HEADER: shop_id},
                         confirm_timeout=self._timeout,
                     )
             except BROKER_ERRORS as exc:

@@ -19,7 +19,14 @@ import structlog
 from kombu import Connection, Consumer, Producer, Queue
 
 from ingest.errors import BrokerUnavailable
-from ingest.messaging.rabbit import BROKER_ERRORS, RabbitTopology, connect, discard, publish_body
+from ingest.messaging.rabbit import (
+    BROKER_ERRORS,
+    SHOP_HEADER,
+    RabbitTopology,
+    connect,
+    discard,
+    publish_body,
+)
 from ingest.messaging.spool import Delivery
 from schemas.clock import Clock, SystemClock
 
@@ -97,7 +104,7 @@ class RabbitSource:
             "x-wcpulse-reason": reason[:_REASON_MAX_CHARS],
             "x-wcpulse-partition": delivery.partition,
             "x-wcpulse-dead-lettered-at": self._clock.now().isoformat(),
-        }
+        } | ({SHOP_HEADER: delivery.shop_id} if delivery.shop_id else {})
         try:
             publish_body(
                 self._producer,
@@ -113,6 +120,11 @@ class RabbitSource:
             raise BrokerUnavailable(
                 "dead-lettering failed; the message will be redelivered"
             ) from exc
+
+    def take_dead_lettered(self) -> list[tuple[bytes, str]]:
+        """Nothing: a message past the delivery limit is dead-lettered by RabbitMQ itself,
+        unseen by the consumer (``dead_letters`` lists it, reason ``rabbitmq: ...``)."""
+        return []
 
     def dead_letters(self, limit: int = 100) -> list[dict]:
         """Peek at the dead-letter queue: messages are read with basic_get and NOT acked, so
@@ -161,7 +173,10 @@ class RabbitSource:
     def _on_message(self, partition: int, generation: int, message: Any) -> None:
         body = message.body if isinstance(message.body, bytes) else message.body.encode()
         redelivered = bool(message.delivery_info.get("redelivered"))
-        self._buffer.append(Delivery(body, partition, redelivered, RabbitTag(generation, message)))
+        shop_id = (message.headers or {}).get(SHOP_HEADER)
+        tag = RabbitTag(generation, message)
+        named = shop_id if isinstance(shop_id, str) and shop_id else None
+        self._buffer.append(Delivery(body, partition, redelivered, tag, named))
 
     def _current_tag(self, delivery: Delivery) -> RabbitTag | None:
         tag = delivery.tag

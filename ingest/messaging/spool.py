@@ -14,7 +14,8 @@ polls every 50 ms otherwise. The spool is the same class with ``partitions=1`` o
 ``store.layout.spool_path``.
 
 A row handed out ``max_deliveries`` times without an ack (it crashed every consumer that
-took it) is moved to the dead letters by the next fetch, like RabbitMQ's ``x-delivery-limit``.
+took it) is moved to the dead letters by the next fetch, like RabbitMQ's ``x-delivery-limit``;
+``take_dead_lettered`` tells the consumer (it raises them as pipeline_health).
 
 Deleted messages leave no trace on disk (GDPR: an erased customer's webhooks passed through
 here): ``secure_delete`` overwrites deleted content with zeros, and a fetch that finds the
@@ -64,6 +65,7 @@ class Delivery:
     partition: int
     redelivered: bool
     tag: object  # adapter-specific handle for ack/dead_letter
+    shop_id: str | None = None  # the shop a header names (RabbitMQ), whatever the body
 
 
 class SQLiteQueue:
@@ -90,6 +92,7 @@ class SQLiteQueue:
         self._clock = clock or SystemClock()
         self._leased: set[int] = set()
         self._deleted = False  # rows deleted since the WAL was last truncated
+        self._gave_up: list[tuple[bytes, str]] = []  # (body, reason) moved by ``_take``
         self._lock = threading.RLock()
         self._published = threading.Condition(self._lock)
         self._conn: sqlite3.Connection | None = _open(self.path)
@@ -162,6 +165,12 @@ class SQLiteQueue:
                 self._move_to_dead_letters(conn, [row_id], reason)
             self._leased.discard(row_id)
 
+    def take_dead_lettered(self) -> list[tuple[bytes, str]]:
+        """(body, reason) of the rows fetches gave up on (delivery limit) since last asked."""
+        with self._lock:
+            taken, self._gave_up = self._gave_up, []
+        return taken
+
     def close(self) -> None:
         with self._lock:
             if self._conn is not None:
@@ -218,15 +227,16 @@ class SQLiteQueue:
                 (*self._consumed, limit + len(self._leased)),
             ).fetchall()
             rows = [r for r in rows if r[0] not in self._leased]
-            poison = [r[0] for r in rows if r[3] >= self._max_deliveries]
+            poison = [r for r in rows if r[3] >= self._max_deliveries]
+            reason = f"delivery limit reached ({self._max_deliveries} deliveries without ack)"
             if poison:
-                reason = f"delivery limit reached ({self._max_deliveries} deliveries without ack)"
-                self._move_to_dead_letters(conn, poison, reason)
+                self._move_to_dead_letters(conn, [r[0] for r in poison], reason)
             rows = [r for r in rows if r[3] < self._max_deliveries][:limit]
             conn.executemany(
                 "UPDATE messages SET deliveries = deliveries + 1 WHERE id = ?",
                 [(r[0],) for r in rows],
             )
+        self._gave_up += [(bytes(r[2]), reason) for r in poison]
         self._leased.update(r[0] for r in rows)
         return [Delivery(bytes(r[2]), r[1], r[3] > 0, r[0]) for r in rows]
 

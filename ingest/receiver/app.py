@@ -7,8 +7,9 @@ from collections.abc import Mapping
 
 from flask import Flask
 
+from ingest.receiver.delivery import Publisher, ShopDirectory
 from ingest.receiver.tickets import tickets_blueprint
-from ingest.receiver.woocommerce import Publisher, ShopDirectory, woocommerce_blueprint
+from ingest.receiver.woocommerce import woocommerce_blueprint
 from schemas.clock import Clock
 from schemas.settings import Settings
 from schemas.web import ReadinessCheck, health_blueprint, register_error_handlers

@@ -23,7 +23,7 @@ import structlog
 from schemas.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
-    from ingest.receiver.woocommerce import ShopDirectory
+    from ingest.receiver.delivery import ShopDirectory
 
 _log = structlog.get_logger(__name__)
 _STRIPES = 64

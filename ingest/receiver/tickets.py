@@ -18,56 +18,35 @@ delivery, never with the body, the secret or the signature.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import structlog
-from flask import Blueprint, Response, jsonify, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from flask import Blueprint, Response, request
 
-from ingest.errors import PublishError
-from ingest.receiver.parsing import (
-    BodyTooLarge,
-    InvalidPayload,
-    JsonBody,
-    decode_json,
-    read_limited,
-    resource_id_of,
+from ingest.receiver.delivery import (
+    Publisher,
+    Receiver,
+    Rejected,
+    ShopDirectory,
+    check_signature,
+    receiver_blueprint,
 )
-from ingest.receiver.verify import signature_matches
-from ingest.receiver.woocommerce import Publisher, ShopDirectory
+from ingest.receiver.parsing import InvalidPayload, JsonBody, decode_json, resource_id_of
 from processors.errors import UnprocessableEvent
 from processors.normalise_tickets import MISSING, normalise_ticket
 from schemas.clock import Clock
 from schemas.envelope import Envelope
 from schemas.settings import Settings
-from schemas.web import error_response
 
 _log = structlog.get_logger(__name__)
 
 TICKET_RULE = "/webhooks/tickets/<shop_id>"
 TICKET_TOPIC = "ticket.created"
 TICKET_RESOURCE, _, TICKET_EVENT = TICKET_TOPIC.partition(".")
+SIGNATURE_HEADER = "X-Wcpulse-Signature"  # named in the 401 when no signature is sent
 SIGNATURE_HEADERS = ("x-wcpulse-signature", "x-wc-webhook-signature")  # first found wins
 INVALID_TICKET = "invalid_ticket"
 NOT_A_STRING = "not a string"
-_RETRY = "the ticket could not be stored right now; nothing was accepted"
-
-
-class _Rejected(Exception):
-    """A delivery answered with an error; ``code`` is also the logged outcome."""
-
-    def __init__(self, status: int, code: str, message: str, error: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.error = status, code, message, error
-
-
-def _refused(rejected: _Rejected, context: dict[str, Any]) -> Response:
-    level = logging.ERROR if rejected.status >= 500 else logging.WARNING
-    if rejected.error is not None:
-        context["error"] = rejected.error
-    _log.log(level, "ticket.delivery", outcome=rejected.code, status=rejected.status, **context)
-    return error_response(rejected.status, rejected.code, rejected.message)
 
 
 def signature_header(pairs: Any) -> str | None:
@@ -98,71 +77,43 @@ def ticket_problem(value: Any) -> str | None:
     return None
 
 
-class TicketReceiver:
+class TicketReceiver(Receiver):
     """The view behind the blueprint, holding the ports it was given."""
 
-    def __init__(
-        self, settings: Settings, shops: ShopDirectory, publisher: Publisher, clock: Clock
-    ) -> None:
-        self._max_body = settings.max_body_bytes
-        self._shops = shops
-        self._publisher = publisher
-        self._clock = clock
+    RETRY = "the ticket could not be stored right now; nothing was accepted"
 
     def receive(self, shop_id: str) -> Response:
         context: dict[str, Any] = {"shop_id": shop_id, "topic": TICKET_TOPIC, "resource_id": None}
         try:
-            envelope = self._accept(shop_id)
-        except _Rejected as rejected:
-            return _refused(rejected, context)
+            envelope = self._envelope(shop_id, self._ticket(self._signed_body(shop_id)))
+            answer = self._accept(envelope)
+        except Rejected as rejected:
+            fields = rejected.logged(context)
+            _log.log(
+                rejected.level,
+                "ticket.delivery",
+                outcome=rejected.code,
+                status=rejected.status,
+                **fields,
+            )
+            return rejected.response()
         context.update(resource_id=envelope.resource_id, envelope_id=envelope.envelope_id)
         _log.debug("ticket.delivery", outcome="accepted", status=202, **context)
-        response = jsonify({"status": "accepted", "envelope_id": envelope.envelope_id})
-        response.status_code = 202
-        return response
+        return answer
 
-    def _accept(self, shop_id: str) -> Envelope:
-        declared = request.content_length
-        if declared is not None and declared > self._max_body:
-            raise self._too_large()
-        secret = self._secret(shop_id)
-        body = self._read_body()
+    def _signed_body(self, shop_id: str) -> bytes:
+        """The body, once its length and its signature with the shop's secret are checked."""
+        body, secret = self._body_and_secret(shop_id)
         signature = signature_header(request.headers.items())
-        if signature is None:
-            raise _Rejected(401, "missing_signature", "X-Wcpulse-Signature header is missing")
-        if not signature_matches(body, secret, signature):
-            raise _Rejected(401, "invalid_signature", "signature does not match the body")
-        envelope = self._envelope(shop_id, self._ticket(body))
-        try:
-            self._publisher.publish([envelope])
-        except PublishError as exc:
-            raise _Rejected(503, "unavailable", _RETRY, type(exc).__name__) from None
-        return envelope
-
-    def _secret(self, shop_id: str) -> str:
-        try:
-            secret = self._shops.webhook_secret(shop_id)
-        except Exception as exc:  # edge: whatever the directory raises becomes a 503
-            raise _Rejected(503, "unavailable", _RETRY, type(exc).__name__) from None
-        if secret is None:
-            raise _Rejected(404, "unknown_shop", "no shop with this id")
-        return secret
-
-    def _read_body(self) -> bytes:
-        try:
-            return read_limited(request.stream, self._max_body)
-        except (BodyTooLarge, RequestEntityTooLarge):
-            raise self._too_large() from None
-
-    def _too_large(self) -> _Rejected:
-        return _Rejected(413, "payload_too_large", f"body is larger than {self._max_body} bytes")
+        check_signature(body, secret, signature, SIGNATURE_HEADER)
+        return body
 
     def _ticket(self, body: bytes) -> JsonBody:
         """The signed body as JSON that the processor will normalise, or a 400."""
         try:
             parsed = decode_json(body)
         except InvalidPayload as exc:
-            raise _Rejected(400, exc.code, exc.message) from None
+            raise Rejected(400, exc.code, exc.message) from None
         problem = ticket_problem(parsed.value)
         if problem is None:
             try:
@@ -170,7 +121,7 @@ class TicketReceiver:
             except UnprocessableEvent as exc:
                 problem = str(exc)
         if problem is not None:
-            raise _Rejected(400, INVALID_TICKET, problem)
+            raise Rejected(400, INVALID_TICKET, problem)
         return parsed
 
     def _envelope(self, shop_id: str, ticket: JsonBody) -> Envelope:
@@ -190,7 +141,5 @@ def tickets_blueprint(
     settings: Settings, shops: ShopDirectory, publisher: Publisher, clock: Clock
 ) -> Blueprint:
     """The blueprint that receives signed helpdesk tickets for every registered shop."""
-    blueprint = Blueprint("tickets", __name__)
     receiver = TicketReceiver(settings, shops, publisher, clock)
-    blueprint.add_url_rule(TICKET_RULE, "receive", receiver.receive, methods=["POST"])
-    return blueprint
+    return receiver_blueprint("tickets", TICKET_RULE, receiver.receive)

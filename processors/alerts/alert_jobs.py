@@ -6,7 +6,7 @@ live publish raised, kept by the state; a replay restores them from the raw log)
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -15,13 +15,11 @@ from schemas.alerts import alert_from_json, alert_json
 from schemas.envelope import Envelope
 from schemas.events import (
     AlertAcknowledged,
+    AlertJobRequested,
     AlertsRaised,
-    AlertsRequested,
-    DigestsRequested,
-    FulfillmentRequested,
     HealthNoted,
 )
-from schemas.jobs import ALERTS_RAISED, job_envelope
+from schemas.jobs import ALERTS_RAISED, FULFILLMENT, job_envelope
 from store.state_alerts import (
     ALERTS_DONE_AT,
     ALERTS_DUE,
@@ -34,13 +32,17 @@ from store.state_alerts import (
     set_alerts_meta,
 )
 
-HEALTH_CAUSES = ("webhook_disabled", "gaps_repaired")
+HEALTH_CAUSES = ("webhook_disabled", "gaps_repaired", "dead_lettered")
+# causes whose notes add up until an alert check has seen them (each note is news)
+COUNTED_CAUSES = ("dead_lettered",)
 
 Params = Mapping[str, Any]
 
 
-def parse_alerts_requested(params: Params, at: datetime) -> AlertsRequested:
-    return AlertsRequested(date.fromisoformat(params["as_of"]), at)
+def alert_job(name: str) -> Callable[[Params, datetime], AlertJobRequested]:
+    """How ``job.<name>``'s body ``{"as_of": "YYYY-MM-DD"}`` becomes its event (``name``:
+    alerts, fulfillment or digests)."""
+    return lambda params, at: AlertJobRequested(name, date.fromisoformat(params["as_of"]), at)
 
 
 def parse_alerts_raised(params: Params, at: datetime) -> AlertsRaised:
@@ -61,38 +63,44 @@ def parse_health_noted(params: Params, at: datetime) -> HealthNoted:
 
 
 def note_health(unit: ShopUnit, event: HealthNoted, live: bool, now: datetime) -> bool:
-    note = {"at": event.at.isoformat(), "count": event.count, "detail": event.detail}
+    """Keep the latest note per cause; a counted cause's count adds to its note's when no
+    alert check has seen that one yet."""
     with unit.state.transaction() as con:
+        count = event.count
+        if event.cause in COUNTED_CAUSES:
+            count += _unseen_count(con, event.cause)
+        note = {"at": event.at.isoformat(), "count": count, "detail": event.detail}
         merge_meta(con, HEALTH_NOTED, {event.cause: note})
     return False
+
+
+def _unseen_count(con: Any, cause: str) -> int:
+    found = dict(con.execute(
+        "SELECT key, value FROM meta WHERE key IN (?, ?)", [HEALTH_NOTED, HEALTH_SEEN]
+    ).fetchall())  # fmt: skip
+    before = json.loads(found.get(HEALTH_NOTED) or "{}").get(cause)
+    seen = json.loads(found.get(HEALTH_SEEN) or "{}").get(cause, "")
+    return int(before["count"]) if before and before["at"] > seen else 0
 
 
 def parse_acknowledged(params: Params, at: datetime) -> AlertAcknowledged:
     return AlertAcknowledged(int(params["alert_id"]), at)
 
 
-def parse_digests_requested(params: Params, at: datetime) -> DigestsRequested:
-    return DigestsRequested(date.fromisoformat(params["as_of"]), at)
-
-
 def note_digests_requested(
-    unit: ShopUnit, event: DigestsRequested, live: bool, now: datetime
+    unit: ShopUnit, event: AlertJobRequested, live: bool, now: datetime
 ) -> bool:
     with unit.state.transaction() as con:
         set_alerts_meta(con, DIGESTS_DUE, event.at.isoformat())
     return False
 
 
-def parse_fulfillment_requested(params: Params, at: datetime) -> FulfillmentRequested:
-    return FulfillmentRequested(date.fromisoformat(params["as_of"]), at)
-
-
 def note_alerts_requested(
-    unit: ShopUnit, event: AlertsRequested | FulfillmentRequested, live: bool, now: datetime
+    unit: ShopUnit, event: AlertJobRequested, live: bool, now: datetime
 ) -> bool:
     """Ask the next live publish for the scheduled checks (``job.fulfillment``: only the
     overdue orders, unless a whole check is already waiting)."""
-    only = "fulfillment" if isinstance(event, FulfillmentRequested) else None
+    only = FULFILLMENT if event.job == FULFILLMENT else None
     with unit.state.transaction() as con:
         waiting = con.execute("SELECT value FROM meta WHERE key = ?", [ALERTS_DUE]).fetchall()
         done = con.execute("SELECT value FROM meta WHERE key = ?", [ALERTS_DONE_AT]).fetchall()

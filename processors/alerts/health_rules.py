@@ -2,7 +2,8 @@
 (default 5 minutes: the oldest event of the last batch waited that long), events the
 processor could not handle since the last check (they wait in the rejected log), and what
 the scheduler's sync and webhook check noted (``job.health_noted``): webhooks WooCommerce
-no longer delivers, changes the webhooks missed that the sync repaired."""
+no longer delivers, changes the webhooks missed that the sync repaired; and what the
+consumer noted: messages dead-lettered before they reached the shop's pipeline."""
 
 from __future__ import annotations
 
@@ -22,7 +23,15 @@ NOTED = {
         "({detail}) and brought them in. Frequent repairs mean lost deliveries: check "
         "`wcpulse webhooks status {shop}`.",
     ),
+    "dead_lettered": (
+        "{count} message(s) went to the dead-letter queue unread",
+        "The processor could not read them, so they never reached this shop's analytics "
+        "(last reason: {detail}). They wait in the broker's dead-letter queue; everything "
+        "else kept flowing.",
+    ),
 }
+
+NOTED_UNITS = {"dead_lettered": " messages"}  # of the count (``why``)
 
 
 def noted_alerts(run: Run, notes: dict[str, dict]) -> list[Candidate]:
@@ -43,7 +52,7 @@ def noted_alerts(run: Run, notes: dict[str, dict]) -> list[Candidate]:
                 message=message.format(**words),
                 measured=float(note["count"]),
                 threshold=0.0,
-                unit="",
+                unit=NOTED_UNITS.get(cause, ""),
                 subject_kind="shop",
                 subject_id="",
                 subject_label=run.shop.name,

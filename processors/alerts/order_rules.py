@@ -1,5 +1,11 @@
-"""Order alerts: paid orders not completed within the SLA (fulfillment_delayed) and the
-shop's sales falling on the week before (sales_drop), from the refreshed orders view."""
+"""Order alerts: paid orders not completed within the SLA, or without a tracking number
+after ``tracking_hours`` when the shop uses shipment tracking (fulfillment_delayed), and
+the shop's sales falling on the week before (sales_drop), from the refreshed orders view.
+
+An order alerts fulfillment_delayed once, for whichever condition it meets first (both
+share the de-duplication key ``order:<id>``); when it meets both at once, the SLA's. A shop
+uses shipment tracking when one of its orders has a tracking number (``tracking_number``
+of the orders view, from the shop's ``tracking_meta_keys``)."""
 
 from __future__ import annotations
 
@@ -10,43 +16,73 @@ from processors.alerts.candidates import Candidate, Run, Scope, cooldown_days
 from processors.analytics.alerts import sales_drop
 from processors.projections.sql import in_ids
 
+FOREVER = timedelta(days=36500)  # an order alerts once
+OPEN_ORDERS_SQL = """SELECT order_id, number, email, paid_at, status FROM mv_orders
+WHERE {where} AND is_sale AND completed_at IS NULL AND status IN ('processing', 'on-hold')
+    AND paid_at IS NOT NULL AND paid_at <= $due AND paid_at > $since {untracked}
+ORDER BY paid_at, order_id"""
+USES_TRACKING_SQL = "SELECT EXISTS (SELECT 1 FROM mv_orders WHERE tracking_number <> '')"
+SLA, TRACKING = "sla_hours", "tracking_hours"
+# the setting of each condition: the title's and the message's ends, the unit of ``why``
+CONDITIONS = {
+    SLA: (
+        "not shipped after {hours:.0f} hours",
+        "is still {status}: over the {limit:g}-hour SLA.",
+        " hours not completed",
+    ),
+    TRACKING: (
+        "has no tracking number after {hours:.0f} hours",
+        "is still {status} without a tracking number, due within {limit:g} hours of payment.",
+        " hours without a tracking number",
+    ),
+}
+
 
 def overdue_alerts(run: Run, scope: Scope | None) -> list[Candidate]:
-    """Paid orders not completed within the SLA (``scope`` None: every order paid within
-    the look-back; else the changed orders)."""
+    """Paid orders not completed within the SLA, then those without a tracking number after
+    ``tracking_hours`` (``scope`` None: every order paid within the look-back; else the
+    changed orders)."""
     if not run.settings.enabled("fulfillment_delayed"):
         return []
     if scope is not None and not scope.orders:
         return []
-    sla = run.settings.number("fulfillment_delayed", "sla_hours")
-    lookback = timedelta(days=run.settings.number("fulfillment_delayed", "lookback_days"))
     where = "TRUE" if scope is None else f"order_id IN {in_ids(sorted(scope.orders))}"
-    rows = run.rows(
-        f"""SELECT order_id, number, email, paid_at, status FROM mv_orders
-        WHERE {where} AND is_sale AND completed_at IS NULL AND status IN ('processing', 'on-hold')
-            AND paid_at IS NOT NULL AND paid_at <= $due AND paid_at > $since
-        ORDER BY paid_at, order_id""",
-        {"due": run.now - timedelta(hours=sla), "since": run.now - timedelta(hours=sla) - lookback},
+    late = [_candidate(run, row, SLA) for row in _open_orders(run, where, SLA)]
+    untracked = _open_orders(run, where, TRACKING)
+    if untracked and run.con.execute(USES_TRACKING_SQL).fetchall()[0][0]:
+        late += [_candidate(run, row, TRACKING) for row in untracked]
+    return late
+
+
+def _open_orders(run: Run, where: str, setting: str) -> list[dict[str, Any]]:
+    """The open paid orders ``where`` selects paid more than the setting's hours ago and
+    within the look-back (for ``TRACKING``: only those without a tracking number)."""
+    due = run.now - timedelta(hours=run.settings.number("fulfillment_delayed", setting))
+    lookback = timedelta(days=run.settings.number("fulfillment_delayed", "lookback_days"))
+    untracked = "AND tracking_number = ''" if setting == TRACKING else ""
+    sql = OPEN_ORDERS_SQL.format(where=where, untracked=untracked)
+    return run.rows(sql, {"due": due, "since": due - lookback})
+
+
+def _candidate(run: Run, row: dict[str, Any], setting: str) -> Candidate:
+    """The alert of an order that meets the condition of ``setting`` (CONDITIONS)."""
+    title, state, unit = CONDITIONS[setting]
+    limit, hours = run.settings.number("fulfillment_delayed", setting), _hours(run, row)
+    words = {"hours": hours, "limit": limit, "status": row["status"]}
+    return run.candidate(
+        "fulfillment_delayed",
+        f"order:{row['order_id']}",
+        FOREVER,
+        title=f"Order #{row['number']} " + title.format(**words),
+        message=f"Order #{row['number']} ({row['email'] or 'no e-mail'}) was paid "
+        f"{hours:.0f} hours ago and " + state.format(**words),
+        measured=round(hours, 1),
+        threshold=limit,
+        unit=unit,
+        subject_kind="order",
+        subject_id=str(row["order_id"]),
+        subject_label=f"#{row['number']}",
     )
-    forever = timedelta(days=36500)  # an order alerts once
-    return [
-        run.candidate(
-            "fulfillment_delayed",
-            f"order:{row['order_id']}",
-            forever,
-            title=f"Order #{row['number']} not shipped after {_hours(run, row):.0f} hours",
-            message=f"Order #{row['number']} ({row['email'] or 'no e-mail'}) was paid "
-            f"{_hours(run, row):.0f} hours ago and is still {row['status']}: over the "
-            f"{sla:g}-hour SLA.",
-            measured=round(_hours(run, row), 1),
-            threshold=sla,
-            unit=" hours",
-            subject_kind="order",
-            subject_id=str(row["order_id"]),
-            subject_label=f"#{row['number']}",
-        )
-        for row in rows
-    ]
 
 
 def _hours(run: Run, row: dict[str, Any]) -> float:

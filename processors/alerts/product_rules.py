@@ -4,10 +4,13 @@ refreshed products view."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from processors.alerts.candidates import Candidate, Run, Scope, cooldown_days, scope_sql
-from processors.analytics.alerts import price_gap, trending
+from processors.analytics.alerts import Check, price_gap, trending
+
+Row = dict[str, Any]
 
 
 def _product_rows(run: Run, scope: Scope, condition: str, params: dict | None = None) -> list[dict]:
@@ -28,8 +31,42 @@ def _product_rows(run: Run, scope: Scope, condition: str, params: dict | None = 
     )
 
 
-def _product_label(row: dict[str, Any]) -> str:
+def _product_label(row: Row) -> str:
     return row["name"] or f"product {row['product_id']}"
+
+
+def _product_candidate(run: Run, alert_type: str, row: Row, **fields: Any) -> Candidate:
+    """``alert_type``'s candidate about the product of ``row``, keyed and labelled by it."""
+    return run.candidate(
+        alert_type,
+        f"product:{row['product_id']}",
+        cooldown_days(run, alert_type),
+        subject_kind="product",
+        subject_id=str(row["product_id"]),
+        subject_label=_product_label(row),
+        **fields,
+    )
+
+
+def _percent_alerts(
+    run: Run,
+    alert_type: str,
+    rows: list[Row],
+    check: Callable[[Row], Check],
+    wording: Callable[[Row, Check], tuple[str, str]],
+    threshold: float,
+) -> list[Candidate]:
+    """A candidate for each row whose ``check`` fires, ``wording`` its title and message."""
+    found = []
+    for row in rows:
+        checked = check(row)
+        if checked.fires:
+            title, message = wording(row, checked)
+            fields = {"measured": checked.measured, "threshold": threshold, "unit": "%"}
+            found.append(
+                _product_candidate(run, alert_type, row, title=title, message=message, **fields)
+            )
+    return found
 
 
 def stock_alerts(run: Run, scope: Scope) -> list[Candidate]:
@@ -44,10 +81,10 @@ def stock_alerts(run: Run, scope: Scope) -> list[Candidate]:
     )
     lead = run.shop.products.lead_time_days
     return [
-        run.candidate(
+        _product_candidate(
+            run,
             "stock_low",
-            f"product:{row['product_id']}",
-            cooldown_days(run, "stock_low"),
+            row,
             title=f"Low stock: {_product_label(row)} ({row['days_of_cover']:.1f} days left)",
             message=f"{_product_label(row)} is in your top {top:g}% by revenue and has "
             f"{row['stock_quantity']} in stock: {row['days_of_cover']:.1f} days at "
@@ -55,9 +92,6 @@ def stock_alerts(run: Run, scope: Scope) -> list[Candidate]:
             measured=round(float(row["days_of_cover"]), 2),
             threshold=float(lead),
             unit=" days",
-            subject_kind="product",
-            subject_id=str(row["product_id"]),
-            subject_label=_product_label(row),
         )
         for row in rows
     ]
@@ -68,59 +102,40 @@ def trending_alerts(run: Run, scope: Scope) -> list[Candidate]:
         return []
     rise = run.settings.number("trending_product", "rise_pct")
     minimum = run.settings.number("trending_product", "min_units")
-    found = []
-    for row in _product_rows(
+    rows = _product_rows(
         run, scope, "p.type <> 'variation' AND p.units_last_7 >= $m", {"m": minimum}
-    ):
-        check = trending(row["units_last_7"], row["units_previous_7"], rise, minimum)
-        if not check.fires:
-            continue
-        change = "new" if check.measured is None else f"up {check.measured:.0f}%"
-        found.append(
-            run.candidate(
-                "trending_product",
-                f"product:{row['product_id']}",
-                cooldown_days(run, "trending_product"),
-                title=f"Trending: {_product_label(row)} ({change} in 7 days)",
-                message=f"{_product_label(row)} sold {row['units_last_7']:g} units in the last 7 "
-                f"days against {row['units_previous_7']:g} the 7 before. Promote it more.",
-                measured=check.measured,
-                threshold=rise,
-                unit="%",
-                subject_kind="product",
-                subject_id=str(row["product_id"]),
-                subject_label=_product_label(row),
-            )
+    )
+
+    def check(row: Row) -> Check:
+        return trending(row["units_last_7"], row["units_previous_7"], rise, minimum)
+
+    def wording(row: Row, checked: Check) -> tuple[str, str]:
+        change = "new" if checked.measured is None else f"up {checked.measured:.0f}%"
+        return (
+            f"Trending: {_product_label(row)} ({change} in 7 days)",
+            f"{_product_label(row)} sold {row['units_last_7']:g} units in the last 7 "
+            f"days against {row['units_previous_7']:g} the 7 before. Promote it more.",
         )
-    return found
+
+    return _percent_alerts(run, "trending_product", rows, check, wording, rise)
 
 
 def pricing_alerts(run: Run, scope: Scope) -> list[Candidate]:
     if not run.settings.enabled("pricing_opportunity"):
         return []
     gap_pct = run.settings.number("pricing_opportunity", "min_gap_pct")
-    found = []
-    for row in _product_rows(run, scope, "p.optimal_price IS NOT NULL AND p.price > 0"):
+    rows = _product_rows(run, scope, "p.optimal_price IS NOT NULL AND p.price > 0")
+
+    def check(row: Row) -> Check:
+        return price_gap(row["optimal_price"], float(row["price"]), gap_pct)
+
+    def wording(row: Row, checked: Check) -> tuple[str, str]:
         price = float(row["price"])
-        check = price_gap(row["optimal_price"], price, gap_pct)
-        if not check.fires:
-            continue
-        found.append(
-            run.candidate(
-                "pricing_opportunity",
-                f"product:{row['product_id']}",
-                cooldown_days(run, "pricing_opportunity"),
-                title=f"Price {_product_label(row)} at {row['optimal_price']:.2f} "
-                f"(now {price:.2f})",
-                message=f"Its price elasticity ({row['elasticity']:.2f} ± "
-                f"{row['elasticity_se']:.2f}) suggests {row['optimal_price']:.2f} "
-                f"{run.shop.currency}, {check.measured:.0f}% from the price of {price:.2f}.",
-                measured=check.measured,
-                threshold=gap_pct,
-                unit="%",
-                subject_kind="product",
-                subject_id=str(row["product_id"]),
-                subject_label=_product_label(row),
-            )
+        return (
+            f"Price {_product_label(row)} at {row['optimal_price']:.2f} (now {price:.2f})",
+            f"Its price elasticity ({row['elasticity']:.2f} ± "
+            f"{row['elasticity_se']:.2f}) suggests {row['optimal_price']:.2f} "
+            f"{run.shop.currency}, {checked.measured:.0f}% from the price of {price:.2f}.",
         )
-    return found
+
+    return _percent_alerts(run, "pricing_opportunity", rows, check, wording, gap_pct)

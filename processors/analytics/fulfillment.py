@@ -15,6 +15,10 @@ clock or a view. The definitions, word for word as the read API states them:
 - Completed within 24 h / 48 h: the paid orders completed at most 24 (48) hours after
   payment, as a share of all the paid orders (completed or not), 4 decimals; ``None``
   without paid orders.
+- Tracking share: the paid orders with a tracking number (under one of the shop's tracking
+  meta keys) as a share of all the paid orders, 4 decimals; ``None`` without paid orders,
+  and ``None`` when the shop does not use shipment tracking (none of its orders has a
+  tracking number), so a shop without tracking shows no figure rather than 0.
 - Overdue now: a paid order not completed, with a status of ``OVERDUE_STATUSES``, paid more
   than ``sla_hours`` before ``now`` (strictly: ``paid_at < now - sla_hours``).
 """
@@ -49,6 +53,7 @@ class FulfillmentMetrics:
     hours_to_complete_p90: float | None
     completed_within_24h_share: float | None
     completed_within_48h_share: float | None
+    tracking_share: float | None = None
 
 
 def completion_hours(elapsed_seconds: Seconds) -> npt.NDArray[np.float64]:
@@ -79,12 +84,17 @@ def share_within(hours: npt.ArrayLike, paid_orders: int, limit_hours: float) -> 
     return round(within / paid_orders, SHARE_DIGITS)
 
 
-def fulfillment_metrics(elapsed_seconds: Seconds) -> FulfillmentMetrics:
+def fulfillment_metrics(
+    elapsed_seconds: Seconds, tracked: npt.ArrayLike | None = None
+) -> FulfillmentMetrics:
     """The figures over the paid orders of a period, one value each: the seconds from its
-    payment to its completion, NaN when it is not completed."""
+    payment to its completion, NaN when it is not completed; and whether it has a tracking
+    number (``tracked``, None when the shop does not use shipment tracking)."""
     hours = completion_hours(elapsed_seconds)
     done = hours[~np.isnan(hours)]
     paid = int(hours.size)
+    if tracked is not None and np.asarray(tracked).size != paid:
+        raise ValueError("tracked needs one value per paid order")
     day, two_days = (share_within(hours, paid, limit) for limit in WITHIN_HOURS)
     return FulfillmentMetrics(
         paid_orders=paid,
@@ -93,7 +103,17 @@ def fulfillment_metrics(elapsed_seconds: Seconds) -> FulfillmentMetrics:
         hours_to_complete_p90=percentile(done, P90),
         completed_within_24h_share=day,
         completed_within_48h_share=two_days,
+        tracking_share=None if tracked is None else share_tracked(tracked),
     )
+
+
+def share_tracked(tracked: npt.ArrayLike) -> float | None:
+    """The share of the paid orders (one bool each) that have a tracking number, 4
+    decimals; ``None`` without paid orders."""
+    flags = np.asarray(tracked, dtype=bool)
+    if flags.size == 0:
+        return None
+    return round(int(np.count_nonzero(flags)) / int(flags.size), SHARE_DIGITS)
 
 
 def overdue_before(now: datetime, sla_hours: int) -> datetime:

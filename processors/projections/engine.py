@@ -42,13 +42,14 @@ from processors.projections.product_jobs import PRODUCTS_AT
 from processors.projections.product_views import PRODUCT_BASIS, ProductViews
 from processors.projections.projection import Context, Projection
 from processors.projections.small_views import JobViews, PriceHistoryView, VersionsView
+from processors.projections.sql import tracking_keys
 from processors.projections.ticket_views import TicketViews
 from schemas.jobs import PREDICTION_JOBS, PRODUCTS, RFM
 from schemas.shop import ShopConfig
 from store.state import JOBS_RUN, VIEW_PARAMS, transaction
 from store.viewstore import Whole, Write
 
-ENGINE_VERSION = "7"  # raise when the materialised tables change shape (7: the tickets view)
+ENGINE_VERSION = "8"  # raise when the materialised tables change shape (8: WISMO normalised)
 # in this order: the order lines take the order rows ``CustomerViews`` built, the products
 # view reads the lines ``OrderLines`` refreshed
 PROJECTIONS: tuple[Projection, ...] = (
@@ -144,6 +145,7 @@ class ViewEngine:
                     shop.consent_keys,
                     shop.predictions,
                     shop.products,
+                    tracking_keys(shop),  # the orders view's tracking_number
                 )
             ),
         }

@@ -21,14 +21,12 @@ import pyarrow as pa
 from processors.analytics.elasticity import estimate_elasticity
 from processors.analytics.products import score_distribution
 from processors.projections.line_views import OrderLines
+from processors.projections.product_scores import ProductBasis, ranked_sales, scoring_settings
 from processors.projections.product_views import (
     OWNED_LINES_SQL,
     PRODUCT_BASIS,
-    ProductBasis,
     catalogue,
     product_sales,
-    ranked_sales,
-    scoring_settings,
 )
 from processors.projections.projection import Context
 from schemas.events import ProductsRequested

@@ -23,6 +23,8 @@ _CUSTOMER_KEY = re.compile(r"[1-9][0-9]{0,18}|guest-[0-9a-f]{16}|guest-order-[1-
 # (customer_id 0) belongs to the registered customer with its e-mail when there is one
 # (the lowest id among live customers and registered orders with that address). The key
 # conditions stand alone (the others are CASEs): DuckDB then looks the keys up by index.
+# ``tracking_number``: the number under the first of the shop's tracking meta keys
+# (``$tracking``, JSON paths) the order's kept tracking meta has, "" when none.
 ORDERS_SQL = """
 WITH o AS (
     SELECT *,
@@ -56,7 +58,10 @@ SELECT o.order_id, o.number, o.eff AS status,
     (o.rev_at AT TIME ZONE $tz)::DATE AS revenue_day,
     o.total, o.refunds, CAST(o.total - o.refunds AS DECIMAL(18, 2)) AS net,
     o.shipping, o.tax, o.discount, o.items, o.payment_method,
-    o.first_name, o.last_name, o.phone, o.consents
+    o.first_name, o.last_name, o.phone, o.consents,
+    coalesce(CASE WHEN o.tracking <> '' THEN list_filter(
+        json_extract_string(o.tracking, $tracking), lambda n: n IS NOT NULL)[1] END, '')
+        AS tracking_number
 FROM o LEFT JOIN owners w ON o.customer_id = 0 AND o.email = w.email
 ORDER BY o.order_id
 """
@@ -169,4 +174,15 @@ def in_params(values: Iterable[str], prefix: str) -> tuple[str, dict[str, str]]:
 
 def order_params(shop: ShopConfig) -> dict[str, Any]:
     """The named parameters of ORDERS_SQL for ``shop``."""
-    return {"basis": shop.revenue_date, "paid": list(shop.paid_statuses), "tz": shop.timezone}
+    return {
+        "basis": shop.revenue_date,
+        "paid": list(shop.paid_statuses),
+        "tz": shop.timezone,
+        "tracking": [f'$."{key}"' for key in tracking_keys(shop)],
+    }
+
+
+def tracking_keys(shop: ShopConfig) -> tuple[str, ...]:
+    """The shop's tracking meta keys (``fulfillment_delayed.tracking_meta_keys``; checked
+    when set: no quote or backslash, so each makes a JSON path as it is)."""
+    return shop.alerts.names("fulfillment_delayed", "tracking_meta_keys")

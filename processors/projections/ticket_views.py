@@ -1,5 +1,7 @@
 """The ``tickets`` view: one row per helpdesk ticket the state holds and has not trashed,
-with its WISMO flag and its day in the shop's timezone (SPEC §4 support metrics).
+with its WISMO flag and its day in the shop's timezone (SPEC §4 support metrics). The
+WISMO flag is ``processors.analytics.tickets.is_wismo`` in SQL (``IS_WISMO_SQL``: the state
+keeps categories lower-cased already).
 
 Built whole from the ``tickets`` state table, or refreshed for the tickets a publish's
 pending changes name (``ticket`` keys): their rows now, and the ids of those now trashed.
@@ -12,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from processors.analytics.tickets import WISMO_CATEGORIES
+from processors.analytics.tickets import EDGES, SEPARATORS, WISMO_CATEGORIES
 from processors.projections.projection import Context
 from processors.projections.sql import in_ids
 from schemas.views import TICKETS_VIEW
@@ -22,9 +24,12 @@ VIEW = "tickets"
 RESOURCE = "ticket"
 # a ticket is live when it has a payload and no later trash time (store/state_schema.py)
 _LIVE = "v_at IS NOT NULL AND NOT coalesce(trash_at > v_at, false)"
+IS_WISMO_SQL = (
+    "list_contains($wismo, trim(regexp_replace(category, $separators, ' ', 'g'), $edges))"
+)
 TICKETS_SQL = (
     "SELECT ticket_id, order_id, category, created_at, "
-    "list_contains($wismo, category) AS is_wismo, "
+    f"{IS_WISMO_SQL} AS is_wismo, "
     "(created_at AT TIME ZONE $tz)::DATE AS created_day "
     f"FROM tickets WHERE {_LIVE} AND {{scope}} ORDER BY ticket_id"
 )
@@ -37,7 +42,12 @@ _KEY_SCHEMA = pa.schema([TICKETS_VIEW.field("ticket_id")])
 
 
 def _params(ctx: Context) -> dict[str, Any]:
-    return {"wismo": list(WISMO_CATEGORIES), "tz": ctx.shop.timezone}
+    return wismo_params() | {"tz": ctx.shop.timezone}
+
+
+def wismo_params() -> dict[str, Any]:
+    """The named parameters of ``IS_WISMO_SQL``."""
+    return {"wismo": list(WISMO_CATEGORIES), "separators": SEPARATORS, "edges": EDGES}
 
 
 def _rows(ctx: Context, scope: str) -> pa.Table:

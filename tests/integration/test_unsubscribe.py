@@ -59,3 +59,14 @@ def test_a_forged_or_rotated_link_is_refused_and_changes_nothing(setup):
     assert client.post(stale).status_code == 403
     assert client.get("/alerts/unsubscribe?shop=shp_nope&to=a@b.c&t=x").status_code == 403
     assert registry.require(shop_id).alerts.recipients == (OWNER, OPS)
+
+
+def test_a_second_click_or_an_address_not_listed_changes_nothing(setup):
+    registry, shop_id, links, client = setup
+    url = _path(links.unsubscribe(shop_id, OPS))
+    assert client.post(url).status_code == 200
+    again = client.post(url)
+    assert again.status_code == 200 and "no more alert e-mails" in again.get_data(as_text=True)
+    assert registry.remove_recipient(shop_id, "OPS@example.com", NOW) is False
+    assert registry.remove_recipient(shop_id, "nobody@example.com", NOW) is False
+    assert registry.require(shop_id).alerts.recipients == (OWNER,)

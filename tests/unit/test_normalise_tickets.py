@@ -192,6 +192,6 @@ def test_the_wismo_categories_match_whole_trimmed_and_in_any_case(category):
     assert is_wismo(category)
 
 
-@pytest.mark.parametrize("category", ["", "refund", "where is my order", "shipping address"])
+@pytest.mark.parametrize("category", ["", "refund", "where is my refund", "shipping address"])
 def test_other_categories_are_not_wismo(category):
     assert not is_wismo(category)

@@ -1,0 +1,124 @@
+"""The HTTP steps every receiver takes around its own parsing (SPEC section 2).
+
+The declared and the bounded length of the body (413), the shop's secret (404, 503 when the
+directory fails), the signature (401) and publish-then-answer: 202 only after the publisher
+says the envelope is durable, 503 otherwise. Each refusal is a ``Rejected`` that carries its
+status, its wire code (also the logged outcome) and its one-line message. The pure parsing
+lives in ``ingest.receiver.parsing``, which knows nothing of HTTP.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ingest.errors import PublishError
+from ingest.receiver.parsing import BodyTooLarge, read_limited
+from ingest.receiver.verify import signature_matches
+from schemas.clock import Clock
+from schemas.envelope import Envelope
+from schemas.settings import Settings
+from schemas.web import error_response
+
+
+class ShopDirectory(Protocol):
+    def webhook_secret(self, shop_id: str) -> str | None:
+        """The shop's webhook secret; None when there is no such shop."""
+        ...
+
+
+class Publisher(Protocol):
+    def publish(self, envelopes: Sequence[Envelope]) -> None:
+        """Returns only once the envelopes are durable; raises ``PublishError`` otherwise."""
+        ...
+
+
+class Rejected(Exception):
+    """A delivery we answer with an error; ``code`` is also the logged outcome."""
+
+    def __init__(self, status: int, code: str, message: str, error: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.error = error  # the exception type behind a 5xx (never its text: it may hold a URL)
+
+    @property
+    def level(self) -> int:
+        return logging.ERROR if self.status >= 500 else logging.WARNING
+
+    def logged(self, context: dict[str, Any]) -> dict[str, Any]:
+        """``context`` with the error type behind a 5xx, when there is one."""
+        return context if self.error is None else {**context, "error": self.error}
+
+    def response(self) -> Response:
+        return error_response(self.status, self.code, self.message)
+
+
+def check_signature(body: bytes, secret: str, signature: str | None, header: str) -> None:
+    """401 when ``signature`` (from ``header``) is missing or is not the body's."""
+    if signature is None:
+        raise Rejected(401, "missing_signature", f"{header} header is missing")
+    if not signature_matches(body, secret, signature):
+        raise Rejected(401, "invalid_signature", "signature does not match the body")
+
+
+class Receiver:
+    """The view behind a receiver's blueprint: the body limit, the ports it was given and
+    the steps every receiver takes. ``RETRY`` is what its 503 tells the sender."""
+
+    RETRY = "the delivery could not be stored right now; nothing was accepted"
+
+    def __init__(
+        self, settings: Settings, shops: ShopDirectory, publisher: Publisher, clock: Clock
+    ) -> None:
+        self._max_body = settings.max_body_bytes
+        self._shops = shops
+        self._publisher = publisher
+        self._clock = clock
+
+    def _body_and_secret(self, shop_id: str) -> tuple[bytes, str]:
+        """The request's body and the shop's secret, checked in this order: the declared
+        length (413), the shop (404, 503 when the directory fails), the bounded read (413)."""
+        declared = request.content_length
+        if declared is not None and declared > self._max_body:
+            raise _too_large(self._max_body)
+        try:
+            secret = self._shops.webhook_secret(shop_id)
+        except Exception as exc:  # edge: whatever the directory raises becomes a 503
+            raise Rejected(503, "unavailable", self.RETRY, type(exc).__name__) from None
+        if secret is None:
+            raise Rejected(404, "unknown_shop", "no shop with this id")
+        try:
+            return read_limited(request.stream, self._max_body), secret
+        except (BodyTooLarge, RequestEntityTooLarge):
+            raise _too_large(self._max_body) from None
+
+    def _accept(self, envelope: Envelope) -> Response:
+        """Publish ``envelope`` and answer 202 once it is durable; 503 otherwise."""
+        try:
+            self._publisher.publish([envelope])
+        except PublishError as exc:
+            raise Rejected(503, "unavailable", self.RETRY, type(exc).__name__) from None
+        return json_response(202, {"status": "accepted", "envelope_id": envelope.envelope_id})
+
+
+def receiver_blueprint(name: str, rule: str, view: Callable[[str], Response]) -> Blueprint:
+    """A blueprint named ``name`` that answers ``POST rule`` (with ``<shop_id>``) by ``view``."""
+    blueprint = Blueprint(name, __name__)
+    blueprint.add_url_rule(rule, "receive", view, methods=["POST"])
+    return blueprint
+
+
+def json_response(status: int, payload: dict[str, str]) -> Response:
+    response = jsonify(payload)
+    response.status_code = status
+    return response
+
+
+def _too_large(limit: int) -> Rejected:
+    return Rejected(413, "payload_too_large", f"body is larger than {limit} bytes")
