@@ -9,6 +9,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from api.admin import JobPublisher, admin_blueprint
+from api.alert_settings import alert_settings_blueprint
 from api.blueprint import api_blueprint
 from api.dashboard import dashboard_blueprint
 from api.errors import ApiError
@@ -36,7 +37,8 @@ def create_app(
     app = Flask("api")
     app.register_blueprint(api_blueprint(settings, shops, clock))
     app.register_blueprint(admin_blueprint(settings, shops, publisher, clock))
-    app.register_blueprint(dashboard_blueprint())
+    app.register_blueprint(alert_settings_blueprint(settings, shops, clock))  # type: ignore[arg-type]
+    app.register_blueprint(dashboard_blueprint(shops))
     app.register_blueprint(unsubscribe_blueprint(shops, clock))  # type: ignore[arg-type]
     app.register_blueprint(health_blueprint(readiness))
     _register_error_handlers(app)

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, request
 
-from api.auth import authorize
+from api.alert_mail import ShopAlertMail
+from api.auth import authorize_request
 from api.caching import compute_etag, not_modified, with_cache_headers
 from api.catalog import ROUTES
 from api.context import RequestContext
+from api.data_as_of import data_as_of, with_data_as_of
 from api.endpoints import ENDPOINTS, source_stamp
 from api.openapi import build_openapi
 from api.params import negotiate_format, parse_query
@@ -38,21 +40,23 @@ def csv_filename(shop_id: str, view: str) -> str:
 
 
 def _serve(route: RouteSpec, deps: _Deps, shop_id: str, path: dict[str, str]) -> Response:
-    shop = authorize(deps.shops, shop_id, request.headers.get("Authorization"))
+    shop = authorize_request(deps.shops, shop_id, request)
     values = parse_query(route.params, request.args)
     fmt = negotiate_format(values, request.accept_mimetypes)
     views = ShopViews(deps.settings.data_dir, shop_id)
+    as_of = data_as_of(views)  # read before the manifest: never newer than the answer
     now = deps.clock.now()
     today = local_today(now, shop.timezone)
     runs = ShopRuns(deps.shops, shop_id)
-    ctx = RequestContext(shop, views, values, fmt, today, runs, path, now)
+    mail = ShopAlertMail(deps.shops, shop_id)
+    ctx = RequestContext(shop, views, values, fmt, today, runs, path, now, mail)
     etag = compute_etag(source_stamp(route.sources, ctx), request, fmt, today)
     unchanged = not_modified(request, etag)
     if unchanged is not None:
-        return unchanged
+        return with_data_as_of(unchanged, as_of)
     result = ENDPOINTS[route.name](ctx)
     response = render(result, fmt, csv_filename(shop_id, route.name))
-    return with_cache_headers(response, etag)
+    return with_data_as_of(with_cache_headers(response, etag), as_of)
 
 
 def _shop_view(route: RouteSpec, deps: _Deps) -> Callable[[str], Response]:

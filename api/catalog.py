@@ -6,7 +6,8 @@ them among the others, and a list view it does not place follows the shop routes
 
 from __future__ import annotations
 
-from api.customer_timeseries import BUCKETS_RULE, TIMESERIES_PARAMS
+from api.alert_settings import ALERT_SETTINGS_ROUTES
+from api.customer_timeseries import BUCKETS_RULE, TIMESERIES_DESCRIPTION, TIMESERIES_PARAMS
 from api.fulfillment import FULFILLMENT_DESCRIPTION, FULFILLMENT_PARAMS
 from api.listing import ListView
 from api.lists import LIST_VIEWS
@@ -21,8 +22,10 @@ from api.retention import MAX_MONTHS, RETENTION_PARAMS, RETENTION_RULES
 from api.route_spec import CLOCK_SOURCE, HTML_PAGE, SHOP_PREFIX, RouteSpec
 from api.runs import MAX_RUNS, SYNC_PARAMS
 from api.sales_breakdowns import BREAKDOWN_PARAMS
+from api.sales_summary import SUMMARY_DESCRIPTION, SUMMARY_PARAMS
 from api.segments import SEGMENTS_PARAMS
 from api.top_products import MAX_TOP, PRODUCTS_ROUTE, TOP_PARAMS
+from api.transactions_live import TRANSACTIONS_ROUTE
 from processors.analytics.clv import CHURN_LEVELS
 
 CUSTOMER_ORDERS_PAGE = ParamSpec(
@@ -88,19 +91,27 @@ SHOP_ROUTES: tuple[RouteSpec, ...] = (
         rules=(*PERIOD_RULES, TOO_EARLY),
     ),
     RouteSpec(
+        "sales_summary",
+        SHOP_PREFIX + "/sales/summary",
+        "Sales summary tiles: today so far, yesterday, last 7 and 30 days, quarter and year "
+        "to date, each with revenue, orders and AOV against its previous period.",
+        "SalesSummary",
+        SUMMARY_PARAMS,
+        sources=("manifest", CLOCK_SOURCE),
+        description=SUMMARY_DESCRIPTION,
+    ),
+    RouteSpec(
         "timeseries",
         SHOP_PREFIX + "/timeseries",
-        "Customer stats over time: customers so far, new customers, net revenue, transactions.",
+        "Sales and customers over time by day, week or month, optionally with the previous "
+        "period or last year aligned for an overlay.",
         "Timeseries",
         TIMESERIES_PARAMS,
-        description="One row per day, week (Monday-Sunday) or calendar month of the period, "
-        "empty buckets included; the first and last buckets are cut to the period. "
-        "total_customers: customers whose first sale order is on or before bucket_end; "
-        "new_customers: first sale order in the bucket; net_revenue and transactions: sale "
-        "orders by revenue day. CSV has the same columns and rows.",
-        rules=(*PERIOD_RULES, BUCKETS_RULE),
+        description=TIMESERIES_DESCRIPTION,
+        rules=(*PERIOD_RULES, BUCKETS_RULE, TOO_EARLY),
     ),
     ORDERS.route,
+    TRANSACTIONS_ROUTE,
     CUSTOMERS.route,
     RouteSpec(
         "customer",
@@ -304,6 +315,7 @@ ADMIN_ROUTES: tuple[RouteSpec, ...] = (
         shop=False,
         admin=True,
     ),
+    *ALERT_SETTINGS_ROUTES,
 )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from api.alert_mail import ShopAlertMail
 from api.json_shapes import DAY, Schema, nullable
 from api.runs import ShopRuns
 from api.viewfiles import ShopViews
@@ -24,6 +25,7 @@ class RequestContext:
     runs: ShopRuns
     path: Mapping[str, str] = field(default_factory=dict)  # path values beside shop_id
     now: datetime | None = None  # the request's clock (aware UTC): overdue is as of it
+    mail: ShopAlertMail | None = None  # the shop's alert mail statuses (the alerts list)
 
     @property
     def scores_as_of(self) -> date | None:

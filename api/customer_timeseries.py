@@ -14,10 +14,12 @@ from typing import Any
 import pyarrow as pa
 
 from api.context import RequestContext, envelope
+from api.data_as_of import AS_OF_EVENT
 from api.errors import InvalidParameter
 from api.params import FORMAT, ParamSpec
 from api.period_params import PERIOD_PARAMS, requested_period
 from api.result import Result
+from api.timeseries_compare import COMPARE, COMPARE_DESCRIPTION, compared_result
 from processors.analytics.kpis import money
 from processors.analytics.periods import INTERVALS, InvalidPeriod, Period, split_period
 from schemas.views import MONEY
@@ -42,7 +44,15 @@ INTERVAL = ParamSpec(
     INTERVALS,
     default="day",
 )
-TIMESERIES_PARAMS = (*PERIOD_PARAMS, INTERVAL, FORMAT)
+TIMESERIES_PARAMS = (*PERIOD_PARAMS, INTERVAL, COMPARE, FORMAT)
+TIMESERIES_DESCRIPTION = (
+    "One row per day, week (Monday-Sunday) or calendar month of the period, empty buckets "
+    "included; the first and last buckets are cut to the period. total_customers: "
+    "customers whose first sale order is on or before bucket_end; new_customers: first "
+    "sale order in the bucket; net_revenue and transactions: sale orders by revenue day. "
+    + COMPARE_DESCRIPTION
+    + " CSV has the same columns and rows."
+)
 
 # Two scans: sale orders of the period, and the customers view (first sale days; a NULL
 # bucket holds the customers who first bought before the period). A day's bucket is its
@@ -96,8 +106,12 @@ def timeseries_rows(ctx: RequestContext, buckets: list[Period]) -> list[tuple[An
 def timeseries_result(ctx: RequestContext) -> Result:
     period = requested_period(ctx.values, ctx.today)
     interval = ctx.values["interval"]
-    rows = timeseries_rows(ctx, _buckets(period, interval))
+    buckets = _buckets(period, interval)
+    if ctx.values.get("compare"):
+        return compared_result(ctx, period, buckets)
+    rows = timeseries_rows(ctx, buckets)
     meta = envelope(ctx) | {
+        AS_OF_EVENT.name: AS_OF_EVENT.value(ctx),
         "period": {"name": period.name, "from": period.start, "to": period.end},
         "interval": interval,
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from api.alert_mail import MAIL_SOURCE
 from api.context import RequestContext, envelope
 from api.customer360 import customer_result
 from api.customer_timeseries import timeseries_result
@@ -21,8 +22,10 @@ from api.retention import retention_result
 from api.route_spec import CLOCK_SOURCE
 from api.runs import SYNC_COLUMNS
 from api.sales_breakdowns import categories_result, coupons_result
+from api.sales_summary import sales_summary_result
 from api.segments import segments_result
 from api.top_products import products_result, top_products_result
+from api.transactions_live import transactions_result
 from processors.analytics.kpis import compare_totals
 
 __all__ = ["ENDPOINTS", "RequestContext", "source_stamp"]
@@ -90,6 +93,8 @@ def source_stamp(sources: tuple[str, ...], ctx: RequestContext) -> str:
         parts.append(ctx.views.stamp(sources))
     if RUNS_SOURCE in sources:
         parts.append(RUNS_SOURCE + "=" + ctx.runs.stamp(*_requested_runs(ctx)))
+    if MAIL_SOURCE in sources and ctx.mail is not None:
+        parts.append(MAIL_SOURCE + "=" + ctx.mail.stamp())
     if CLOCK_SOURCE in sources and ctx.now is not None:
         parts.append(CLOCK_SOURCE + "=" + ctx.now.strftime("%Y-%m-%dT%H:%M"))
     return ":".join(parts)
@@ -99,7 +104,9 @@ ENDPOINTS: dict[str, Callable[[RequestContext], Result]] = {
     spec.view: list_endpoint(spec) for spec in LIST_VIEWS
 } | {
     "kpis": kpis_result,
+    "sales_summary": sales_summary_result,
     "timeseries": timeseries_result,
+    "transactions_live": transactions_result,
     "customer": customer_result,
     "product": product_result,
     "products": products_result,

@@ -9,6 +9,11 @@ before the request's clock. An order without ``paid_at`` (cash on delivery befor
 completed, say) is neither paid in a period nor overdue. JSON carries the metrics and one
 page of the overdue orders (oldest payment first); CSV every overdue order.
 
+``tracking_share``: of the period's paid sale orders, those with a ``tracking_number`` (the
+orders view takes it from the order meta keys of the shop's
+``fulfillment_delayed.tracking_meta_keys`` setting); null when no order of the shop has one
+(the shop does not use shipment tracking).
+
 Over the ``tickets`` view (helpdesk tickets, ``POST /webhooks/tickets/<shop>``): the tickets
 whose ``created_day`` (shop timezone) falls in the period give ``tickets``,
 ``tickets_per_100_orders`` (per 100 of the period's paid orders) and ``wismo_share``
@@ -86,7 +91,12 @@ FULFILLMENT_DESCRIPTION = (
     "h]); null when none is completed); `completed_within_24h_share` and "
     "`completed_within_48h_share` (the paid orders completed at most 24 or 48 hours after "
     "payment, as a share of all the paid orders, 0..1 with 4 decimals; null without paid "
-    "orders). `overdue_now`: the sale orders, whatever their paid day, not completed, with "
+    "orders); `tracking_share` (the paid orders with a tracking number, i.e. a "
+    "`tracking_number` in the orders view, under one of the order meta keys of the shop's "
+    "`fulfillment_delayed.tracking_meta_keys` alert setting, as a share of all the paid "
+    "orders, 0..1 with 4 decimals; null without paid orders, and null when no order of the "
+    "shop has a tracking number: the shop does not use shipment tracking). `overdue_now`: "
+    "the sale orders, whatever their paid day, not completed, with "
     "status processing or on-hold, paid more than `sla_hours` before `as_of` (the "
     "request's clock); `overdue` lists them oldest payment first, one page (`page`, "
     f"`per_page`: default {DEFAULT_PER_PAGE}, at most {MAX_PER_PAGE}; `pagination` counts "
@@ -101,11 +111,12 @@ FULFILLMENT_DESCRIPTION = (
 )
 
 PAID_IN_PERIOD_SQL = """
-SELECT epoch(completed_at) - epoch(paid_at) AS seconds
+SELECT epoch(completed_at) - epoch(paid_at) AS seconds, tracking_number <> '' AS tracked
 FROM orders
 WHERE is_sale AND paid_at IS NOT NULL
     AND (paid_at AT TIME ZONE $tz)::DATE BETWEEN $first AND $last
 """
+USES_TRACKING_SQL = "SELECT EXISTS (SELECT 1 FROM orders WHERE tracking_number <> '')"
 OVERDUE_WHERE = """
 FROM orders
 WHERE is_sale AND completed_at IS NULL AND list_contains($statuses, status)
@@ -132,9 +143,11 @@ def _metrics(
     ctx: RequestContext, connection: duckdb.DuckDBPyConnection, period: Period
 ) -> FulfillmentMetrics:
     params = {"tz": ctx.shop.timezone, "first": period.start, "last": period.end}
-    column = connection.sql(PAID_IN_PERIOD_SQL, params=params).to_arrow_table().column(0)
-    seconds = pc.fill_null(column.cast(pa.float64()), np.nan).to_numpy()
-    return fulfillment_metrics(seconds)
+    table = connection.sql(PAID_IN_PERIOD_SQL, params=params).to_arrow_table()
+    seconds = pc.fill_null(table.column("seconds").cast(pa.float64()), np.nan).to_numpy()
+    ((uses_tracking,),) = connection.execute(USES_TRACKING_SQL).fetchall()
+    tracked = table.column("tracked").to_numpy(zero_copy_only=False) if uses_tracking else None
+    return fulfillment_metrics(seconds, tracked)
 
 
 def _tickets(

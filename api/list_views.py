@@ -20,6 +20,8 @@ def list_result(
     values = ctx.values if values is None else values
     head = envelope(ctx) | {field.name: field.value(ctx) for field in spec.envelope}
     connection = ctx.views.connect(spec.view, *spec.also)
+    if spec.joined is not None:
+        spec.joined.register(connection, ctx)
     if ctx.fmt == "csv" and values.get("page") is None:
         return Result(spec.columns, list_all(connection, spec, values), head)
     page = Page(values.get("page") or 1, values["per_page"])

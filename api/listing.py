@@ -14,9 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
-from api.context import EnvelopeField
+from api.context import EnvelopeField, RequestContext
 from api.errors import InvalidParameter
 from api.params import FORMAT, PAGE, PER_PAGE, ParamSpec
 from api.route_spec import SHOP_PREFIX, RouteSpec
@@ -28,6 +29,19 @@ class Filter:
     param: ParamSpec
     sql: str  # a predicate using ``$value``
     transform: Callable[[Any], Any] = lambda value: value
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Columns a list adds to its view's at request time from outside the published views
+    (the metadata database): their fields, the SQL of the view's rows with them (it reads
+    the view by its name), what registers the table that SQL joins on the request's
+    connection, and the ETag source standing for that table's data."""
+
+    fields: tuple[pa.Field, ...]
+    sql: str
+    register: Callable[[duckdb.DuckDBPyConnection, RequestContext], None]
+    source: str
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,7 @@ class ListView:
     description: str = ""  # the OpenAPI operation's description
     envelope: tuple[EnvelopeField, ...] = ()  # JSON fields beside shop_id and currency
     also: tuple[str, ...] = ()  # other views its filters read (registered beside ``view``)
+    joined: Joined | None = None  # columns added at request time, after the view's
 
     def __post_init__(self) -> None:
         if self.view not in VIEWS or self.view not in VIEW_KEYS:
@@ -56,7 +71,16 @@ class ListView:
 
     @property
     def schema(self) -> pa.Schema:
-        return VIEWS[self.view]
+        """The view's columns, then the joined ones."""
+        schema = VIEWS[self.view]
+        for field in self.joined.fields if self.joined else ():
+            schema = schema.append(field)
+        return schema
+
+    @property
+    def source(self) -> str:
+        """What the list's SQL reads its rows from: the view, or the view joined."""
+        return f"({self.joined.sql}) AS {self.view}" if self.joined else self.view
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -97,6 +121,7 @@ class ListView:
             self.summary,
             self.page,
             self.params,
+            sources=("manifest", self.joined.source) if self.joined else ("manifest",),
             description=self.description,
         )
 

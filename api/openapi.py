@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from api.data_as_of import DATA_AS_OF_DOC, DATA_AS_OF_HEADER
 from api.json_shapes import DAY, Schema, ref
 from api.openapi_components import component_schemas
 from api.params import DECIMAL_PATTERN, ParamSpec
@@ -71,8 +72,10 @@ def _error(description: str) -> Schema:
 
 
 def _shop_responses(route: RouteSpec) -> dict[str, Schema]:
+    headers = {DATA_AS_OF_HEADER: DATA_AS_OF_DOC}
     ok = {
         "description": "OK (ETag set; CSV as an attachment)",
+        "headers": headers,
         "content": {
             "application/json": {"schema": ref(route.response)},
             "text/csv": {"schema": {"type": "string"}},
@@ -80,11 +83,15 @@ def _shop_responses(route: RouteSpec) -> dict[str, Schema]:
     }
     responses = {
         "200": ok,
-        "304": {"description": "Not modified: If-None-Match holds the current ETag"},
+        "304": {
+            "description": "Not modified: If-None-Match holds the current ETag",
+            "headers": headers,
+        },
         "400": _error(
             "invalid_parameter: a query parameter has a value its schema does not allow "
-            "(an empty date, number or choice included), or parameters that are not "
-            "allowed together (the operation's description states those rules)"
+            "(an empty date, number or choice included), a query parameter the operation "
+            "does not declare, or parameters that are not allowed together (the "
+            "operation's description states those rules)"
         ),
         "401": _error("Missing or unknown API token"),
         "403": _error("The token belongs to another shop"),
@@ -97,14 +104,21 @@ def _shop_responses(route: RouteSpec) -> dict[str, Schema]:
 def _admin_responses(route: RouteSpec) -> dict[str, Schema]:
     ok = {"content": {"application/json": {"schema": ref(route.response)}}}
     status = "202" if route.method in ("delete", "post") else "200"
-    return {
+    bad = None
+    if route.request:
+        bad = "The body is not valid: the message names the setting"
+    elif "{customer_key}" in route.path:
+        bad = "The customer_key is not one"
+    responses = {
         status: {"description": "Queued" if status == "202" else "OK"} | ok,
-        "400": _error("The customer_key is not one"),
+        **({"400": _error(bad)} if bad else {}),
         "401": _error("Missing or wrong admin token (whether or not the admin API is on)"),
         "403": _error("The admin API is off, or a shop's API token was sent"),
         "404": _error("No such shop"),
-        "503": _error("The job could not be queued; try again"),
     }
+    if status == "202":  # the routes that queue a job
+        responses["503"] = _error("The job could not be queued; try again")
+    return responses
 
 
 def _plain_responses(route: RouteSpec) -> dict[str, Schema]:
@@ -149,11 +163,16 @@ def operation(route: RouteSpec) -> Schema:
     if description:
         op["description"] = description
     if route.admin:
-        return op | {
-            "parameters": _path_parameters(route.path),
-            "security": [{"adminAuth": []}],
-            "responses": _admin_responses(route),
-        }
+        body = {"content": {"application/json": {"schema": ref(route.request)}}}
+        return (
+            op
+            | {
+                "parameters": _path_parameters(route.path),
+                "security": [{"adminAuth": []}],
+                "responses": _admin_responses(route),
+            }
+            | ({"requestBody": body | {"required": True}} if route.request else {})
+        )
     if not route.shop:
         query = {"parameters": [_parameter(spec) for spec in route.params]} if route.params else {}
         return op | query | {"responses": _plain_responses(route)}

@@ -4,6 +4,7 @@ the list views' row and page from their declarations, api/lists/)."""
 
 from __future__ import annotations
 
+from api.alert_settings import alert_settings_schemas
 from api.endpoints import FRESHNESS_COLUMNS
 from api.json_shapes import DAY, TIME, Schema, nullable, obj, ref, row_schema
 from api.listing import ListView
@@ -11,6 +12,8 @@ from api.lists import LIST_VIEWS
 from api.openapi_customers import customer_component_schemas
 from api.openapi_predictions import prediction_component_schemas
 from api.runs import RUN_KINDS, SYNC_COLUMNS
+from api.sales_summary import sales_summary_schemas
+from api.transactions_live import transactions_schemas
 from processors.analytics.kpis import KPI_NAMES
 
 
@@ -138,8 +141,11 @@ def component_schemas() -> dict[str, Schema]:
         ),
         **{name: shape for spec in LIST_VIEWS for name, shape in list_view_schemas(spec).items()},
         **_kpi_schemas(),
+        **sales_summary_schemas(),
+        **transactions_schemas(),
         "Freshness": _freshness_schema(),
         **_sync_schemas(),
+        **alert_settings_schemas(),
         **customer_component_schemas(),
         **prediction_component_schemas(),
         **_erasure_schemas(),

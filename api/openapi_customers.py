@@ -15,6 +15,7 @@ from api.product_detail import DAILY
 from api.retention import TABLES
 from api.sales_breakdowns import CATEGORY_ROW, COUPON_ROW
 from api.segments import SEGMENT_ROW
+from api.timeseries_compare import timeseries_schemas
 from api.top_products import TOP_ROW
 from processors.analytics.fulfillment import FulfillmentMetrics
 from processors.analytics.tickets import TicketMetrics
@@ -88,19 +89,6 @@ def _retention() -> Schema:
     return shape
 
 
-def _timeseries() -> Schema:
-    period = obj({"name": {"type": "string"}, "from": DAY, "to": DAY})
-    return obj(
-        _SHOP
-        | {
-            "period": period,
-            "interval": {"type": "string"},
-            "columns": strings(),
-            "data": _list_of("TimeseriesBucket"),
-        }
-    )
-
-
 def _product_detail() -> Schema:
     daily = obj({"from": DAY, "to": DAY, "data": _list_of("ProductDay")})
     return obj(
@@ -169,8 +157,7 @@ def customer_component_schemas() -> dict[str, Schema]:
         "Segments": {"oneOf": [_segments(), ref("CustomerList")]},
         "Retention": _retention(),
         **rows,
-        "TimeseriesBucket": row_schema(TIMESERIES_ROW),
-        "Timeseries": _timeseries(),
+        **timeseries_schemas(TIMESERIES_ROW),
         "FulfillmentMetrics": _fulfillment_metrics(),
         "OverdueOrder": row_schema(OVERDUE_ROW),
         "Fulfillment": _fulfillment(),

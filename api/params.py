@@ -9,7 +9,8 @@ empty (``?to=``) or padded with spaces, it is refused like any other bad value. 
 exactly); amounts have at most 16 digits before the point (``decimal(18, 2)``). An
 ``enum`` (or a ``list`` with an ``enum``) declared ``loose`` matches its names ignoring
 case, spaces and punctuation (``at_risk`` is ``At risk``) and answers with the declared
-spelling. Unknown parameters are ignored, so cache-busters and tracking tags do no harm.
+spelling. A parameter the route does not declare is a 400 naming it (a misspelt filter would
+otherwise answer every row as if it were applied); so is a cache-buster or a tracking tag.
 """
 
 from __future__ import annotations
@@ -204,8 +205,25 @@ def _parse(spec: ParamSpec, raw: str | None) -> Any:
     return _PARSERS[spec.kind](spec, raw)
 
 
+MAX_NAME_SHOWN = 40  # an unknown parameter's name is quoted back up to this length
+
+
+def refuse_unknown(specs: tuple[ParamSpec, ...], args: MultiDict[str, str]) -> None:
+    """A 400 naming every parameter in ``args`` that ``specs`` does not declare."""
+    declared = [spec.name for spec in specs]
+    unknown = sorted(name for name in set(args) if name not in declared)
+    if not unknown:
+        return
+    names = ", ".join(repr(name[:MAX_NAME_SHOWN]) for name in unknown)
+    takes = ("takes " + ", ".join(declared)) if declared else "takes no query parameters"
+    plural = "s" if len(unknown) > 1 else ""
+    raise InvalidParameter(f"unknown parameter{plural} {names}: this route {takes}")
+
+
 def parse_query(specs: tuple[ParamSpec, ...], args: MultiDict[str, str]) -> dict[str, Any]:
-    """Every declared parameter, parsed, or its default (``None`` when it has none)."""
+    """Every declared parameter, parsed, or its default (``None`` when it has none); a
+    parameter that is not declared is refused."""
+    refuse_unknown(specs, args)
     values: dict[str, Any] = {}
     for spec in specs:
         parsed = _parse(spec, _raw_value(spec, args))

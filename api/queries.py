@@ -101,19 +101,19 @@ def list_page(
     top-N over every column of a million rows reads them all (about 300 ms), the two steps
     about 50 ms."""
     where, params = where_clause(spec, values)
-    total = _count(connection, spec.view, where, params)
+    total = _count(connection, spec.source, where, params)
     if total <= page.offset:
         return PageRows([], total)
     params.update(limit=page.size, offset=page.offset)
     keys = ", ".join('"' + column + '"' for column in spec.key)
-    sql = f"SELECT {keys} FROM {spec.view}{where}{order_by(spec, values.get('sort'))}"
+    sql = f"SELECT {keys} FROM {spec.source}{where}{order_by(spec, values.get('sort'))}"
     found = connection.sql(sql + " LIMIT $limit OFFSET $offset", params=params).to_arrow_table()
     # the page's rows by key, in the order the keys came (``_rank``)
     named = {f"k{n}": found.column(n).to_pylist() for n in range(found.num_columns)}
     pairs = zip(named, spec.key, strict=True)
     unnested = ", ".join(f'unnest(${name}) AS "{column}"' for name, column in pairs)
     rows = (
-        f"SELECT {select_list(spec)} FROM {spec.view} "
+        f"SELECT {select_list(spec)} FROM {spec.source} "
         f"JOIN (SELECT {unnested}, generate_subscripts($k0, 1) AS _rank) USING ({keys}) "
         "ORDER BY _rank"
     )
@@ -122,9 +122,9 @@ def list_page(
 
 
 def _count(
-    connection: duckdb.DuckDBPyConnection, view: str, where: str, params: dict[str, Any]
+    connection: duckdb.DuckDBPyConnection, source: str, where: str, params: dict[str, Any]
 ) -> int:
-    rows = connection.execute(f"SELECT count(*) FROM {view}{where}", params).fetchall()
+    rows = connection.execute(f"SELECT count(*) FROM {source}{where}", params).fetchall()
     return int(rows[0][0])
 
 
@@ -136,7 +136,9 @@ def list_all(
     The query runs now (so errors surface before the response starts); the iterator
     owns ``connection`` and closes it when done."""
     where, params = where_clause(spec, values)
-    sql = f"SELECT {select_list(spec)} FROM {spec.view}{where}{order_by(spec, values.get('sort'))}"
+    sql = (
+        f"SELECT {select_list(spec)} FROM {spec.source}{where}{order_by(spec, values.get('sort'))}"
+    )
     try:
         reader = connection.sql(sql, params=params).to_arrow_reader(_EXPORT_BATCH_ROWS)
     except Exception:

@@ -29,6 +29,7 @@ class RouteSpec:
     description: str = ""
     method: str = "get"
     admin: bool = False  # authorised by the admin token (api/admin.py registers it)
+    request: str = ""  # component of the JSON body it takes (admin routes), if any
     # rules between parameters that each have a valid value (400 invalid_parameter with
     # this text); OpenAPI states them, since a parameter's schema cannot
     rules: tuple[str, ...] = ()

@@ -8,7 +8,6 @@ old one gets 403 and changes nothing."""
 from __future__ import annotations
 
 import hmac
-from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 from typing import Protocol
@@ -26,14 +25,9 @@ log = structlog.get_logger(__name__)
 class Recipients(Protocol):
     def get(self, shop_id: str) -> ShopConfig | None: ...
     def webhook_secret(self, shop_id: str) -> str | None: ...
-    def set_alerts(
-        self,
-        shop_id: str,
-        now: datetime,
-        values: Sequence[tuple[str, str, float | str | bool]] = (),
-        recipients: Sequence[str] | None = None,
-        digests: tuple[str | None, str | None] = (None, None),
-    ) -> ShopConfig: ...
+    def remove_recipient(self, shop_id: str, address: str, now: datetime) -> bool:
+        """Take ``address`` (any case) off the alert recipients; False when it was not one."""
+        ...
 
 
 def unsubscribe_blueprint(shops: Recipients, clock: Clock) -> Blueprint:
@@ -46,9 +40,7 @@ def unsubscribe_blueprint(shops: Recipients, clock: Clock) -> Blueprint:
             return _page(403, "This unsubscribe link is not valid (or no longer is).")
         if request.method == "GET":
             return _page(200, f"Stop the alert e-mails of {shop.name} to {recipient}?", True)
-        kept = tuple(r for r in shop.alerts.recipients if r.lower() != recipient.lower())
-        if kept != shop.alerts.recipients:
-            shops.set_alerts(shop.shop_id, clock.now(), (), kept)
+        if shops.remove_recipient(shop.shop_id, recipient, clock.now()):
             log.info("alert_recipient_unsubscribed", shop_id=shop.shop_id)
         return _page(200, f"{recipient} gets no more alert e-mails from {shop.name}.")
 

@@ -51,6 +51,7 @@ def probes(today: date) -> list[Probe]:
         Probe("kpis quarter_to_date", "kpis", {"period": "quarter_to_date"}),
         Probe("kpis year_to_date", "kpis", {"period": "year_to_date"}),
         Probe("kpis custom 365 days", "kpis", {"from": year_ago, "to": today.isoformat()}),
+        Probe("sales summary (six tiles)", "sales/summary", {}),
         Probe("orders page 1", "orders", {}),
         Probe("orders page 200", "orders", {"page": "200"}),
         Probe(

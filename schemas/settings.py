@@ -29,6 +29,7 @@ class SettingsError(ValueError):
     """A WCPULSE_* variable holds a value we cannot use."""
 
 
+LOG_FORMATS = ("auto", "json", "console")  # auto: console when stderr is a terminal
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -51,7 +52,7 @@ class Settings:
     view_interval_seconds: float = 0.5
     queue_prefix: str = "wcpulse"
     log_level: str = "INFO"
-    log_format: str = "json"
+    log_format: str = "auto"  # console on a terminal, JSON lines otherwise
     woo_timeout: float = 30.0
     woo_concurrency: int = 4
     woo_query_auth: bool = False
@@ -141,9 +142,11 @@ def _str(env: Mapping[str, str], name: str) -> str | None:
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate WCPULSE_* variables (from ``os.environ`` unless given)."""
     env = os.environ if env is None else env
-    log_format = (_str(env, "WCPULSE_LOG_FORMAT") or "json").lower()
-    if log_format not in {"json", "console"}:
-        raise SettingsError(f"WCPULSE_LOG_FORMAT must be json or console (got {log_format!r})")
+    log_format = (_str(env, "WCPULSE_LOG_FORMAT") or "auto").lower()
+    if log_format not in LOG_FORMATS:
+        raise SettingsError(
+            f"WCPULSE_LOG_FORMAT must be auto, json or console (got {log_format!r})"
+        )
     public_url = _str(env, "WCPULSE_PUBLIC_URL")
     host = _str(env, "WCPULSE_HOST") or "127.0.0.1"
     port = _int(env, "WCPULSE_PORT", 8000)

@@ -1,12 +1,10 @@
-"""Handlers of the long-running commands (run, ingest, process, api) and of replay and demo."""
+"""Handlers of the long-running commands (run, ingest, process, api) and of replay."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import threading
-from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import structlog
@@ -19,6 +17,7 @@ from store.metadata import ShopRegistry
 from wcpulse import demo as demo_shop
 from wcpulse.errors import UserError
 from wcpulse.job_commands import publish_job
+from wcpulse.ready import ready_line, say_when_settled, shop_lines
 from wcpulse.server import make_server, serve_until_stopped
 from wcpulse.wiring import (
     Messaging,
@@ -46,12 +45,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     readiness = _readiness(registry, messaging)
     app = build_web_app(settings, registry, messaging.publisher, clock, readiness)
     server = make_server(app, settings.host, settings.port, settings.max_body_bytes)
+    print(f"Data directory: {settings.data_dir.resolve()}", flush=True)
     consumer = start_consumer(settings, messaging, registry, clock, stop)
     start_scheduler(settings, registry, messaging.publisher, stop)
     base_url = f"http://{settings.host}:{server.effective_port}"
     if args.demo:
-        jobs = partial(_queue_analytics, registry, messaging.publisher)
-        _start_demo(settings, registry, base_url, args.demo_customers, stop, jobs)
+        _start_demo(settings, registry, base_url, args.demo_customers, stop, messaging.publisher)
+    else:
+        _say_ready_later(messaging.publisher, stop, shop_lines(base_url, registry))
     print(f"wcpulse is running at {base_url}  (Ctrl-C stops it)", flush=True)
     try:
         serve_until_stopped(server, stop)
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _queue_analytics(registry: ShopRegistry, publisher: Any, shop_id: str) -> None:
+def queue_analytics(registry: ShopRegistry, publisher: Any, shop_id: str) -> None:
     """Rescore, refit, backtest and record churn now (after a history arrived) rather than
     at the scheduler's next turn."""
     shop = registry.require(shop_id)
@@ -71,29 +72,43 @@ def _queue_analytics(registry: ShopRegistry, publisher: Any, shop_id: str) -> No
         publish_job(publisher, shop, job, now, None)
 
 
+def _say_ready_later(publisher: Any, stop: threading.Event, lines: list[str]) -> None:
+    """The ready line(s), once what is queued now has been applied (in the background)."""
+    threading.Thread(
+        target=say_when_settled, args=(publisher, stop, lines), name="wcpulse-ready", daemon=True
+    ).start()
+
+
 def _start_demo(
     settings: Settings,
     registry: ShopRegistry,
     base_url: str,
     customers: int,
     stop: threading.Event,
-    analytics: Callable[[str], None],
+    publisher: Any,
 ) -> None:
-    shop = demo_shop.ensure_demo_shop(settings, registry, SystemClock())
+    shop = demo_shop.ensure_demo_shop(settings, registry, SystemClock(), customers)
+    ready = [ready_line(base_url, shop.shop_id, shop.api_token)]
     arriving = not shop.history_complete
-    if arriving:
-        secret = registry.webhook_secret(shop.shop_id) or ""
-        delivered = partial(analytics, shop.shop_id)
-        demo_shop.send_in_background(settings, base_url, shop, secret, customers, stop, delivered)
     print(
         f"\nDemo shop {shop.shop_id}"
-        + (" (history arriving now, about a minute)" if arriving else "")
-        + f"\n  Dashboard: {base_url}/dashboard/{shop.shop_id}#token={shop.api_token}"
+        + (" (history arriving now, about a minute; a ready line follows)" if arriving else "")
+        + f"\n  Dashboard: {base_url}/dashboard/{shop.shop_id}"
         + f"\n  API token: {shop.api_token}"
         + f"\n  Try:       curl -H 'Authorization: Bearer {shop.api_token}' "
         + f"{base_url}/api/v1/shops/{shop.shop_id}/kpis\n",
         flush=True,
     )
+    if not arriving:
+        _say_ready_later(publisher, stop, ready)
+        return
+
+    def delivered() -> None:  # in the sending thread: analytics now, then the ready line
+        queue_analytics(registry, publisher, shop.shop_id)
+        say_when_settled(publisher, stop, ready)
+
+    secret = registry.webhook_secret(shop.shop_id) or ""
+    demo_shop.send_in_background(settings, base_url, shop, secret, stop, delivered)
 
 
 def ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -104,7 +119,9 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
     readiness = _readiness(registry, messaging)
     app = build_web_app(settings, registry, messaging.publisher, clock, readiness, serve_api=False)
     server = make_server(app, settings.host, settings.port, settings.max_body_bytes)
-    print(f"wcpulse ingest listening on http://{settings.host}:{server.effective_port}", flush=True)
+    url = f"http://{settings.host}:{server.effective_port}"
+    where = settings.data_dir.resolve()
+    print(f"wcpulse ingest listening on {url} (data directory {where})", flush=True)
     try:
         serve_until_stopped(server, threading.Event())
     finally:
@@ -128,7 +145,8 @@ def api(args: argparse.Namespace, settings: Settings) -> int:
         app = create_app(settings, registry, clock, readiness=readiness, publisher=publisher)
         server = make_server(app, settings.host, settings.port, settings.max_body_bytes)
         url = f"http://{settings.host}:{server.effective_port}"
-        print(f"wcpulse api listening on {url}", flush=True)
+        where = settings.data_dir.resolve()
+        print(f"wcpulse api listening on {url} (data directory {where})", flush=True)
         serve_until_stopped(server, threading.Event())
     finally:
         if messaging is not None:
@@ -148,7 +166,10 @@ def process(args: argparse.Namespace, settings: Settings) -> int:
         return start_consumer(settings, messaging, registry, clock, stop, partitions)
 
     return run_in_background(
-        settings, start, f"wcpulse processor running (partitions: {partitions or 'all'})"
+        settings,
+        start,
+        f"wcpulse processor running (partitions: {partitions or 'all'}; data directory "
+        f"{settings.data_dir.resolve()})",
     )
 
 
@@ -171,21 +192,3 @@ def replay(args: argparse.Namespace, settings: Settings) -> int:
 def _replay_progress(done: int) -> None:
     if done % 50000 == 0:
         print(f"replay: {done} events", file=sys.stderr, flush=True)
-
-
-def demo(args: argparse.Namespace, settings: Settings) -> int:
-    """Create a new demo shop and deliver its history to the running server."""
-    clock = SystemClock()
-    demo_shop.check_server(settings.public_url)
-    registry = open_registry(settings)
-    try:
-        shop = demo_shop.create_demo_shop(settings, registry, clock)
-        secret = registry.webhook_secret(shop.shop_id) or ""
-    finally:
-        registry.close()
-    report = demo_shop.send_demo_history(
-        settings.public_url, shop.shop_id, secret, clock, customers=args.customers
-    )
-    print(f"demo shop {shop.shop_id}: {report.sent} webhooks delivered, {report.failed} failed")
-    print(f"API token: {shop.api_token}")
-    return 0 if report.failed == 0 else 1

@@ -336,4 +336,4 @@ def _register_add(commands: Any, open_registry: OpenRegistry) -> None:
     add.add_argument("--timezone", default="UTC", help="IANA timezone for daily figures (UTC)")
     add.add_argument("--currency", default="USD", help="ISO 4217 currency code (USD)")
     add.add_argument("--json", action="store_true", help="print one JSON object")
-    add.set_defaults(handler=_bind(_cmd_add, open_registry))
+    add.set_defaults(handler=_bind(_cmd_add, open_registry), creates_data=True)

@@ -14,10 +14,10 @@ from schemas.shop import PRICE_OBJECTIVES
 from store.metadata import ShopRegistry
 
 OPTIONS = (
-    ("discount_rate", "--discount-rate", "annual discount rate of predicted CLV (0.1 = 10%)"),
+    ("discount_rate", "--discount-rate", "annual discount rate of predicted CLV (0.1 = 10%%)"),
     ("high_value", "--high-value", "predicted 12-month CLV above this is High value"),
     ("medium_value", "--medium-value", "above this Medium value, else Low"),
-    ("margin", "--margin", "margin of what customers buy (0.3 = 30%): caps win-back discounts"),
+    ("margin", "--margin", "margin of what customers buy (0.3 = 30%%): caps win-back discounts"),
 )
 
 

@@ -146,6 +146,9 @@ class _SharedSource:
         self._queue.dead_letter(delivery, reason)
         self._outstanding.pop(delivery.tag, None)
 
+    def take_dead_lettered(self) -> list[tuple[bytes, str]]:
+        return self._queue.take_dead_lettered()
+
     def close(self) -> None:
         if self._outstanding:
             self._queue.release(list(self._outstanding.values()))

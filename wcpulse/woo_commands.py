@@ -286,4 +286,4 @@ def register(sub: Any) -> None:
         parser.set_defaults(handler=webhooks)
     sub.add_parser(
         "scheduler", help="periodic jobs (sync every 10 minutes, rescoring every 6 hours)"
-    ).set_defaults(handler=scheduler)
+    ).set_defaults(handler=scheduler, creates_data=True)

@@ -1,11 +1,27 @@
 """The alerts list: every alert the shop raised, newest first (seed 000's export: type,
-severity, title, message, date, what it is about)."""
+severity, title, message, date, what it is about), with whether its e-mail went out
+(api/alert_mail.py)."""
 
 from __future__ import annotations
 
-from api.listing import Filter, ListView
+from api.alert_mail import (
+    MAIL_DESCRIPTION,
+    MAIL_FIELDS,
+    MAIL_SOURCE,
+    MAIL_STATUSES,
+    MAILED_ALERTS_SQL,
+    register_mail,
+)
+from api.listing import Filter, Joined, ListView
 from api.params import ParamSpec
 from schemas.alerts import ALERT_TYPES, SEVERITIES
+
+MAIL = Joined(
+    MAIL_FIELDS,
+    MAILED_ALERTS_SQL,
+    lambda connection, ctx: register_mail(connection, ctx.mail),
+    MAIL_SOURCE,
+)
 
 ALERTS = ListView(
     view="alerts",
@@ -35,6 +51,15 @@ ALERTS = ListView(
             ),
             "subject_id = $value",
         ),
+        Filter(
+            ParamSpec(
+                "mail_status",
+                "list",
+                "sent, pending, failed, none (comma-separated).",
+                MAIL_STATUSES,
+            ),  # fmt: skip
+            "list_contains($value, mail_status)",
+        ),
     ),
     sorts=("created_at", "severity", "type"),
     default_sort="-created_at",
@@ -44,5 +69,6 @@ ALERTS = ListView(
     "`subject_kind` and `subject_id` say what it is about (customer key, product id, order "
     "id, or the shop). Alerts of the same type and subject are at most one per cool-down "
     "(the shop's settings). Critical ones are e-mailed at once, warnings in a daily digest, "
-    "info in a weekly one.",
+    "info in a weekly one. " + MAIL_DESCRIPTION,
+    joined=MAIL,
 )

@@ -5,6 +5,22 @@ from __future__ import annotations
 from api.listing import Filter, ListView
 from api.params import ParamSpec
 
+# WooCommerce's order statuses (its OrderStatus enum); a plugin's own statuses are refused
+ORDER_STATUSES = (
+    "pending",
+    "processing",
+    "on-hold",
+    "completed",
+    "cancelled",
+    "refunded",
+    "failed",
+    "trash",
+    "checkout-draft",
+    "draft",
+    "auto-draft",
+    "new",
+)
+
 
 def _lower_all(values: list[str]) -> list[str]:
     return [value.lower() for value in values]
@@ -17,7 +33,13 @@ ORDERS = ListView(
     row="Order",
     filters=(
         Filter(
-            ParamSpec("status", "list", "Order statuses, comma-separated."),
+            ParamSpec(
+                "status",
+                "list",
+                "Order statuses, comma-separated, any case (`on_hold` is `on-hold`).",
+                ORDER_STATUSES,
+                loose=True,
+            ),
             "list_contains($value, status)",
             _lower_all,
         ),

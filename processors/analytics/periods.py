@@ -75,6 +75,7 @@ _NAMED: dict[str, Callable[[date], tuple[date, date]]] = {
     "last_7_days": _days_back(7),
     "previous_week": _previous_week,
     "last_30_days": _days_back(30),
+    "last_90_days": _days_back(90),
     "last_month": _last_month,
     "quarter_to_date": lambda today: (quarter_start(today), today),
     "year_to_date": lambda today: (date(today.year, 1, 1), today),

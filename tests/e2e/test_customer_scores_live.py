@@ -72,6 +72,7 @@ def test_jobs_run_rfm_rescores_from_another_process_and_prints_the_segments(serv
 
 
 def test_jobs_run_refuses_an_unknown_shop_in_one_line(service):
+    service.add_shop()  # a data directory with shops, none of them shp_nope
     missing = service.cli("jobs", "run", "rfm", "--shop", "shp_nope", "--no-wait")
     assert missing.returncode != 0
     assert missing.stderr.strip().count("\n") == 0 and "shp_nope" in missing.stderr

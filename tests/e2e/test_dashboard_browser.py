@@ -1,6 +1,9 @@
-"""The dashboard page in headless Chromium: after its scripts ran against `wcpulse run`, the
-DOM shows the KPIs, the customer segments, the retention tables, and the CLV and churn
-sections (counts per value segment and churn level, the churn timeline, the top customers).
+"""The dashboard in headless Chromium against `wcpulse run`, driven over the DevTools
+protocol (tests/e2e/chromium_pipe.py): a bad token shows the sign-in form again; signed in,
+the tiles and the charts hold the numbers of the orders posted (summed here from the
+payloads); an order posted by webhook shows in the tiles, the chart and the live feed
+without a reload; the search opens a customer's 360; at 1400 and 390 px nothing scrolls
+sideways, and screenshots of both are saved (their folder is printed).
 
 Needs Debian's Chromium (`apt-get install chromium`; `.ci/run` installs it): skipped without
 it, failed without it when WCPULSE_REQUIRE_SERVICES=1.
@@ -8,35 +11,33 @@ it, failed without it when WCPULSE_REQUIRE_SERVICES=1.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
-import subprocess
-from html.parser import HTMLParser
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from tests import woo_payloads as woo
+from tests.e2e.chromium_pipe import Chromium, Page
 from tests.e2e.service import Service, api_get, free_port, post_webhook, wait_for
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-)
+ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "dashboard"
+NO_SIDEWAYS = "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
 
 
 @pytest.fixture
-def chromium():
+def chromium(tmp_path):
     if CHROMIUM is None:
         if os.environ.get("WCPULSE_REQUIRE_SERVICES") == "1":
             pytest.fail("Chromium is required (apt-get install chromium)")
         pytest.skip("Chromium is not installed (apt-get install chromium)")
-    return CHROMIUM
+    browser = Chromium(CHROMIUM, tmp_path / "profile")
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
@@ -46,105 +47,126 @@ def service(tmp_path):
     svc.stop_all()
 
 
-class Cells(HTMLParser):
-    """Text of every table cell by table id; text after (and attributes of) each id."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: dict[str, list[list[str]]] = {}
-        self.texts: dict[str, str] = {}
-        self.attrs: dict[str, dict[str, str | None]] = {}
-        self._table: str | None = None
-        self._ids: list[str] = []
-        self._in_cell = False
-
-    def handle_starttag(self, tag, attrs):
-        found = dict(attrs).get("id")
-        if tag == "table" and found:
-            self._table = found
-            self.tables[found] = []
-        elif tag == "tr" and self._table:
-            self.tables[self._table].append([])
-        elif tag in ("td", "th") and self._table and self.tables[self._table]:
-            self.tables[self._table][-1].append("")
-            self._in_cell = True
-        if found:
-            self.attrs[found] = dict(attrs)
-            self._ids.append(found)
-            self.texts.setdefault(found, "")
-
-    def handle_endtag(self, tag):
-        if tag == "table":
-            self._table = None
-        if tag in ("td", "th"):
-            self._in_cell = False
-
-    def handle_data(self, data):
-        if self._in_cell and self._table:
-            self.tables[self._table][-1][-1] += data
-        for name in self._ids[-1:]:
-            self.texts[name] += data
+def _posted(days_ago: int, hour: int, n: int, total: str) -> dict:
+    when = datetime.now(UTC).date() - timedelta(days=days_ago)
+    created = f"{when.isoformat()}T{hour:02d}:00:00"
+    return woo.order(700 + n, email=f"buyer{n % 3}@example.com", total=total, created=created)
 
 
-def _dom(chromium: str, url: str, profile) -> Cells:
-    done = subprocess.run(
-        [
-            chromium,
-            *FLAGS,
-            f"--user-data-dir={profile}",
-            "--virtual-time-budget=20000",
-            "--dump-dom",
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+def _revenue(orders: list[dict], first: str, last: str) -> Decimal:
+    """Net revenue of the posted (paid, unrefunded) orders placed from ``first`` to ``last``."""
+    days = (date.fromisoformat(first), date.fromisoformat(last))
+    placed = [(o, date.fromisoformat(o["date_created_gmt"][:10])) for o in orders]
+    return sum((Decimal(o["total"]) for o, day in placed if days[0] <= day <= days[1]), Decimal(0))
+
+
+def _sign_in(page: Page, token: str) -> None:
+    page.js(
+        f"document.getElementById('signin-token').value = {json.dumps(token)};"
+        "document.getElementById('signin-form').requestSubmit(); true"
     )
-    assert done.returncode == 0, done.stderr[-2000:]
-    cells = Cells()
-    cells.feed(done.stdout)
-    return cells
 
 
-def test_the_dashboard_shows_kpis_segments_retention_and_predictions_from_the_live_api(
-    chromium, service, tmp_path
+def _tile(page: Page, name: str) -> dict:
+    return page.js(f"({{...document.querySelector('.tile[data-tile={name}]').dataset}})")
+
+
+def _check_tiles(page: Page, summary: dict, orders: list[dict]) -> None:
+    for name, tile in summary["tiles"].items():
+        expected = _revenue(orders, tile["from"], tile["to"])
+        shown = _tile(page, name)
+        assert Decimal(shown["revenue"]) == Decimal(tile["revenue"]) == expected, name
+        assert Decimal(shown["orders"]) == tile["orders"], name
+
+
+def _screenshots(page: Page, label: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for width, mobile in ((1400, False), (390, True)):
+        page.resize(width, 900, mobile)
+        page.wait_for(f"document.documentElement.clientWidth === {width}", what=f"{width} px")
+        page.wait_for(NO_SIDEWAYS, what=f"no sideways scrolling at {width} px", timeout=10)
+        page.screenshot(ARTIFACTS / f"{label}-{width}px.png")
+    page.resize(1400, 900)
+    print(f"dashboard screenshots in {ARTIFACTS}")
+
+
+def test_an_owner_signs_in_sees_the_shops_numbers_and_new_orders_arrive_without_a_reload(
+    chromium, service
 ):
     shop = service.add_shop()
     service.start("run")
-    for n in range(6):
-        body = woo.order(500 + n, email=f"buyer{n % 3}@example.com", total=f"{20 + n}.00")
+    orders = [_posted(2 + n % 3, 9 + n, n, f"{20 + n}.00") for n in range(6)]
+    for body in orders:
         assert post_webhook(service.base_url, shop, "order.created", body).status_code == 202
-    wait_for(
-        lambda: len(api_get(service.base_url, shop, "customers").json()["data"]) == 3,
-        what="three customers",
-    )
+    customers = lambda: api_get(service.base_url, shop, "customers").json()  # noqa: E731
+    wait_for(lambda: customers()["pagination"]["total"] == 3, what="three customers")
     churn_job = service.cli("jobs", "run", "churn", "--shop", shop["shop_id"])
     assert churn_job.returncode == 0, churn_job.stderr
-    url = f"{service.base_url}/dashboard/{shop['shop_id']}#token={shop['api_token']}"
-    dom = _dom(chromium, url, tmp_path / "profile")
-    segments = dom.tables["segments"]
-    assert segments[0][:2] == ["segment", "customers"]
-    assert len(segments) == 1 + 11
-    assert sum(int(row[1]) for row in segments[1:]) == 3
-    assert "3 customers with orders, scored as of" in dom.texts["segments-label"]
-    customers = dom.tables["customers"]
-    assert {"segment", "status", "rfm_score"} <= set(customers[0])
-    assert len(customers) == 1 + 3
-    assert dom.tables["purchase-counts"][0][0] and len(dom.tables["purchase-counts"]) == 1 + 5
-    assert "Repeat purchase rate" in dom.texts["retention-label"]
-    values = dom.tables["value-segments"]
-    assert [row[0] for row in values] == ["value_segment", "High", "Medium", "Low"]
-    assert sum(int(row[1]) for row in values[1:]) == 3
-    levels = dom.tables["churn-levels"]
-    assert [row[0] for row in levels] == ["churn_level", "Low", "Medium", "High", "Critical"]
-    assert sum(int(row[1]) for row in levels[1:]) == 3
-    assert {"predicted_clv_12m", "value_segment"} <= set(dom.tables["clv"][0])
-    assert {"churn_level", "risk_factors", "winback_discount_pct"} <= set(dom.tables["churn"][0])
-    assert len(dom.tables["clv"]) == len(dom.tables["churn"]) == 1 + 3
-    assert "3 customers predicted as of" in dom.texts["clv-label"]
-    timeline = dom.tables["churn-timeline"]
-    assert timeline[0] == ["day", "Low", "Medium", "High", "Critical"]
-    assert sum(int(cell) for cell in timeline[1][1:]) == 3  # today's record, after the job
-    assert "hidden" in dom.attrs["error"]  # no error shown
-    assert "hidden" not in dom.attrs["content"]
+    page = chromium.page(1400, 900)
+
+    page.goto(f"{service.base_url}/dashboard/{shop['shop_id']}")
+    page.wait_for("!document.getElementById('signin').hidden", what="the sign-in form")
+    _sign_in(page, "wcp_not-the-token")
+    page.wait_for("!document.getElementById('signin-error').hidden", what="the bad token's message")
+    assert "not valid" in page.js("document.getElementById('signin-error').textContent")
+    assert page.js(
+        "document.getElementById('app').hidden && !document.getElementById('signin').hidden"
+    )
+    chromium.events.clear()  # the refused sign-in's 401 is the one error expected
+    _sign_in(page, shop["api_token"])
+    page.wait_for("document.querySelectorAll('.tile').length === 6", what="the six tiles")
+    page.js("window.notReloaded = true")
+
+    assert page.js("document.getElementById('shop-name').textContent") == "E2E"
+    assert "token" not in page.js("location.href") and page.js("document.cookie") == ""
+    _check_tiles(page, api_get(service.base_url, shop, "sales/summary").json(), orders)
+    series = api_get(service.base_url, shop, "timeseries", period="last_30_days",
+                     interval="day", compare="previous").json()  # fmt: skip
+    chart = "document.getElementById('revenue-chart').dataset"
+    drawn = "!!document.querySelector('#revenue-chart .main-svg')"
+    page.wait_for(f"{chart}.points === '30' && {drawn}", what="the revenue chart")
+    assert Decimal(page.js(f"{chart}.netRevenue")) == Decimal(series["totals"]["net_revenue"])
+    assert Decimal(series["totals"]["net_revenue"]) == sum(Decimal(o["total"]) for o in orders)
+    assert (
+        page.wait_for("document.getElementById('segments-chart').dataset.customers", "RFM") == "3"
+    )
+    values = page.wait_for("document.getElementById('values-chart').dataset.counts", "values")
+    assert sum(int(n) for n in values.split(",")) == 3
+    churn = page.wait_for("document.getElementById('churn-chart').dataset.latest", "churn")
+    assert sum(int(n) for n in churn.split(",")) == 3
+    _screenshots(page, "signed-in")
+
+    new = woo.order(799, email="newbuyer@example.com", total="123.45",
+                    created=f"{datetime.now(UTC).date() - timedelta(days=1)}T12:00:00")  # fmt: skip
+    assert post_webhook(service.base_url, shop, "order.created", new).status_code == 202
+    orders.append(new)
+    page.wait_for("document.querySelector('#live tbody td:nth-child(3)').textContent === '#799'",
+                  what="the new order at the top of the live feed")  # fmt: skip
+    page.wait_for(f"{chart}.netRevenue === '{series['totals']['net_revenue']}' ? false : true",
+                  what="the chart's new total")  # fmt: skip
+    assert Decimal(page.js(f"{chart}.netRevenue")) == sum(Decimal(o["total"]) for o in orders)
+    summary = api_get(service.base_url, shop, "sales/summary").json()
+    yesterday = summary["tiles"]["yesterday"]["orders"]
+    tile = "document.querySelector('.tile[data-tile=yesterday]').dataset"
+    page.wait_for(f"{tile}.orders === '{yesterday}'", what="yesterday's tile")
+    _check_tiles(page, summary, orders)
+    assert page.js("window.notReloaded === true")
+
+    page.js("const s = document.getElementById('customer-search'); s.value = 'buyer1@';"
+            "s.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter'})); true")  # fmt: skip
+    page.wait_for("!!document.querySelector('#search-results .result')", what="a search result")
+    page.js("document.querySelector('#search-results .result').click(); true")
+    page.wait_for("!!document.querySelector('.customer-360')", what="the customer's 360")
+    bought = sum(o["billing"]["email"] == "buyer1@example.com" for o in orders)
+    block = "document.querySelector('.customer-360 [data-block=orders]')"
+    assert page.js(f"{block}.querySelector('h3').textContent") == f"Orders ({bought})"
+    assert page.js(f"{block}.querySelectorAll('tbody tr').length") == bought
+    assert "buyer1@example.com" in page.js("document.querySelector('.customer-360').textContent")
+    assert page.js("document.querySelectorAll('.customer-360 .panel-block').length") == 6
+    page.screenshot(ARTIFACTS / "customer-360-1400px.png")
+    assert chromium.events and not page.problems()
+
+    page.js("document.getElementById('panel-close').click(); true")
+    page.js("document.getElementById('sign-out').click(); true")
+    page.wait_for("!document.getElementById('signin').hidden", what="the form after signing out")
+    assert api_get(service.base_url, shop, "customers").status_code == 200  # the token lives on

@@ -152,7 +152,7 @@ def test_run_with_demo_serves_a_populated_shop_and_prints_how_to_reach_it(servic
     kpis = wait_for(revenue, what="demo revenue")
     assert kpis["orders"]["value"] + kpis["orders"]["previous"] > 0
     page = httpx.get(f"{service.base_url}/dashboard/{shop_id}")
-    assert page.status_code == 200 and "dashboard.js" in page.text
+    assert page.status_code == 200 and "dashboard-main.js" in page.text
     saved = service.data_dir / "demo-shop.json"
     wait_for(lambda: json.loads(saved.read_text())["history_complete"], what="the whole history")
 

@@ -57,7 +57,7 @@ def test_customer_360_documents_its_key_its_404_and_the_admin_delete_beside_it(d
     [
         ("segments", {"name", "sort", "page", "per_page", "format"}),
         ("retention", {"table", "from", "to", "format"}),
-        ("timeseries", {"period", "from", "to", "interval", "format"}),
+        ("timeseries", {"period", "from", "to", "interval", "compare", "format"}),
     ],
 )
 def test_each_new_route_documents_its_parameters(document, path, names):

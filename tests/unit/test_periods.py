@@ -139,7 +139,7 @@ days = st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31))
 named = st.sampled_from([name for name in PERIOD_NAMES if name != "custom"])
 
 
-ENDS_YESTERDAY = {"yesterday", "last_7_days", "last_30_days"}
+ENDS_YESTERDAY = {"yesterday", "last_7_days", "last_30_days", "last_90_days"}
 ENDS_TODAY = {"today", "quarter_to_date", "year_to_date"}
 
 
