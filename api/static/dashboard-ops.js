@@ -17,6 +17,8 @@ function alertItem(alert) {
   time.title = fmtTime(alert.created_at);
   head.append(time);
   item.append(head, el("p", alert.message, "alert-text"));
+  const mail = mailLine(alert);
+  if (mail) item.append(mail);
   if (alert.subject_kind === "customer" && alert.subject_id) {
     const link = el("button", `Open ${alert.subject_label || "customer"}`, "quiet small");
     link.type = "button";
@@ -24,6 +26,20 @@ function alertItem(alert) {
     item.append(link);
   }
   return item;
+}
+
+// What became of the alert's e-mail (the send log): a failure is shown, never hidden.
+const MAIL = {
+  sent: "E-mailed",
+  pending: "E-mail pending (retrying)",
+  failed: "E-mail failed",
+};
+
+function mailLine(alert) {
+  const text = MAIL[alert.mail_status];
+  if (!text) return null;
+  const error = alert.mail_status === "failed" && alert.mail_error ? `: ${alert.mail_error}` : "";
+  return el("p", text + error, `alert-mail ${alert.mail_status} small`);
 }
 
 export const alerts = {

@@ -69,12 +69,13 @@ def _cli(svc: Service, *args: str) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_a_vip_order_webhook_e_mails_the_owner_at_once_and_only_once(service, inbox):
-    box, _ = inbox
+def start_with_a_vip(service: Service) -> dict:
+    """A shop whose VIP alerts are critical (mailed at once) to OWNER, served by `wcpulse
+    run`, with a repeat buyer's history (High value; not recent: no alert yet)."""
     shop = service.add_shop()
     shop_id = shop["shop_id"]
     _cli(service, "alerts", "recipients", shop_id, OWNER)
-    # this buyer stopped for months: churn_risk would alert too; this test watches VIP mail
+    # this buyer stopped for months: churn_risk would alert too; these tests watch VIP mail
     _cli(
         service,
         "alerts",
@@ -86,13 +87,20 @@ def test_a_vip_order_webhook_e_mails_the_owner_at_once_and_only_once(service, in
     _cli(service, "shop", "set-predictions", shop_id, "--medium-value", "0", "--high-value", "0.01")
     service.start("run")
     now = datetime.now(UTC)
-    for n in range(4):  # a repeat buyer's history: not recent, no alert
+    for n in range(4):
         body = _order(100 + n, now - timedelta(days=300 - 60 * n))
         assert post_webhook(service.base_url, shop, "order.created", body).status_code == 202
     wait_for(
         lambda: api_get(service.base_url, shop, "orders").json()["pagination"]["total"] == 4,
         what="the history",
     )
+    return shop
+
+
+def test_a_vip_order_webhook_e_mails_the_owner_at_once_and_only_once(service, inbox):
+    box, _ = inbox
+    shop = start_with_a_vip(service)
+    shop_id = shop["shop_id"]
     assert box.messages == [], [m["Subject"] for _, m in box.messages]
     sent_at = time.monotonic()
     trigger = _order(500, datetime.now(UTC) - timedelta(minutes=1))

@@ -27,13 +27,11 @@ import pytest
 from api.app import create_app
 from api.catalog import ROUTES
 from api.openapi import build_openapi
-from processors.pipeline import ShopPipeline
 from schemas.clock import FixedClock
-from schemas.envelope import Envelope, split_topic
-from schemas.jsoncodec import dumps_text
 from schemas.settings import Settings
 from schemas.shop import ShopConfig
 from tests.integration.openapi_check import problems
+from tests.integration.pipeline_feed import feed_orders
 from tests.woo_payloads import order
 
 TIMEZONE = "Pacific/Auckland"  # +13 in summer (NZDT), +12 in winter: days start before UTC's
@@ -126,18 +124,7 @@ class Served:
 def served(tmp_path_factory) -> Iterator[Served]:
     data_dir = tmp_path_factory.mktemp("summary")
     bodies = _generated()
-    envelopes = [
-        Envelope(SHOP.shop_id, "order.updated", *split_topic("order.updated"), body["id"],
-                 dumps_text(body), datetime.fromisoformat(body["date_modified_gmt"] + "+00:00"))
-        for body in bodies
-    ]  # fmt: skip
-    pipeline = ShopPipeline(data_dir, SHOP)
-    try:
-        _, failures = pipeline.apply(envelopes, LAST)
-        assert failures == {}
-        pipeline.publish(LAST)
-    finally:
-        pipeline.close()
+    feed_orders(data_dir, SHOP, bodies, LAST)
     clock = FixedClock(NOWS[0])
     app = create_app(Settings(data_dir=data_dir), Tokens(), clock)
     yield Served(app.test_client(), clock, bodies)
