@@ -23,6 +23,7 @@ from api.route_spec import CLOCK_SOURCE, HTML_PAGE, SHOP_PREFIX, RouteSpec
 from api.runs import MAX_RUNS, SYNC_PARAMS
 from api.sales_breakdowns import BREAKDOWN_PARAMS
 from api.sales_summary import SUMMARY_DESCRIPTION, SUMMARY_PARAMS
+from api.segment_history import HISTORY_ROUTE
 from api.segments import SEGMENTS_PARAMS
 from api.top_products import MAX_TOP, PRODUCTS_ROUTE, TOP_PARAMS
 from api.transactions_live import TRANSACTIONS_ROUTE
@@ -143,6 +144,7 @@ SHOP_ROUTES: tuple[RouteSpec, ...] = (
         "`name`: that segment's customers, exactly as `customers?segment=<name>` (same "
         "columns, rows, pagination, sort; CSV without `page` exports the whole segment).",
     ),
+    HISTORY_ROUTE,
     RouteSpec(
         "retention",
         SHOP_PREFIX + "/retention",

@@ -23,6 +23,7 @@ from api.route_spec import CLOCK_SOURCE
 from api.runs import SYNC_COLUMNS
 from api.sales_breakdowns import categories_result, coupons_result
 from api.sales_summary import sales_summary_result
+from api.segment_history import segment_history_result
 from api.segments import segments_result
 from api.top_products import products_result, top_products_result
 from api.transactions_live import transactions_result
@@ -114,6 +115,7 @@ ENDPOINTS: dict[str, Callable[[RequestContext], Result]] = {
     "categories": categories_result,
     "coupons": coupons_result,
     "segments": segments_result,
+    "segment_history": segment_history_result,
     "retention": retention_result,
     "clv_model": clv_model_result,
     "churn_timeline": churn_timeline_result,

@@ -13,6 +13,7 @@ from api.openapi_customers import customer_component_schemas
 from api.openapi_predictions import prediction_component_schemas
 from api.runs import RUN_KINDS, SYNC_COLUMNS
 from api.sales_summary import sales_summary_schemas
+from api.segment_history import segment_history_schemas
 from api.transactions_live import transactions_schemas
 from processors.analytics.kpis import KPI_NAMES
 
@@ -143,6 +144,7 @@ def component_schemas() -> dict[str, Schema]:
         **_kpi_schemas(),
         **sales_summary_schemas(),
         **transactions_schemas(),
+        **segment_history_schemas(),
         "Freshness": _freshness_schema(),
         **_sync_schemas(),
         **alert_settings_schemas(),

@@ -86,3 +86,18 @@ export function drawChurnTimeline(id, days, levels) {
     xaxis: { type: "date", tickformat: "%d %b" }, yaxis: { gridcolor: COLORS.grid },
   });
 }
+
+// Each RFM segment's share of the scored customers on each rescoring day (segments/history).
+export function drawSegmentShares(id, body) {
+  const days = [...new Set(body.data.map((r) => r.day))];
+  draw(id, body.segments.map((name, n) => ({
+    type: "scatter", mode: "lines", stackgroup: "shares", name,
+    x: days, y: days.map((d) => body.data.find((r) => r.day === d && r.segment === name).share * 100),
+    line: { width: 0.5, color: SEGMENT_COLORS[n % SEGMENT_COLORS.length] },
+    hovertemplate: `${name}: %{y:.1f}%<extra></extra>`,
+  })), {
+    xaxis: { type: "date", tickformat: "%d %b" },
+    yaxis: { gridcolor: COLORS.grid, range: [0, 100], ticksuffix: "%" },
+    margin: { l: 40, r: 8, t: 4, b: 28 },
+  });
+}

@@ -1,21 +1,63 @@
 // Customer sections: RFM segments (a donut that opens a segment's customers), customers per
 // value segment, and customers per churn level over time.
-import { COLORS, drawBars, drawChurnTimeline, drawSegments } from "./dashboard-charts.js";
-import { byId, setCsv } from "./dashboard-dom.js";
-import { fmtDay, fmtNumber } from "./dashboard-format.js";
+import {
+  COLORS, drawBars, drawChurnTimeline, drawSegmentShares, drawSegments,
+} from "./dashboard-charts.js";
+import { byId, el, setCsv } from "./dashboard-dom.js";
+import { fmtDay, fmtNumber, fmtPct } from "./dashboard-format.js";
 import { openList } from "./dashboard-panel.js";
 
 const VALUE_SEGMENTS = ["High", "Medium", "Low"];
 const TIMELINE_DAYS = 30;
+const HISTORY = "/segments/history?period=quarter_to_date"; // "Champions +15% this quarter"
+const MOVERS = 3; // segments named in the movers line
 
 export function openSegment(name) {
   openList(`${name}`, `/segments?name=${encodeURIComponent(name)}&sort=-net_spent`);
 }
 
+// The line and the chart under the donut (made here once: the page has no slot for them).
+function historyNodes() {
+  if (!byId("segments-movers")) {
+    const line = el("p", null, "movers small");
+    line.id = "segments-movers";
+    const chart = el("div", null, "chart shares-chart");
+    chart.id = "segments-shares";
+    byId("segments-chart").after(line, chart);
+  }
+  return [byId("segments-movers"), byId("segments-shares")];
+}
+
+// "Champions +15.0% since 3 Jan": the segments whose share moved most, by percentage points.
+function moversText(history) {
+  const moved = history.changes.filter((c) => c.share_change_pp);
+  if (!history.first_day) return "No rescoring this quarter yet.";
+  if (history.first_day === history.last_day || !moved.length) {
+    return `No segment's share has moved since ${fmtDay(history.first_day)}.`;
+  }
+  const top = moved.sort((a, b) => Math.abs(b.share_change_pp) - Math.abs(a.share_change_pp));
+  const said = top.slice(0, MOVERS).map((c) => {
+    const sign = c.share_change_pp > 0 ? "+" : "−";
+    const size = c.share_change_pct === null // a segment empty on the first day
+      ? `${fmtNumber(Math.abs(c.share_change_pp), 1)} pts` : fmtPct(Math.abs(c.share_change_pct));
+    return `${c.segment} ${sign}${size}`;
+  });
+  return `${said.join(", ")} since ${fmtDay(history.first_day)}`;
+}
+
+function renderHistory(history) {
+  const [line, chart] = historyNodes();
+  line.textContent = moversText(history);
+  chart.dataset.days = new Set(history.data.map((r) => r.day)).size;
+  chart.hidden = !history.data.length;
+  if (history.data.length) drawSegmentShares("segments-shares", history);
+}
+
 export const segments = {
   card: "segments-card",
-  paths: () => ["/segments"],
-  render([body]) {
+  paths: () => ["/segments", HISTORY],
+  render([body, history]) {
+    renderHistory(history);
     setCsv("segments-csv", "/segments");
     byId("segments-note").textContent = body.scores_as_of
       ? `${fmtNumber(body.scored_customers)} customers with orders, scored ${fmtDay(body.scores_as_of)}. Pick a segment to see its customers.`

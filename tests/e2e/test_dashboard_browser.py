@@ -79,6 +79,26 @@ def _check_tiles(page: Page, summary: dict, orders: list[dict]) -> None:
         assert Decimal(shown["orders"]) == tile["orders"], name
 
 
+SPARKS = (
+    "[...document.querySelectorAll('.tile')].map(t => t.querySelector('.sparkline polyline')"
+    " ? Number(t.querySelector('.sparkline').dataset.points) : 0)"
+)
+
+
+def _spark_points(summary: dict) -> list[int]:
+    """Points of each tile's sparkline: one a day over the last 30 days and today, those of
+    the tile's period, or the last 7 up to its last day when the period is shorter."""
+    today = date.fromisoformat(summary["tiles"]["today"]["from"])
+    days = [today - timedelta(days=n) for n in range(31)]
+    points = []
+    for tile in summary["tiles"].values():
+        first, last = date.fromisoformat(tile["from"]), date.fromisoformat(tile["to"])
+        upto = [day for day in days if day <= last]
+        inside = [day for day in upto if day >= first]
+        points.append(len(inside) if len(inside) >= 7 else min(7, len(upto)))
+    return points
+
+
 def _screenshots(page: Page, label: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for width, mobile in ((1400, False), (390, True)):
@@ -102,6 +122,8 @@ def test_an_owner_signs_in_sees_the_shops_numbers_and_new_orders_arrive_without_
     wait_for(lambda: customers()["pagination"]["total"] == 3, what="three customers")
     churn_job = service.cli("jobs", "run", "churn", "--shop", shop["shop_id"])
     assert churn_job.returncode == 0, churn_job.stderr
+    rfm_job = service.cli("jobs", "run", "rfm", "--shop", shop["shop_id"])
+    assert rfm_job.returncode == 0, rfm_job.stderr
     page = chromium.page(1400, 900)
 
     page.goto(f"{service.base_url}/dashboard/{shop['shop_id']}")
@@ -119,7 +141,9 @@ def test_an_owner_signs_in_sees_the_shops_numbers_and_new_orders_arrive_without_
 
     assert page.js("document.getElementById('shop-name').textContent") == "E2E"
     assert "token" not in page.js("location.href") and page.js("document.cookie") == ""
-    _check_tiles(page, api_get(service.base_url, shop, "sales/summary").json(), orders)
+    summary = api_get(service.base_url, shop, "sales/summary").json()
+    _check_tiles(page, summary, orders)
+    assert page.js(SPARKS) == _spark_points(summary)
     series = api_get(service.base_url, shop, "timeseries", period="last_30_days",
                      interval="day", compare="previous").json()  # fmt: skip
     chart = "document.getElementById('revenue-chart').dataset"
@@ -130,6 +154,10 @@ def test_an_owner_signs_in_sees_the_shops_numbers_and_new_orders_arrive_without_
     assert (
         page.wait_for("document.getElementById('segments-chart').dataset.customers", "RFM") == "3"
     )
+    shares = page.wait_for("document.getElementById('segments-shares')?.dataset.days", "shares")
+    assert shares == "1"  # one rescoring: nobody has moved yet
+    movers = page.js("document.getElementById('segments-movers').textContent")
+    assert movers.startswith("No segment's share has moved since")
     values = page.wait_for("document.getElementById('values-chart').dataset.counts", "values")
     assert sum(int(n) for n in values.split(",")) == 3
     churn = page.wait_for("document.getElementById('churn-chart').dataset.latest", "churn")
