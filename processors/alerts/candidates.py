@@ -5,7 +5,7 @@ per type and key (``fresh``)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,6 +38,7 @@ class Run:
     shop: ShopConfig
     settings: AlertSettings
     now: datetime
+    memo: dict[Any, Any] = field(default_factory=dict)  # what several rules of a run read
 
     def rows(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         cursor = self.con.execute(sql, params or {})

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from processors.alerts.candidates import Candidate, Run, Scope, cooldown_days, scope_sql
-from processors.projections.sql import in_ids
+from processors.alerts.candidates import Candidate, Run, Scope, cooldown_days
+from processors.projections.sql import in_ids, in_keys
 
 RECENT = timedelta(hours=48)  # an order older than this is history, not activity
 CHURN_BOUNDS = {"Low": 0.0, "Medium": 25.0, "High": 50.0, "Critical": 75.0}
@@ -21,17 +21,8 @@ def customer_name(row: dict[str, Any]) -> str:
 def vip_alerts(run: Run, scope: Scope) -> list[Candidate]:
     if not (run.settings.enabled("vip_activity") and scope.orders):
         return []
-    rows = run.rows(
-        f"""SELECT o.order_id, o.number, o.total, o.customer_key, c.email, c.first_name,
-            c.last_name, c.predicted_clv_12m AS clv, c.value_segment
-        FROM mv_orders o JOIN mv_clv c USING (customer_key)
-        WHERE o.order_id IN {in_ids(sorted(scope.orders))} AND o.is_sale
-            AND o.created_at >= $since AND list_contains($segments, c.value_segment)
-        ORDER BY o.created_at, o.order_id""",
-        {
-            "since": run.now - RECENT,
-            "segments": list(run.settings.names("vip_activity", "value_segments")),
-        },
+    rows = _recent_orders_of_segments(
+        run, scope.orders, list(run.settings.names("vip_activity", "value_segments"))
     )
     cooldown = timedelta(hours=run.settings.number("vip_activity", "cooldown_hours"))
     threshold = run.shop.predictions.high_value
@@ -56,6 +47,35 @@ def vip_alerts(run: Run, scope: Scope) -> list[Candidate]:
     ]
 
 
+def _recent_orders_of_segments(
+    run: Run, orders: tuple[int, ...], segments: list[str]
+) -> list[dict]:
+    """The recent sale orders among ``orders`` whose customer's value segment is one of
+    ``segments``, with the customer's clv row; oldest first. In two lookups by key (a join
+    would read the whole clv table to build its hash table)."""
+    placed = run.rows(
+        f"""SELECT order_id, number, total, customer_key, created_at FROM mv_orders
+        WHERE order_id IN {in_ids(sorted(orders))} AND is_sale AND created_at >= $since
+        ORDER BY created_at, order_id""",
+        {"since": run.now - RECENT},
+    )
+    if not placed:
+        return []
+    keys = in_keys(sorted({row["customer_key"] for row in placed}))
+    customers = {
+        row["customer_key"]: row
+        for row in run.rows(
+            f"""SELECT customer_key, email, first_name, last_name, predicted_clv_12m AS clv,
+                value_segment FROM mv_clv
+            WHERE customer_key IN {keys} AND list_contains($segments, value_segment)""",
+            {"segments": segments},
+        )
+    }
+    return [
+        row | customers[row["customer_key"]] for row in placed if row["customer_key"] in customers
+    ]
+
+
 def churn_alerts(run: Run, scope: Scope) -> list[Candidate]:
     if not run.settings.enabled("churn_risk"):
         return []
@@ -66,15 +86,14 @@ def churn_alerts(run: Run, scope: Scope) -> list[Candidate]:
         customers = tuple(sorted({*customers, *(r["customer_key"] for r in owners)}))
         if not customers:
             return []
-    where, params = scope_sql("customer_key", customers, "c")
+    where = "TRUE" if customers is None else f"customer_key IN {in_keys(customers)}"
     levels = list(run.settings.names("churn_risk", "levels"))
     rows = run.rows(
         f"""SELECT customer_key, email, first_name, last_name, churn_probability, churn_level,
             value_segment FROM mv_churn
         WHERE {where} AND list_contains($levels, churn_level)
             AND list_contains($segments, value_segment) ORDER BY customer_key""",
-        params
-        | {"levels": levels, "segments": list(run.settings.names("churn_risk", "value_segments"))},
+        {"levels": levels, "segments": list(run.settings.names("churn_risk", "value_segments"))},
     )
     threshold = min(CHURN_BOUNDS[level] for level in levels)
     return [

@@ -4,6 +4,7 @@ refreshed products view."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -13,22 +14,31 @@ from processors.analytics.alerts import Check, price_gap, trending
 Row = dict[str, Any]
 
 
-def _product_rows(run: Run, scope: Scope, condition: str, params: dict | None = None) -> list[dict]:
+def _product_rows(run: Run, scope: Scope, keep: Callable[[Row], bool]) -> list[Row]:
+    """The products in ``scope`` with their revenue rank among the products that sold (read
+    once per run: the three product rules share it), those ``keep`` accepts."""
     if scope.products is not None and not scope.products:
         return []
-    where, _ = scope_sql("product_id", scope.products, "p")
-    return run.rows(
-        f"""WITH ranked AS (
-            SELECT *, rank() OVER (ORDER BY revenue DESC) AS revenue_rank,
-                count(*) OVER () AS sold
-            FROM mv_products WHERE type <> 'variable' AND units > 0
+    memo = ("products", scope.products)
+    if memo not in run.memo:
+        where, _ = scope_sql("product_id", scope.products, "p")
+        run.memo[memo] = run.rows(
+            f"""WITH ranked AS (
+                SELECT product_id, rank() OVER (ORDER BY revenue DESC) AS revenue_rank,
+                    count(*) OVER () AS sold
+                FROM mv_products WHERE type <> 'variable' AND units > 0
+            )
+            SELECT p.*, r.revenue_rank, r.sold FROM mv_products p
+            LEFT JOIN ranked r USING (product_id)
+            WHERE {where.replace("product_id", "p.product_id")}
+            ORDER BY p.product_id"""
         )
-        SELECT p.*, r.revenue_rank, r.sold FROM mv_products p
-        LEFT JOIN ranked r USING (product_id)
-        WHERE {where.replace("product_id", "p.product_id")} AND {condition}
-        ORDER BY p.product_id""",
-        params,
-    )
+    return [row for row in run.memo[memo] if keep(row)]
+
+
+def _top_rank(row: Row, top_pct: float) -> int:
+    """The lowest revenue rank in the top ``top_pct`` % of the products that sold (at least 1)."""
+    return max(1, math.ceil(row["sold"] * top_pct / 100))
 
 
 def _product_label(row: Row) -> str:
@@ -73,12 +83,12 @@ def stock_alerts(run: Run, scope: Scope) -> list[Candidate]:
     if not run.settings.enabled("stock_low"):
         return []
     top = run.settings.number("stock_low", "top_pct")
-    rows = _product_rows(
-        run,
-        scope,
-        "p.low_stock AND r.revenue_rank <= greatest(1, ceil(r.sold * $top / 100))",
-        {"top": top},
-    )
+
+    def top_and_low(row: Row) -> bool:
+        ranked = row["revenue_rank"] is not None
+        return bool(row["low_stock"]) and ranked and row["revenue_rank"] <= _top_rank(row, top)
+
+    rows = _product_rows(run, scope, top_and_low)
     lead = run.shop.products.lead_time_days
     return [
         _product_candidate(
@@ -103,7 +113,13 @@ def trending_alerts(run: Run, scope: Scope) -> list[Candidate]:
     rise = run.settings.number("trending_product", "rise_pct")
     minimum = run.settings.number("trending_product", "min_units")
     rows = _product_rows(
-        run, scope, "p.type <> 'variation' AND p.units_last_7 >= $m", {"m": minimum}
+        run,
+        scope,
+        lambda row: (
+            row["type"] not in (None, "variation")
+            and row["units_last_7"] is not None
+            and row["units_last_7"] >= minimum
+        ),
     )
 
     def check(row: Row) -> Check:
@@ -124,7 +140,9 @@ def pricing_alerts(run: Run, scope: Scope) -> list[Candidate]:
     if not run.settings.enabled("pricing_opportunity"):
         return []
     gap_pct = run.settings.number("pricing_opportunity", "min_gap_pct")
-    rows = _product_rows(run, scope, "p.optimal_price IS NOT NULL AND p.price > 0")
+    rows = _product_rows(
+        run, scope, lambda row: row["optimal_price"] is not None and (row["price"] or 0) > 0
+    )
 
     def check(row: Row) -> Check:
         return price_gap(row["optimal_price"], float(row["price"]), gap_pct)
