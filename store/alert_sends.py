@@ -39,6 +39,8 @@ class SendState:
     status: str
     attempts: int
     next_attempt_at: datetime | None
+    kind: str = ""  # now | daily | weekly
+    sent_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ class AlertSends:
                 )
                 for r in rows:
                     found[(r.alert_id, r.recipient)] = SendState(
-                        r.status, r.attempts, r.next_attempt_at
+                        r.status, r.attempts, r.next_attempt_at, r.kind, r.sent_at
                     )
         return found
 

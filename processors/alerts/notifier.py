@@ -7,7 +7,10 @@ alerts of the last day not sent yet (one message; several raised together share 
 warnings raised before the last daily digest time (the shop's ``daily_at``, shop time) and
 the info alerts raised before the last weekly one (``weekly_on`` at ``daily_at``), each
 within the last 8 days, so a new recipient does not get the shop's whole history. A send
-that failed is due again once its pause is over.
+that failed is due again once its pause is over. Critical alerts raised within
+``CRITICAL_HOLD`` of the last critical message a recipient got wait until then and go
+together in one message: a burst (a history import, a bad hour) is a few e-mails, not one per
+publish.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from store.alert_sends import FAILED, RETRYING, SENT, SendOutcome, SendState
 log = structlog.get_logger(__name__)
 
 CRITICAL_WINDOW = timedelta(hours=24)
+CRITICAL_HOLD = timedelta(minutes=5)  # at most one critical message per recipient this often
 DIGEST_WINDOW = timedelta(days=8)
 MAX_ATTEMPTS = 8  # about three hours of tries: 1, 2, 4, 8, 16, 32, 60 minutes apart
 KIND_OF = {"critical": "now", "warning": "daily", "info": "weekly"}
@@ -90,11 +94,26 @@ def plan_mail(
                 continue
             if _due(states.get((alert.alert_id, recipient)), now):
                 by_kind[kind].append(alert)
+        if _held(states, recipient, now):
+            by_kind["now"] = []  # they go together once the hold is over
         for kind, due in by_kind.items():
             if due:
                 tries = max((_tries(states, a, recipient) for a in due), default=0)
                 planned.append(Outgoing(recipient, kind, tuple(due), tries))
     return planned
+
+
+def _held(states: dict[tuple[int, str], SendState], recipient: str, now: datetime) -> bool:
+    """Whether ``recipient`` got a critical message less than ``CRITICAL_HOLD`` ago."""
+    last = max(
+        (
+            state.sent_at
+            for (_, to), state in states.items()
+            if to == recipient and state.kind == "now" and state.sent_at is not None
+        ),
+        default=None,
+    )
+    return last is not None and now - last < CRITICAL_HOLD
 
 
 def _due(state: SendState | None, now: datetime) -> bool:
