@@ -47,7 +47,7 @@ RUNS_SOURCE = "sync_runs"  # the shop's recorded runs in the metadata database
 def kpis_result(ctx: RequestContext) -> Result:
     current, previous = requested_periods(ctx.values, ctx.today)
     with ctx.views.connect("orders", "customers") as connection:
-        now, before = kpi_totals(connection, current, previous)
+        now, before = kpi_totals(connection, current, previous, ctx.views)
     rows = [
         (name, item.value, item.previous, item.change, item.change_pct)
         for name, item in compare_totals(now, before).items()

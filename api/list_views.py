@@ -9,6 +9,7 @@ from api.context import RequestContext, envelope
 from api.listing import ListView
 from api.queries import Page, list_all, list_page, pagination
 from api.result import Result
+from api.viewfiles import ShopViews
 
 
 def list_result(
@@ -26,7 +27,7 @@ def list_result(
         return Result(spec.columns, list_all(connection, spec, values), head)
     page = Page(values.get("page") or 1, values["per_page"])
     with connection:
-        found = list_page(connection, spec, values, page)
+        found = list_page(connection, spec, values, page, _cacheable(ctx, spec))
     return Result(spec.columns, found.rows, head | {"pagination": pagination(page, found.total)})
 
 
@@ -37,3 +38,9 @@ def list_endpoint(spec: ListView) -> Callable[[RequestContext], Result]:
         return list_result(ctx, spec)
 
     return endpoint
+
+
+def _cacheable(ctx: RequestContext, spec: ListView) -> ShopViews | None:
+    """The views a page's count may be remembered for: those of a list reading published
+    views only (a joined table, e.g. the metadata database's, changes without a publish)."""
+    return None if spec.joined is not None else ctx.views

@@ -22,6 +22,7 @@ from api.period_params import FROM_BEFORE_TO
 from api.result import Result, table_block
 from api.retention_queries import CustomerTotals, cohort_cells, customer_totals, reached_by_month
 from api.shares import share
+from api.version_memo import remembered
 from processors.analytics.periods import Period, month_start, split_period
 from processors.analytics.retention import PURCHASE_COUNT_LABELS
 from schemas.shop import CONSENT_CHANNELS
@@ -140,9 +141,19 @@ def retention_result(ctx: RequestContext) -> Result:
     selected = chosen or "purchase_counts"
     wanted = [selected] if chosen or ctx.fmt == "csv" else list(TABLES)
     months = requested_months(ctx.values, ctx.today)
+    span = (ctx.today, months[0].start, months[-1].end)
     with ctx.views.connect("customers", "orders") as connection:
-        totals = customer_totals(connection, ctx.today)
-        tables = {name: table_rows(name, connection, totals, months) for name in wanted}
+        totals = remembered(
+            ctx.views, ("retention", *span), lambda: customer_totals(connection, ctx.today)
+        )
+        tables = {
+            name: remembered(
+                ctx.views,
+                ("retention", name, *span),
+                lambda name=name: tuple(table_rows(name, connection, totals, months)),
+            )
+            for name in wanted
+        }
     meta = envelope(ctx) | {
         "as_of": ctx.today,
         "from": months[0].start,
@@ -152,4 +163,4 @@ def retention_result(ctx: RequestContext) -> Result:
     }
     meta |= {name: table_block(TABLES[name].names, rows) for name, rows in tables.items()}
     columns = tuple(TABLES[selected].names)
-    return Result(columns, tables[selected], meta, layout="block", key=selected)
+    return Result(columns, list(tables[selected]), meta, layout="block", key=selected)

@@ -4,37 +4,26 @@ The manifest and freshness files are read at most once per request (and before t
 Parquet, so an ETag never claims newer data than the body holds). A view that has not
 been published yet reads as an empty table with the contract's schema: a brand new shop
 answers with zeros and empty lists, not errors. The API never opens a processor's
-DuckDB file; it queries the Parquet through a cursor on an in-memory DuckDB database of
-its thread (connecting costs milliseconds, a cursor microseconds). One request runs on a
-thread at a time, so the view names a request registers are its own until it ends.
+DuckDB file; it queries the published files through a cursor on the process's in-memory
+DuckDB database (api/memtables.py: connecting costs milliseconds, a cursor microseconds),
+where each view's base file is held as a table, loaded once. The view names a request
+registers are temporary to its cursor, so they are its own until it ends.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from api import memtables
 from schemas.views import FRESHNESS, MANIFEST, VIEWS
 from store.layout import shop_paths
 from store.viewstore import ViewFiles, live_files, merge_sql
-
-_local = threading.local()
-
-
-def _thread_database() -> duckdb.DuckDBPyConnection:
-    """This thread's in-memory DuckDB database (made on first use, time zone UTC)."""
-    database = getattr(_local, "database", None)
-    if database is None:
-        database = duckdb.connect(":memory:")
-        database.execute("SET GLOBAL TimeZone = 'UTC'")
-        _local.database = database
-    return database
 
 
 def _read_bytes(path: Path) -> bytes | None:
@@ -74,6 +63,15 @@ class ShopViews:
         version = self.manifest.get("version")
         return None if version is None else str(version)
 
+    @cached_property
+    def identity(self) -> tuple[str, str] | None:
+        """This version of the views (their folder, the manifest's hash) when the manifest
+        names every file (content-named, never rewritten); None otherwise."""
+        raw = self._manifest_bytes
+        if not raw or not self.manifest.get("files"):
+            return None
+        return str(self.paths.views_dir), hashlib.sha256(raw).hexdigest()
+
     def stamp(self, sources: tuple[str, ...]) -> str:
         """What the data behind a response depends on: the manifest version, and the
         freshness file itself when ``freshness`` is among ``sources``."""
@@ -84,7 +82,7 @@ class ShopViews:
 
     def connect(self, *names: str) -> duckdb.DuckDBPyConnection:
         """A fresh cursor where each named view is a table of that name; close it after."""
-        connection = _thread_database().cursor()
+        connection = memtables.cursor()
         try:
             for name in names:
                 self._register(connection, name)
@@ -100,12 +98,23 @@ class ShopViews:
     def _register(self, connection: duckdb.DuckDBPyConnection, name: str) -> None:
         """``name`` as the files this request's manifest names (base and delta merged)."""
         files = self._files.get(name)
-        sql = merge_sql(files, self.paths.views_dir) if files is not None else None
+        sql = _in_memory(files, self.paths.views_dir) if files is not None else None
         old = self.paths.views_dir / f"{name}.parquet"  # the layout of earlier versions
-        if sql is not None:
-            relation = connection.sql(sql)
-        elif files is None and old.exists():
-            relation = connection.read_parquet(str(old))
-        else:
-            relation = connection.from_arrow(VIEWS[name].empty_table())
-        relation.create_view(name, replace=True)
+        if sql is None and files is None and old.exists():
+            sql = "SELECT * FROM read_parquet('" + str(old).replace("'", "''") + "')"
+        if sql is None:
+            connection.register(name, VIEWS[name].empty_table())
+        else:  # a temporary view: other cursors on the database never see it
+            connection.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {sql}')
+
+
+def _in_memory(files: ViewFiles, views_dir: Path) -> str | None:
+    """``merge_sql`` of the view with its base read from memory (``api.memtables``)."""
+    sql = merge_sql(files, views_dir)
+    if sql is None or files.base is None:
+        return sql
+    path = views_dir / files.base
+    parquet = "read_parquet('" + str(path).replace("'", "''") + "')"
+    if parquet not in sql:  # a layout this does not know: read the files as they are
+        return sql
+    return sql.replace(parquet, memtables.base_table(path))

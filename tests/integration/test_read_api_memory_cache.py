@@ -1,0 +1,180 @@
+"""The read API holds each published base file in memory (api/memtables.py); a new publish
+is read at once: a view written whole again, a delta over the held base, and a base the
+budget pushed out of memory. Real Parquet, real DuckDB, real Flask; the expected rows come
+from the published files read by pyarrow, not from the API's code."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from api import memtables
+from schemas.views import VIEW_KEYS
+from store.layout import shop_paths
+from store.viewstore import Changed, ViewStore, Whole
+from tests.integration.read_api_support import get, publish_views
+from tests.views_builder import read_views
+
+NOW = datetime(2024, 4, 10, 12, tzinfo=UTC)
+
+
+def api_totals(client) -> dict[int, str]:
+    response = get(client, "orders?per_page=500")
+    assert response.status_code == 200, response.get_json()
+    return {row["order_id"]: row["total"] for row in response.get_json()["data"]}
+
+
+def file_totals(views_dir) -> dict[int, str]:
+    table = read_views(views_dir)["orders"]
+    pairs = zip(table["order_id"].to_pylist(), table["total"].to_pylist(), strict=True)
+    return {order_id: None if total is None else str(total) for order_id, total in pairs}
+
+
+def with_total(table: pa.Table, order_id: int, total: str) -> pa.Table:
+    index = table.schema.get_field_index("total")
+    column = table["total"]
+    values = pc.if_else(
+        pc.equal(table["order_id"], order_id), pa.scalar(Decimal(total), column.type), column
+    )
+    return table.set_column(index, "total", values)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    memtables.forget_all()
+    yield
+    memtables.forget_all()
+
+
+def test_a_view_published_whole_again_is_read_new_not_from_the_held_base(tmp_path, client):
+    publish_views(tmp_path)
+    views = shop_paths(tmp_path, "shop-a").views_dir
+    assert api_totals(client) == file_totals(views)
+    first = min(file_totals(views))
+    again = with_total(read_views(views)["orders"], first, "12345.67")
+    ViewStore(views).publish({"orders": Whole(again)}, VIEW_KEYS, NOW)
+
+    assert api_totals(client)[first] == "12345.67"
+    assert api_totals(client) == file_totals(views)
+
+
+def test_a_delta_over_the_held_base_is_read_new(tmp_path, client):
+    publish_views(tmp_path)
+    views = shop_paths(tmp_path, "shop-a").views_dir
+    assert api_totals(client) == file_totals(views)
+    whole = read_views(views)["orders"]
+    first, second = sorted(file_totals(views))[:2]
+    changed = with_total(whole.filter(pc.equal(whole["order_id"], first)), first, "7.00")
+    rest = whole.filter(pc.not_equal(whole["order_id"], second))
+    deleted = pa.table({"order_id": pa.array([second], pa.int64())})
+    ViewStore(views).publish(
+        {"orders": Changed(changed, deleted, rest.num_rows, lambda: rest)}, VIEW_KEYS, NOW
+    )
+
+    read = api_totals(client)
+    assert read[first] == "7.00" and second not in read
+    assert read == file_totals(views)
+
+
+def test_bases_over_the_budget_are_dropped_and_reads_stay_right(tmp_path, client, monkeypatch):
+    monkeypatch.setattr(memtables, "BUDGET_BYTES", 1)  # every new base pushes the others out
+    publish_views(tmp_path)
+    views = shop_paths(tmp_path, "shop-a").views_dir
+    first = min(file_totals(views))
+    for cents in range(3):
+        total = f"{100 + cents}.00"
+        again = with_total(read_views(views)["orders"], first, total)
+        ViewStore(views).publish({"orders": Whole(again)}, VIEW_KEYS, NOW)
+        assert api_totals(client) == file_totals(views)
+        assert api_totals(client)[first] == total
+        assert get(client, "customers").status_code == 200
+
+
+def sale_revenue(views_dir, first: date, last: date) -> str:
+    """Revenue of the sale orders with a revenue day in first..last, from the files."""
+    table = read_views(views_dir)["orders"]
+    days = table["revenue_day"]
+    keep = pc.and_(
+        pc.and_(table["is_sale"], pc.greater_equal(days, first)), pc.less_equal(days, last)
+    )
+    return str(sum(table.filter(keep)["total"].to_pylist(), Decimal("0.00")))
+
+
+def contacts(client) -> dict:
+    response = get(client, "retention?table=contacts")
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["contacts"]["data"][0]
+
+
+def test_kpis_retention_and_page_totals_remembered_for_a_version_follow_a_new_publish(
+    tmp_path, client
+):
+    publish_views(tmp_path)
+    views = shop_paths(tmp_path, "shop-a").views_dir
+    week = (date(2024, 4, 3), date(2024, 4, 9))  # last_7_days in Warsaw on 2024-04-10
+    revenue = get(client, "kpis?period=last_7_days").get_json()["kpis"]["revenue"]["value"]
+    assert revenue == sale_revenue(views, *week)
+    customers = read_views(views)["customers"]
+    assert contacts(client)["customers"] == len(customers)
+    orders = read_views(views)["orders"]
+    in_week = pc.and_(
+        orders["is_sale"], pc.equal(orders["revenue_day"], pa.scalar(week[0], pa.date32()))
+    )
+    changed = pc.index(in_week, True).as_py()
+    order_id = orders["order_id"][changed].as_py()
+    store = ViewStore(views)
+    store.publish({"orders": Whole(with_total(orders, order_id, "1000.00"))}, VIEW_KEYS, NOW)
+    store.publish({"customers": Whole(customers.slice(1))}, VIEW_KEYS, NOW)
+
+    revenue = get(client, "kpis?period=last_7_days").get_json()["kpis"]["revenue"]["value"]
+    assert revenue == sale_revenue(views, *week)
+    assert contacts(client)["customers"] == len(customers) - 1
+    page = get(client, "customers?min_orders=0").get_json()["pagination"]
+    assert page["total"] == len(customers) - 1
+
+
+def test_a_view_keeps_only_its_two_newest_bases_in_memory(tmp_path, client):
+    publish_views(tmp_path)
+    views = shop_paths(tmp_path, "shop-a").views_dir
+    first = min(file_totals(views))
+    for cents in range(4):
+        again = with_total(read_views(views)["orders"], first, f"{200 + cents}.00")
+        ViewStore(views).publish({"orders": Whole(again)}, VIEW_KEYS, NOW)
+        assert api_totals(client) == file_totals(views)
+
+    held = memtables.cursor()
+    try:
+        (count,) = held.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'base_%'"
+        ).fetchone()
+    finally:
+        held.close()
+    assert count == 2  # the orders list reads the orders view only: its two newest bases
+
+
+def _held_bases() -> int:
+    held = memtables.cursor()
+    try:
+        (count,) = held.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'base_%'"
+        ).fetchone()
+    finally:
+        held.close()
+    return count
+
+
+def test_a_base_whose_file_was_purged_leaves_memory_with_the_next_base(tmp_path, client):
+    publish_views(tmp_path)
+    views = shop_paths(tmp_path, "shop-a").views_dir
+    first = min(file_totals(views))
+    assert api_totals(client) == file_totals(views)
+    assert _held_bases() == 1
+    # an erasure's publish removes the superseded files at once (grace 0)
+    again = with_total(read_views(views)["orders"], first, "321.00")
+    ViewStore(views).publish({"orders": Whole(again)}, VIEW_KEYS, NOW, grace_seconds=0.0)
+    assert api_totals(client) == file_totals(views)
+    assert _held_bases() == 1  # the purged base's rows are not kept beside the new one
