@@ -9,7 +9,8 @@ from api.params import ParamSpec
 from processors.analytics.customer_status import STATUSES
 from processors.analytics.rfm import SEGMENTS
 
-_SEARCHED = ("email", "first_name", "last_name", "phone", "customer_key")
+# a first or a last name alone is found in "first last" (concat_ws skips a null part)
+_SEARCHED = ("email", "phone", "customer_key")
 _SEARCH_SQL = " OR ".join(
     [f"contains(lower({column}), $value)" for column in _SEARCHED]
     + ["contains(lower(concat_ws(' ', first_name, last_name)), $value)"]
