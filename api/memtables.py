@@ -103,12 +103,7 @@ def _load(name: str, path: Path) -> None:
         for old in evicted:
             _paths.pop(old, None)
         evicted += _over_budget(name)
-    for old in evicted:
-        dropper = cursor()
-        try:
-            dropper.execute(f"DROP TABLE IF EXISTS {old}")
-        finally:
-            dropper.close()
+    _drop(evicted)
     log.info("view_base_loaded", path=str(path), bytes=size, evicted=len(evicted))
 
 
@@ -130,6 +125,11 @@ def forget_all() -> None:
         _loaded.clear()
         _per_view.clear()
         _paths.clear()
+    _drop(names)
+
+
+def _drop(names: list[str]) -> None:
+    """Drop the tables of ``names`` (not under ``_lock``: a request may be reading)."""
     for name in names:
         dropper = cursor()
         try:

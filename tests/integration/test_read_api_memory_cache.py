@@ -146,14 +146,7 @@ def test_a_view_keeps_only_its_two_newest_bases_in_memory(tmp_path, client):
         ViewStore(views).publish({"orders": Whole(again)}, VIEW_KEYS, NOW)
         assert api_totals(client) == file_totals(views)
 
-    held = memtables.cursor()
-    try:
-        (count,) = held.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'base_%'"
-        ).fetchone()
-    finally:
-        held.close()
-    assert count == 2  # the orders list reads the orders view only: its two newest bases
+    assert _held_bases() == 2  # the orders list reads the orders view only: its two newest bases
 
 
 def _held_bases() -> int:
