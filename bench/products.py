@@ -5,7 +5,9 @@ The shop is ``bench publish``'s cached 1M-order shop (``bench/latency_shop.py``:
 registered with ``wcpulse shop add``). ``job.products`` runs through ``ShopPipeline.apply``
 as the scheduler's would (timed), then the whole publish it causes (timed apart); then
 ``wcpulse api`` serves the views and one keep-alive client asks each products endpoint in
-turn (``bench/api.py``'s probes: no ``If-None-Match``, client-side time).
+turn (``bench/api.py``'s probes: no ``If-None-Match``, client-side time), then the
+dashboard's endpoints that only a pipeline-built shop has (fulfilment, alerts, segment
+shares over time, a real customer's Customer 360).
 """
 
 from __future__ import annotations
@@ -74,7 +76,22 @@ def _probes(live: LiveShop) -> list[Probe]:
         Probe("product detail", f"products/{top}", {}),
         Probe("order lines page 1", "order-lines", {}),
         Probe("order lines of a product", "order-lines", {"product": str(top)}),
+        # the dashboard's other panels, over views the pipeline built
+        Probe("fulfillment 30 days", "fulfillment", {"period": "last_30_days"}),
+        Probe("fulfillment 90 days", "fulfillment", quarter),
+        Probe("open alerts", "alerts", {"acknowledged": "false"}),
+        Probe("segment shares, quarter", "segments/history", {"period": "quarter_to_date"}),
+        Probe("sales summary", "sales/summary", {}),
+        Probe("live transactions", "transactions/live", {}),
+        Probe("customer 360", f"customers/{_a_buyer(views)}", {}),
     ]
+
+
+def _a_buyer(views: Path) -> str:
+    customers = read_view(views, "customers")
+    if customers is None or customers.num_rows == 0:
+        raise RuntimeError("the shop has no customers view")
+    return str(customers.sort_by([("orders", "descending")])["customer_key"][0].as_py())
 
 
 def run(options: Options) -> dict[str, Any]:
