@@ -16,14 +16,13 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from api.app import create_app
 from api.catalog import ROUTES
 from api.openapi import build_openapi
 from processors.alerts.alert_jobs import raised_envelope
 from processors.alerts.mailer import smtp_mailer
-from processors.alerts.notifier import MailLinks, Notifier
+from processors.alerts.notifier import Notifier
 from processors.pipeline import ShopPipeline
 from schemas.alerts import Alert
 from schemas.clock import FixedClock
@@ -32,16 +31,9 @@ from schemas.settings import Settings
 from store.crypto import SecretBox
 from store.metadata import ShopRegistry
 from tests.integration.openapi_check import problems
+from tests.integration.test_alert_mail import LINKS, OWNER, _Controller
 
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
-OWNER = "owner@example.com"
-LINKS = MailLinks("alerts@pulse.example", "https://pulse.example")
-
-
-class _Controller(Controller):
-    def _trigger_server(self) -> None:  # port 0: the kernel picks a free one
-        self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
 
 
 class Server:
