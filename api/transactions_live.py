@@ -28,7 +28,7 @@ from api.params import FORMAT, PAGE, PER_PAGE, ParamSpec
 from api.queries import Page, pagination, table_rows
 from api.result import Result
 from api.route_spec import SHOP_PREFIX, RouteSpec
-from processors.analytics.summary_periods import day_start
+from processors.analytics.summary_periods import midnight
 from schemas.views import MONEY, TS
 
 SINCE_BEFORE_UNTIL = "since must be on or before until"
@@ -97,14 +97,6 @@ ORDER BY o.created_at DESC NULLS LAST, o.order_id DESC
 """
 
 
-def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    """The first instant of ``day`` in ``zone`` (UTC), kept within what a datetime holds."""
-    try:
-        return day_start(day, zone)
-    except OverflowError:  # a day at the very start or end of the calendar
-        return (datetime.min if day.year == 1 else datetime.max).replace(tzinfo=UTC)
-
-
 def _day_range(since: date | None, until: date | None, zone: ZoneInfo) -> list[tuple[str, Any]]:
     """``created_at`` from ``since``'s midnight to the one after ``until``, as predicates
     and their values."""
@@ -112,9 +104,9 @@ def _day_range(since: date | None, until: date | None, zone: ZoneInfo) -> list[t
         raise InvalidParameter(SINCE_BEFORE_UNTIL)
     found: list[tuple[str, Any]] = []
     if since is not None:
-        found.append(("created_at >= $since", _midnight(since, zone)))
+        found.append(("created_at >= $since", midnight(since, zone)))
     if until is not None and until < date.max:
-        found.append(("created_at < $until", _midnight(until + ONE_DAY, zone)))
+        found.append(("created_at < $until", midnight(until + ONE_DAY, zone)))
     return found
 
 

@@ -60,6 +60,8 @@ def _measure(
     ]
     for watcher in watchers:
         watcher.start()
+    log_path = service.data_dir / "run.log"
+    log_from = log_path.stat().st_size if log_path.exists() else 0
     cpu, started = cpu_seconds(process.pid), time.perf_counter()
     sent = open_loop(service.port, stream.requests, RATE)
     deadline = time.monotonic() + SETTLE_SECONDS
@@ -69,7 +71,8 @@ def _measure(
         watcher.stop()
         watcher.join(timeout=5)
     wall, cpu = time.perf_counter() - started, cpu_seconds(process.pid) - cpu
-    return Measured(stream, sent, watchers, wall, cpu, _peak_memory_mib(process.pid))
+    peak = _peak_memory_mib(process.pid)
+    return Measured(stream, sent, watchers, wall, cpu, peak, log_from)
 
 
 def _peak_memory_mib(pid: int) -> float:

@@ -22,6 +22,7 @@ class Measured:
     wall: float  # seconds from the first send until the watchers stopped
     service_cpu: float  # CPU seconds the service used in that time
     service_peak_mib: float
+    log_from: int  # the service log's size when the stream started (what came before is start-up)
 
 
 def _visible(measured: Measured, probe: Probe, watcher: Watcher, warmup: int) -> list[float]:
@@ -39,21 +40,36 @@ def _watched(measured: Measured, probe: Probe, warmup: int) -> int:
     return sum(1 for index in probe.expected.values() if index >= warmup and sent[index].started)
 
 
-def _consumer_batches(log_path: Path) -> dict[str, float]:
-    """Batches the consumer committed (from its JSON log): how many, how big on average."""
-    sizes = []
+def _consumer_batches(log_path: Path, log_from: int) -> dict[str, Any]:
+    """Batches the consumer committed and publishes it made while measured (its JSON log
+    from byte ``log_from``): how many, how big on average, how long each apply and each
+    publish took."""
+    sizes: list[int] = []
+    took: dict[str, list[float]] = {"batch_committed": [], "views_published": []}
     try:
-        lines = log_path.read_text(errors="replace").splitlines()
+        with open(log_path, "rb") as log:
+            log.seek(log_from)
+            lines = log.read().decode(errors="replace").splitlines()
     except OSError:
         lines = []
     for text in lines:
-        if '"batch_committed"' in text:
-            try:
-                sizes.append(int(json.loads(text)["messages"]))
-            except (ValueError, KeyError):
-                continue
+        event = next((name for name in took if f'"{name}"' in text), None)
+        if event is None:
+            continue
+        try:
+            record = json.loads(text)
+            took[event].append(float(record["seconds"]))
+            if event == "batch_committed":
+                sizes.append(int(record["messages"]))
+        except (ValueError, KeyError):
+            continue
     mean = sum(sizes) / len(sizes) if sizes else 0.0
-    return {"batches": len(sizes), "mean_messages": round(mean, 1)}
+    return {
+        "batches": len(sizes),
+        "mean_messages": round(mean, 1),
+        "apply": summary_ms(took["batch_committed"]),
+        "publish": summary_ms(took["views_published"]),
+    }
 
 
 def _sending(sent: list[Sent], warmup: int) -> dict[str, Any]:
@@ -95,7 +111,7 @@ def figures_of(measured: Measured, warmup: int, log_path: Path) -> dict[str, Any
         "poll_errors": len(errors),
         "first_poll_error": errors[0] if errors else None,
         "publish_interval": summary_ms(intervals),
-        "consumer": _consumer_batches(log_path),
+        "consumer": _consumer_batches(log_path, measured.log_from),
         "service_cpu_s": round(measured.service_cpu, 1),
         "wall_s": round(measured.wall, 1),
         "service_peak_mib": round(measured.service_peak_mib),
@@ -119,6 +135,8 @@ def print_figures(figures: dict[str, Any], settle_seconds: float) -> None:
     consumer = figures["consumer"]
     average = f"{consumer['mean_messages']} messages on average"
     report.line("consumer batches", f"{consumer['batches']:,}, {average}")
+    report.line("  apply (each batch)", describe_ms(consumer["apply"]))
+    report.line("  publish (each)", describe_ms(consumer["publish"]))
     cores = figures["service_cpu_s"] / figures["wall_s"] if figures["wall_s"] else 0.0
     cpu = f"{figures['service_cpu_s']} s in {figures['wall_s']} s ({cores:.2f} cores)"
     report.line("service CPU, stream + settling", cpu)

@@ -22,6 +22,7 @@ publishes do not eat the time the backlog needs.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -161,6 +162,7 @@ class Consumer:
     def _publish(self, pipeline: ShopPipeline, now: datetime, failed: int) -> bool:
         """Publish the shop's views; a failure is logged and tried again later."""
         shop_id = pipeline.shop.shop_id
+        started = time.perf_counter()
         try:
             pipeline.publish(now, alerts=True)
             self._mail_now.add(shop_id)
@@ -178,6 +180,9 @@ class Consumer:
             self._drop_pipeline(shop_id)
             return False
         self._publish_failures.pop(shop_id, None)
+        log.info(
+            "views_published", shop_id=shop_id, seconds=round(time.perf_counter() - started, 4)
+        )
         return True
 
     def close(self) -> None:
@@ -243,6 +248,7 @@ class Consumer:
                 self._dead_letter(delivery, f"unknown shop {shop_id}", shop_id)
             return
         pipeline = self._pipeline(shop)
+        started = time.perf_counter()
         result, failures = pipeline.apply([e for _, e in pairs], self._clock.now())
         for index, reason in failures.items():
             self._dead_letter(pairs[index][0], reason, shop_id, pairs[index][1].topic)
@@ -255,6 +261,7 @@ class Consumer:
             applied=result.applied,
             skipped=result.skipped,
             dead_lettered=len(failures),
+            seconds=round(time.perf_counter() - started, 4),
         )
 
     def _pipeline(self, shop: ShopConfig) -> ShopPipeline:

@@ -88,6 +88,15 @@ def day_start(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
+def midnight(day: date, zone: ZoneInfo) -> datetime:
+    """``day_start``, kept within what a datetime holds (a day at the very start or end of
+    the calendar gives the first or last instant there is)."""
+    try:
+        return day_start(day, zone)
+    except OverflowError:
+        return (datetime.min if day.year == 1 else datetime.max).replace(tzinfo=UTC)
+
+
 def same_date_last_year(day: date) -> date:
     """``day``'s month and day a year earlier; 29 February gives 28 February."""
     if day.month == 2 and day.day == 29:
