@@ -117,18 +117,25 @@ def test_categories_equal_the_payloads_lines_by_their_products_categories(served
     units: dict[str, int] = defaultdict(int)
     revenue: dict[str, Decimal] = defaultdict(Decimal)
     orders: dict[str, set[int]] = defaultdict(set)
+    products: dict[str, set[int]] = defaultdict(set)
+    total = Decimal(0)  # every line once, whatever its categories
     for order in _sales(raw, first, last):
         for line in order["line_items"]:
+            total += _money(line["total"])
             for name in categories.get(line["product_id"], [""]):
                 units[name] += line["quantity"]
                 revenue[name] += _money(line["total"])
                 orders[name].add(order["id"])
+                if line["quantity"] > 0:
+                    products[name].add(line["product_id"])
     body = _get(served, f"categories?from={first}&to={last}")
     got = {row["category"]: row for row in body["data"]}
     assert set(got) == set(units) and len(got) > 3
     for name, row in got.items():
         assert (row["units"], _money(row["revenue"])) == (units[name], revenue[name]), name
         assert row["orders"] == len(orders[name]), name
+        assert row["products"] == len(products[name]), name
+        assert row["revenue_share"] == pytest.approx(round(float(revenue[name] / total), 4)), name
     assert [row["category"] for row in body["data"]] == sorted(
         units, key=lambda name: (-revenue[name], name)
     )
