@@ -3,8 +3,8 @@ SameSite=Strict cookie that the read API accepts on GET (api/auth.py); never in 
 
 ``POST /dashboard/<shop_id>/session`` checks the token (JSON ``{"token": ...}`` or a form
 field ``token``) and sets the cookie; ``GET`` answers whether the browser is signed in
-(``signed_in``) and, when it is, the shop's name, currency and timezone, which the page
-shows; ``DELETE`` signs out. A POST or DELETE from
+(``signed_in``) and, when it is, the shop's name, currency, timezone and locale (null:
+the reader's browser language), which the page uses; ``DELETE`` signs out. A POST or DELETE from
 another origin is refused (403), so no other site can sign a browser in or out.
 """
 
@@ -22,7 +22,7 @@ SESSION_DAYS = 30
 SESSION_RULE = "/dashboard/<shop_id>/session"
 
 
-def shop_card(shop: ShopConfig) -> dict[str, str]:
+def shop_card(shop: ShopConfig) -> dict[str, str | None]:
     """What the page needs to know about the shop it shows."""
     return {
         "shop_id": shop.shop_id,
@@ -30,6 +30,7 @@ def shop_card(shop: ShopConfig) -> dict[str, str]:
         "url": shop.url,
         "currency": shop.currency,
         "timezone": shop.timezone,
+        "locale": shop.locale,
     }
 
 

@@ -138,6 +138,9 @@ class ShopConfig:
     url: str
     timezone: str = "UTC"
     currency: str = "USD"
+    # how the dashboard writes money, numbers and dates (a BCP 47 tag such as pl-PL);
+    # None: in the language of the reader's browser
+    locale: str | None = None
     paid_statuses: tuple[str, ...] = DEFAULT_PAID_STATUSES
     revenue_date: str = "created"
     consent_keys: ConsentKeys = DEFAULT_CONSENT_KEYS

@@ -39,11 +39,13 @@ from store.metadata_models import (
     InvalidShop,
     ShopAlertsRow,
     ShopCostKeysRow,
+    ShopLocaleRow,
     ShopPredictionsRow,
     ShopProductsRow,
     ShopRow,
     check_cost_keys,
     check_currency,
+    check_locale,
     check_name,
     check_paid_statuses,
     check_predictions,
@@ -183,6 +185,7 @@ class ShopRegistry:
         url: str,
         timezone: str = "UTC",
         currency: str = "USD",
+        locale: str | None = None,
         consumer_key: str | None = None,
         consumer_secret: str | None = None,
         allow_http: bool = False,
@@ -205,6 +208,7 @@ class ShopRegistry:
             cost_keys_row=None,
             products_row=None,
             alerts_row=None,
+            locale_row=_locale_row(shop_id, locale),
         )
         self._fill_credentials(row, consumer_key, consumer_secret)
         with self._begin() as session:
@@ -401,11 +405,16 @@ class ShopRegistry:
         *,
         timezone: str | None = None,
         currency: str | None = None,
+        locale: str | None = None,
         paid_statuses: list[str] | tuple[str, ...] | None = None,
         revenue_date: str | None = None,
         now: datetime,
     ) -> ShopConfig:
+        """Change the named settings (None: kept); ``locale=""`` drops the shop's locale
+        (the reader's browser decides again)."""
         changes: dict[str, Any] = {}
+        if locale is not None:
+            changes["locale_row"] = _locale_row(shop_id, locale) if locale.strip() else None
         if timezone is not None:
             changes["timezone"] = check_timezone(timezone)
         if currency is not None:
@@ -420,7 +429,8 @@ class ShopRegistry:
                 setattr(row, column, value)
             row.updated_at = now
             shop = self._config(row)
-        log.info("shop_settings_updated", shop_id=shop_id, fields=sorted(changes))
+        fields = sorted(name.removesuffix("_row") for name in changes)
+        log.info("shop_settings_updated", shop_id=shop_id, fields=fields)
         return shop
 
     def delete(self, shop_id: str) -> bool:
@@ -433,3 +443,7 @@ class ShopRegistry:
         self.alert_sends.delete_shop(shop_id)
         log.info("shop_deleted", shop_id=shop_id)
         return True
+
+
+def _locale_row(shop_id: str, locale: str | None) -> ShopLocaleRow | None:
+    return ShopLocaleRow(shop_id=shop_id, locale=check_locale(locale)) if locale else None

@@ -34,6 +34,8 @@ from schemas.shop import (
 from store.errors import StoreError
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
+# language, optional script, optional region (en, pl-PL, de-CH, zh-Hant-TW, es-419)
+_LOCALE = re.compile(r"([a-z]{2,3})(?:-([a-z]{4}))?(?:-([a-z]{2}|[0-9]{3}))?")
 _STATUS = re.compile(r"[a-z0-9][a-z0-9_-]{0,49}")
 MAX_NAME = 200
 
@@ -95,6 +97,9 @@ class ShopRow(Base):
     alerts_row: Mapped[ShopAlertsRow | None] = relationship(
         lazy="selectin", cascade="all, delete-orphan"
     )
+    locale_row: Mapped[ShopLocaleRow | None] = relationship(
+        lazy="selectin", cascade="all, delete-orphan"
+    )
 
     def to_config(
         self,
@@ -108,6 +113,7 @@ class ShopRow(Base):
             url=self.url,
             timezone=self.timezone,
             currency=self.currency,
+            locale=self.locale_row.locale if self.locale_row else None,
             paid_statuses=tuple(self.paid_statuses),
             revenue_date=self.revenue_date,
             consent_keys=consent_keys,
@@ -160,6 +166,18 @@ class ShopCostKeysRow(Base):
         String(32), ForeignKey("shops.shop_id", ondelete="CASCADE"), primary_key=True
     )
     keys: Mapped[list[str]] = mapped_column(JSON)
+
+
+class ShopLocaleRow(Base):
+    """How the dashboard writes a shop's money and dates (a BCP 47 tag; none: the reader's
+    browser decides; its own table, so databases made before it only gain a table)."""
+
+    __tablename__ = "shop_locale"
+
+    shop_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("shops.shop_id", ondelete="CASCADE"), primary_key=True
+    )
+    locale: Mapped[str] = mapped_column(String(16))
 
 
 PRODUCT_FIELDS = tuple(f for f in ProductSettings.__dataclass_fields__)
@@ -279,6 +297,19 @@ def check_currency(currency: str) -> str:
     if not _CURRENCY.fullmatch(value):
         raise InvalidShop(f"currency {currency!r} is not a 3-letter ISO 4217 code such as USD")
     return value
+
+
+def check_locale(locale: str) -> str:
+    """A BCP 47 language tag in its usual spelling (``pl_PL`` and ``pl-pl`` give ``pl-PL``)."""
+    found = _LOCALE.fullmatch(locale.strip().replace("_", "-").lower())
+    if found is None:
+        raise InvalidShop(
+            f"locale {locale!r} is not a language tag such as en, pl-PL or de-CH "
+            "(language, optional script, optional region)"
+        )
+    language, script, region = found.groups()
+    parts = [language, script.title() if script else None, region.upper() if region else None]
+    return "-".join(part for part in parts if part)
 
 
 def check_paid_statuses(statuses: list[str] | tuple[str, ...]) -> list[str]:

@@ -29,7 +29,7 @@ from store.errors import ShopNotFound
 from store.layout import secret_key_path, shop_paths
 from store.metadata import InvalidShop, ShopRegistry
 from wcpulse.errors import UserError
-from wcpulse.shop_settings import register_set_predictions, register_set_products
+from wcpulse.shop_settings import register_set, register_set_predictions, register_set_products
 
 log = structlog.get_logger(__name__)
 
@@ -126,6 +126,7 @@ def _describe(registry: ShopRegistry, shop: ShopConfig, settings: Settings) -> d
         "url": shop.url,
         "timezone": shop.timezone,
         "currency": shop.currency,
+        "locale": shop.locale,
         "paid_statuses": list(shop.paid_statuses),
         "revenue_date": shop.revenue_date,
         "webhook_url": settings.webhook_url(shop.shop_id),
@@ -142,6 +143,7 @@ def _cmd_add(registry: ShopRegistry, args: argparse.Namespace, settings: Setting
         url=args.url,
         timezone=args.timezone,
         currency=args.currency,
+        locale=args.locale,
         consumer_key=args.consumer_key,
         consumer_secret=args.consumer_secret,
         allow_http=settings.allow_http_shops,
@@ -154,6 +156,7 @@ def _cmd_add(registry: ShopRegistry, args: argparse.Namespace, settings: Setting
         "url": shop.url,
         "timezone": shop.timezone,
         "currency": shop.currency,
+        "locale": shop.locale,
         "webhook_url": settings.webhook_url(shop.shop_id),
         "webhook_secret": created.webhook_secret,
         "api_token": created.api_token,
@@ -300,6 +303,7 @@ def register(subparsers: Any, open_registry: OpenRegistry = default_open_registr
     creds.add_argument("--consumer-key", required=True, help="consumer key (ck_...)")
     creds.add_argument("--consumer-secret", required=True, help="consumer secret (cs_...)")
     creds.set_defaults(handler=_bind(_cmd_set_credentials, open_registry))
+    register_set(commands, lambda command: _bind(command, open_registry))
     register_set_predictions(commands, lambda command: _bind(command, open_registry))
     register_set_products(commands, lambda command: _bind(command, open_registry))
     cost = commands.add_parser(
@@ -335,5 +339,11 @@ def _register_add(commands: Any, open_registry: OpenRegistry) -> None:
     add.add_argument("--consumer-secret", help="WooCommerce REST API consumer secret (cs_...)")
     add.add_argument("--timezone", default="UTC", help="IANA timezone for daily figures (UTC)")
     add.add_argument("--currency", default="USD", help="ISO 4217 currency code (USD)")
+    add.add_argument(
+        "--locale",
+        default=None,
+        help="how the dashboard writes money and dates, e.g. pl-PL (default: the reader's "
+        "browser language)",
+    )
     add.add_argument("--json", action="store_true", help="print one JSON object")
     add.set_defaults(handler=_bind(_cmd_add, open_registry), creates_data=True)

@@ -1,5 +1,5 @@
-"""``wcpulse shop set-predictions|set-products SHOP [...]``: a shop's own CLV and churn
-settings, and its product scoring settings."""
+"""``wcpulse shop set|set-predictions|set-products SHOP [...]``: a shop's timezone,
+currency and locale, its own CLV and churn settings, and its product scoring settings."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from schemas.clock import SystemClock
 from schemas.settings import Settings
 from schemas.shop import PRICE_OBJECTIVES
 from store.metadata import ShopRegistry
+from wcpulse.errors import UserError
 
 OPTIONS = (
     ("discount_rate", "--discount-rate", "annual discount rate of predicted CLV (0.1 = 10%%)"),
@@ -111,3 +112,44 @@ def register_set_products(commands: Any, bind: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=bind(_cmd_set_products))
+
+
+BROWSER_LOCALE = "(none: each reader's browser language)"
+
+
+def _cmd_set(registry: ShopRegistry, args: argparse.Namespace, settings: Settings) -> int:
+    values = {name: getattr(args, name) for name in ("timezone", "currency", "locale")}
+    if all(value is None for value in values.values()):
+        raise UserError("nothing to change: give --timezone, --currency or --locale")
+    shop = registry.update_settings(args.shop, **values, now=SystemClock().now())
+    chosen = {"timezone": shop.timezone, "currency": shop.currency, "locale": shop.locale}
+    if args.json:
+        print(json.dumps({"shop_id": shop.shop_id} | chosen))
+        return 0
+    print(f"settings of {shop.shop_id}:")
+    for name, value in chosen.items():
+        print(f"  {name:<10}{value or BROWSER_LOCALE}")
+    if args.timezone is not None:
+        print("Daily figures follow the new timezone at the shop's next publish.")
+    return 0
+
+
+def register_set(commands: Any, bind: Any) -> None:
+    parser = commands.add_parser(
+        "set",
+        help="change the shop's timezone, currency or locale",
+        description="Change the shop's timezone (its days: daily figures are recomputed at "
+        "the next publish), currency (how money is labelled) or locale (how the dashboard "
+        "writes money, numbers and dates); an option left out keeps its value.",
+    )
+    parser.add_argument("shop", metavar="SHOP", help="shop id (shp_...)")
+    parser.add_argument("--timezone", default=None, help="IANA timezone, e.g. Europe/Warsaw")
+    parser.add_argument("--currency", default=None, help="ISO 4217 currency code, e.g. PLN")
+    parser.add_argument(
+        "--locale",
+        default=None,
+        help="language tag such as pl-PL or de-CH; an empty value lets each reader's browser "
+        "decide (the default)",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(handler=bind(_cmd_set))

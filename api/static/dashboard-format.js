@@ -1,12 +1,24 @@
-// Formatting for people: money in the shop's currency, numbers and dates in the browser's
-// locale, times in the shop's timezone, and human names for the API's fields.
-const LOCALE = navigator.language || "en";
+// Formatting for people: money in the shop's currency, numbers and dates in the shop's
+// locale (`wcpulse shop set --locale`; without one, the browser's), times in the shop's
+// timezone, and human names for the API's fields.
+let LOCALE = navigator.language || "en";
 let shop = { currency: "USD", timezone: "UTC" };
 let money = null;
 
 export function useShop(card) {
   shop = card;
+  LOCALE = supported(card.locale) || navigator.language || "en";
   money = new Intl.NumberFormat(LOCALE, { style: "currency", currency: card.currency });
+}
+
+// The shop's locale when this browser knows it, else null (the browser's own then).
+function supported(locale) {
+  if (!locale) return null;
+  try {
+    return Intl.NumberFormat.supportedLocalesOf([locale]).length ? locale : null;
+  } catch (error) {
+    return null;
+  }
 }
 
 export const dash = "–";

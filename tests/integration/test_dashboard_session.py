@@ -30,7 +30,7 @@ def test_signing_in_sets_an_http_only_strict_cookie_and_answers_the_shops_card(s
     assert response.status_code == 200
     assert response.get_json() == {
         "signed_in": True, "shop_id": "shop-a", "name": "A", "url": "https://a.example",
-        "currency": "PLN", "timezone": "Europe/Warsaw",
+        "currency": "PLN", "timezone": "Europe/Warsaw", "locale": None,
     }  # fmt: skip
     header = set_cookie_header(response)
     assert header.startswith(COOKIE + "=token-a")

@@ -203,6 +203,22 @@ def test_settings_can_be_updated_and_are_validated(registry) -> None:
     assert registry.require(shop.shop_id) == updated
 
 
+def test_a_shops_locale_is_kept_in_its_usual_spelling_changed_and_dropped(registry) -> None:
+    shop = _add(registry, locale="pl_pl").shop
+    assert shop.locale == "pl-PL" == registry.require(shop.shop_id).locale
+    assert _add(registry).shop.locale is None  # none: the reader's browser decides
+    changed = registry.update_settings(shop.shop_id, locale="zh-hant-tw", now=NOW)
+    assert changed.locale == "zh-Hant-TW" == registry.require(shop.shop_id).locale
+    assert registry.update_settings(shop.shop_id, locale="es-419", now=NOW).locale == "es-419"
+    for bad in ("polish", "pl-PL-x", "p", "pl PL", "12"):
+        with pytest.raises(InvalidShop, match="language tag"):
+            registry.update_settings(shop.shop_id, locale=bad, now=NOW)
+    assert registry.require(shop.shop_id).locale == "es-419"
+    assert registry.update_settings(shop.shop_id, locale="", now=NOW).locale is None
+    assert registry.require(shop.shop_id).locale is None
+    assert registry.delete(shop.shop_id)
+
+
 def test_timestamps_must_be_timezone_aware(registry) -> None:
     with pytest.raises(StatementError, match="timezone-aware"):
         _add(registry, now=datetime(2024, 5, 1, 12, 0))

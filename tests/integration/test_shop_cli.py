@@ -211,7 +211,7 @@ def test_secrets_and_tokens_never_reach_the_logs(settings, capsys) -> None:
 
 
 @pytest.mark.parametrize(
-    "command", ["add", "list", "show", "rotate-secret", "rotate-token", "delete"]
+    "command", ["add", "list", "show", "set", "rotate-secret", "rotate-token", "delete"]
 )
 def test_every_shop_command_has_help(command, capsys) -> None:
     with pytest.raises(SystemExit) as info:
@@ -292,6 +292,26 @@ def test_set_products_stores_the_shops_scoring_settings_and_refuses_a_bad_one(se
         _run(settings, "set-products", shop_id, "--weights", "0,0,0")
     with pytest.raises(UserError, match="window_days must be a whole number of days"):
         _run(settings, "set-products", shop_id, "--window-days", "0")
+
+
+def test_set_changes_timezone_currency_and_locale_and_refuses_a_bad_one(settings, capsys):
+    shop_id = _add_json(settings, capsys, "--locale", "pl_PL")["shop_id"]
+    assert _run(settings, "show", shop_id, "--json") == 0
+    assert json.loads(capsys.readouterr().out)["locale"] == "pl-PL"
+    argv = ("set", shop_id, "--timezone", "Europe/Berlin", "--currency", "eur", "--locale", "de")
+    assert _run(settings, *argv, "--json") == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "shop_id": shop_id, "timezone": "Europe/Berlin", "currency": "EUR", "locale": "de",
+    }  # fmt: skip
+    with pytest.raises(UserError, match="not a language tag"):
+        _run(settings, "set", shop_id, "--locale", "German")
+    with pytest.raises(UserError, match="nothing to change"):
+        _run(settings, "set", shop_id)
+    assert _run(settings, "set", shop_id, "--locale", "") == 0
+    assert "each reader's browser language" in capsys.readouterr().out
+    assert _run(settings, "show", shop_id, "--json") == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["timezone"], shown["currency"], shown["locale"]) == ("Europe/Berlin", "EUR", None)
 
 
 def test_a_malformed_weights_option_is_one_line_without_a_traceback(tmp_path) -> None:
