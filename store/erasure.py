@@ -30,6 +30,13 @@ _COLUMNS = "erasure_id, customer_key, customer_id, email_sha256, order_ids, eras
 
 
 def record_erasure(con: duckdb.DuckDBPyConnection, erasure: Erasure) -> None:
+    """Keep the tombstone; a registered customer's versions row changes with it (an erased
+    customer the state holds no row of shows as trashed at the erasure), so their id is a
+    pending change for the next publish."""
+    if erasure.customer_id > 0:
+        con.execute(
+            "INSERT OR IGNORE INTO pending_changes VALUES ('customer', ?)", [erasure.customer_id]
+        )
     con.execute(
         f"INSERT OR REPLACE INTO erasures ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
         [

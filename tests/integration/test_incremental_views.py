@@ -215,6 +215,30 @@ def test_a_publish_after_a_rescoring_refreshes_only_the_changed_customers(tmp_pa
     assert files["segment_history"].delta is None  # untouched by an order
 
 
+def test_erasing_a_registered_customer_the_state_never_saw_shows_in_the_versions(tmp_path):
+    """Found by the property above: the erasure keeps customer 1 as trashed in the versions
+    view (so a sync does not fetch them again), and its publish, a refresh (no order or
+    address of theirs: nothing to rebuild), must say so too."""
+    pipeline = ShopPipeline(tmp_path, SHOP)
+    try:
+        orders = [
+            webhook("order.created", woo.order(n, email=EMAILS[n % 5], created=stamp(n)), NOW)
+            for n in range(2, 12)
+        ]
+        rescoring = dated_job_envelope(SHOP.shop_id, "rfm", date(2024, 2, 1), NOW)
+        pipeline.apply([*orders, rescoring], NOW)
+        pipeline.publish(NOW)
+        more = webhook("order.created", woo.order(12, email=EMAILS[1], created=stamp(40)), NOW)
+        pipeline.apply([more, erase_envelope(SHOP.shop_id, "1", NOW + timedelta(hours=1))], NOW)
+        pipeline.publish(NOW)
+        versions = read_views(pipeline.paths.views_dir)["versions"].to_pylist()
+        assert_published_equals_whole(pipeline)
+    finally:
+        pipeline.close()
+    erased = [row for row in versions if (row["resource"], row["resource_id"]) == ("customer", 1)]
+    assert len(erased) == 1 and erased[0]["trashed"]
+
+
 def test_two_replays_of_one_log_publish_the_same_files_and_version(tmp_path):
     pipeline = ShopPipeline(tmp_path, SHOP)
     try:
