@@ -17,11 +17,13 @@ from store.metadata import ShopRegistry
 from wcpulse import demo as demo_shop
 from wcpulse.errors import UserError
 from wcpulse.job_commands import publish_job
+from wcpulse.processor_child import ProcessorChild, parent_pid, watch_parent
 from wcpulse.ready import ready_line, say_when_settled, shop_lines
 from wcpulse.server import make_server, serve_until_stopped
 from wcpulse.wiring import (
     Messaging,
     build_web_app,
+    mail_destination,
     open_messaging,
     open_registry,
     run_in_background,
@@ -42,11 +44,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     registry = open_registry(settings)
     messaging = open_messaging(settings, clock)
     stop = threading.Event()
+    mail = mail_destination(settings)  # a wrong SMTP URL stops here, not in the processor
     readiness = _readiness(registry, messaging)
     app = build_web_app(settings, registry, messaging.publisher, clock, readiness)
     server = make_server(app, settings.host, settings.port, settings.max_body_bytes)
     print(f"Data directory: {settings.data_dir.resolve()}", flush=True)
-    consumer = start_consumer(settings, messaging, registry, clock, stop)
+    print(mail, flush=True)
+    consumer = ProcessorChild(settings, stop)  # the processor, in a process of its own
+    consumer.start()
     start_scheduler(settings, registry, messaging.publisher, stop)
     base_url = f"http://{settings.host}:{server.effective_port}"
     if args.demo:
@@ -162,15 +167,20 @@ def process(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError(f"partitions must be below WCPULSE_PARTITIONS={settings.partitions}")
     clock = SystemClock()
 
+    parent = parent_pid()  # the ``wcpulse run`` this is the processor of, if any
+
     def start(registry: ShopRegistry, messaging: Messaging, stop: threading.Event) -> Any:
+        if parent is not None:
+            watch_parent(parent, stop)
+        else:
+            print(mail_destination(settings), flush=True)
         return start_consumer(settings, messaging, registry, clock, stop, partitions)
 
-    return run_in_background(
-        settings,
-        start,
+    banner = (
         f"wcpulse processor running (partitions: {partitions or 'all'}; data directory "
-        f"{settings.data_dir.resolve()})",
+        f"{settings.data_dir.resolve()})"
     )
+    return run_in_background(settings, start, None if parent else banner, interrupt=parent is None)
 
 
 def replay(args: argparse.Namespace, settings: Settings) -> int:

@@ -31,15 +31,16 @@ class _StopServing(SystemExit):  # waitress re-raises SystemExit from its handle
     pass
 
 
-def install_stop_signals(stop: threading.Event) -> None:
-    """SIGINT/SIGTERM set ``stop`` and interrupt the main thread's serving loop."""
+def install_stop_signals(stop: threading.Event, interrupt: bool = True) -> None:
+    """SIGINT/SIGTERM set ``stop`` and interrupt the main thread's serving loop; without
+    ``interrupt``, SIGINT (Ctrl-C) is ignored (a child whose parent stops it)."""
 
     def handler(signum: int, _frame: Any) -> None:
         log.info("stopping", signal=signal.Signals(signum).name)
         stop.set()
         raise _StopServing
 
-    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGINT, handler if interrupt else signal.SIG_IGN)
     signal.signal(signal.SIGTERM, handler)
 
 
@@ -122,9 +123,10 @@ def serve_until_stopped(server: Any, stop: threading.Event) -> None:
         server.close()
 
 
-def wait_until_stopped(stop: threading.Event) -> None:
-    """For processes without a web server (processors): block until a stop signal."""
-    install_stop_signals(stop)
+def wait_until_stopped(stop: threading.Event, interrupt: bool = True) -> None:
+    """For processes without a web server (processors): block until a stop signal or until
+    ``stop`` is set."""
+    install_stop_signals(stop, interrupt)
     try:
         while not stop.wait(1.0):
             pass

@@ -16,7 +16,7 @@ from ingest.messaging.spool import SQLiteQueue
 from ingest.receiver.shops import CachedShopDirectory
 from ingest.receiver.tickets import tickets_blueprint
 from ingest.receiver.woocommerce import woocommerce_blueprint
-from processors.alerts.mailer import mailer_from_settings
+from processors.alerts.mailer import Mailer, mailer_from_settings
 from processors.alerts.notifier import MailLinks, Notifier
 from processors.consumer import Consumer
 from schemas.clock import Clock, SystemClock
@@ -215,17 +215,25 @@ def start_consumer(
     return thread
 
 
-def alert_notifier(settings: Settings, registry: ShopRegistry) -> Notifier:
-    """Alert e-mail through WCPULSE_SMTP_URL, else into a Maildir under the data folder
-    (said at start-up, so the operator knows where messages go)."""
+def _mailer(settings: Settings) -> Mailer:
     try:
-        mailer = mailer_from_settings(settings.smtp_url, settings.data_dir)
+        return mailer_from_settings(settings.smtp_url, settings.data_dir)
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    where = mailer.describe()
+
+
+def mail_destination(settings: Settings) -> str:
+    """Where alert e-mails go, as the start-up says it (so the operator knows); a wrong
+    WCPULSE_SMTP_URL is a UserError."""
+    where = _mailer(settings).describe()
     if settings.smtp_url is None:
         where += " (no WCPULSE_SMTP_URL set: alert e-mails are written there)"
-    print(f"Alert e-mails: {where}", flush=True)
+    return f"Alert e-mails: {where}"
+
+
+def alert_notifier(settings: Settings, registry: ShopRegistry) -> Notifier:
+    """Alert e-mail through WCPULSE_SMTP_URL, else into a Maildir under the data folder."""
+    mailer = _mailer(settings)
     sender = getattr(mailer, "sender", None) or settings.mail_from  # the URL's ?from= wins
     links = MailLinks(sender, settings.public_url, registry.webhook_secret)
     return Notifier(mailer, registry.alert_sends, links)
@@ -243,16 +251,19 @@ def _release_and_close(source: Any) -> None:
 def run_in_background(
     settings: Settings,
     start: Callable[[ShopRegistry, Messaging, threading.Event], threading.Thread],
-    banner: str,
+    banner: str | None,
+    interrupt: bool = True,
 ) -> int:
-    """A process whose work runs in one thread (processor, scheduler) until SIGINT/SIGTERM."""
+    """A process whose work runs in one thread (processor, scheduler) until SIGINT/SIGTERM
+    (SIGTERM only without ``interrupt``), or until something sets the stop event."""
     registry = open_registry(settings)
     messaging = open_messaging(settings, SystemClock())
     stop = threading.Event()
     thread = start(registry, messaging, stop)
-    print(banner, flush=True)
+    if banner:
+        print(banner, flush=True)
     try:
-        wait_until_stopped(stop)
+        wait_until_stopped(stop, interrupt)
     finally:
         stop.set()
         thread.join(timeout=30)
