@@ -89,6 +89,9 @@ def table_rows(table: pa.Table | pa.RecordBatch) -> list[tuple[Any, ...]]:
     return list(zip(*(_python_values(column) for column in table.columns), strict=True))
 
 
+ONE_STEP_ROWS = 50_000  # at most this many matching rows: the page in one top-N (list_page)
+
+
 def list_page(
     connection: duckdb.DuckDBPyConnection,
     spec: ListView,
@@ -99,17 +102,25 @@ def list_page(
     """One page of ``spec``'s view, filtered and sorted, with the total matching rows.
 
     A count, then the page: on a million rows two statements are ten times faster than
-    ``count(*) OVER ()``, which has to materialise every matching row first. The page is
-    found as keys first (the sort and key columns only), then its rows are read by key: a
-    top-N over every column of a million rows reads them all (about 300 ms), the two steps
-    about 50 ms. With ``views``, the count is computed once per version of them."""
+    ``count(*) OVER ()``, which has to materialise every matching row first. When many rows
+    match, the page is found as keys first (the sort and key columns only), then its rows
+    are read by key: a top-N over every column of a million rows reads them all (about 300
+    ms), the two steps about 50 ms. When at most ``ONE_STEP_ROWS`` match (a search, a narrow
+    filter), one top-N over every column is cheaper than reading the view again by key
+    (25,000 of 200,000 customers: 27 against 33 ms). With ``views``, the count is computed
+    once per version of them."""
     where, params = where_clause(spec, values)
     total = _count(connection, spec.source, where, params, views)
     if total <= page.offset:
         return PageRows([], total)
     params.update(limit=page.size, offset=page.offset)
+    order = order_by(spec, values.get("sort"))
+    if total <= ONE_STEP_ROWS:
+        sql = f"SELECT {select_list(spec)} FROM {spec.source}{where}{order}"
+        page_sql = sql + " LIMIT $limit OFFSET $offset"
+        return PageRows(table_rows(connection.sql(page_sql, params=params).to_arrow_table()), total)
     keys = ", ".join('"' + column + '"' for column in spec.key)
-    sql = f"SELECT {keys} FROM {spec.source}{where}{order_by(spec, values.get('sort'))}"
+    sql = f"SELECT {keys} FROM {spec.source}{where}{order}"
     found = connection.sql(sql + " LIMIT $limit OFFSET $offset", params=params).to_arrow_table()
     # the page's rows by key, in the order the keys came (``_rank``)
     named = {f"k{n}": found.column(n).to_pylist() for n in range(found.num_columns)}

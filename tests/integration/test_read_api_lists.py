@@ -7,8 +7,18 @@ from __future__ import annotations
 
 import pytest
 
+import api.queries
 from tests.integration.read_api_support import GUEST, SHOP, csv_rows, get, ids, json_table, keys
 from tests.views_builder import at, order_row, write_view
+
+
+@pytest.fixture(autouse=True, params=["one top-N", "keys first"])
+def page_path(request, monkeypatch):
+    """Every list test twice: the page as one top-N over every column (few matching rows)
+    and as keys first, then the rows by key (many), which must agree."""
+    limit = api.queries.ONE_STEP_ROWS if request.param == "one top-N" else -1
+    monkeypatch.setattr(api.queries, "ONE_STEP_ROWS", limit)
+
 
 # --- orders -------------------------------------------------------------------------------
 
