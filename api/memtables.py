@@ -24,6 +24,10 @@ import duckdb
 import structlog
 
 BUDGET_BYTES = 512 * 1024 * 1024  # Parquet bytes of the bases held (memory is about 3x)
+# a base of at least INDEX_ROWS rows with a customer_key column gets an index on it: a
+# customer's orders out of a million in about 7 ms instead of 16 (about 0.25 s more to load)
+INDEX_ROWS = 100_000
+INDEXED = "customer_key"
 KEEP_PER_VIEW = 2  # a view's newest bases held (a request may still read the one before)
 
 log = structlog.get_logger(__name__)
@@ -80,6 +84,10 @@ def _load(name: str, path: Path) -> None:
     loader = cursor()
     try:
         loader.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM read_parquet({quoted})")
+        columns = {row[0] for row in loader.execute(f"DESCRIBE {name}").fetchall()}
+        ((rows,),) = loader.execute(f"SELECT count(*) FROM {name}").fetchall()
+        if INDEXED in columns and rows >= INDEX_ROWS:
+            loader.execute(f"CREATE INDEX {name}_{INDEXED} ON {name} ({INDEXED})")
     finally:
         loader.close()
     with _lock:

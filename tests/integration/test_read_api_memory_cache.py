@@ -171,3 +171,38 @@ def test_a_base_whose_file_was_purged_leaves_memory_with_the_next_base(tmp_path,
     ViewStore(views).publish({"orders": Whole(again)}, VIEW_KEYS, NOW, grace_seconds=0.0)
     assert api_totals(client) == file_totals(views)
     assert _held_bases() == 1  # the purged base's rows are not kept beside the new one
+
+
+def test_a_big_base_gets_a_customer_key_index_and_answers_the_same(tmp_path, client, monkeypatch):
+    publish_views(tmp_path)
+    views = shop_paths(tmp_path, "shop-a").views_dir
+    orders = read_views(views)["orders"]
+    key = orders["customer_key"][0].as_py()
+    expected = sorted(
+        order_id
+        for order_id, owner in zip(
+            orders["order_id"].to_pylist(), orders["customer_key"].to_pylist(), strict=True
+        )
+        if owner == key
+    )
+
+    def customer_orders() -> list[int]:
+        response = get(client, f"orders?customer={key}&per_page=500")
+        assert response.status_code == 200, response.get_json()
+        return sorted(row["order_id"] for row in response.get_json()["data"])
+
+    assert customer_orders() == expected  # small bases: no index
+    cursor = memtables.cursor()
+    try:
+        assert cursor.execute("SELECT count(*) FROM duckdb_indexes()").fetchall() == [(0,)]
+    finally:
+        cursor.close()
+    memtables.forget_all()
+    monkeypatch.setattr(memtables, "INDEX_ROWS", 1)  # every base counts as big
+    assert customer_orders() == expected
+    cursor = memtables.cursor()
+    try:
+        indexed = cursor.execute("SELECT sql FROM duckdb_indexes()").fetchall()
+    finally:
+        cursor.close()
+    assert indexed and all("(customer_key)" in sql for (sql,) in indexed)
