@@ -45,12 +45,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     messaging = open_messaging(settings, clock)
     stop = threading.Event()
     mail = mail_destination(settings)  # a wrong SMTP URL stops here, not in the processor
-    readiness = _readiness(registry, messaging)
+    consumer = ProcessorChild(settings, stop)  # the processor, in a process of its own
+    readiness = _readiness(registry, messaging) | {"processor": consumer.check}
     app = build_web_app(settings, registry, messaging.publisher, clock, readiness)
     server = make_server(app, settings.host, settings.port, settings.max_body_bytes)
     print(f"Data directory: {settings.data_dir.resolve()}", flush=True)
     print(mail, flush=True)
-    consumer = ProcessorChild(settings, stop)  # the processor, in a process of its own
     consumer.start()
     start_scheduler(settings, registry, messaging.publisher, stop)
     base_url = f"http://{settings.host}:{server.effective_port}"

@@ -55,6 +55,11 @@ class ProcessorChild:
         with self._lock:
             return self._process is not None and self._process.poll() is None
 
+    def check(self) -> None:
+        """The readiness check (``/readyz``): raises while no processor runs."""
+        if not self.alive():
+            raise RuntimeError("the stream processor is not running (being started again)")
+
     def join(self, timeout: float = STOP_SECONDS) -> None:
         """Stop the child (SIGTERM) and wait for it; killed when it does not end in time."""
         self._stop.set()

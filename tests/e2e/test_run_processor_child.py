@@ -8,6 +8,7 @@ import os
 import signal
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests import woo_payloads as woo
@@ -66,12 +67,15 @@ def test_a_processor_that_dies_is_started_again_and_loses_nothing(service):
     _post(service, shop, range(1, 4))
     wait_for(lambda: _orders(service, shop, 3), what="the first orders")
     first = wait_for(lambda: _processor_of(run.pid), what="the processor child")
+    ready = httpx.get(f"{service.base_url}/readyz")
+    assert ready.status_code == 200 and ready.json()["checks"]["processor"] == "ok"
     os.kill(first, signal.SIGKILL)
     wait_for(lambda: not _running(first), what="the killed processor gone")
     _post(service, shop, range(4, 7))  # while no processor runs: they wait in the queue
     assert wait_for(lambda: _orders(service, shop, 6), what="all orders") == [1, 2, 3, 4, 5, 6]
     second = _processor_of(run.pid)
     assert second != first and _running(second) and run.poll() is None
+    assert httpx.get(f"{service.base_url}/readyz").json()["checks"]["processor"] == "ok"
 
 
 def test_kill_9_of_run_leaves_no_processor_and_a_restart_takes_over(service):
