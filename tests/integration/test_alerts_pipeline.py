@@ -346,6 +346,58 @@ def test_valuable_customers_at_high_churn_risk_alert_after_the_churn_job(tmp_pat
     assert min(a["measured"] for a in found) >= (75.0 if levels == "Critical" else 50.0)
 
 
+def test_a_change_to_a_customer_at_risk_raises_no_churn_alert_until_churn_is_predicted_again(
+    tmp_path,
+):
+    """A customer change (here: their profile, as a history arriving by webhook sends it) is
+    no news about their churn; the next whole prediction (the churn job) is, and alerts."""
+    predictions = PredictionSettings(high_value=100.0, medium_value=50.0)
+    shop = ShopConfig("shp_demo", "Demo", "https://demo.example", predictions=predictions)
+    publish_demo_shop(tmp_path, shop)
+    pipeline = ShopPipeline(tmp_path, shop)
+    try:
+        churn = read_view(pipeline.paths.views_dir, "churn").to_pylist()
+        customers = read_view(pipeline.paths.views_dir, "customers").to_pylist()
+        emails = {row["customer_key"]: row["email"] for row in customers}
+        at_risk = sorted(
+            int(row["customer_key"])
+            for row in churn
+            if row["value_segment"] == "High"
+            and row["churn_level"] in ("High", "Critical")
+            and row["customer_key"].isdigit()
+        )
+        assert at_risk
+        later = DEMO_NOW + timedelta(minutes=1)
+        changes = []
+        for customer_id in at_risk:
+            body = woo.customer(customer_id, email=emails[str(customer_id)])
+            body["date_modified_gmt"] = later.strftime("%Y-%m-%dT%H:%M:%S")
+            changes.append(
+                Envelope(
+                    shop.shop_id,
+                    "customer.updated",
+                    "customer",
+                    "updated",
+                    customer_id,
+                    dumps_text(body),
+                    later,
+                )  # fmt: skip
+            )
+        pipeline.apply(changes, later)
+        pipeline.publish(later, alerts=True)
+        after_changes = read_view(pipeline.paths.views_dir, "alerts")
+        job = dated_job_envelope(shop.shop_id, "churn", DEMO_NOW.date(), later)
+        pipeline.apply([job], later)
+        pipeline.publish(later, alerts=True)
+        after_job = read_view(pipeline.paths.views_dir, "alerts").to_pylist()
+    finally:
+        pipeline.close()
+    raised = [] if after_changes is None else after_changes.to_pylist()
+    assert [a for a in raised if a["type"] == "churn_risk"] == []
+    alerted = {a["subject_id"] for a in after_job if a["type"] == "churn_risk"}
+    assert {str(customer_id) for customer_id in at_risk} <= alerted
+
+
 def test_erasing_a_customer_removes_the_alerts_about_them_and_their_orders(make_shop, tmp_path):
     shop = _vip_shop(make_shop, LOW_BAR)
     paid = NOW - timedelta(hours=72)
