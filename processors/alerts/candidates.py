@@ -24,6 +24,8 @@ class Scope:
     orders: tuple[int, ...] = ()
     customers: tuple[str, ...] | None = ()
     products: tuple[int, ...] | None = ()
+    # every customer's churn was predicted again against a rescoring's basis (a job ran)
+    churn_predicted: bool = False
 
 
 @dataclass(frozen=True)

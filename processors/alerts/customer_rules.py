@@ -77,11 +77,12 @@ def _recent_orders_of_segments(
 
 
 def churn_alerts(run: Run, scope: Scope) -> list[Candidate]:
-    """Checked when churn is predicted again for the whole shop (a publish built whole: the
-    churn and CLV jobs, a rescoring, new settings), not for each changed customer: an
-    order only lowers its buyer's churn, while a history arriving by webhook shows a buyer
-    half-way, long gone to all appearances (the demo's import raised about 1,500 alerts)."""
-    if not run.settings.enabled("churn_risk") or scope.customers is not None:
+    """Checked when every customer's churn is predicted again against a rescoring's basis
+    (a publish built whole after the churn or CLV job, a rescoring, new settings), not for
+    each changed customer, nor at the whole builds before the first rescoring: an order
+    only lowers its buyer's churn, while a history arriving by webhook shows its buyers
+    half-way, long gone to all appearances."""
+    if not run.settings.enabled("churn_risk") or not scope.churn_predicted:
         return []
     levels = list(run.settings.names("churn_risk", "levels"))
     rows = run.rows(

@@ -18,6 +18,7 @@ import structlog
 from processors.alerts.alert_jobs import raised_envelope
 from processors.alerts.candidates import Scope
 from processors.alerts.rules import raised_alerts
+from processors.projections.customer_scores import SCORING_BASIS
 from processors.projections.engine import Refresh
 from processors.projections.sql import in_ids
 from processors.shop_unit import ShopUnit
@@ -54,7 +55,8 @@ def raise_alerts(
     due = _due(unit)
     health = _health(unit)
     with _tables_of(con, refresh.writes):
-        scope = _scope(unit, pending, refresh.whole)
+        scored = bool(refresh.extra.get(SCORING_BASIS))  # False: no rescoring yet
+        scope = _scope(unit, pending, refresh.whole, scored)
         scheduled = (due[0], due[2]) if due else None
         alerts = raised_alerts(con, unit.shop, scope, now, scheduled, health)
     seen = tuple(sorted((cause, note["at"]) for cause, note in health[2].items()))
@@ -117,10 +119,12 @@ def _due(unit: ShopUnit) -> tuple[date, str, str | None] | None:
     return date.fromisoformat(due["as_of"]), due["at"], due.get("only")
 
 
-def _scope(unit: ShopUnit, pending: Mapping[str, Sequence[int]], whole: bool) -> Scope:
+def _scope(
+    unit: ShopUnit, pending: Mapping[str, Sequence[int]], whole: bool, scored: bool
+) -> Scope:
     orders = tuple(pending.get("order", ()))
     if whole:
-        return Scope(orders, None, None)
+        return Scope(orders, None, None, churn_predicted=scored)
     products = set(pending.get("product", ()))
     if orders:
         rows = unit.state.connection.execute(

@@ -56,7 +56,7 @@ class DemoApi:
         return f"{self.base_url}/api/v1/shops/{self.shop.shop_id}/{tail}"
 
 
-def _envelopes(shop_id: str) -> list[Envelope]:
+def demo_envelopes(shop_id: str) -> list[Envelope]:
     deliveries = generate_demo_shop(seed=SEED, now=NOW, customers=CUSTOMERS)
     return [
         Envelope(
@@ -70,7 +70,7 @@ def publish_demo_shop(data_dir: Path, shop: ShopConfig) -> None:
     """The demo history, the analytics jobs as of NOW's day, and one publish."""
     pipeline = ShopPipeline(data_dir, shop)
     try:
-        _, failures = pipeline.apply(_envelopes(shop.shop_id), NOW)
+        _, failures = pipeline.apply(demo_envelopes(shop.shop_id), NOW)
         assert failures == {}, failures
         jobs = [dated_job_envelope(shop.shop_id, job, NOW.date(), NOW) for job in JOBS]
         _, failures = pipeline.apply(jobs, NOW)

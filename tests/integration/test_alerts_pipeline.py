@@ -28,8 +28,9 @@ from schemas.jsoncodec import dumps_text
 from schemas.shop import PredictionSettings, ShopConfig
 from store.viewstore import read_view
 from tests import woo_payloads as woo
+from tests.integration.demo_prediction_shop import JOBS as DEMO_JOBS
 from tests.integration.demo_prediction_shop import NOW as DEMO_NOW
-from tests.integration.demo_prediction_shop import publish_demo_shop
+from tests.integration.demo_prediction_shop import demo_envelopes, publish_demo_shop
 from tests.integration.erasure_support import files_mentioning
 
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
@@ -396,6 +397,43 @@ def test_a_change_to_a_customer_at_risk_raises_no_churn_alert_until_churn_is_pre
     assert [a for a in raised if a["type"] == "churn_risk"] == []
     alerted = {a["subject_id"] for a in after_job if a["type"] == "churn_risk"}
     assert {str(customer_id) for customer_id in at_risk} <= alerted
+
+
+def test_a_history_arriving_before_any_rescoring_raises_churn_alerts_only_after_the_jobs(
+    tmp_path,
+):
+    """The demo's way in: its history by webhook, published live in batches before any
+    rescoring (every publish builds the views whole, each buyer seen half-way), then the
+    analytics jobs. Only the jobs' predictions alert: the High-value customers they put at
+    High or Critical churn, and no one else."""
+    predictions = PredictionSettings(high_value=100.0, medium_value=50.0)
+    shop = ShopConfig("shp_demo", "Demo", "https://demo.example", predictions=predictions)
+    history = demo_envelopes(shop.shop_id)
+    pipeline = ShopPipeline(tmp_path, shop)
+    try:
+        for start in range(0, len(history), 400):
+            _, failures = pipeline.apply(history[start : start + 400], DEMO_NOW)
+            assert failures == {}
+            pipeline.publish(DEMO_NOW, alerts=True)
+        during = read_view(pipeline.paths.views_dir, "alerts")
+        jobs = [
+            dated_job_envelope(shop.shop_id, job, DEMO_NOW.date(), DEMO_NOW) for job in DEMO_JOBS
+        ]
+        pipeline.apply(jobs, DEMO_NOW)
+        pipeline.publish(DEMO_NOW, alerts=True)
+        churn = read_view(pipeline.paths.views_dir, "churn").to_pylist()
+        after = read_view(pipeline.paths.views_dir, "alerts").to_pylist()
+    finally:
+        pipeline.close()
+    early = [] if during is None else during.to_pylist()
+    assert [a for a in early if a["type"] == "churn_risk"] == []
+    expected = {
+        row["customer_key"]
+        for row in churn
+        if row["value_segment"] == "High" and row["churn_level"] in ("High", "Critical")
+    }
+    assert expected
+    assert {a["subject_id"] for a in after if a["type"] == "churn_risk"} == expected
 
 
 def test_erasing_a_customer_removes_the_alerts_about_them_and_their_orders(make_shop, tmp_path):
