@@ -240,9 +240,11 @@ class DuckDBStateStore:
     def get_metas(self, keys: Sequence[str]) -> dict[str, str | None]:
         """Several meta values in one query (fetchall: a half-read result would block the
         connection for the next statement)."""
-        rows = self._con.execute(
-            "SELECT key, value FROM meta WHERE key IN (SELECT UNNEST(?))", [list(keys)]
-        ).fetchall()
+        if not keys:
+            return {}
+        marks = ", ".join("?" for _ in keys)
+        sql = f"SELECT key, value FROM meta WHERE key IN ({marks})"
+        rows = self._con.execute(sql, list(keys)).fetchall()
         found = dict(rows)
         return {key: found.get(key) for key in keys}
 
@@ -258,12 +260,23 @@ class DuckDBStateStore:
     def published(self, included: Mapping[str, Sequence[int]], params: str) -> None:
         """After a publish: forget the changes it included (what ``pending_changes`` gave
         it) and keep what its views were computed with (``view_params``), in one step."""
+        pairs = [(resource, rid) for resource, ids in included.items() for rid in ids]
+        done = pa.table(
+            {
+                "resource": pa.array([resource for resource, _ in pairs], pa.string()),
+                "id": pa.array([rid for _, rid in pairs], pa.int64()),
+            }
+        )
         with self.transaction():
-            for resource, ids in included.items():
-                self._con.execute(
-                    "DELETE FROM pending_changes WHERE resource = ? AND id IN (SELECT UNNEST(?))",
-                    [resource, list(ids)],
-                )
+            if pairs:  # one statement for every resource
+                self._con.register("published_changes", done)
+                try:
+                    self._con.execute(
+                        "DELETE FROM pending_changes p USING published_changes d "
+                        "WHERE p.resource = d.resource AND p.id = d.id"
+                    )
+                finally:
+                    self._con.unregister("published_changes")
             self._set_meta({VIEW_PARAMS: params})
 
     def _note_pending(self, resource: str, ids: Sequence[int]) -> None:

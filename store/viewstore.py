@@ -12,7 +12,8 @@ Layout of a shop's ``views`` folder::
 A view's rows are the base's rows whose key is in no delta, plus, per key, the newest
 delta's row when it is not deleted (``merge_sql``). A publish writes only what changed: a
 view with changed rows gets one new delta of just those rows; past ``MAX_DELTAS`` deltas
-they are merged into one; when the deltas hold more than ``COMPACT_ROWS`` rows and
+(less a step of the view's own, so that views do not all merge at the same publish) the
+newer ones are merged into one; when the deltas hold more than ``COMPACT_ROWS`` rows and
 ``COMPACT_SHARE`` of the base, the view is written whole again as a new base (compaction).
 Files are written to a temporary name and renamed, their names are
 the hash of their bytes, and the manifest is replaced last (atomically), so a reader that
@@ -30,6 +31,7 @@ import hashlib
 import json
 import os
 import time
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,7 +48,7 @@ from schemas.views import FRESHNESS, MANIFEST, VIEW_KEYS, VIEWS
 DELETED = "_deleted"
 COMPACT_ROWS = 20_000  # a delta past this many rows ...
 COMPACT_SHARE = 0.05  # ... and past this share of the base is folded into a new base
-MAX_DELTAS = 8  # more deltas than this are merged into one
+MAX_DELTAS = 8  # more deltas than this (less a step per view: delta_limit) are merged
 GRACE_SECONDS = 60.0
 ROW_GROUP_ROWS = 65536
 
@@ -192,9 +194,18 @@ class ViewStore:
         base_rows = _file_rows(self.dir / old.base)
         if self._rows_of(deltas) > max(COMPACT_ROWS, COMPACT_SHARE * base_rows):
             return self._whole(name, key, write.whole())
-        if len(deltas) > MAX_DELTAS:
-            deltas = (self._delta(name, old, self._merged(deltas, key)),)
+        if len(deltas) > delta_limit(name):
+            deltas = self._merge_tail(name, old, deltas)
         return ViewFiles(key, old.base, deltas, write.rows)
+
+    def _merge_tail(self, name: str, old: ViewFiles, deltas: tuple[str, ...]) -> tuple[str, ...]:
+        """``deltas`` with the newer ones merged into one: all of them, or all but the oldest
+        when it holds more rows than the rest together (the small ones are merged, not the
+        big one again: a merge costs what it merges)."""
+        rows = [_file_rows(self.dir / path) for path in deltas]
+        keep = 1 if len(deltas) > 2 and rows[0] > sum(rows[1:]) else 0
+        merged = self._delta(name, old, self._merged(deltas[keep:], old.key))
+        return (*deltas[:keep], merged)
 
     def _delta(self, name: str, old: ViewFiles, rows: pa.Table) -> str:
         """A delta file of ``rows`` (named by its bytes)."""
@@ -237,6 +248,14 @@ class ViewStore:
 def _file_rows(path: Path) -> int:
     """Rows of a view file (named by the hash of its bytes, so never rewritten: cached)."""
     return pq.ParquetFile(path).metadata.num_rows
+
+
+def delta_limit(name: str) -> int:
+    """How many deltas a view keeps before merging: ``MAX_DELTAS`` less a step of its own
+    (its name's hash), so that views changed at every publish do not all merge at the
+    same one."""
+    stagger = max(1, MAX_DELTAS // 2)
+    return MAX_DELTAS - zlib.crc32(name.encode()) % stagger
 
 
 def _changes_of(write: Changed, key: tuple[str, ...]) -> pa.Table:

@@ -63,7 +63,7 @@ class OrderCoupons:
             return {}
         scope = f"order_id IN {in_ids(orders)}"
         rows = _coupons(ctx, order_rows_of(ctx, orders, [], ORDER_COLUMNS), scope)
-        changed = ctx.changed_in(VIEW, TABLE, scope, rows)
+        changed, _ = ctx.changed_in(VIEW, TABLE, scope, rows)
         return {VIEW: changed} if changed else {}
 
 

@@ -89,15 +89,11 @@ class CustomerViews:
     def changes(self, ctx: Context) -> dict[str, Write]:
         changed_customers = ctx.pending.get("customer", [])
         orders = _affected_orders(ctx, ctx.pending.get("order", []), changed_customers)
-        before = set(
-            ctx.column(
-                f"SELECT DISTINCT customer_key FROM mv_orders WHERE order_id IN {in_ids(orders)}"
-            )
-        )
         new_orders = _orders_of(ctx, orders)
         # the order lines rebuild these orders' lines from these rows
         ctx.shared["affected_orders"], ctx.shared["order_rows"] = orders, new_orders
-        ctx.replace("mv_orders", f"order_id IN {in_ids(orders)}", new_orders)
+        replaced = ctx.replace("mv_orders", f"order_id IN {in_ids(orders)}", new_orders)
+        before = set(replaced["customer_key"].to_pylist())
         keys = sorted(
             before
             | set(new_orders["customer_key"].to_pylist())

@@ -29,6 +29,7 @@ from processors.analytics.clv import (
 from processors.projections.prediction_models import load_models, purchase_histories
 from schemas.shop import ShopConfig
 from schemas.views import CHURN_TIMELINE_VIEW, CHURN_VIEW, CLV_VIEW, MONEY
+from store.arrow_results import arrow_of
 
 PREDICTED_AS_OF = "predictions_as_of"  # state meta: the day of the last job.clv / job.churn
 WINDOW_DAYS = 180
@@ -164,7 +165,7 @@ def _clv_table(
 def _factors(con: duckdb.DuckDBPyConnection, orders: pa.Table, as_of: date) -> pa.Table:
     con.register("ov", orders)
     try:
-        return con.sql(FACTORS_SQL, params={"as_of": as_of}).to_arrow_table()
+        return arrow_of(con, FACTORS_SQL, {"as_of": as_of})
     finally:
         con.unregister("ov")
 

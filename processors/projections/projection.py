@@ -26,6 +26,7 @@ import pyarrow as pa
 from processors.projections.customer_scores import ScoringBasis
 from schemas.shop import ShopConfig
 from schemas.views import VIEW_KEYS, VIEWS
+from store.arrow_results import arrow_of
 from store.viewstore import Changed, Write
 
 
@@ -45,7 +46,7 @@ class Context:
     reached: dict[str, set[int]] = field(default_factory=dict)
 
     def sql(self, sql: str, params: dict[str, Any] | None = None) -> pa.Table:
-        return self.con.sql(sql, params=params).to_arrow_table()
+        return arrow_of(self.con, sql, params)
 
     def sql_over(self, name: str, table: pa.Table, sql: str) -> pa.Table:
         """``sql``'s rows with ``table`` registered as ``name`` while it runs."""
@@ -77,14 +78,16 @@ class Context:
         for column in indexes:
             self.con.execute(f"CREATE INDEX {table}_by_{column} ON {table} ({column})")
 
-    def replace(self, table: str, where: str, rows: pa.Table) -> None:
-        """Replace the rows of ``table`` that ``where`` selects with ``rows``."""
-        self.con.execute(f"DELETE FROM {table} WHERE {where}")
+    def replace(self, table: str, where: str, rows: pa.Table) -> pa.Table:
+        """Replace the rows of ``table`` that ``where`` selects with ``rows``; returns the
+        rows replaced (found and deleted in one statement)."""
+        old = self.sql(f"DELETE FROM {table} WHERE {where} RETURNING *")
         self.con.register("incoming", rows)
         try:
             self.con.execute(f"INSERT INTO {table} SELECT * FROM incoming")
         finally:
             self.con.unregister("incoming")
+        return old
 
     def reader(self, sql: str, schema: pa.Schema) -> Callable[[], pa.Table]:
         return lambda: self.sql(sql).cast(schema)
@@ -100,28 +103,33 @@ class Context:
         whole = self.reader(f"SELECT {', '.join(schema.names)} FROM {table} ORDER BY {key}", schema)
         return Changed(rows.select(schema.names).cast(schema), deleted, count, whole)
 
-    def changed_in(self, view: str, table: str, scope: str, rows: pa.Table) -> Changed | None:
+    def changed_in(
+        self, view: str, table: str, scope: str, rows: pa.Table
+    ) -> tuple[Changed | None, pa.Table]:
         """Replace the rows of ``table`` in ``scope`` with ``rows`` (the view's rows there
         now), and say what differs: the rows it did not hold as they are and the keys left
-        without a row (None: nothing differs). For views of any key shape."""
+        without a row (None: nothing differs); and the rows it held there before. For views
+        of any key shape."""
         schema = VIEWS[view]
         key = ", ".join(VIEW_KEYS[view])
+        old = self.replace(table, scope, rows)
         self.con.register("incoming_rows", rows)
+        self.con.register("replaced_rows", old)
         try:
             upserts = self.sql(
-                f"SELECT * FROM incoming_rows EXCEPT SELECT * FROM {table} WHERE {scope}"
+                "SELECT * FROM incoming_rows EXCEPT SELECT * FROM replaced_rows"
             ).cast(schema)
             deleted = self.sql(
-                f"SELECT {key} FROM {table} WHERE {scope} EXCEPT SELECT {key} FROM incoming_rows"
+                f"SELECT {key} FROM replaced_rows EXCEPT SELECT {key} FROM incoming_rows"
             )
         finally:
             self.con.unregister("incoming_rows")
-        self.replace(table, scope, rows)
+            self.con.unregister("replaced_rows")
         if not upserts.num_rows and not deleted.num_rows:
-            return None
+            return None, old
         count = self.value(f"SELECT count(*) FROM {table}")
         whole = self.reader(f"SELECT {', '.join(schema.names)} FROM {table} ORDER BY {key}", schema)
-        return Changed(upserts, deleted, count, whole)
+        return Changed(upserts, deleted, count, whole), old
 
 
 class Projection(Protocol):

@@ -112,6 +112,13 @@ ORDER BY customer_key
 """
 
 
+# the erasures of registered customers the state holds no row of (an anti join: a NOT IN
+# would hash every customer at each publish, about 2 ms on 200,000)
+ERASED_ONLY = (
+    "SELECT e.* FROM erasures e ANTI JOIN customers c USING (customer_id) WHERE e.customer_id > 0"
+)
+
+
 def versions_sql(scope: Mapping[str, Iterable[int]] | None) -> str:
     """One row per resource the state has a row for (the versions view). A resource is
     trashed when its trash time is later than its payload version (or it has only a trash
@@ -132,20 +139,15 @@ def versions_sql(scope: Mapping[str, Iterable[int]] | None) -> str:
         )
     customers = "" if scope is None else f" AND customer_id IN {in_ids(scope.get('customer', ()))}"
     arms.append(
-        "SELECT 'customer', customer_id, max(erased_at), true FROM erasures"
-        " WHERE customer_id > 0 AND customer_id NOT IN (SELECT customer_id FROM customers)"
-        + customers
-        + " GROUP BY customer_id"
+        f"SELECT 'customer', customer_id, max(erased_at), true FROM ({ERASED_ONLY})"
+        f" WHERE TRUE{customers} GROUP BY customer_id"
     )
     return " UNION ALL ".join(arms) + " ORDER BY resource, resource_id"
 
 
 VERSIONS_COUNT_SQL = "SELECT " + " + ".join(
     [f"(SELECT count(*) FROM {table.name})" for table in RESOURCE_TABLES.values()]
-    + [
-        "(SELECT count(DISTINCT customer_id) FROM erasures WHERE customer_id > 0"
-        " AND customer_id NOT IN (SELECT customer_id FROM customers))"
-    ]
+    + [f"(SELECT count(DISTINCT customer_id) FROM ({ERASED_ONLY}))"]
 )
 
 

@@ -85,6 +85,35 @@ def test_deltas_past_the_limit_are_merged_into_one_row_per_key(tmp_path, monkeyp
     assert read(tmp_path) == model
 
 
+def test_past_the_limit_the_small_newer_deltas_are_merged_and_a_big_older_one_kept(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(viewstore, "MAX_DELTAS", 3)
+    monkeypatch.setattr(viewstore, "delta_limit", lambda name: 3)
+    store = ViewStore(tmp_path)
+    model = {i: (str(i), float(i)) for i in range(100)}
+    store.publish({"people": Whole(table(model))}, KEYS, NOW)
+    big = {i: ("big", float(i)) for i in range(40)}
+    model.update(big)
+    store.publish({"people": changed(model, big, [])}, KEYS, NOW)
+    [oldest] = live_files(read_manifest(tmp_path))["people"].deltas
+    for step, key in enumerate((1, 2, 1)):  # three small deltas: four, past the limit of 3
+        model[key] = ("small", -float(step))
+        store.publish({"people": changed(model, {key: model[key]}, [])}, KEYS, NOW)
+    deltas = live_files(read_manifest(tmp_path))["people"].deltas
+    assert len(deltas) == 2 and deltas[0] == oldest  # the big one is not written again
+    assert duckdb.sql(f"SELECT count(*) FROM '{tmp_path / deltas[1]}'").fetchall() == [(2,)]
+    assert read(tmp_path) == model  # the newer rows of keys 1 and 2 win over the big delta's
+
+
+def test_views_changed_at_every_publish_merge_their_deltas_at_different_publishes():
+    from schemas.views import VIEW_KEYS
+
+    limits = {viewstore.delta_limit(name) for name in VIEW_KEYS}
+    assert len(limits) >= 3
+    assert all(viewstore.MAX_DELTAS // 2 < limit <= viewstore.MAX_DELTAS for limit in limits)
+
+
 def test_publishing_the_same_rows_again_keeps_the_version(tmp_path):
     store = ViewStore(tmp_path)
     model = {1: ("a", 1.0)}
