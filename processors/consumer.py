@@ -139,6 +139,8 @@ class Consumer:
                 if pipeline is not None and not self._publish(pipeline, now, failed):
                     continue
                 del self._dirty[shop_id]
+                if pipeline is not None and pipeline.follow_up:  # the alerts it raised
+                    self._dirty[shop_id] = now.timestamp()
 
     def mail_due(self) -> None:
         """Alert e-mails: after a shop's publish, and every ``MAIL_TICK`` seconds for the

@@ -15,7 +15,6 @@ from processors.erasure import tombstones
 from processors.errors import ProcessingError, UnprocessableEvent
 from processors.handlers import handle_envelope
 from processors.jobs import run_job
-from processors.projections.alert_views import alert_writes
 from processors.projections.engine import ViewEngine
 from schemas.envelope import Envelope
 from schemas.events import CONTROL_EVENTS, ControlEvent, Event
@@ -120,6 +119,8 @@ class ShopPipeline:
         self.rejected = RejectedLog(self.paths.rejected_dir)
         self.tombstones: Scrubber | None = None  # erased customers' scrubber, read lazily
         self._stage = "applying"  # what a failure happened in (for its dead letter)
+        # the last publish raised alerts or did a scheduled check: its follow-up publishes it
+        self.follow_up = False
 
     def close(self) -> None:
         self.state.close()
@@ -259,14 +260,15 @@ class ShopPipeline:
         """Publish what the changes since the last publish reach (``ViewEngine``): the
         materialised rows commit first, then the view files and the manifest, then the
         changes are forgotten (a crash in between publishes them again, to the same rows).
-        ``purge``: remove superseded view files at once (after an erasure). ``alerts``
-        (the live processor): raise the alerts the changes call for, in this publish."""
+        ``purge``: remove superseded view files at once (after an erasure).
+
+        ``alerts`` (the live processor): once the views are out, raise the alerts the
+        published changes call for (and a due ``job.alerts``'s checks). What that keeps
+        (the alerts, the check's time) goes out with the next publish: ``follow_up`` says
+        one is due. Raising them after the manifest, not before, takes the rules' time off
+        what a batch waits for before it is visible."""
         pending = self.state.pending_changes()
         refresh = ViewEngine(self.state.connection, self.shop).refresh()
-        if alerts and raise_alerts(self, pending, refresh, now):
-            pending = self.state.pending_changes()
-            raised = alert_writes(self.state.connection, self.shop, pending.get("alert", []))
-            refresh.writes.update(raised)
         done = self.state.get_meta(ALERTS_DONE_AT)  # job.alerts and job.fulfillment
         digested = self.state.get_meta(DIGESTS_DONE)
         refresh.extra["jobs_applied"] |= {ALERTS: done, FULFILLMENT: done, DIGESTS: digested}
@@ -274,6 +276,10 @@ class ShopPipeline:
         version = ViewStore(self.paths.views_dir).publish(
             refresh.writes, VIEW_KEYS, now, refresh.extra, grace
         )
+        self.follow_up = False
+        if alerts:  # a crash before ``published`` raises them again from the same changes
+            raised = raise_alerts(self, pending, refresh, now)
+            self.follow_up = bool(raised) or self.state.get_meta(ALERTS_DONE_AT) != done
         self.state.published(pending, refresh.params)
         write_applied(self.paths.views_dir, self.state.connection)
         fresh = self._meta()

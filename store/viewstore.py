@@ -50,6 +50,10 @@ COMPACT_ROWS = 20_000  # a delta past this many rows ...
 COMPACT_SHARE = 0.05  # ... and past this share of the base is folded into a new base
 MAX_DELTAS = 8  # more deltas than this (less a step per view: delta_limit) are merged
 GRACE_SECONDS = 60.0
+# the superseded files are looked for at most this often (a look lists every view file):
+# at once after an erasure (no grace), else by a publish this long after the last look
+SWEEP_SECONDS = 5.0
+_last_sweep: dict[Path, float] = {}  # views folder -> when this process last looked
 ROW_GROUP_ROWS = 65536
 
 
@@ -176,7 +180,10 @@ class ViewStore:
             "files": {name: files[name].as_json() for name in sorted(files)},
         }
         atomic_write_json(self.dir / MANIFEST, document)
-        self._remove_unnamed(files.values(), grace_seconds)
+        swept = _last_sweep.get(self.dir)
+        if grace_seconds <= 0 or swept is None or time.monotonic() - swept >= SWEEP_SECONDS:
+            self._remove_unnamed(files.values(), grace_seconds)
+            _last_sweep[self.dir] = time.monotonic()
         return version
 
     def _write(

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 
 from processors.projections.projection import Context
 from processors.projections.sql import in_ids
 from schemas.alerts import ALERT_FIELDS, Alert
-from schemas.shop import ShopConfig
 from schemas.views import ALERTS_VIEW
 from store.viewstore import Changed, Write
 
@@ -46,13 +44,3 @@ def alert_rows(ctx: Context, scope: str) -> pa.Table:
 def _row(row: dict[str, Any]) -> dict[str, Any]:
     alert = Alert(**{name: row.get(name, "") for name in ALERT_FIELDS})  # no shop_id kept
     return row | {"why": alert.why, "acknowledged": row["acknowledged_at"] is not None}
-
-
-def alert_writes(
-    con: duckdb.DuckDBPyConnection, shop: ShopConfig, ids: list[int]
-) -> dict[str, Write]:
-    """The alerts view's rows of ``ids`` (a publish that raised alerts after its refresh:
-    those and any others pending), not the whole view."""
-    ctx = Context(con, shop, None)
-    ctx.pending = {"alert": ids}
-    return AlertsView().changes(ctx)

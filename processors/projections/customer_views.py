@@ -88,6 +88,8 @@ class CustomerViews:
 
     def changes(self, ctx: Context) -> dict[str, Write]:
         changed_customers = ctx.pending.get("customer", [])
+        if not changed_customers and not ctx.pending.get("order"):
+            return {}  # nothing these views are made of changed (e.g. only alerts raised)
         orders = _affected_orders(ctx, ctx.pending.get("order", []), changed_customers)
         new_orders = _orders_of(ctx, orders)
         # the order lines rebuild these orders' lines from these rows

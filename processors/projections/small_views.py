@@ -12,6 +12,7 @@ from processors.projections.prediction_models import MODELS_SQL
 from processors.projections.projection import Context
 from processors.projections.sql import VERSIONS_COUNT_SQL, in_ids, versions_sql
 from schemas.views import PRODUCT_PRICES_VIEW, VERSIONS_VIEW, VIEWS
+from store.state_schema import RESOURCE_TABLES
 from store.viewstore import Changed, Write
 
 JOB_TABLE_SQL = {
@@ -29,6 +30,8 @@ class VersionsView:
         return {"versions": ctx.sql(versions_sql(None)).cast(VERSIONS_VIEW)}
 
     def changes(self, ctx: Context) -> dict[str, Write]:
+        if not any(ctx.pending.get(resource) for resource in RESOURCE_TABLES):
+            return {}  # no resource changed (e.g. only alerts raised)
         upserts = ctx.sql(versions_sql(ctx.pending)).cast(VERSIONS_VIEW)
         keys = VERSIONS_VIEW.empty_table().select(["resource", "resource_id"])
         whole = ctx.reader(versions_sql(None), VERSIONS_VIEW)

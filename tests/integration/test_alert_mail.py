@@ -31,6 +31,7 @@ from schemas.jobs import dated_job_envelope
 from store.crypto import SecretBox
 from store.metadata import ShopRegistry
 from store.viewstore import read_view
+from tests.integration.live_publish import publish_live
 from tests.integration.test_alerts_pipeline import NOW, SHOP, TODAY, order
 
 OWNER = "owner@example.com"
@@ -87,7 +88,7 @@ def _sales_drop(tmp_path, shop) -> ShopPipeline:
             order_id += 1
     pipeline.apply(envelopes, NOW)
     pipeline.apply([dated_job_envelope(SHOP.shop_id, "alerts", TODAY, NOW)], NOW)
-    pipeline.publish(NOW, alerts=True)
+    publish_live(pipeline, NOW)
     return pipeline
 
 
@@ -125,7 +126,7 @@ def test_a_warning_waits_for_the_daily_digest_at_its_time(tmp_path, inbox, regis
     try:
         late = order(1, NOW - timedelta(hours=50), status="processing")
         pipeline.apply([late, dated_job_envelope(SHOP.shop_id, "alerts", TODAY, NOW)], NOW)
-        pipeline.publish(NOW, alerts=True)
+        publish_live(pipeline, NOW)
         (alert,) = read_view(pipeline.paths.views_dir, "alerts").to_pylist()
         assert alert["severity"] == "warning"
         for hours in (1, 12, 19):  # 13:00, 00:00, 07:00: before tomorrow's digest
@@ -210,13 +211,13 @@ def test_job_digests_sends_the_waiting_warnings_now(tmp_path, inbox, registry):
     try:
         late = order(1, NOW - timedelta(hours=50), status="processing")
         pipeline.apply([late, dated_job_envelope(SHOP.shop_id, "alerts", TODAY, NOW)], NOW)
-        pipeline.publish(NOW, alerts=True)
+        publish_live(pipeline, NOW)
         at = NOW + timedelta(hours=1)
         assert not send_alert_mail(notifier, pipeline, shop, at)  # 13:00: the digest waits
         assert box.messages == []
         pipeline.apply([dated_job_envelope(SHOP.shop_id, "digests", TODAY, at)], at)
         assert send_alert_mail(notifier, pipeline, shop, at)  # done: the views say so next
-        pipeline.publish(at, alerts=True)
+        publish_live(pipeline, at)
         send_alert_mail(notifier, pipeline, shop, at + timedelta(minutes=1))  # nothing twice
         manifest = json.loads((pipeline.paths.views_dir / "manifest.json").read_text())
     finally:

@@ -32,6 +32,7 @@ from tests.integration.demo_prediction_shop import JOBS as DEMO_JOBS
 from tests.integration.demo_prediction_shop import NOW as DEMO_NOW
 from tests.integration.demo_prediction_shop import demo_envelopes, publish_demo_shop
 from tests.integration.erasure_support import files_mentioning
+from tests.integration.live_publish import publish_live
 
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
 TODAY = date(2024, 6, 1)
@@ -82,7 +83,7 @@ class Shop:
     def feed(self, envelopes: list[Envelope], at: datetime = NOW) -> list[dict]:
         _, failures = self.pipeline.apply(envelopes, at)
         assert failures == {}, failures
-        self.pipeline.publish(at, alerts=True)
+        publish_live(self.pipeline, at)
         return self.alerts()
 
     def alerts(self) -> list[dict]:
@@ -329,7 +330,7 @@ def test_valuable_customers_at_high_churn_risk_alert_after_the_churn_job(tmp_pat
     try:
         later = DEMO_NOW + timedelta(minutes=1)
         pipeline.apply([dated_job_envelope(shop.shop_id, "churn", DEMO_NOW.date(), later)], later)
-        pipeline.publish(later, alerts=True)
+        publish_live(pipeline, later)
         churn = read_view(pipeline.paths.views_dir, "churn").to_pylist()
         alerts = read_view(pipeline.paths.views_dir, "alerts").to_pylist()
     finally:
@@ -385,11 +386,11 @@ def test_a_change_to_a_customer_at_risk_raises_no_churn_alert_until_churn_is_pre
                 )  # fmt: skip
             )
         pipeline.apply(changes, later)
-        pipeline.publish(later, alerts=True)
+        publish_live(pipeline, later)
         after_changes = read_view(pipeline.paths.views_dir, "alerts")
         job = dated_job_envelope(shop.shop_id, "churn", DEMO_NOW.date(), later)
         pipeline.apply([job], later)
-        pipeline.publish(later, alerts=True)
+        publish_live(pipeline, later)
         after_job = read_view(pipeline.paths.views_dir, "alerts").to_pylist()
     finally:
         pipeline.close()
@@ -414,13 +415,13 @@ def test_a_history_arriving_before_any_rescoring_raises_churn_alerts_only_after_
         for start in range(0, len(history), 400):
             _, failures = pipeline.apply(history[start : start + 400], DEMO_NOW)
             assert failures == {}
-            pipeline.publish(DEMO_NOW, alerts=True)
+            publish_live(pipeline, DEMO_NOW)
         during = read_view(pipeline.paths.views_dir, "alerts")
         jobs = [
             dated_job_envelope(shop.shop_id, job, DEMO_NOW.date(), DEMO_NOW) for job in DEMO_JOBS
         ]
         pipeline.apply(jobs, DEMO_NOW)
-        pipeline.publish(DEMO_NOW, alerts=True)
+        publish_live(pipeline, DEMO_NOW)
         churn = read_view(pipeline.paths.views_dir, "churn").to_pylist()
         after = read_view(pipeline.paths.views_dir, "alerts").to_pylist()
     finally:
@@ -469,7 +470,7 @@ def test_an_event_the_processor_could_not_handle_is_a_pipeline_health_alert(make
     broken = webhook("order.created", {"id": 77, "line_items": "not a list"})
     _, failures = shop.pipeline.apply([broken, order(1, NOW - timedelta(days=3))], NOW)
     assert list(failures) == [0]
-    shop.pipeline.publish(NOW, alerts=True)
+    publish_live(shop.pipeline, NOW)
     (health,) = shop.of("pipeline_health")
     assert (health["dedup_key"], health["measured"]) == ("rejected", 1.0)
     later = NOW + timedelta(minutes=1)

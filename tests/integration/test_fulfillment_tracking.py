@@ -32,6 +32,7 @@ from store.layout import shop_paths
 from store.state import DuckDBStateStore
 from store.viewstore import read_view
 from tests import woo_payloads as woo
+from tests.integration.live_publish import publish_live
 
 NOW = datetime(2024, 6, 3, 12, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -233,7 +234,7 @@ class AlertShop:
     def apply(self, envelopes: list[Envelope], at: datetime) -> None:
         _, failures = self.pipeline.apply(envelopes, at)
         assert failures == {}, failures
-        self.pipeline.publish(at, alerts=True)
+        publish_live(self.pipeline, at)
 
     def delayed(self) -> dict[str, list[Body]]:
         table = read_view(self.pipeline.paths.views_dir, "alerts")

@@ -136,7 +136,8 @@ def test_a_delta_past_the_threshold_is_folded_into_a_new_base(tmp_path, monkeypa
     assert read(tmp_path) == model
 
 
-def test_files_no_manifest_names_go_only_after_the_grace_period(tmp_path):
+def test_files_no_manifest_names_go_only_after_the_grace_period(tmp_path, monkeypatch):
+    monkeypatch.setattr(viewstore, "SWEEP_SECONDS", 0.0)  # every publish looks for them
     store = ViewStore(tmp_path)
     store.publish({"people": Whole(table({1: ("a", 1.0)}))}, KEYS, NOW)
     old = live_files(read_manifest(tmp_path))["people"]
@@ -147,6 +148,22 @@ def test_files_no_manifest_names_go_only_after_the_grace_period(tmp_path):
     os.utime(tmp_path / old.base, (aged, aged))
     store.publish({"people": Whole(table({1: ("c", 1.0)}))}, KEYS, NOW)
     assert not (tmp_path / old.base).exists()
+
+
+def test_superseded_files_are_looked_for_at_most_every_sweep_period(tmp_path, monkeypatch):
+    store = ViewStore(tmp_path)
+    store.publish({"people": Whole(table({1: ("a", 1.0)}))}, KEYS, NOW)
+    old = live_files(read_manifest(tmp_path))["people"]
+    store.publish({"people": Whole(table({1: ("b", 1.0)}))}, KEYS, NOW)
+    aged = time.time() - viewstore.GRACE_SECONDS - 1
+    os.utime(tmp_path / old.base, (aged, aged))
+    store.publish({"people": Whole(table({1: ("c", 1.0)}))}, KEYS, NOW)
+    assert (tmp_path / old.base).exists()  # looked for a moment ago: not yet
+    monkeypatch.setattr(viewstore, "SWEEP_SECONDS", 0.0)  # the period is over
+    store.publish({"people": Whole(table({1: ("d", 1.0)}))}, KEYS, NOW)
+    assert not (tmp_path / old.base).exists()
+    store.publish({"people": Whole(table({1: ("e", 1.0)}))}, KEYS, NOW, grace_seconds=0)
+    assert len(list(tmp_path.glob("people/*.parquet"))) == 1  # an erasure's: at once
 
 
 names = st.sampled_from(["a", "b", "c"])
