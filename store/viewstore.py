@@ -32,6 +32,7 @@ import json
 import os
 import time
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -95,8 +96,13 @@ class Changed:
 
     upserts: pa.Table
     deleted: pa.Table  # the key columns of rows that no longer exist
-    rows: int  # rows of the view after the change
+    # rows of the view after the change; a callable counts them when the view is written (a
+    # count after the refresh's commit costs a fraction of one inside it)
+    rows: int | Callable[[], int]
     whole: Callable[[], pa.Table]
+
+    def row_count(self) -> int:
+        return self.rows() if callable(self.rows) else self.rows
 
 
 Write = Whole | Changed
@@ -203,7 +209,7 @@ class ViewStore:
             return self._whole(name, key, write.whole())
         if len(deltas) > delta_limit(name):
             deltas = self._merge_tail(name, old, deltas)
-        return ViewFiles(key, old.base, deltas, write.rows)
+        return ViewFiles(key, old.base, deltas, write.row_count())
 
     def _merge_tail(self, name: str, old: ViewFiles, deltas: tuple[str, ...]) -> tuple[str, ...]:
         """``deltas`` with the newer ones merged into one: all of them, or all but the oldest
@@ -224,7 +230,11 @@ class ViewStore:
 
     def _merged(self, deltas: Sequence[str], key: tuple[str, ...]) -> pa.Table:
         """The deltas laid over each other, oldest first: one row per key, the newest."""
-        tables = [pq.read_table(self.dir / path) for path in deltas]
+        tables = [_written.get(self.dir / path) for path in deltas]
+        tables = [
+            pq.read_table(self.dir / path) if table is None else table
+            for path, table in zip(deltas, tables, strict=True)
+        ]
         schema = tables[-1].schema
         return _last_per_key(pa.concat_tables([t.cast(schema) for t in tables]), key)
 
@@ -240,6 +250,8 @@ class ViewStore:
         digest = hashlib.sha256(tmp.read_bytes()).hexdigest()[:20]
         final = folder / f"{kind}-{digest}.parquet"
         os.replace(tmp, final)
+        if kind == "delta":
+            _written.put(final, table)
         return f"{name}/{final.name}"
 
     def _remove_unnamed(self, live: Iterable[ViewFiles], grace_seconds: float) -> None:
@@ -249,6 +261,27 @@ class ViewStore:
             relative = f"{path.parent.name}/{path.name}"
             if relative not in named and path.stat().st_mtime <= cutoff:
                 path.unlink(missing_ok=True)
+
+
+class _Written:
+    """The newest delta files this process wrote, as the tables they hold (a file is named by
+    its bytes and never written again): a merge of deltas reads them from here."""
+
+    def __init__(self, most: int) -> None:
+        self._tables: OrderedDict[Path, pa.Table] = OrderedDict()
+        self._most = most
+
+    def put(self, path: Path, table: pa.Table) -> None:
+        self._tables[path] = table
+        self._tables.move_to_end(path)
+        while len(self._tables) > self._most:
+            self._tables.popitem(last=False)
+
+    def get(self, path: Path) -> pa.Table | None:
+        return self._tables.get(path)
+
+
+_written = _Written(most=256)
 
 
 @functools.lru_cache(maxsize=4096)

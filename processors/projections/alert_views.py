@@ -31,7 +31,7 @@ class AlertsView:
             return {}
         upserts = alert_rows(ctx, f"alert_id IN {in_ids(ids)}")
         keys = ALERTS_VIEW.empty_table().select(["alert_id"])
-        count = ctx.value("SELECT count(*) FROM alerts")
+        count = ctx.counter("SELECT count(*) FROM alerts")
         return {VIEW: Changed(upserts, keys, count, lambda: alert_rows(ctx, "TRUE"))}
 
 

@@ -62,6 +62,10 @@ class Context:
     def value(self, sql: str) -> Any:
         return self.con.execute(sql).fetchall()[0][0]
 
+    def counter(self, sql: str) -> Callable[[], int]:
+        """``sql``'s count, taken when the view store asks (after the refresh commits)."""
+        return lambda: int(self.value(sql))
+
     def meta(self, key: str) -> str | None:
         """A state meta value (a publish does not write them: read once)."""
         if self.metas is None:
@@ -99,7 +103,7 @@ class Context:
         (key,) = VIEW_KEYS[view]
         gone = sorted(set(keys) - set(rows[key].to_pylist()))
         deleted = pa.table({key: pa.array(gone, schema.field(key).type)})
-        count = self.value(f"SELECT count(*) FROM {table}")
+        count = self.counter(f"SELECT count(*) FROM {table}")
         whole = self.reader(f"SELECT {', '.join(schema.names)} FROM {table} ORDER BY {key}", schema)
         return Changed(rows.select(schema.names).cast(schema), deleted, count, whole)
 
@@ -127,7 +131,7 @@ class Context:
             self.con.unregister("replaced_rows")
         if not upserts.num_rows and not deleted.num_rows:
             return None, old
-        count = self.value(f"SELECT count(*) FROM {table}")
+        count = self.counter(f"SELECT count(*) FROM {table}")
         whole = self.reader(f"SELECT {', '.join(schema.names)} FROM {table} ORDER BY {key}", schema)
         return Changed(upserts, deleted, count, whole), old
 

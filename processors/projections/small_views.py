@@ -35,7 +35,7 @@ class VersionsView:
         upserts = ctx.sql(versions_sql(ctx.pending)).cast(VERSIONS_VIEW)
         keys = VERSIONS_VIEW.empty_table().select(["resource", "resource_id"])
         whole = ctx.reader(versions_sql(None), VERSIONS_VIEW)
-        return {"versions": Changed(upserts, keys, ctx.value(VERSIONS_COUNT_SQL), whole)}
+        return {"versions": Changed(upserts, keys, ctx.counter(VERSIONS_COUNT_SQL), whole)}
 
 
 PRICES_SQL = (
@@ -61,7 +61,7 @@ class PriceHistoryView:
         upserts = ctx.sql(PRICES_SQL.format(scope=scope)).cast(PRODUCT_PRICES_VIEW)
         keys = PRODUCT_PRICES_VIEW.empty_table().select(["product_id", "changed_at"])
         whole = ctx.reader(PRICES_SQL.format(scope="TRUE"), PRODUCT_PRICES_VIEW)
-        count = ctx.value("SELECT count(*) FROM product_prices")
+        count = ctx.counter("SELECT count(*) FROM product_prices")
         return {"product_prices": Changed(upserts, keys, count, whole)}
 
 

@@ -71,7 +71,7 @@ class TicketViews:
             VIEW: Changed(
                 upserts=_rows(ctx, scope),
                 deleted=gone,
-                rows=ctx.value(COUNT_SQL),
+                rows=ctx.counter(COUNT_SQL),
                 whole=lambda: _rows(ctx, "TRUE"),
             )
         }

@@ -106,6 +106,21 @@ def test_past_the_limit_the_small_newer_deltas_are_merged_and_a_big_older_one_ke
     assert read(tmp_path) == model  # the newer rows of keys 1 and 2 win over the big delta's
 
 
+def test_a_process_merges_deltas_another_process_wrote_from_their_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(viewstore, "delta_limit", lambda name: 2)
+    store = ViewStore(tmp_path)
+    model = {1: ("a", 1.0), 2: ("b", 2.0)}
+    store.publish({"people": Whole(table(model))}, KEYS, NOW)
+    for step, key in enumerate([2, 3]):
+        model[key] = ("x", float(step))
+        store.publish({"people": changed(model, {key: model[key]}, [])}, KEYS, NOW)
+    monkeypatch.setattr(viewstore, "_written", viewstore._Written(most=4))  # a new process
+    model[3] = ("y", 9.0)
+    store.publish({"people": changed(model, {3: model[3]}, [])}, KEYS, NOW)  # 3 deltas: merged
+    assert len(live_files(read_manifest(tmp_path))["people"].deltas) == 1
+    assert read(tmp_path) == model
+
+
 def test_views_changed_at_every_publish_merge_their_deltas_at_different_publishes():
     from schemas.views import VIEW_KEYS
 
