@@ -434,3 +434,34 @@ def test_a_refund_of_a_product_on_two_lines_fills_them_in_line_order_to_the_cent
     assert (first["refunded_quantity"], first["refunded"]) == (2, Decimal("6.66"))
     assert (second["refunded_quantity"], second["refunded"]) == (1, Decimal("3.34"))
     assert first["net_revenue"] + second["net_revenue"] == Decimal("15.00")
+
+
+def test_lines_without_a_refund_of_their_product_give_nothing_back_whatever_their_units(
+    tmp_path,
+):
+    # A plugin's adjustment line of -1 unit beside a line of the same product: no refund
+    # returned that product, so neither line has refunded units or amount.
+    items = [
+        {"product_id": 60, "quantity": -1, "total": "-5.00", "name": "Mug, adjustment"},
+        {"product_id": 60, "quantity": 2, "total": "10.00", "name": "Mug"},
+        {"product_id": 93, "quantity": 1, "total": "3.00", "name": "Tea"},
+    ]
+    order = woo.order(1300, items=items)
+    returned = refund(1301, 1300, "3.00", [(line(order, 902), 1, "3.00")])
+    pipeline = ShopPipeline(tmp_path, SHOP)
+    try:
+        run(pipeline, stream([with_refunds(order, [returned], LATER)], [returned]))
+        rows = published(pipeline)
+    finally:
+        pipeline.close()
+
+    for line_id in (900, 901):
+        row = rows[(1300, line_id)]
+        assert (row["refunded_quantity"], row["refunded"]) == (0, Decimal("0.00")), line_id
+        assert row["net_quantity"] == row["quantity"] and row["net_revenue"] == row["revenue"]
+    tea = rows[(1300, 902)]
+    assert (tea["refunded_quantity"], tea["refunded"], tea["net_quantity"]) == (
+        1,
+        Decimal("3.00"),
+        0,
+    )
