@@ -4,9 +4,10 @@ churn timeline's current day.
 Whole: every order (``ORDERS_SQL``), every customer aggregated, scored and predicted. A
 refresh builds again only the orders the pending changes reach — the changed orders, the
 orders that belonged to a changed customer, and the guest orders whose owner an address
-change may move (an address a changed order or customer has now, or had when last
-published) — into ``mv_orders``; then the customers those orders belonged to before and
-after, and the changed customers, into ``mv_customers``, ``mv_clv`` and ``mv_churn``:
+change may move (an address a changed registered or owned order or a changed customer has
+now, or had when last published; a guest order owns no other) — into ``mv_orders``; then
+the customers those orders belonged to before and after, and the changed customers, into
+``mv_customers``, ``mv_clv`` and ``mv_churn``:
 aggregated from their orders, scored against the last rescoring's basis, predicted with the
 current fits. Every lookup is a literal key list (``sql.in_ids``, ``sql.in_keys``) with the
 key alone in its condition, so DuckDB finds the rows through the tables' indexes.
@@ -121,13 +122,21 @@ class CustomerViews:
 
 
 def _affected_orders(ctx: Context, changed: list[int], customers: list[int]) -> list[int]:
-    """The orders a change reaches (see the module doc)."""
+    """The orders a change reaches (see the module doc). A guest order owns no other order:
+    only the addresses of registered (or owned) orders and of customers can move an owner,
+    so only those bring in the guest orders that share them."""
     keys = in_keys(str(cid) for cid in customers)
-    emails = ctx.column(
-        f"SELECT email FROM orders WHERE order_id IN {in_ids(changed)} "
-        f"UNION SELECT email FROM mv_orders WHERE order_id IN {in_ids(changed)} "
-        f"UNION SELECT email FROM customers WHERE customer_id IN {in_ids(customers)} "
-        f"UNION SELECT email FROM mv_customers WHERE customer_key IN {keys}"
+    ids = in_ids(changed)
+    placed = ctx.con.execute(
+        f"SELECT email, customer_id FROM orders WHERE order_id IN {ids} "
+        f"UNION ALL SELECT email, customer_id FROM mv_orders WHERE order_id IN {ids}"
+    ).fetchall()
+    emails = {email for email, customer_id in placed if email and customer_id}
+    emails |= set(
+        ctx.column(
+            f"SELECT email FROM customers WHERE customer_id IN {in_ids(customers)} "
+            f"UNION SELECT email FROM mv_customers WHERE customer_key IN {keys}"
+        )
     )
     addresses, params = in_params(sorted(e for e in emails if e), "e")
     found = set(changed) | set(
