@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -29,6 +30,10 @@ BUDGET_BYTES = 512 * 1024 * 1024  # Parquet bytes of the bases held (memory is a
 INDEX_ROWS = 100_000
 INDEXED = "customer_key"
 KEEP_PER_VIEW = 2  # a view's newest bases held (a request may still read the one before)
+# A view's deltas are merged once per version into a table of their newest row per key
+# (about 15 ms for 2,000 rows of 8 files), which every request of that version reads:
+# a page of recent orders costs about 7 ms instead of 23 (read and merged per request).
+KEEP_DELTA_SETS = 4  # a view's newest merged delta sets held (requests of older versions)
 
 log = structlog.get_logger(__name__)
 
@@ -37,6 +42,7 @@ _loading: dict[str, threading.Lock] = {}
 _loaded: OrderedDict[str, int] = OrderedDict()  # table name -> Parquet bytes, LRU first
 _per_view: dict[Path, list[str]] = {}  # a view's folder -> its bases held, oldest first
 _paths: dict[str, Path] = {}  # table name -> its file
+_delta_sets: dict[Path, list[str]] = {}  # a view's folder -> its delta tables, oldest first
 _database: duckdb.DuckDBPyConnection | None = None
 
 
@@ -54,12 +60,45 @@ def cursor() -> duckdb.DuckDBPyConnection:
         return _shared().cursor()
 
 
-def table_name(path: Path) -> str:
-    """The table of ``path`` as it is now: its name, size and modification time (a file
-    written again under the same name, which the view store never does, is loaded again)."""
+def _identity(path: Path) -> str:
+    """A file as it is now: its name, size and modification time (a file written again
+    under the same name, which the view store never does, is loaded again)."""
     stat = path.stat()
-    identity = f"{path}\n{stat.st_size}\n{stat.st_mtime_ns}"
-    return "base_" + hashlib.sha256(identity.encode()).hexdigest()[:24]
+    return f"{path}\n{stat.st_size}\n{stat.st_mtime_ns}"
+
+
+def table_name(path: Path) -> str:
+    """The table of ``path`` as it is now."""
+    return "base_" + hashlib.sha256(_identity(path).encode()).hexdigest()[:24]
+
+
+def delta_table(paths: Sequence[Path], sql: str) -> str:
+    """The in-memory table of ``sql``'s rows: the newest row per key of the delta files
+    ``paths`` of one view, made on first use (``store.viewstore.deltas_sql``)."""
+    identity = "\n".join(_identity(path) for path in paths)
+    name = "deltas_" + hashlib.sha256(identity.encode()).hexdigest()[:24]
+    folder = paths[0].parent
+    with _lock:
+        if name in _delta_sets.get(folder, ()):
+            return name
+        loading = _loading.setdefault(name, threading.Lock())
+    with loading:
+        with _lock:
+            if name in _delta_sets.get(folder, ()):
+                return name
+        maker = cursor()
+        try:
+            maker.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+        finally:
+            maker.close()
+        with _lock:
+            _loading.pop(name, None)
+            held = _delta_sets.setdefault(folder, [])
+            held.append(name)
+            evicted = held[:-KEEP_DELTA_SETS]
+            del held[:-KEEP_DELTA_SETS]
+        _drop(evicted)
+    return name
 
 
 def base_table(path: Path) -> str:
@@ -127,12 +166,13 @@ def _over_budget(newest: str) -> list[str]:
 
 
 def forget_all() -> None:
-    """Drop every loaded base (tests)."""
+    """Drop every loaded base and delta set (tests)."""
     with _lock:
-        names = list(_loaded)
+        names = list(_loaded) + [name for held in _delta_sets.values() for name in held]
         _loaded.clear()
         _per_view.clear()
         _paths.clear()
+        _delta_sets.clear()
     _drop(names)
 
 

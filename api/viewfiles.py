@@ -23,7 +23,7 @@ import duckdb
 from api import memtables
 from schemas.views import FRESHNESS, MANIFEST, VIEWS
 from store.layout import shop_paths
-from store.viewstore import ViewFiles, live_files, merge_sql
+from store.viewstore import ViewFiles, deltas_sql, live_files, merged_sql
 
 
 def _read_bytes(path: Path) -> bytes | None:
@@ -109,12 +109,13 @@ class ShopViews:
 
 
 def _in_memory(files: ViewFiles, views_dir: Path) -> str | None:
-    """``merge_sql`` of the view with its base read from memory (``api.memtables``)."""
-    sql = merge_sql(files, views_dir)
-    if sql is None or files.base is None:
-        return sql
-    path = views_dir / files.base
-    parquet = "read_parquet('" + str(path).replace("'", "''") + "')"
-    if parquet not in sql:  # a layout this does not know: read the files as they are
-        return sql
-    return sql.replace(parquet, memtables.base_table(path))
+    """``merge_sql`` of the view with its base and its merged deltas read from memory
+    (``api.memtables``)."""
+    if files.base is None and not files.deltas:
+        return None
+    base = memtables.base_table(views_dir / files.base) if files.base else None
+    deltas = None
+    if files.deltas:
+        paths = [views_dir / path for path in files.deltas]
+        deltas = memtables.delta_table(paths, deltas_sql(files, views_dir))
+    return merged_sql(files.key, base, deltas)

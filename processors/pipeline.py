@@ -26,7 +26,7 @@ from store.errors import is_storage_failure
 from store.layout import shop_paths
 from store.lock import WriterLock
 from store.rawlog import ParquetRawLog, RejectedLog
-from store.state import ApplyResult, DuckDBStateStore
+from store.state import SMALL_WORK_THREADS, ApplyResult, DuckDBStateStore
 from store.state_alerts import ALERTS_DONE_AT, DIGESTS_DONE, count_rejected
 from store.viewstore import GRACE_SECONDS, ViewStore, write_freshness
 
@@ -142,7 +142,8 @@ class ShopPipeline:
         failures: dict[int, str] = {}
         screened = self._screen(envelopes, log_raw, failures)
         decoded = decode_events(screened, failures, self.shop.cost_keys)
-        result = self._apply_isolating(decoded, now, log_raw, failures)
+        with self.state.threads(SMALL_WORK_THREADS if log_raw else None):  # replay: big batches
+            result = self._apply_isolating(decoded, now, log_raw, failures)
         if failures:
             self._report(envelopes, failures, now, log_raw)
         log.debug(
@@ -254,7 +255,8 @@ class ShopPipeline:
         True when it rebuilt the state from the raw log (a live erasure). A job that fails
         raises: it fails alone, like any other message."""
         self._stage = f"job.{event.job}"
-        return run_job(self, event, live, now)
+        with self.state.threads(None):  # a job may read the whole shop
+            return run_job(self, event, live, now)
 
     def publish(self, now: datetime, purge: bool = False, alerts: bool = False) -> str:
         """Publish what the changes since the last publish reach (``ViewEngine``): the
@@ -267,6 +269,10 @@ class ShopPipeline:
         (the alerts, the check's time) goes out with the next publish: ``follow_up`` says
         one is due. Raising them after the manifest, not before, takes the rules' time off
         what a batch waits for before it is visible."""
+        with self.state.threads(SMALL_WORK_THREADS):  # a whole build takes every core
+            return self._publish(now, purge, alerts)
+
+    def _publish(self, now: datetime, purge: bool, alerts: bool) -> str:
         pending = self.state.pending_changes()
         refresh = ViewEngine(self.state.connection, self.shop).refresh()
         done = self.state.get_meta(ALERTS_DONE_AT)  # job.alerts and job.fulfillment

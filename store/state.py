@@ -78,6 +78,43 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("COMMIT")
 
 
+# A live batch's apply and an incremental publish are a hundred statements over a few
+# hundred rows each: on one DuckDB thread they take about 8% less time than on two (the
+# second thread's start and hand-over cost more than it gives) and leave the other core to
+# the receiver and the read API. Jobs, whole builds and replays scan whole tables: every core.
+SMALL_WORK_THREADS = 1
+
+
+@contextmanager
+def threads(con: duckdb.DuckDBPyConnection, count: int | None) -> Iterator[None]:
+    """The statements inside run on ``count`` DuckDB threads (None: every core, DuckDB's
+    default); the setting before is restored after."""
+    before = _threads_of(con)
+    _set_threads(con, count)
+    try:
+        yield
+    finally:
+        _restore_threads(con, before)
+
+
+def _threads_of(con: duckdb.DuckDBPyConnection) -> int:
+    ((count,),) = con.execute("SELECT current_setting('threads')").fetchall()
+    return int(count)
+
+
+def _set_threads(con: duckdb.DuckDBPyConnection, count: int | None) -> None:
+    con.execute("RESET threads" if count is None else f"SET threads = {int(count)}")
+
+
+def _restore_threads(con: duckdb.DuckDBPyConnection, count: int) -> None:
+    """Set ``count`` again, unless the connection failed (a new one starts with every core):
+    the error that broke it is the one to raise."""
+    try:
+        _set_threads(con, count)
+    except duckdb.Error:
+        pass
+
+
 def count_job(con: duckdb.DuckDBPyConnection) -> None:
     """Count a job in the caller's transaction: the views are built whole after it."""
     con.execute(
@@ -219,6 +256,17 @@ class DuckDBStateStore:
 
     def close(self) -> None:
         self._con.close()
+
+    @contextmanager
+    def threads(self, count: int | None) -> Iterator[None]:
+        """``with state.threads(1):`` statements on one DuckDB thread (see ``threads``);
+        restored on the connection of the end (a rebuild of the state opens another)."""
+        before = _threads_of(self._con)
+        _set_threads(self._con, count)
+        try:
+            yield
+        finally:
+            _restore_threads(self._con, before)
 
     def transaction(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
         """``with state.transaction() as con:`` one unit of work (see ``transaction``)."""

@@ -127,19 +127,24 @@ def merge_sql(files: ViewFiles, views_dir: Path) -> str | None:
     """SQL (DuckDB) of the view's rows; None when it has no file yet."""
     if files.base is None and not files.deltas:
         return None
-    base = _quoted(views_dir / files.base) if files.base else None
-    if not files.deltas:
-        return f"SELECT * FROM read_parquet({base})"
-    keys = ", ".join(files.key)
-    delta = _deltas_sql(files, views_dir)
-    changed = f"SELECT * EXCLUDE ({DELETED}) FROM ({delta}) WHERE NOT {DELETED}"
+    base = f"read_parquet({_quoted(views_dir / files.base)})" if files.base else None
+    deltas = f"({deltas_sql(files, views_dir)})" if files.deltas else None
+    return merged_sql(files.key, base, deltas)
+
+
+def merged_sql(key: Sequence[str], base: str | None, deltas: str | None) -> str:
+    """SQL of a view's rows from two FROM items: its base rows, and the newest delta row of
+    each key (``deltas_sql``'s rows, with ``_deleted``); either may be None (not both)."""
+    if deltas is None:
+        return f"SELECT * FROM {base}"
+    changed = f"SELECT * EXCLUDE ({DELETED}) FROM {deltas} WHERE NOT {DELETED}"
     if base is None:
         return changed
-    kept = f"SELECT b.* FROM read_parquet({base}) b ANTI JOIN ({delta}) d USING ({keys})"
+    kept = f"SELECT b.* FROM {base} b ANTI JOIN {deltas} d USING ({', '.join(key)})"
     return f"{kept} UNION ALL BY NAME {changed}"
 
 
-def _deltas_sql(files: ViewFiles, views_dir: Path) -> str:
+def deltas_sql(files: ViewFiles, views_dir: Path) -> str:
     """The newest delta row of each key (the manifest lists deltas oldest first)."""
     paths = ", ".join(_quoted(views_dir / path) for path in files.deltas)
     if len(files.deltas) == 1:

@@ -46,7 +46,7 @@ from processors.projections.sql import tracking_keys
 from processors.projections.ticket_views import TicketViews
 from schemas.jobs import PREDICTION_JOBS, PRODUCTS, RFM
 from schemas.shop import ShopConfig
-from store.state import JOBS_RUN, VIEW_PARAMS, transaction
+from store.state import JOBS_RUN, SMALL_WORK_THREADS, VIEW_PARAMS, threads, transaction
 from store.viewstore import Whole, Write
 
 ENGINE_VERSION = "8"  # raise when the materialised tables change shape (8: WISMO normalised)
@@ -87,7 +87,7 @@ class ViewEngine:
         # the materialised tables exist when the last publish ran with the same parameters
         # (a replayed or rebuilt state has none of its own, an older version other ones)
         whole = ctx.basis is None or params != ctx.meta(VIEW_PARAMS)
-        with transaction(self._con):
+        with threads(self._con, None if whole else SMALL_WORK_THREADS), transaction(self._con):
             writes: dict[str, Write] = {}
             if whole:  # materialised from here on when changes can be refreshed
                 for projection in PROJECTIONS:

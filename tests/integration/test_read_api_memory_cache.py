@@ -80,6 +80,41 @@ def test_a_delta_over_the_held_base_is_read_new(tmp_path, client):
     assert read == file_totals(views)
 
 
+def delta_tables() -> list[str]:
+    cursor = memtables.cursor()
+    try:
+        rows = cursor.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'deltas_%'"
+        ).fetchall()
+    finally:
+        cursor.close()
+    return sorted(name for (name,) in rows)
+
+
+def test_each_version_s_deltas_are_merged_once_and_older_sets_are_dropped(tmp_path, client):
+    publish_views(tmp_path)
+    views = shop_paths(tmp_path, "shop-a").views_dir
+    ids = sorted(file_totals(views))
+    made: list[str] = []
+    for n in range(memtables.KEEP_DELTA_SETS + 2):  # a new delta at each publish
+        whole = read_views(views)["orders"]
+        one = whole.filter(pc.equal(whole["order_id"], ids[n]))
+        changed = with_total(one, ids[n], f"{n + 1}.25")
+        ViewStore(views).publish(
+            {"orders": Changed(changed, pa.table({"order_id": pa.array([], pa.int64())}),
+                               whole.num_rows, lambda whole=whole: whole)},
+            VIEW_KEYS,
+            NOW,
+        )  # fmt: skip
+        assert api_totals(client) == file_totals(views)
+        assert api_totals(client)[ids[n]] == f"{n + 1}.25"
+        new = sorted(set(delta_tables()) - set(made))
+        assert len(new) == 1  # both requests of this version read one merged table
+        made += new
+    # the newest sets stay for requests of the versions before; the older ones are gone
+    assert delta_tables() == sorted(made[-memtables.KEEP_DELTA_SETS :])
+
+
 def test_bases_over_the_budget_are_dropped_and_reads_stay_right(tmp_path, client, monkeypatch):
     monkeypatch.setattr(memtables, "BUDGET_BYTES", 1)  # every new base pushes the others out
     publish_views(tmp_path)
