@@ -80,6 +80,7 @@ class Consumer:
         clock: Clock,
         batch_size: int = 500,
         view_interval: float = 0.5,
+        alert_interval: float = 0.0,
         retry_delays: Sequence[float] = RETRY_DELAYS,
         notifier: Notifier | None = None,
     ) -> None:
@@ -89,6 +90,7 @@ class Consumer:
         self._clock = clock
         self._batch_size = batch_size
         self._view_interval = view_interval
+        self._alert_interval = alert_interval  # seconds between a shop's alert checks
         self._pipelines: dict[str, ShopPipeline] = {}
         self._dirty: dict[str, float] = {}
         self._retry_delays = tuple(retry_delays)
@@ -269,7 +271,7 @@ class Consumer:
     def _pipeline(self, shop: ShopConfig) -> ShopPipeline:
         pipeline = self._pipelines.get(shop.shop_id)
         if pipeline is None:
-            pipeline = ShopPipeline(self._data_dir, shop)
+            pipeline = ShopPipeline(self._data_dir, shop, alert_every=self._alert_interval)
             self._pipelines[shop.shop_id] = pipeline
         pipeline.shop = shop
         return pipeline

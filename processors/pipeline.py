@@ -2,31 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 import structlog
 
-from processors.alerts.raising import raise_alerts
+from processors.alerts.raising import raise_alerts, scheduled_check_due
 from processors.anonymise import Scrubber
+from processors.batch import (
+    Decoded,
+    decode_events,
+    failure_reason,
+    freshness_meta,
+    joined,
+    split_at_controls,
+)
 from processors.erasure import tombstones
-from processors.errors import ProcessingError, UnprocessableEvent
-from processors.handlers import handle_envelope
 from processors.jobs import run_job
-from processors.projections.engine import ViewEngine
+from processors.projections.engine import Refresh, ViewEngine
 from schemas.envelope import Envelope
-from schemas.events import CONTROL_EVENTS, ControlEvent, Event
+from schemas.events import ControlEvent, Event
 from schemas.jobs import ALERTS, ALERTS_RAISED, DIGESTS, ERASE, FULFILLMENT
-from schemas.shop import DEFAULT_COST_KEYS, CostKeys, ShopConfig
+from schemas.shop import ShopConfig
 from schemas.views import VIEW_KEYS
 from store.erasure import write_applied
 from store.errors import is_storage_failure
 from store.layout import shop_paths
 from store.lock import WriterLock
 from store.rawlog import ParquetRawLog, RejectedLog
-from store.state import SMALL_WORK_THREADS, ApplyResult, DuckDBStateStore
+from store.state import ALERT_RESOURCES, SMALL_WORK_THREADS, ApplyResult, DuckDBStateStore
 from store.state_alerts import ALERTS_DONE_AT, DIGESTS_DONE, count_rejected
 from store.viewstore import GRACE_SECONDS, ViewStore, write_freshness
 
@@ -34,77 +40,16 @@ RAISED_TOPIC = "job." + ALERTS_RAISED
 log = structlog.get_logger("wcpulse.processor")
 
 
-@dataclass(frozen=True)
-class Decoded:
-    """An envelope of the batch (``index`` in it) and the events it stands for."""
-
-    index: int
-    envelope: Envelope
-    events: list[Event]
-
-
-def decode_events(
-    screened: Sequence[tuple[int, Envelope]],
-    failures: dict[int, str],
-    cost_keys: CostKeys = DEFAULT_COST_KEYS,
-) -> list[Decoded]:
-    """The envelopes that can be handled with their events (an imported page gives one per
-    element); the reason of each other one goes into ``failures`` under its index.
-    ``cost_keys``: the shop's product cost meta keys."""
-    decoded: list[Decoded] = []
-    for index, envelope in screened:
-        try:
-            decoded.append(Decoded(index, envelope, handle_envelope(envelope, cost_keys)))
-        except UnprocessableEvent as exc:
-            failures[index] = str(exc)
-        except Exception as exc:  # noqa: BLE001 - the edge: one message's failure, not the batch's
-            failures[index] = failure_reason("normalising", exc)
-    return decoded
-
-
-def failure_reason(stage: str, exc: BaseException) -> str:
-    """What a dead letter says: our own messages whole, else the stage and the error's type
-    (an unexpected error's text may quote the personal data it choked on)."""
-    if isinstance(exc, ProcessingError):
-        return str(exc)
-    return f"{stage} failed: {type(exc).__name__}"
-
-
-def freshness_meta(
-    previous: dict[str, str | None], envelopes: Sequence[Envelope], now: datetime
-) -> dict[str, str]:
-    newest = max(e.received_at for e in envelopes)
-    if previous.get("newest_event_at"):
-        newest = max(newest, datetime.fromisoformat(str(previous["newest_event_at"])))
-    oldest = min(e.received_at for e in envelopes)
-    return {
-        "newest_event_at": newest.isoformat(),
-        "last_applied_at": now.isoformat(),
-        "lag_seconds": f"{max(0.0, (now - oldest).total_seconds()):.3f}",
-        "events_applied": str(int(previous.get("events_applied") or 0) + len(envelopes)),
-    }
-
-
-def split_at_controls(
-    events: Sequence[Event],
-) -> Iterator[tuple[list[Event], ControlEvent | None]]:
-    """The events in runs that end at a job (or at the end): a job sees the state of
-    exactly what came before it in the stream, in a live batch and in replay alike."""
-    chunk: list[Event] = []
-    for event in events:
-        if isinstance(event, CONTROL_EVENTS):
-            yield chunk, event
-            chunk = []
-        else:
-            chunk.append(event)
-    if chunk:
-        yield chunk, None
-
-
 class ShopPipeline:
     """Owns a shop's state while open (writer lock held)."""
 
-    def __init__(self, data_dir: Path, shop: ShopConfig, state_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        shop: ShopConfig,
+        state_path: Path | None = None,
+        alert_every: float = 0.0,
+    ) -> None:
         self.shop = shop
         self.paths = shop_paths(data_dir, shop.shop_id)
         self._lock = WriterLock(self.paths.root)
@@ -119,8 +64,12 @@ class ShopPipeline:
         self.rejected = RejectedLog(self.paths.rejected_dir)
         self.tombstones: Scrubber | None = None  # erased customers' scrubber, read lazily
         self._stage = "applying"  # what a failure happened in (for its dead letter)
-        # the last publish raised alerts or did a scheduled check: its follow-up publishes it
+        # the last publish raised alerts, did a scheduled check or left its changes to the
+        # next check of the alert rules: a follow-up publish is due
         self.follow_up = False
+        # live: seconds from one check of the alert rules to the next (0: at every publish)
+        self.alert_every = alert_every
+        self._checked_at: float | None = None  # time.monotonic() of the last check
 
     def close(self) -> None:
         self.state.close()
@@ -268,7 +217,10 @@ class ShopPipeline:
         published changes call for (and a due ``job.alerts``'s checks). What that keeps
         (the alerts, the check's time) goes out with the next publish: ``follow_up`` says
         one is due. Raising them after the manifest, not before, takes the rules' time off
-        what a batch waits for before it is visible."""
+        what a batch waits for before it is visible. The rules are checked at most every
+        ``alert_every`` seconds (a whole build and a due scheduled check at once): the
+        publishes between keep their changes for the next check, which ``follow_up`` asks
+        for, so a steady stream spends the rules' time once per interval, not per batch."""
         with self.state.threads(SMALL_WORK_THREADS):  # a whole build takes every core
             return self._publish(now, purge, alerts)
 
@@ -282,11 +234,16 @@ class ShopPipeline:
         version = ViewStore(self.paths.views_dir).publish(
             refresh.writes, VIEW_KEYS, now, refresh.extra, grace
         )
-        self.follow_up = False
-        if alerts:  # a crash before ``published`` raises them again from the same changes
-            raised = raise_alerts(self, pending, refresh, now)
+        self.follow_up = unchecked = False
+        if alerts and self._check_now(refresh):  # a crash before ``published``: again
+            scope = joined(pending, self.state.unchecked_changes())
+            raised = raise_alerts(self, scope, refresh, now)
+            self._checked_at = time.monotonic()
             self.follow_up = bool(raised) or self.state.get_meta(ALERTS_DONE_AT) != done
-        self.state.published(pending, refresh.params)
+        elif alerts:  # checked by a later publish, which ``follow_up`` asks for
+            unchecked = any(pending.get(resource) for resource in ALERT_RESOURCES)
+            self.follow_up = unchecked or self.state.has_unchecked()
+        self.state.published(pending, refresh.params, unchecked)
         write_applied(self.paths.views_dir, self.state.connection)
         fresh = self._meta()
         write_freshness(
@@ -299,6 +256,12 @@ class ShopPipeline:
             },
         )
         return version
+
+    def _check_now(self, refresh: Refresh) -> bool:
+        """Whether this live publish checks the alert rules (see ``publish``)."""
+        if refresh.whole or self._checked_at is None or scheduled_check_due(self):
+            return True
+        return time.monotonic() - self._checked_at >= self.alert_every
 
     def _meta(self) -> dict[str, str | None]:
         keys = ("newest_event_at", "last_applied_at", "lag_seconds", "events_applied")

@@ -50,6 +50,7 @@ class Settings:
     max_body_bytes: int = 2 * 1024 * 1024
     batch_size: int = 500
     view_interval_seconds: float = 0.5
+    alert_interval_seconds: float = 2.0
     queue_prefix: str = "wcpulse"
     log_level: str = "INFO"
     log_format: str = "auto"  # console on a terminal, JSON lines otherwise
@@ -165,6 +166,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_body_bytes=_int(env, "WCPULSE_MAX_BODY_BYTES", 2 * 1024 * 1024),
         batch_size=_int(env, "WCPULSE_BATCH_SIZE", 500),
         view_interval_seconds=_float(env, "WCPULSE_VIEW_INTERVAL", 0.5),
+        alert_interval_seconds=_float(env, "WCPULSE_ALERT_INTERVAL", 2.0),
         queue_prefix=_str(env, "WCPULSE_QUEUE_PREFIX") or "wcpulse",
         log_level=(_str(env, "WCPULSE_LOG_LEVEL") or "INFO").upper(),
         log_format=log_format,

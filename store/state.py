@@ -58,6 +58,8 @@ _RESOURCE_OF: dict[type, str] = {
 }
 
 
+# the resources whose changes the alert rules check (``alert_scope``)
+ALERT_RESOURCES = ("order", "customer", "product")
 VIEW_PARAMS = "view_params"  # meta: what the published views were computed with
 JOBS_RUN = "jobs_run"  # meta: how many jobs have changed the shop's state (a job's own count)
 
@@ -296,18 +298,32 @@ class DuckDBStateStore:
         found = dict(rows)
         return {key: found.get(key) for key in keys}
 
+    def unchecked_changes(self) -> dict[str, list[int]]:
+        """The published changes the alert rules have not checked yet, by resource."""
+        return self._ids_by_resource("alert_scope")
+
+    def has_unchecked(self) -> bool:
+        """Whether published changes wait for the alert rules."""
+        return bool(self._con.execute("SELECT EXISTS (FROM alert_scope)").fetchall()[0][0])
+
     def pending_changes(self) -> dict[str, list[int]]:
         """The resources changed since the views were last published, by resource."""
+        return self._ids_by_resource("pending_changes")
+
+    def _ids_by_resource(self, table: str) -> dict[str, list[int]]:
         found: dict[str, list[int]] = {}
-        for resource, rid in self._con.execute(
-            "SELECT resource, id FROM pending_changes ORDER BY resource, id"
-        ).fetchall():
+        sql = f"SELECT resource, id FROM {table} ORDER BY resource, id"
+        for resource, rid in self._con.execute(sql).fetchall():
             found.setdefault(resource, []).append(rid)
         return found
 
-    def published(self, included: Mapping[str, Sequence[int]], params: str) -> None:
+    def published(
+        self, included: Mapping[str, Sequence[int]], params: str, unchecked: bool = False
+    ) -> None:
         """After a publish: forget the changes it included (what ``pending_changes`` gave
-        it) and keep what its views were computed with (``view_params``), in one step."""
+        it) and keep what its views were computed with (``view_params``), in one step.
+        ``unchecked``: the alert rules have not seen these changes yet; their orders,
+        customers and products go into ``alert_scope`` for the next check."""
         pairs = [(resource, rid) for resource, ids in included.items() for rid in ids]
         done = pa.table(
             {
@@ -319,6 +335,12 @@ class DuckDBStateStore:
             if pairs:  # one statement for every resource
                 self._con.register("published_changes", done)
                 try:
+                    if unchecked:
+                        self._con.execute(
+                            "INSERT INTO alert_scope SELECT resource, id FROM published_changes "
+                            "WHERE list_contains(?, resource) ON CONFLICT DO NOTHING",
+                            [list(ALERT_RESOURCES)],
+                        )
                     self._con.execute(
                         "DELETE FROM pending_changes p USING published_changes d "
                         "WHERE p.resource = d.resource AND p.id = d.id"

@@ -80,6 +80,11 @@ def acknowledge_alert(con: duckdb.DuckDBPyConnection, alert_id: int, at: datetim
     return bool(found)
 
 
+def forget_unchecked(con: duckdb.DuckDBPyConnection) -> None:
+    """The alert rules have checked every published change (in the caller's transaction)."""
+    con.execute("DELETE FROM alert_scope")
+
+
 def set_alerts_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     con.execute(
         "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",

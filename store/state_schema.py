@@ -243,6 +243,10 @@ def create_statements() -> list[str]:
         # transaction as the change; the publish that includes them removes them).
         "CREATE TABLE IF NOT EXISTS pending_changes (resource VARCHAR, id BIGINT, "
         "PRIMARY KEY (resource, id))",
+        # The published changes the alert rules have not checked yet (a live publish between
+        # two alert checks keeps its orders, customers and products here for the next one).
+        "CREATE TABLE IF NOT EXISTS alert_scope (resource VARCHAR, id BIGINT, "
+        "PRIMARY KEY (resource, id))",
         # One row per customer and rescoring day on which their RFM segment changed
         # (previous_segment is null for their first scored segment).
         "CREATE TABLE IF NOT EXISTS segment_history (customer_key VARCHAR, changed_on DATE, "

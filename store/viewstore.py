@@ -47,6 +47,10 @@ import pyarrow.parquet as pq
 from schemas.views import FRESHNESS, MANIFEST, VIEW_KEYS, VIEWS
 
 DELETED = "_deleted"
+# A base is written once and read for long: zstd. A delta of a publish's hundred rows is
+# written at every publish and soon merged: snappy writes it in half the time (1 against
+# 2 ms for 100 orders), at a few kilobytes more.
+COMPRESSION = {"base": "zstd", "delta": "snappy"}
 COMPACT_ROWS = 20_000  # a delta past this many rows ...
 COMPACT_SHARE = 0.05  # ... and past this share of the base is folded into a new base
 MAX_DELTAS = 8  # more deltas than this (less a step per view: delta_limit) are merged
@@ -251,7 +255,8 @@ class ViewStore:
         folder = self.dir / name
         folder.mkdir(exist_ok=True)
         tmp = folder / f".{kind}.{os.getpid()}.tmp"
-        pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+        compression = COMPRESSION[kind]
+        pq.write_table(table, tmp, compression=compression, row_group_size=ROW_GROUP_ROWS)
         digest = hashlib.sha256(tmp.read_bytes()).hexdigest()[:20]
         final = folder / f"{kind}-{digest}.parquet"
         os.replace(tmp, final)

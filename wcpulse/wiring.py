@@ -199,6 +199,7 @@ def start_consumer(
                 clock,
                 batch_size=settings.batch_size,
                 view_interval=settings.view_interval_seconds,
+                alert_interval=settings.alert_interval_seconds,
                 notifier=notifier,
             )
             try:

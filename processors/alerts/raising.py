@@ -30,6 +30,7 @@ from store.state_alerts import (
     HEALTH_NOTED,
     HEALTH_SEEN,
     REJECTED_UNSEEN,
+    forget_unchecked,
     merge_meta,
     set_alerts_meta,
 )
@@ -69,6 +70,7 @@ def raise_alerts(
             return []
         log.info("alerts_raised", shop_id=unit.shop.shop_id, alerts=len(alerts))
     with unit.state.transaction() as tx:
+        forget_unchecked(tx)
         if due:
             set_alerts_meta(tx, ALERTS_DONE_AT, due[1])
         if health[1]:
@@ -105,6 +107,11 @@ def _tables_of(con: duckdb.DuckDBPyConnection, writes: Mapping[str, Write]) -> I
     finally:
         for table in standing_in:
             con.unregister(table)
+
+
+def scheduled_check_due(unit: ShopUnit) -> bool:
+    """A ``job.alerts`` or ``job.fulfillment`` waits for its checks."""
+    return _due(unit) is not None
 
 
 def _due(unit: ShopUnit) -> tuple[date, str, str | None] | None:

@@ -148,6 +148,53 @@ def test_a_vip_order_alerts_once_per_cool_down_however_many_orders_follow(make_s
     assert len(shop.of("vip_activity")) == 2  # the cool-down is over
 
 
+def _scored_vip_shop(make_shop) -> Shop:
+    """A VIP shop after a rescoring: its publishes refresh what changed (a whole build, as
+    before any rescoring, checks the alert rules at once)."""
+    shop = _vip_shop(make_shop, LOW_BAR)
+    shop.feed([dated_job_envelope(SHOP.shop_id, "rfm", TODAY, NOW)])
+    return shop
+
+
+def test_publishes_between_two_alert_checks_leave_their_changes_to_the_next_one(make_shop):
+    shop = _scored_vip_shop(make_shop)  # checked at its publishes so far
+    pipeline = shop.pipeline
+    pipeline.alert_every = 3600.0  # the next check is an hour away
+    pipeline.apply([order(5000, NOW - timedelta(minutes=5))], NOW)
+    pipeline.publish(NOW, alerts=True)
+    assert shop.of("vip_activity") == [] and pipeline.follow_up  # a check is owed
+    pipeline.publish(NOW, alerts=True)  # nothing new: still owed
+    assert shop.of("vip_activity") == [] and pipeline.follow_up
+    pipeline.alert_every = 0.0  # the hour is over
+    publish_live(pipeline, NOW)
+    (vip,) = shop.of("vip_activity")
+    assert vip["subject_id"] == "7" and not pipeline.follow_up
+
+
+def test_changes_left_to_the_next_alert_check_survive_a_restart(make_shop, tmp_path):
+    shop = _scored_vip_shop(make_shop)
+    shop.pipeline.alert_every = 3600.0
+    shop.pipeline.apply([order(5000, NOW - timedelta(minutes=5))], NOW)
+    shop.pipeline.publish(NOW, alerts=True)
+    assert shop.of("vip_activity") == []
+    shop.close()  # the processor stops (or dies) before the check
+    restarted = ShopPipeline(tmp_path / "a", shop.shop, alert_every=3600.0)
+    try:
+        publish_live(restarted, NOW)  # a new processor checks at its first publish
+        vips = [a for a in read_view(restarted.paths.views_dir, "alerts").to_pylist()
+                if a["type"] == "vip_activity"]  # fmt: skip
+    finally:
+        restarted.close()
+    assert [a["subject_id"] for a in vips] == ["7"]
+
+
+def test_a_due_scheduled_check_runs_at_once_whatever_the_interval(make_shop):
+    shop = _sales_shop(make_shop, last_week=6, week_before=10)  # -40%
+    shop.pipeline.alert_every = 3600.0
+    shop.feed([dated_job_envelope(SHOP.shop_id, "alerts", TODAY, NOW)])
+    assert len(shop.of("sales_drop")) == 1
+
+
 def test_an_order_of_a_customer_below_the_high_value_bar_raises_no_vip_alert(make_shop):
     shop = _vip_shop(make_shop, PredictionSettings(high_value=1e9, medium_value=1e8))
     shop.feed([order(5000, NOW - timedelta(minutes=5))])
