@@ -26,8 +26,16 @@ _FIRST_DAY = (date.min - date(1970, 1, 1)).days  # days since 1970-01-01 of 0001
 _LAST_DAY = (date.max - date(1970, 1, 1)).days + 1  # ... of the day after 9999-12-31
 _PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000}
 # per unit, the first and last value Python can hold (a date, or a time in that unit)
-_PYTHON_RANGE = {"day": (_FIRST_DAY, _LAST_DAY - 1)} | {
-    unit: (_FIRST_DAY * per_day, _LAST_DAY * per_day - 1) for unit, per_day in _PER_DAY.items()
+# as Arrow scalars of the counts' types: a Python int beside an array costs pyarrow a type
+# inference each time (with a failing ``import dateutil`` when that is not installed)
+_PYTHON_RANGE = {
+    "day": (pa.scalar(_FIRST_DAY, pa.int32()), pa.scalar(_LAST_DAY - 1, pa.int32()))
+} | {
+    unit: (
+        pa.scalar(_FIRST_DAY * per_day, pa.int64()),
+        pa.scalar(_LAST_DAY * per_day - 1, pa.int64()),
+    )
+    for unit, per_day in _PER_DAY.items()
 }
 
 

@@ -15,7 +15,7 @@ import base64
 import hashlib
 import hmac
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -71,7 +71,7 @@ ALERT_FIELDS = tuple(f.name for f in fields(Alert))
 
 
 def alert_json(alert: Alert) -> dict[str, Any]:
-    data = asdict(alert)
+    data = {name: getattr(alert, name) for name in ALERT_FIELDS}  # asdict: 20x slower
     data["created_at"] = alert.created_at.isoformat()
     return data
 

@@ -50,20 +50,19 @@ def record_alerts(con: duckdb.DuckDBPyConnection, alerts: Sequence[Alert]) -> in
     rows = [{name: getattr(a, name) for name in ALERT_FIELDS} | {"acknowledged_at": None}
             for a in alerts]  # fmt: skip
     table = pa.Table.from_pylist(rows, schema=ALERTS)
-    before = con.execute("SELECT count(*) FROM alerts").fetchall()[0][0]
     con.register("raised_alerts", table)
     try:
-        con.execute(
+        new = con.execute(
             f"INSERT INTO alerts ({', '.join(ALERTS.names)}) SELECT * FROM raised_alerts "
-            "ON CONFLICT (alert_id) DO NOTHING"
-        )
+            "ON CONFLICT (alert_id) DO NOTHING RETURNING alert_id"
+        ).fetchall()
         con.execute(
             "INSERT INTO pending_changes SELECT 'alert', alert_id FROM raised_alerts "
             "ON CONFLICT DO NOTHING"
         )
     finally:
         con.unregister("raised_alerts")
-    return int(con.execute("SELECT count(*) FROM alerts").fetchall()[0][0] - before)
+    return len(new)
 
 
 def acknowledge_alert(con: duckdb.DuckDBPyConnection, alert_id: int, at: datetime) -> bool:

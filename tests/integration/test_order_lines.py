@@ -413,6 +413,17 @@ def test_the_order_lines_list_filters_by_product_order_and_day_in_json_and_csv(t
     assert csv[0].split(",")[:3] == ["order_id", "line_id", "revenue_day"] and len(csv) == 5
 
 
+def lines_after_refund(tmp_path, order: Body, returned: Body) -> dict[tuple[int, int], Body]:
+    """The published order lines, by (order, line), after ``order`` and its refund
+    ``returned`` went through a pipeline."""
+    pipeline = ShopPipeline(tmp_path, SHOP)
+    try:
+        run(pipeline, stream([with_refunds(order, [returned], LATER)], [returned]))
+        return published(pipeline)
+    finally:
+        pipeline.close()
+
+
 def test_a_refund_of_a_product_on_two_lines_fills_them_in_line_order_to_the_cent(tmp_path):
     # The state keeps a refund item's product and variation, not the line it points at, so
     # lines of one product share its refunds: units fill the first line, then the next; the
@@ -422,13 +433,9 @@ def test_a_refund_of_a_product_on_two_lines_fills_them_in_line_order_to_the_cent
         {"product_id": 60, "quantity": 3, "total": "15.00", "name": "Mug, blue"},
     ]
     order = woo.order(1200, items=items)
-    returned = refund(1201, 1200, "10.00", [(line(order, 901), 3, "10.00")])
-    pipeline = ShopPipeline(tmp_path, SHOP)
-    try:
-        run(pipeline, stream([with_refunds(order, [returned], LATER)], [returned]))
-        rows = published(pipeline)
-    finally:
-        pipeline.close()
+    rows = lines_after_refund(
+        tmp_path, order, refund(1201, 1200, "10.00", [(line(order, 901), 3, "10.00")])
+    )
 
     first, second = rows[(1200, 900)], rows[(1200, 901)]
     assert (first["refunded_quantity"], first["refunded"]) == (2, Decimal("6.66"))
@@ -447,13 +454,9 @@ def test_lines_without_a_refund_of_their_product_give_nothing_back_whatever_thei
         {"product_id": 93, "quantity": 1, "total": "3.00", "name": "Tea"},
     ]
     order = woo.order(1300, items=items)
-    returned = refund(1301, 1300, "3.00", [(line(order, 902), 1, "3.00")])
-    pipeline = ShopPipeline(tmp_path, SHOP)
-    try:
-        run(pipeline, stream([with_refunds(order, [returned], LATER)], [returned]))
-        rows = published(pipeline)
-    finally:
-        pipeline.close()
+    rows = lines_after_refund(
+        tmp_path, order, refund(1301, 1300, "3.00", [(line(order, 902), 1, "3.00")])
+    )
 
     for line_id in (900, 901):
         row = rows[(1300, line_id)]
