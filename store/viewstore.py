@@ -104,8 +104,14 @@ class Changed:
     # count after the refresh's commit costs a fraction of one inside it)
     rows: int | Callable[[], int]
     whole: Callable[[], pa.Table]
+    # rows the change added less those it removed, when the writer knows it: the view's
+    # count then follows from the manifest's without counting (``rows`` is not called)
+    added: int | None = None
 
-    def row_count(self) -> int:
+    def row_count(self, before: int | None = None) -> int:
+        """Rows of the view after the change (``before``: its rows before, if known)."""
+        if before is not None and self.added is not None:
+            return before + self.added
         return self.rows() if callable(self.rows) else self.rows
 
 
@@ -218,7 +224,7 @@ class ViewStore:
             return self._whole(name, key, write.whole())
         if len(deltas) > delta_limit(name):
             deltas = self._merge_tail(name, old, deltas)
-        return ViewFiles(key, old.base, deltas, write.row_count())
+        return ViewFiles(key, old.base, deltas, write.row_count(old.rows))
 
     def _merge_tail(self, name: str, old: ViewFiles, deltas: tuple[str, ...]) -> tuple[str, ...]:
         """``deltas`` with the newer ones merged into one: all of them, or all but the oldest

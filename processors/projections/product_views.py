@@ -152,8 +152,8 @@ class ProductViews:
         if not keys:
             return {}
         rows = _rows(ctx, basis, "mv_order_lines", keys)
-        ctx.replace(TABLE, f"product_id IN {in_ids(keys)}", rows)
-        return {VIEW: ctx.changed(VIEW, TABLE, keys, rows)}
+        replaced = ctx.replace(TABLE, f"product_id IN {in_ids(keys)}", rows)
+        return {VIEW: ctx.changed(VIEW, TABLE, keys, rows, replaced)}
 
 
 def _rows(ctx: Context, basis: ProductBasis | None, lines: str, keys: list[int] | None) -> pa.Table:

@@ -96,16 +96,20 @@ class Context:
     def reader(self, sql: str, schema: pa.Schema) -> Callable[[], pa.Table]:
         return lambda: self.sql(sql).cast(schema)
 
-    def changed(self, view: str, table: str, keys: list[Any], rows: pa.Table) -> Changed:
-        """A view's rows of ``keys`` (``rows``), the keys left without a row, the row count of
-        its materialised ``table`` and how to read it whole (for a compaction)."""
+    def changed(
+        self, view: str, table: str, keys: list[Any], rows: pa.Table, replaced: pa.Table
+    ) -> Changed:
+        """A view's rows of ``keys`` (``rows``, which replaced ``replaced`` in its
+        materialised ``table``), the keys left without a row, the row count of ``table`` and
+        how to read it whole (for a compaction)."""
         schema = VIEWS[view]
         (key,) = VIEW_KEYS[view]
         gone = sorted(set(keys) - set(rows[key].to_pylist()))
         deleted = pa.table({key: pa.array(gone, schema.field(key).type)})
         count = self.counter(f"SELECT count(*) FROM {table}")
         whole = self.reader(f"SELECT {', '.join(schema.names)} FROM {table} ORDER BY {key}", schema)
-        return Changed(rows.select(schema.names).cast(schema), deleted, count, whole)
+        upserts = rows.select(schema.names).cast(schema)
+        return Changed(upserts, deleted, count, whole, rows.num_rows - replaced.num_rows)
 
     def changed_in(
         self, view: str, table: str, scope: str, rows: pa.Table
@@ -133,7 +137,7 @@ class Context:
             return None, old
         count = self.counter(f"SELECT count(*) FROM {table}")
         whole = self.reader(f"SELECT {', '.join(schema.names)} FROM {table} ORDER BY {key}", schema)
-        return Changed(upserts, deleted, count, whole), old
+        return Changed(upserts, deleted, count, whole, rows.num_rows - old.num_rows), old
 
 
 class Projection(Protocol):

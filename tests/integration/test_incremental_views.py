@@ -165,6 +165,9 @@ def assert_published_equals_whole(pipeline: ShopPipeline) -> None:
     whole = ViewEngine(pipeline.state.connection, SHOP).full_tables()
     for name, table in whole.items():
         assert rows(published.get(name), name) == rows(table, name), name
+    counted = live_files(read_manifest(pipeline.paths.views_dir))
+    for name, table in published.items():  # the manifest's counts, against the files' rows
+        assert counted[name].rows == table.num_rows, name
 
 
 @settings(
