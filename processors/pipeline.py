@@ -9,13 +9,7 @@ from pathlib import Path
 
 import structlog
 
-from processors.alerts.aside import AsideCheck
-from processors.alerts.raising import (
-    keep_alerts,
-    prepare_check,
-    raise_alerts,
-    scheduled_check_due,
-)
+from processors.alerts.raising import raise_alerts, scheduled_check_due
 from processors.anonymise import Scrubber
 from processors.batch import (
     Decoded,
@@ -73,14 +67,11 @@ class ShopPipeline:
         # the last publish raised alerts, did a scheduled check or left its changes to the
         # next check of the alert rules: a follow-up publish is due
         self.follow_up = False
-        # live: seconds from one check of the alert rules to the next (0: at every publish,
-        # in the publish itself; more: beside the writer, ``processors/alerts/aside.py``)
+        # live: seconds from one check of the alert rules to the next (0: at every publish)
         self.alert_every = alert_every
         self._checked_at: float | None = None  # time.monotonic() of the last check
-        self._aside: AsideCheck | None = None  # a check running beside the writer
 
     def close(self) -> None:
-        self._drop_aside()
         self.state.close()
         self._lock.release()
 
@@ -145,7 +136,6 @@ class ShopPipeline:
             if is_storage_failure(exc):
                 raise
             reason = failure_reason(self._stage, exc)
-            self._drop_aside()  # the connection may be reopened
             self.state.recover()
             self.tombstones = None
             if len(decoded) == 1:
@@ -214,7 +204,6 @@ class ShopPipeline:
         True when it rebuilt the state from the raw log (a live erasure). A job that fails
         raises: it fails alone, like any other message."""
         self._stage = f"job.{event.job}"
-        self._drop_aside()  # a job may change what it read, or rebuild the state
         with self.state.threads(None):  # a job may read the whole shop
             return run_job(self, event, live, now)
 
@@ -231,16 +220,11 @@ class ShopPipeline:
         what a batch waits for before it is visible. The rules are checked at most every
         ``alert_every`` seconds (a whole build and a due scheduled check at once): the
         publishes between keep their changes for the next check, which ``follow_up`` asks
-        for, so a steady stream spends the rules' time once per interval, not per batch.
-        With an interval, a check runs beside the writer (``processors/alerts/aside.py``):
-        the next publish keeps what it found, before reading its own changes, so the
-        alerts are out with that publish; a whole build checks in the publish itself."""
+        for, so a steady stream spends the rules' time once per interval, not per batch."""
         with self.state.threads(SMALL_WORK_THREADS):  # a whole build takes every core
             return self._publish(now, purge, alerts)
 
     def _publish(self, now: datetime, purge: bool, alerts: bool) -> str:
-        if alerts:
-            self._keep_aside(now)
         pending = self.state.pending_changes()
         refresh = ViewEngine(self.state.connection, self.shop).refresh()
         done = self.state.get_meta(ALERTS_DONE_AT)  # job.alerts and job.fulfillment
@@ -250,22 +234,15 @@ class ShopPipeline:
         version = ViewStore(self.paths.views_dir).publish(
             refresh.writes, VIEW_KEYS, now, refresh.extra, grace
         )
-        unchecked = alerts and any(pending.get(resource) for resource in ALERT_RESOURCES)
-        self.follow_up = False
+        self.follow_up = unchecked = False
         if alerts and self._check_now(refresh):  # a crash before ``published``: again
             scope = joined(pending, self.state.unchecked_changes())
-            if refresh.whole or self.alert_every <= 0:
-                raised = raise_alerts(self, scope, refresh, now)
-                self.follow_up = bool(raised) or self.state.get_meta(ALERTS_DONE_AT) != done
-                unchecked = False
-            else:  # kept by a later publish; until then its changes wait in alert_scope
-                check = prepare_check(self, scope, refresh, now)
-                self._aside = AsideCheck(self.state.connection, self.shop, check)
+            raised = raise_alerts(self, scope, refresh, now)
             self._checked_at = time.monotonic()
-        elif alerts and self._aside is not None:
-            self._aside.changed_again(pending)
-        if alerts and not self.follow_up:  # a check owed or running: its follow-up is due
-            self.follow_up = self._aside is not None or unchecked or self.state.has_unchecked()
+            self.follow_up = bool(raised) or self.state.get_meta(ALERTS_DONE_AT) != done
+        elif alerts:  # checked by a later publish, which ``follow_up`` asks for
+            unchecked = any(pending.get(resource) for resource in ALERT_RESOURCES)
+            self.follow_up = unchecked or self.state.has_unchecked()
         self.state.published(pending, refresh.params, unchecked)
         write_applied(self.paths.views_dir, self.state.connection)
         fresh = self._meta()
@@ -282,38 +259,9 @@ class ShopPipeline:
 
     def _check_now(self, refresh: Refresh) -> bool:
         """Whether this live publish checks the alert rules (see ``publish``)."""
-        if self._aside is not None:  # one check at a time; a whole build checks everything
-            if not refresh.whole:
-                return False
-            self._drop_aside()
         if refresh.whole or self._checked_at is None or scheduled_check_due(self):
             return True
         return time.monotonic() - self._checked_at >= self.alert_every
-
-    def _keep_aside(self, now: datetime) -> None:
-        """Keep what a check beside the writer found, once it has finished."""
-        aside = self._aside
-        if aside is None or not aside.done():
-            return
-        self._aside = None
-        if aside.error is not None:  # its changes stay in alert_scope for the next check
-            reason = failure_reason("alert check", aside.error)
-            log.warning("alert_check_failed", shop_id=self.shop.shop_id, reason=reason)
-            return
-        keep_alerts(self, aside.check, aside.alerts, now, aside.checked)
-
-    def _drop_aside(self) -> None:
-        """Let a check beside the writer end and drop what it found (its changes stay in
-        alert_scope: the next check takes them)."""
-        if self._aside is not None:
-            self._aside.wait()
-            self._aside = None
-
-    def wait_for_alerts(self) -> None:
-        """Until a check beside the writer has finished (its alerts are kept by the next
-        publish): for callers that must see them, e.g. tests and a stop."""
-        if self._aside is not None:
-            self._aside.wait()
 
     def _meta(self) -> dict[str, str | None]:
         keys = ("newest_event_at", "last_applied_at", "lag_seconds", "events_applied")

@@ -42,7 +42,6 @@ from store.state_schema import (
     PRODUCT_PRICES,
     RESOURCE_TABLES,
     ResourceTable,
-    change_rows,
     create_statements,
 )
 
@@ -325,9 +324,15 @@ class DuckDBStateStore:
         it) and keep what its views were computed with (``view_params``), in one step.
         ``unchecked``: the alert rules have not seen these changes yet; their orders,
         customers and products go into ``alert_scope`` for the next check."""
-        done = change_rows(included)
+        pairs = [(resource, rid) for resource, ids in included.items() for rid in ids]
+        done = pa.table(
+            {
+                "resource": pa.array([resource for resource, _ in pairs], pa.string()),
+                "id": pa.array([rid for _, rid in pairs], pa.int64()),
+            }
+        )
         with self.transaction():
-            if done.num_rows:  # one statement for every resource
+            if pairs:  # one statement for every resource
                 self._con.register("published_changes", done)
                 try:
                     if unchecked:

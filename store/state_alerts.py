@@ -5,14 +5,14 @@ change, so the next publish refreshes the alerts view."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 import duckdb
 import pyarrow as pa
 
 from schemas.alerts import ALERT_FIELDS, Alert
-from store.state_schema import ALERTS, change_rows
+from store.state_schema import ALERTS
 
 # the last job.alerts ({"as_of": day, "at": time}) and the time of the last one evaluated
 ALERTS_DUE = "alerts_due"
@@ -79,25 +79,9 @@ def acknowledge_alert(con: duckdb.DuckDBPyConnection, alert_id: int, at: datetim
     return bool(found)
 
 
-def forget_unchecked(
-    con: duckdb.DuckDBPyConnection, checked: Mapping[str, Iterable[int]] | None = None
-) -> None:
-    """The alert rules have checked the published changes ``checked`` (by resource; None:
-    every one waiting), in the caller's transaction."""
-    if checked is None:
-        con.execute("DELETE FROM alert_scope")
-        return
-    done = change_rows(checked)
-    if not done.num_rows:
-        return
-    con.register("checked_changes", done)
-    try:
-        con.execute(
-            "DELETE FROM alert_scope a USING checked_changes c "
-            "WHERE a.resource = c.resource AND a.id = c.id"
-        )
-    finally:
-        con.unregister("checked_changes")
+def forget_unchecked(con: duckdb.DuckDBPyConnection) -> None:
+    """The alert rules have checked every published change (in the caller's transaction)."""
+    con.execute("DELETE FROM alert_scope")
 
 
 def set_alerts_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:

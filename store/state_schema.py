@@ -14,7 +14,6 @@ then adds it too, so every state file has the same columns in the same order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -144,19 +143,6 @@ PRODUCT_PRICES = pa.schema(
     + [(c, MONEY) for c in ("price", "regular_price", "sale_price")]
 )
 PRICE_COLUMNS = ("price", "regular_price", "sale_price")
-
-
-def change_rows(changes: Mapping[str, Iterable[int]]) -> pa.Table:
-    """Changed resources by id as rows of ``pending_changes`` and ``alert_scope``."""
-    pairs = [(resource, rid) for resource, ids in changes.items() for rid in ids]
-    return pa.table(
-        {
-            "resource": pa.array([resource for resource, _ in pairs], pa.string()),
-            "id": pa.array([rid for _, rid in pairs], pa.int64()),
-        }
-    )
-
-
 CHILD_TABLES = {
     "order_items": ORDER_ITEMS,
     "order_refunds": ORDER_REFUNDS,

@@ -8,9 +8,8 @@ replay restores them and raises none of its own.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime
 
 import duckdb
@@ -25,14 +24,12 @@ from processors.projections.sql import in_ids
 from processors.shop_unit import ShopUnit
 from schemas.alerts import Alert
 from schemas.events import AlertsRaised
-from schemas.shop import ShopConfig
 from store.state_alerts import (
     ALERTS_DONE_AT,
     ALERTS_DUE,
     HEALTH_NOTED,
     HEALTH_SEEN,
     REJECTED_UNSEEN,
-    count_rejected,
     forget_unchecked,
     merge_meta,
     set_alerts_meta,
@@ -50,59 +47,22 @@ MATERIALISED = {
 }
 
 
-@dataclass(frozen=True)
-class Check:
-    """What one check of the alert rules looks at, read by the shop's writer."""
-
-    pending: Mapping[str, Sequence[int]]  # the changes checked, by resource
-    whole: bool  # every view was built whole: every customer and product is checked
-    scored: bool  # False: no rescoring yet
-    due: tuple[date, str, str | None] | None  # a job.alerts or job.fulfillment to evaluate
-    health: tuple[float, int, dict[str, dict]]
-    now: datetime
-
-
-def prepare_check(
-    unit: ShopUnit, pending: Mapping[str, Sequence[int]], refresh: Refresh, now: datetime
-) -> Check:
-    """The check of the changes ``pending`` after the publish of ``refresh``."""
-    scored = bool(refresh.extra.get(SCORING_BASIS))
-    return Check(pending, refresh.whole, scored, _due(unit), _health(unit), now)
-
-
-def evaluate(con: duckdb.DuckDBPyConnection, shop: ShopConfig, check: Check) -> list[Alert]:
-    """The alerts ``check`` raises, read through ``con`` (reads only: any cursor on the
-    shop's state, e.g. one beside the writer's)."""
-    scope = _scope(con, check.pending, check.whole, check.scored)
-    scheduled = (check.due[0], check.due[2]) if check.due else None
-    return raised_alerts(con, shop, scope, check.now, scheduled, check.health)
-
-
 def raise_alerts(
     unit: ShopUnit, pending: Mapping[str, Sequence[int]], refresh: Refresh, now: datetime
 ) -> list[Alert]:
     """Raise (log and keep) the alerts of this publish (``refresh``: what it wrote; when
     every view was built whole, a job ran: every customer and product is checked)."""
-    check = prepare_check(unit, pending, refresh, now)
-    with _tables_of(unit.state.connection, refresh.writes):
-        alerts = evaluate(unit.state.connection, unit.shop, check)
-    return keep_alerts(unit, check, alerts, now)
-
-
-def keep_alerts(
-    unit: ShopUnit,
-    check: Check,
-    alerts: list[Alert],
-    now: datetime,
-    checked: Mapping[str, Iterable[int]] | None = None,
-) -> list[Alert]:
-    """Log and keep ``alerts`` (what ``check`` raised), then note what it checked: the
-    changes ``checked`` (None: every change waiting for a check), the scheduled check and
-    the health notes it evaluated. When the alerts cannot be kept, nothing is noted: the
-    next check takes the same changes again."""
-    seen = tuple(sorted((cause, note["at"]) for cause, note in check.health[2].items()))
+    con = unit.state.connection
+    due = _due(unit)
+    health = _health(unit)
+    with _tables_of(con, refresh.writes):
+        scored = bool(refresh.extra.get(SCORING_BASIS))  # False: no rescoring yet
+        scope = _scope(unit, pending, refresh.whole, scored)
+        scheduled = (due[0], due[2]) if due else None
+        alerts = raised_alerts(con, unit.shop, scope, now, scheduled, health)
+    seen = tuple(sorted((cause, note["at"]) for cause, note in health[2].items()))
     if alerts:
-        raised = AlertsRaised(tuple(alerts), check.now, seen)
+        raised = AlertsRaised(tuple(alerts), now, seen)
         envelope = raised_envelope(unit.shop.shop_id, raised)
         _, failures = unit.apply([envelope], now)
         if failures:
@@ -110,11 +70,11 @@ def keep_alerts(
             return []
         log.info("alerts_raised", shop_id=unit.shop.shop_id, alerts=len(alerts))
     with unit.state.transaction() as tx:
-        forget_unchecked(tx, checked)
-        if check.due:
-            set_alerts_meta(tx, ALERTS_DONE_AT, check.due[1])
-        if check.health[1]:  # the rejections it saw (more may have come since)
-            count_rejected(tx, -check.health[1])
+        forget_unchecked(tx)
+        if due:
+            set_alerts_meta(tx, ALERTS_DONE_AT, due[1])
+        if health[1]:
+            set_alerts_meta(tx, REJECTED_UNSEEN, "0")
         if seen and not alerts:  # checked, nothing raised (a cool-down): no need to log it
             merge_meta(tx, HEALTH_SEEN, dict(seen))
     return alerts
@@ -167,14 +127,14 @@ def _due(unit: ShopUnit) -> tuple[date, str, str | None] | None:
 
 
 def _scope(
-    con: duckdb.DuckDBPyConnection, pending: Mapping[str, Sequence[int]], whole: bool, scored: bool
+    unit: ShopUnit, pending: Mapping[str, Sequence[int]], whole: bool, scored: bool
 ) -> Scope:
     orders = tuple(pending.get("order", ()))
     if whole:
         return Scope(orders, None, None, churn_predicted=scored)
     products = set(pending.get("product", ()))
     if orders:
-        rows = con.execute(
+        rows = unit.state.connection.execute(
             "SELECT DISTINCT product_id, variation_id FROM mv_order_lines "
             f"WHERE order_id IN {in_ids(sorted(orders))}"
         ).fetchall()

@@ -1,7 +1,5 @@
 """Publishing as the live processor does (``processors/consumer.py``): with alerts, which
-are raised once the views are out, and the follow-up publish that shows what they kept
-(after the check beside the writer, if one runs, has finished: the consumer publishes again
-until it has, a test waits for it)."""
+are raised once the views are out, and the follow-up publish that shows what they kept."""
 
 from __future__ import annotations
 
@@ -17,6 +15,5 @@ def publish_live(pipeline: ShopPipeline, at: datetime) -> str:
     for _ in range(MOST_FOLLOW_UPS):
         if not pipeline.follow_up:
             return version
-        pipeline.wait_for_alerts()
         version = pipeline.publish(at, alerts=True)
     raise AssertionError("a follow-up publish raised alerts again")

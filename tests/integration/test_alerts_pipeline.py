@@ -13,8 +13,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from processors.alerts.aside import AsideCheck
-from processors.alerts.raising import Check, keep_alerts
 from processors.pipeline import ShopPipeline
 from processors.replay import replay_shop
 from schemas.alerts import AlertSettings
@@ -188,74 +186,6 @@ def test_changes_left_to_the_next_alert_check_survive_a_restart(make_shop, tmp_p
     finally:
         restarted.close()
     assert [a["subject_id"] for a in vips] == ["7"]
-
-
-def _vips(pipeline: ShopPipeline) -> list[str]:
-    table = read_view(pipeline.paths.views_dir, "alerts")
-    rows = [] if table is None else table.to_pylist()
-    return sorted(a["subject_id"] for a in rows if a["type"] == "vip_activity")
-
-
-def test_a_check_beside_the_writer_is_out_with_the_next_publish_and_misses_nothing(
-    make_shop, tmp_path
-):
-    shop = _scored_vip_shop(make_shop)
-    shop.close()
-    pipeline = ShopPipeline(tmp_path / "a", shop.shop, alert_every=3600.0)  # checks aside
-    try:
-        pipeline.apply([order(5000, NOW - timedelta(minutes=5), customer=7)], NOW)
-        pipeline.publish(NOW, alerts=True)  # its first publish: a check starts beside it
-        assert pipeline.follow_up and _vips(pipeline) == []
-        # published while the check runs (or after it ended): left to the next check
-        pipeline.apply([order(5001, NOW - timedelta(minutes=4), customer=3)], NOW)
-        pipeline.publish(NOW, alerts=True)
-        pipeline.wait_for_alerts()
-        pipeline.publish(NOW, alerts=True)  # keeps what the check found, and shows it
-        assert _vips(pipeline) == ["7"] and pipeline.state.has_unchecked()
-        pipeline.alert_every = 0.0  # the hour is over
-        publish_live(pipeline, NOW)
-        assert _vips(pipeline) == ["3", "7"]
-        assert not pipeline.follow_up and not pipeline.state.has_unchecked()
-    finally:
-        pipeline.close()
-
-
-def test_a_change_published_while_a_check_ran_stays_for_the_next_check(make_shop):
-    shop = _scored_vip_shop(make_shop)
-    pipeline = shop.pipeline
-    pipeline.alert_every = 3600.0
-    placed = [order(5000 + n, NOW - timedelta(minutes=5), customer=c) for n, c in enumerate((7, 3))]
-    pipeline.apply(placed, NOW)
-    pipeline.publish(NOW, alerts=True)  # not checked yet: kept in alert_scope
-    waiting = pipeline.state.unchecked_changes()
-    assert waiting == {"order": [5000, 5001]}, waiting
-    check = Check(waiting, False, True, None, (0.0, 0, {}), NOW)
-    aside = AsideCheck(pipeline.state.connection, pipeline.shop, check)
-    aside.wait()
-    aside.changed_again({"order": [5000]})  # a later publish changed the order again
-    keep_alerts(pipeline, check, aside.alerts, NOW, aside.checked)
-    assert pipeline.state.unchecked_changes() == {"order": [5000]}  # for the next check
-    pipeline.publish(NOW)
-    assert _vips(pipeline) == ["3", "7"]
-
-
-def test_a_job_while_a_check_runs_beside_the_writer_leaves_one_alert_per_change(
-    make_shop, tmp_path
-):
-    shop = _scored_vip_shop(make_shop)
-    shop.close()
-    pipeline = ShopPipeline(tmp_path / "a", shop.shop, alert_every=3600.0)
-    try:
-        pipeline.apply([order(5000, NOW - timedelta(minutes=5), customer=7)], NOW)
-        pipeline.publish(NOW, alerts=True)  # a check starts beside the writer
-        job = dated_job_envelope(SHOP.shop_id, "alerts", TODAY, NOW)
-        assert pipeline.apply([job], NOW)[1] == {}  # waits for the check, drops what it found
-        assert pipeline.state.has_unchecked()  # so its changes wait for the next check
-        publish_live(pipeline, NOW)  # the due job.alerts checks at once
-        assert _vips(pipeline) == ["7"]
-        assert not pipeline.state.has_unchecked()
-    finally:
-        pipeline.close()
 
 
 def test_a_due_scheduled_check_runs_at_once_whatever_the_interval(make_shop):
