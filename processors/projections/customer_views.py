@@ -108,10 +108,10 @@ class CustomerViews:
         registered = [int(key) for key in keys if key.isdigit()]
         rows = _customers(ctx, ov, _aggregates(ctx, ov, f"customer_id IN {in_ids(registered)}"))
         writes: dict[str, Write] = {
-            "orders": ctx.changed("orders", "mv_orders", orders, new_orders, replaced)
+            "orders": ctx.changed("orders", "mv_orders", orders, new_orders, replaced.num_rows)
         }
         for view, table in zip(("customers", "clv", "churn"), rows, strict=True):
-            gone = ctx.replace(TABLE_OF[view], f"customer_key IN {in_keys(keys)}", table)
+            gone = ctx.swap(TABLE_OF[view], f"customer_key IN {in_keys(keys)}", table)
             writes[view] = ctx.changed(view, TABLE_OF[view], keys, table, gone)
         counts = dict(
             ctx.con.execute("SELECT churn_level, count(*) FROM mv_churn GROUP BY 1").fetchall()

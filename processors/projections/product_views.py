@@ -152,7 +152,7 @@ class ProductViews:
         if not keys:
             return {}
         rows = _rows(ctx, basis, "mv_order_lines", keys)
-        replaced = ctx.replace(TABLE, f"product_id IN {in_ids(keys)}", rows)
+        replaced = ctx.swap(TABLE, f"product_id IN {in_ids(keys)}", rows)
         return {VIEW: ctx.changed(VIEW, TABLE, keys, rows, replaced)}
 
 

@@ -86,20 +86,30 @@ class Context:
         """Replace the rows of ``table`` that ``where`` selects with ``rows``; returns the
         rows replaced (found and deleted in one statement)."""
         old = self.sql(f"DELETE FROM {table} WHERE {where} RETURNING *")
+        self._insert(table, rows)
+        return old
+
+    def swap(self, table: str, where: str, rows: pa.Table) -> int:
+        """``replace`` for a caller that needs only how many rows were replaced (returning
+        them costs about as much again as the delete: each is fetched column by column)."""
+        ((count,),) = self.con.execute(f"DELETE FROM {table} WHERE {where}").fetchall()
+        self._insert(table, rows)
+        return int(count)
+
+    def _insert(self, table: str, rows: pa.Table) -> None:
         self.con.register("incoming", rows)
         try:
             self.con.execute(f"INSERT INTO {table} SELECT * FROM incoming")
         finally:
             self.con.unregister("incoming")
-        return old
 
     def reader(self, sql: str, schema: pa.Schema) -> Callable[[], pa.Table]:
         return lambda: self.sql(sql).cast(schema)
 
     def changed(
-        self, view: str, table: str, keys: list[Any], rows: pa.Table, replaced: pa.Table
+        self, view: str, table: str, keys: list[Any], rows: pa.Table, replaced: int
     ) -> Changed:
-        """A view's rows of ``keys`` (``rows``, which replaced ``replaced`` in its
+        """A view's rows of ``keys`` (``rows``, which replaced ``replaced`` rows in its
         materialised ``table``), the keys left without a row, the row count of ``table`` and
         how to read it whole (for a compaction)."""
         schema = VIEWS[view]
@@ -109,7 +119,7 @@ class Context:
         count = self.counter(f"SELECT count(*) FROM {table}")
         whole = self.reader(f"SELECT {', '.join(schema.names)} FROM {table} ORDER BY {key}", schema)
         upserts = rows.select(schema.names).cast(schema)
-        return Changed(upserts, deleted, count, whole, rows.num_rows - replaced.num_rows)
+        return Changed(upserts, deleted, count, whole, rows.num_rows - replaced)
 
     def changed_in(
         self, view: str, table: str, scope: str, rows: pa.Table
