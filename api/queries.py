@@ -27,7 +27,7 @@ _LAST_DAY = (date.max - date(1970, 1, 1)).days + 1  # ... of the day after 9999-
 _PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000}
 # per unit, the first and last value Python can hold (a date, or a time in that unit)
 # as Arrow scalars of the counts' types: a Python int beside an array costs pyarrow a type
-# inference each time (with a failing ``import dateutil`` when that is not installed)
+# inference each time
 _PYTHON_RANGE = {
     "day": (pa.scalar(_FIRST_DAY, pa.int32()), pa.scalar(_LAST_DAY - 1, pa.int32()))
 } | {
