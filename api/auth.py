@@ -12,6 +12,10 @@ Missing or unknown token: 401 ``unauthorized``. A valid token on another shop's 
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Protocol
 
 from flask import Request
@@ -20,12 +24,49 @@ from api.errors import Forbidden, Unauthorized
 from schemas.shop import ShopConfig
 
 COOKIE_METHODS = frozenset({"GET", "HEAD"})
+# How long a token's shop is remembered by the read API (``RememberedTokens``): a rotated
+# or revoked token, or a shop's changed settings, take effect within this time.
+TOKEN_SECONDS = 1.0
+TOKENS_HELD = 1024
 
 
 class ShopTokens(Protocol):
     """Port to the metadata store: which shop an API token belongs to."""
 
     def shop_for_token(self, token: str) -> ShopConfig | None: ...
+
+
+class RememberedTokens:
+    """``ShopTokens`` that remembers each shop it found for ``seconds``: a dashboard or a
+    client polling every 20 ms asks the metadata database once a second, not fifty times
+    (a lookup is about 1.2 ms of Python, taken from the publishing processor on a small
+    machine). Tokens are held by their hash; unknown tokens are asked for every time."""
+
+    def __init__(
+        self,
+        inner: ShopTokens,
+        seconds: float = TOKEN_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        held: int = TOKENS_HELD,
+    ) -> None:
+        self._inner, self._seconds, self._clock, self._most = inner, seconds, clock, held
+        self._held: OrderedDict[bytes, tuple[float, ShopConfig]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def shop_for_token(self, token: str) -> ShopConfig | None:
+        key, now = hashlib.sha256(token.encode()).digest(), self._clock()
+        with self._lock:
+            found = self._held.get(key)
+        if found is not None and now - found[0] < self._seconds:
+            return found[1]
+        shop = self._inner.shop_for_token(token)
+        with self._lock:
+            self._held.pop(key, None)
+            if shop is not None:
+                self._held[key] = (now, shop)
+                while len(self._held) > self._most:
+                    self._held.popitem(last=False)
+        return shop
 
 
 def bearer_token(header: str | None) -> str:

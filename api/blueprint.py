@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, request
 
 from api.alert_mail import ShopAlertMail
-from api.auth import authorize_request
+from api.auth import RememberedTokens, ShopTokens, authorize_request
 from api.caching import compute_etag, not_modified, with_cache_headers
 from api.catalog import ROUTES
 from api.context import RequestContext
 from api.data_as_of import data_as_of, with_data_as_of
 from api.endpoints import ENDPOINTS, source_stamp
+from api.lists import BASE_ORDER
 from api.openapi import build_openapi
 from api.params import negotiate_format, parse_query
 from api.render import json_response, render
@@ -33,6 +34,7 @@ class _Deps:
     settings: Settings
     shops: ShopMetadata
     clock: Clock
+    tokens: ShopTokens  # ``shops``' tokens, remembered for a second
 
 
 def csv_filename(shop_id: str, view: str) -> str:
@@ -40,10 +42,10 @@ def csv_filename(shop_id: str, view: str) -> str:
 
 
 def _serve(route: RouteSpec, deps: _Deps, shop_id: str, path: dict[str, str]) -> Response:
-    shop = authorize_request(deps.shops, shop_id, request)
+    shop = authorize_request(deps.tokens, shop_id, request)
     values = parse_query(route.params, request.args)
     fmt = negotiate_format(values, request.accept_mimetypes)
-    views = ShopViews(deps.settings.data_dir, shop_id)
+    views = ShopViews(deps.settings.data_dir, shop_id, BASE_ORDER)
     as_of = data_as_of(views)  # read before the manifest: never newer than the answer
     now = deps.clock.now()
     today = local_today(now, shop.timezone)
@@ -69,7 +71,7 @@ def _shop_view(route: RouteSpec, deps: _Deps) -> Callable[[str], Response]:
 
 def api_blueprint(settings: Settings, shops: ShopMetadata, clock: Clock) -> Blueprint:
     """Every shop view under ``/api/v1/shops/<shop_id>/`` and ``/api/v1/openapi.json``."""
-    deps = _Deps(settings, shops, clock)
+    deps = _Deps(settings, shops, clock, RememberedTokens(shops))
     blueprint = Blueprint("api", __name__)
     for route in ROUTES:
         if route.name in ENDPOINTS:

@@ -67,9 +67,10 @@ def _identity(path: Path) -> str:
     return f"{path}\n{stat.st_size}\n{stat.st_mtime_ns}"
 
 
-def table_name(path: Path) -> str:
-    """The table of ``path`` as it is now."""
-    return "base_" + hashlib.sha256(_identity(path).encode()).hexdigest()[:24]
+def table_name(path: Path, order: str = "") -> str:
+    """The table of ``path`` as it is now, its rows in ``order`` (an ``ORDER BY`` clause)."""
+    identity = _identity(path) + "\n" + order
+    return "base_" + hashlib.sha256(identity.encode()).hexdigest()[:24]
 
 
 def delta_table(paths: Sequence[Path], sql: str) -> str:
@@ -101,9 +102,10 @@ def delta_table(paths: Sequence[Path], sql: str) -> str:
     return name
 
 
-def base_table(path: Path) -> str:
-    """The in-memory table holding the Parquet file ``path`` (loaded on first use)."""
-    name = table_name(path)
+def base_table(path: Path, order: str = "") -> str:
+    """The in-memory table holding the Parquet file ``path`` (loaded on first use), its
+    rows in ``order`` (an ``ORDER BY`` clause, or none: the file's order)."""
+    name = table_name(path, order)
     with _lock:
         if name in _loaded:
             _loaded.move_to_end(name)
@@ -113,16 +115,17 @@ def base_table(path: Path) -> str:
         with _lock:
             if name in _loaded:
                 return name
-        _load(name, path)
+        _load(name, path, order)
     return name
 
 
-def _load(name: str, path: Path) -> None:
+def _load(name: str, path: Path, order: str) -> None:
     size = path.stat().st_size
     quoted = "'" + str(path).replace("'", "''") + "'"
     loader = cursor()
     try:
-        loader.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM read_parquet({quoted})")
+        rows_of = f"SELECT * FROM read_parquet({quoted}) {order}"
+        loader.execute(f"CREATE OR REPLACE TABLE {name} AS {rows_of}")
         columns = {row[0] for row in loader.execute(f"DESCRIBE {name}").fetchall()}
         ((rows,),) = loader.execute(f"SELECT count(*) FROM {name}").fetchall()
         if INDEXED in columns and rows >= INDEX_ROWS:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -36,9 +37,12 @@ def _read_bytes(path: Path) -> bytes | None:
 class ShopViews:
     """The files under one shop's ``views`` folder."""
 
-    def __init__(self, data_dir: Path, shop_id: str) -> None:
+    def __init__(
+        self, data_dir: Path, shop_id: str, base_order: Mapping[str, str] | None = None
+    ) -> None:
         self.shop_id = shop_id
         self.paths = shop_paths(data_dir, shop_id)
+        self._base_order = base_order or {}  # view -> the ORDER BY its base is held in
 
     @cached_property
     def _manifest_bytes(self) -> bytes | None:
@@ -98,7 +102,8 @@ class ShopViews:
     def _register(self, connection: duckdb.DuckDBPyConnection, name: str) -> None:
         """``name`` as the files this request's manifest names (base and delta merged)."""
         files = self._files.get(name)
-        sql = _in_memory(files, self.paths.views_dir) if files is not None else None
+        order = self._base_order.get(name, "")
+        sql = _in_memory(files, self.paths.views_dir, order) if files is not None else None
         old = self.paths.views_dir / f"{name}.parquet"  # the layout of earlier versions
         if sql is None and files is None and old.exists():
             sql = "SELECT * FROM read_parquet('" + str(old).replace("'", "''") + "')"
@@ -108,12 +113,12 @@ class ShopViews:
             connection.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {sql}')
 
 
-def _in_memory(files: ViewFiles, views_dir: Path) -> str | None:
-    """``merge_sql`` of the view with its base and its merged deltas read from memory
-    (``api.memtables``)."""
+def _in_memory(files: ViewFiles, views_dir: Path, order: str) -> str | None:
+    """``merge_sql`` of the view with its base (held in ``order``) and its merged deltas
+    read from memory (``api.memtables``)."""
     if files.base is None and not files.deltas:
         return None
-    base = memtables.base_table(views_dir / files.base) if files.base else None
+    base = memtables.base_table(views_dir / files.base, order) if files.base else None
     deltas = None
     if files.deltas:
         paths = [views_dir / path for path in files.deltas]

@@ -220,7 +220,8 @@ def _cmd_rotate_token(registry: ShopRegistry, args: argparse.Namespace, settings
         _emit({"shop_id": args.shop, "api_token": token})
         return 0
     print(f"New API token for {args.shop}: {token}")
-    print("The old token no longer works. Keep this one now: it cannot be shown again.")
+    print("The old token stops working within a second (a running API remembers a token")
+    print("for a second). Keep this one now: it cannot be shown again.")
     return 0
 
 

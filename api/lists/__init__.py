@@ -40,7 +40,7 @@ adds to the declaration's route, api/top_products.py, and an endpoint of its own
 
 from __future__ import annotations
 
-from api.listing import ListView
+from api.listing import ListView, order_by
 from api.lists.alerts import ALERTS
 from api.lists.customers import CUSTOMERS
 from api.lists.lines import ORDER_LINES
@@ -58,3 +58,10 @@ LIST_VIEWS: tuple[ListView, ...] = (
     ALERTS,
 )
 LIST_VIEWS_BY_NAME: dict[str, ListView] = {spec.view: spec for spec in LIST_VIEWS}
+
+# The order each listed view's base is held in by the read API (api/memtables.py): its
+# list's default sort. The first pages of the default listing, and of sorts that follow it
+# (orders: -created_at, -order_id), are then found in the first row groups, whose min/max
+# let DuckDB's top-N skip the rest: the keys of the newest 250 of a million orders in about
+# 4 ms instead of 21.
+BASE_ORDER = {spec.view: order_by(spec, None).strip() for spec in LIST_VIEWS}

@@ -241,3 +241,36 @@ def test_a_big_base_gets_a_customer_key_index_and_answers_the_same(tmp_path, cli
     finally:
         cursor.close()
     assert indexed and all("(customer_key)" in sql for (sql,) in indexed)
+
+
+def test_a_base_is_held_in_the_order_of_its_lists_default_sort(tmp_path, client):
+    """The orders base is held newest first (the orders list's default sort), so a page of
+    the newest orders comes from the first row groups; the answer is the same either way."""
+    publish_views(tmp_path)
+    views = shop_paths(tmp_path, "shop-a").views_dir
+    response = get(client, "orders?per_page=3&sort=-order_id")
+    assert response.status_code == 200
+    table = read_views(views)["orders"]
+    newest = sorted(table["order_id"].to_pylist(), reverse=True)[:3]
+    assert [row["order_id"] for row in response.get_json()["data"]] == newest
+    cursor = memtables.cursor()
+    try:
+        (name,) = [
+            row[0]
+            for row in cursor.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'base_%' "
+                "AND table_name IN (SELECT table_name FROM duckdb_columns() "
+                "WHERE column_name = 'order_id') "
+                "AND table_name IN (SELECT table_name FROM duckdb_columns() "
+                "WHERE column_name = 'total')"
+            ).fetchall()
+        ]
+        held = cursor.execute(f"SELECT created_at, order_id FROM {name}").fetchall()
+    finally:
+        cursor.close()
+    expected = sorted(
+        zip(table["created_at"].to_pylist(), table["order_id"].to_pylist(), strict=True),
+        key=lambda pair: (pair[0] is not None, pair[0], pair[1]),
+        reverse=True,
+    )
+    assert held == expected  # created_at descending (nulls last), then order_id descending
