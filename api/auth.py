@@ -14,10 +14,10 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol
 
+from cachetools import TTLCache
 from flask import Request
 
 from api.errors import Forbidden, Unauthorized
@@ -49,23 +49,19 @@ class RememberedTokens:
         clock: Callable[[], float] = time.monotonic,
         held: int = TOKENS_HELD,
     ) -> None:
-        self._inner, self._seconds, self._clock, self._most = inner, seconds, clock, held
-        self._held: OrderedDict[bytes, tuple[float, ShopConfig]] = OrderedDict()
+        self._inner = inner
+        self._held: TTLCache[bytes, ShopConfig] = TTLCache(held, seconds, timer=clock)
         self._lock = threading.Lock()
 
     def shop_for_token(self, token: str) -> ShopConfig | None:
-        key, now = hashlib.sha256(token.encode()).digest(), self._clock()
+        key = hashlib.sha256(token.encode()).digest()
         with self._lock:
-            found = self._held.get(key)
-        if found is not None and now - found[0] < self._seconds:
-            return found[1]
-        shop = self._inner.shop_for_token(token)
-        with self._lock:
-            self._held.pop(key, None)
+            shop = self._held.get(key)
+        if shop is None:
+            shop = self._inner.shop_for_token(token)
             if shop is not None:
-                self._held[key] = (now, shop)
-                while len(self._held) > self._most:
-                    self._held.popitem(last=False)
+                with self._lock:
+                    self._held[key] = shop
         return shop
 
 

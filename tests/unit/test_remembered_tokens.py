@@ -52,7 +52,7 @@ def test_an_unknown_token_is_asked_for_every_time() -> None:
     assert registry.asked == 2
 
 
-def test_at_most_held_tokens_are_kept_oldest_dropped_first() -> None:
+def test_at_most_held_tokens_are_kept_least_recently_used_dropped_first() -> None:
     registry = _Registry({f"t{n}": _shop(f"s{n}") for n in range(3)})
     tokens = RememberedTokens(registry, clock=_Clock(), held=2)
     for token in ("t0", "t1", "t2", "t2", "t1"):
