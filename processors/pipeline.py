@@ -91,8 +91,8 @@ class ShopPipeline:
         failures: dict[int, str] = {}
         screened = self._screen(envelopes, log_raw, failures)
         decoded = decode_events(screened, failures, self.shop.cost_keys)
-        with self.state.threads(SMALL_WORK_THREADS if log_raw else None):  # replay: big batches
-            result = self._apply_isolating(decoded, now, log_raw, failures)
+        self.state.use_threads(SMALL_WORK_THREADS if log_raw else None)  # replay: big batches
+        result = self._apply_isolating(decoded, now, log_raw, failures)
         if failures:
             self._report(envelopes, failures, now, log_raw)
         log.debug(
@@ -204,8 +204,8 @@ class ShopPipeline:
         True when it rebuilt the state from the raw log (a live erasure). A job that fails
         raises: it fails alone, like any other message."""
         self._stage = f"job.{event.job}"
-        with self.state.threads(None):  # a job may read the whole shop
-            return run_job(self, event, live, now)
+        self.state.use_threads(None)  # a job may read the whole shop
+        return run_job(self, event, live, now)
 
     def publish(self, now: datetime, purge: bool = False, alerts: bool = False) -> str:
         """Publish what the changes since the last publish reach (``ViewEngine``): the
@@ -221,12 +221,12 @@ class ShopPipeline:
         ``alert_every`` seconds (a whole build and a due scheduled check at once): the
         publishes between keep their changes for the next check, which ``follow_up`` asks
         for, so a steady stream spends the rules' time once per interval, not per batch."""
-        with self.state.threads(SMALL_WORK_THREADS):  # a whole build takes every core
-            return self._publish(now, purge, alerts)
+        self.state.use_threads(SMALL_WORK_THREADS)  # a whole build takes every core
+        return self._publish(now, purge, alerts)
 
     def _publish(self, now: datetime, purge: bool, alerts: bool) -> str:
         pending = self.state.pending_changes()
-        refresh = ViewEngine(self.state.connection, self.shop).refresh()
+        refresh = ViewEngine(self.state.connection, self.shop).refresh(self.state.use_threads)
         done = self.state.get_meta(ALERTS_DONE_AT)  # job.alerts and job.fulfillment
         digested = self.state.get_meta(DIGESTS_DONE)
         refresh.extra["jobs_applied"] |= {ALERTS: done, FULFILLMENT: done, DIGESTS: digested}

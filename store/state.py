@@ -87,34 +87,8 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 SMALL_WORK_THREADS = 1
 
 
-@contextmanager
-def threads(con: duckdb.DuckDBPyConnection, count: int | None) -> Iterator[None]:
-    """The statements inside run on ``count`` DuckDB threads (None: every core, DuckDB's
-    default); the setting before is restored after."""
-    before = _threads_of(con)
-    _set_threads(con, count)
-    try:
-        yield
-    finally:
-        _restore_threads(con, before)
-
-
-def _threads_of(con: duckdb.DuckDBPyConnection) -> int:
-    ((count,),) = con.execute("SELECT current_setting('threads')").fetchall()
-    return int(count)
-
-
 def _set_threads(con: duckdb.DuckDBPyConnection, count: int | None) -> None:
     con.execute("RESET threads" if count is None else f"SET threads = {int(count)}")
-
-
-def _restore_threads(con: duckdb.DuckDBPyConnection, count: int) -> None:
-    """Set ``count`` again, unless the connection failed (a new one starts with every core):
-    the error that broke it is the one to raise."""
-    try:
-        _set_threads(con, count)
-    except duckdb.Error:
-        pass
 
 
 def count_job(con: duckdb.DuckDBPyConnection) -> None:
@@ -233,6 +207,7 @@ class DuckDBStateStore:
     def __init__(self, path: Path | str) -> None:
         self._path = str(path)
         self._con = connect_state(self._path)
+        self._threads: int | None = None  # DuckDB threads set on it (None: its default)
         for statement in create_statements():
             self._con.execute(statement)
 
@@ -251,6 +226,7 @@ class DuckDBStateStore:
             except duckdb.Error:
                 pass
             self._con = connect_state(self._path)
+            self._threads = None
 
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
@@ -259,16 +235,16 @@ class DuckDBStateStore:
     def close(self) -> None:
         self._con.close()
 
-    @contextmanager
-    def threads(self, count: int | None) -> Iterator[None]:
-        """``with state.threads(1):`` statements on one DuckDB thread (see ``threads``);
-        restored on the connection of the end (a rebuild of the state opens another)."""
-        before = _threads_of(self._con)
-        _set_threads(self._con, count)
-        try:
-            yield
-        finally:
-            _restore_threads(self._con, before)
+    def use_threads(self, count: int | None) -> None:
+        """The statements from here on run on ``count`` DuckDB threads (None: every core,
+        DuckDB's default) until a caller asks for another count: each unit of work says
+        what it needs (a live batch and its publish one thread, a job or a whole build every
+        core). The store keeps the setting it made, so asking for the one in force costs no
+        statement: a live processor's batches set nothing (a ``SET threads`` is about a
+        millisecond, a ``RESET`` two, as DuckDB starts or stops its workers)."""
+        if count != self._threads:
+            _set_threads(self._con, count)
+            self._threads = count
 
     def transaction(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
         """``with state.transaction() as con:`` one unit of work (see ``transaction``)."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -46,7 +47,7 @@ from processors.projections.sql import tracking_keys
 from processors.projections.ticket_views import TicketViews
 from schemas.jobs import PREDICTION_JOBS, PRODUCTS, RFM
 from schemas.shop import ShopConfig
-from store.state import JOBS_RUN, SMALL_WORK_THREADS, VIEW_PARAMS, threads, transaction
+from store.state import JOBS_RUN, SMALL_WORK_THREADS, VIEW_PARAMS, transaction
 from store.viewstore import Whole, Write
 
 ENGINE_VERSION = "8"  # raise when the materialised tables change shape (8: WISMO normalised)
@@ -80,14 +81,17 @@ class ViewEngine:
         self._con = con
         self._shop = shop
 
-    def refresh(self) -> Refresh:
-        """The writes of this publish (materialised tables updated in one transaction)."""
+    def refresh(self, use_threads: Callable[[int | None], None]) -> Refresh:
+        """The writes of this publish (materialised tables updated in one transaction), on
+        the DuckDB threads ``use_threads`` sets (the state store's: every core for a whole
+        build)."""
         ctx = Context(self._con, self._shop, load_basis(self._con))
         params = self._params(ctx)
         # the materialised tables exist when the last publish ran with the same parameters
         # (a replayed or rebuilt state has none of its own, an older version other ones)
         whole = ctx.basis is None or params != ctx.meta(VIEW_PARAMS)
-        with threads(self._con, None if whole else SMALL_WORK_THREADS), transaction(self._con):
+        use_threads(None if whole else SMALL_WORK_THREADS)
+        with transaction(self._con):
             writes: dict[str, Write] = {}
             if whole:  # materialised from here on when changes can be refreshed
                 for projection in PROJECTIONS:
