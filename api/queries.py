@@ -116,9 +116,10 @@ def list_page(
     ms), the two steps about 50 ms. When at most ``ONE_STEP_ROWS`` match (a search, a narrow
     filter), one top-N over every column is cheaper than reading the view again by key
     (25,000 of 200,000 customers: 27 against 33 ms). With ``views``, the count is computed
-    once per version of them."""
+    once per version of them, and not at all without a filter: the manifest counts the
+    view's rows (about 6 ms a version on a million orders)."""
     where, params = where_clause(spec, values)
-    total = _count(connection, spec.source, where, params, views)
+    total = _count(connection, spec, where, params, views)
     if total <= page.offset:
         return PageRows([], total)
     params.update(limit=page.size, offset=page.offset)
@@ -145,12 +146,15 @@ def list_page(
 
 def _count(
     connection: duckdb.DuckDBPyConnection,
-    source: str,
+    spec: ListView,
     where: str,
     params: dict[str, Any],
     views: ShopViews | None,
 ) -> int:
-    sql = f"SELECT count(*) FROM {source}{where}"
+    counted = views.row_count(spec.view) if views is not None and not where else None
+    if counted is not None:
+        return counted
+    sql = f"SELECT count(*) FROM {spec.source}{where}"
 
     def count() -> int:
         return int(connection.execute(sql, params).fetchall()[0][0])

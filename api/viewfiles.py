@@ -84,6 +84,12 @@ class ShopViews:
             parts.append(hashlib.sha256(self._freshness_bytes or b"").hexdigest())
         return ":".join(parts)
 
+    def row_count(self, name: str) -> int | None:
+        """The rows of view ``name`` as the manifest counts them (None: it names no files
+        for it); the writer keeps that count as it publishes (``ViewFiles.rows``)."""
+        files = self._files.get(name)
+        return None if files is None else files.rows
+
     def connect(self, *names: str) -> duckdb.DuckDBPyConnection:
         """A fresh cursor where each named view is a table of that name; close it after."""
         connection = memtables.cursor()

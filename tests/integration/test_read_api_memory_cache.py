@@ -78,6 +78,11 @@ def test_a_delta_over_the_held_base_is_read_new(tmp_path, client):
     read = api_totals(client)
     assert read[first] == "7.00" and second not in read
     assert read == file_totals(views)
+    # the unfiltered total comes from the manifest's count, the filtered one from a count
+    unfiltered = get(client, "orders?per_page=1").get_json()["pagination"]["total"]
+    assert unfiltered == len(file_totals(views)) == rest.num_rows
+    paid = read_views(views)["orders"].filter(pc.field("is_sale")).num_rows
+    assert get(client, "orders?per_page=1&is_sale=true").get_json()["pagination"]["total"] == paid
 
 
 def delta_tables() -> list[str]:
