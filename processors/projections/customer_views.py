@@ -11,15 +11,24 @@ the customers those orders belonged to before and after, and the changed custome
 aggregated from their orders, scored against the last rescoring's basis, predicted with the
 current fits. Every lookup is a literal key list (``sql.in_ids``, ``sql.in_keys``) with the
 key alone in its condition, so DuckDB finds the rows through the tables' indexes.
+
+The churn timeline's current day needs the customers per churn level and the shop's last
+sale day. ``mv_churn_now`` keeps both, so a refresh moves them by what it replaced (the
+churn levels of the customers it swapped, the sale days of the orders it rebuilt) in one
+statement instead of counting ``mv_churn`` and scanning ``mv_orders`` (about 7 ms at 200,000
+customers and a million orders); the last sale day is looked up again only when a refresh
+removed a sale on a day no new sale reaches.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from processors.analytics.clv import CHURN_LEVELS
 from processors.projections.customer_scores import (
     SCORES_AS_OF,
     ScoringBasis,
@@ -50,11 +59,15 @@ from processors.projections.sql import (
 from schemas.views import ORDERS_VIEW, VIEWS
 from store.viewstore import Whole, Write
 
+# one row per churn level: its customers in ``mv_churn``, and the last sale day in
+# ``mv_orders`` (the same on every row)
+CHURN_NOW = "mv_churn_now"
 INDEXES = {
     "mv_orders": ("order_id", "customer_key"),
     "mv_customers": ("customer_key",),
     "mv_clv": ("customer_key",),
     "mv_churn": ("customer_key",),
+    CHURN_NOW: (),
 }
 TABLE_OF = {"customers": "mv_customers", "clv": "mv_clv", "churn": "mv_churn"}
 # what the customers, clv and churn rows need of a customer's orders
@@ -63,6 +76,13 @@ CUSTOMER_ORDER_COLUMNS = (
     "revenue_at, revenue_day, total, refunds, net, first_name, last_name, phone, consents"
 )
 TIMELINE_SQL = "SELECT * FROM churn_timeline ORDER BY day, churn_level"
+CHURN_NOW_SQL = """
+UPDATE mv_churn_now SET customers = customers + d.delta, last_sale_day = {last_sale}
+FROM (SELECT unnest($levels) AS churn_level, unnest($deltas) AS delta) d
+WHERE mv_churn_now.churn_level = d.churn_level
+RETURNING mv_churn_now.churn_level, customers, last_sale_day
+"""
+LAST_SALE_SQL = "SELECT max(revenue_day) FROM mv_orders WHERE is_sale"
 
 
 class CustomerViews:
@@ -75,16 +95,18 @@ class CustomerViews:
         )
         ctx.shared["order_rows"] = ov  # the order lines take their order's columns
         customers, clv, churn = _customers(ctx, ov, _aggregates(ctx, ov, WHOLE))
+        counts, last_sale = churn_counts(churn), _last_sale_day(ov)
         if materialise:
             ctx.materialise("mv_orders", ov, INDEXES["mv_orders"])
             for view, rows in (("customers", customers), ("clv", clv), ("churn", churn)):
                 ctx.materialise(TABLE_OF[view], rows, INDEXES[TABLE_OF[view]])
+            ctx.materialise(CHURN_NOW, _churn_now_rows(counts, last_sale))
         return {
             "orders": ov.select(ORDERS_VIEW.names).cast(ORDERS_VIEW),
             "customers": customers,
             "clv": clv,
             "churn": churn,
-            "churn_timeline": _timeline(ctx, churn_counts(churn), _last_sale_day(ov)),
+            "churn_timeline": _timeline(ctx, counts, last_sale),
         }
 
     def changes(self, ctx: Context) -> dict[str, Write]:
@@ -110,13 +132,16 @@ class CustomerViews:
         writes: dict[str, Write] = {
             "orders": ctx.changed("orders", "mv_orders", orders, new_orders, replaced.num_rows)
         }
-        for view, table in zip(("customers", "clv", "churn"), rows, strict=True):
-            gone = ctx.swap(TABLE_OF[view], f"customer_key IN {in_keys(keys)}", table)
+        scope = f"customer_key IN {in_keys(keys)}"
+        customers, clv, churn = rows
+        for view, table in (("customers", customers), ("clv", clv)):
+            gone = ctx.swap(TABLE_OF[view], scope, table)
             writes[view] = ctx.changed(view, TABLE_OF[view], keys, table, gone)
-        counts = dict(
-            ctx.con.execute("SELECT churn_level, count(*) FROM mv_churn GROUP BY 1").fetchall()
-        )
-        last_sale = ctx.value("SELECT max(revenue_day) FROM mv_orders WHERE is_sale")
+        levels = ctx.swap_returning("mv_churn", scope, churn, "churn_level")
+        writes["churn"] = ctx.changed("churn", "mv_churn", keys, churn, len(levels))
+        moved = Counter(churn["churn_level"].to_pylist())
+        moved.subtract(levels)
+        counts, last_sale = _churn_now(ctx, moved, replaced, new_orders)
         writes["churn_timeline"] = Whole(_timeline(ctx, counts, last_sale))
         return writes
 
@@ -199,6 +224,38 @@ def _timeline(ctx: Context, counts: dict[str, int], last_sale: date | None) -> p
 
 def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
+
+
+def _churn_now_rows(counts: dict[str, int], last_sale: date | None) -> pa.Table:
+    levels = sorted(set(CHURN_LEVELS) | set(counts))
+    return pa.table(
+        {
+            "churn_level": pa.array(levels, pa.string()),
+            "customers": pa.array([counts.get(level, 0) for level in levels], pa.int64()),
+            "last_sale_day": pa.array([last_sale] * len(levels), pa.date32()),
+        }
+    )
+
+
+def _churn_now(
+    ctx: Context, moved: Counter[str], replaced: pa.Table, rebuilt: pa.Table
+) -> tuple[dict[str, int], date | None]:
+    """The customers per churn level and the last sale day after this refresh: ``moved``
+    (the levels it added less those it removed) added to ``mv_churn_now``; the last sale
+    day moved to the latest sale of the ``rebuilt`` orders, or looked up again when the
+    orders it ``replaced`` had a later sale than any of them (that sale may be gone)."""
+    unknown = set(moved) - set(CHURN_LEVELS)
+    if unknown:  # churn_levels() gives only these: a new level needs a whole build
+        raise ValueError(f"churn levels the refresh does not count: {sorted(unknown)}")
+    latest, removed = _last_sale_day(rebuilt), _last_sale_day(replaced)
+    if removed is not None and (latest is None or latest < removed):
+        last_sale, day = "CAST($day AS DATE)", ctx.value(LAST_SALE_SQL)
+    else:
+        last_sale, day = "greatest(last_sale_day, CAST($day AS DATE))", latest
+    params = {"levels": list(CHURN_LEVELS), "deltas": [moved[level] for level in CHURN_LEVELS]}
+    found = ctx.con.execute(CHURN_NOW_SQL.format(last_sale=last_sale), params | {"day": day})
+    rows = found.fetchall()
+    return {level: count for level, count, _ in rows}, rows[0][2] if rows else None
 
 
 def _last_sale_day(ov: pa.Table) -> date | None:

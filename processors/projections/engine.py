@@ -50,7 +50,7 @@ from schemas.shop import ShopConfig
 from store.state import JOBS_RUN, SMALL_WORK_THREADS, VIEW_PARAMS, transaction
 from store.viewstore import Whole, Write
 
-ENGINE_VERSION = "8"  # raise when the materialised tables change shape (8: WISMO normalised)
+ENGINE_VERSION = "9"  # raise when the materialised tables change (9: mv_churn_now, mv_product_days)
 # in this order: the order lines take the order rows ``CustomerViews`` built, the products
 # view reads the lines ``OrderLines`` refreshed
 PROJECTIONS: tuple[Projection, ...] = (

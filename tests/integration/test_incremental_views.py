@@ -218,6 +218,44 @@ def test_a_publish_after_a_rescoring_refreshes_only_the_changed_customers(tmp_pa
     assert files["segment_history"].delta is None  # untouched by an order
 
 
+def test_the_churn_timeline_follows_the_last_sale_when_it_is_cancelled(tmp_path):
+    """The refresh keeps the churn levels' counts and the last sale day instead of counting
+    them: when the shop's latest sale is cancelled, the timeline's current day falls back
+    to the rescoring's day (the sale before it is earlier), and its counts stay those of
+    the churn view."""
+    as_of = date(2024, 1, 20)
+    pipeline = ShopPipeline(tmp_path, SHOP)
+    try:
+        orders = [
+            webhook("order.created", woo.order(n, email=EMAILS[n % 5], created=stamp(n)), NOW)
+            for n in range(1, 11)
+        ]
+        latest = woo.order(11, email=EMAILS[1], created=stamp(40))
+        rescoring = dated_job_envelope(SHOP.shop_id, "rfm", as_of, NOW)
+        pipeline.apply([*orders, rescoring, webhook("order.created", latest, NOW)], NOW)
+        pipeline.publish(NOW)
+        assert current_days(pipeline) == {DAY0 + timedelta(days=40)}
+        cancelled = woo.order(
+            11, email=EMAILS[1], created=stamp(40), modified=stamp(41), status="cancelled"
+        )
+        pipeline.apply([webhook("order.updated", cancelled, NOW)], NOW)
+        pipeline.publish(NOW)
+        assert current_days(pipeline) == {as_of}  # the last sale left (day 10) is earlier
+        assert_published_equals_whole(pipeline)
+        views = read_views(pipeline.paths.views_dir)
+        timeline = views["churn_timeline"].to_pylist()
+        today = [row for row in timeline if row["day"] == as_of]
+        assert sum(row["customers"] for row in today) == views["churn"].num_rows == 5
+    finally:
+        pipeline.close()
+
+
+def current_days(pipeline: ShopPipeline) -> set[date]:
+    """The timeline's days that no ``job.churn`` recorded (none ran here): the current one."""
+    timeline = read_views(pipeline.paths.views_dir)["churn_timeline"]
+    return set(timeline["day"].to_pylist())
+
+
 def test_erasing_a_registered_customer_the_state_never_saw_shows_in_the_versions(tmp_path):
     """Found by the property above: the erasure keeps customer 1 as trashed in the versions
     view (so a sync does not fetch them again), and its publish, a refresh (no order or
