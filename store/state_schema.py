@@ -233,6 +233,8 @@ def create_statements() -> list[str]:
         "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
         # a publish finds the guest orders an address change may move through this index
         "CREATE INDEX IF NOT EXISTS orders_by_email ON orders (email)",
+        # ... and the registered owner of a guest order's address (not a scan of customers)
+        "CREATE INDEX IF NOT EXISTS customers_by_email ON customers (email)",
         # a new payload replaces its child rows, found through these
         "CREATE INDEX IF NOT EXISTS order_items_by_order ON order_items (order_id)",
         "CREATE INDEX IF NOT EXISTS order_refunds_by_order ON order_refunds (order_id)",
