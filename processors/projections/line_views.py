@@ -133,6 +133,8 @@ class OrderLines:
         scope = f"order_id IN {in_ids(orders)}"
         lines = _lines(ctx, order_rows_of(ctx, orders, sorted(extra - rebuilt)), scope)
         changed, before = ctx.changed_in(VIEW, "mv_order_lines", scope, lines)
+        if changed is not None:  # the products view's days move with them
+            ctx.shared["moved_lines"] = (lines, before)
         _note_products(ctx, before, lines)
         return {VIEW: changed} if changed else {}
 

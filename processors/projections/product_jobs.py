@@ -26,6 +26,7 @@ from processors.projections.product_views import (
     OWNED_LINES_SQL,
     PRODUCT_BASIS,
     catalogue,
+    lines_daily,
     product_sales,
 )
 from processors.projections.projection import Context
@@ -61,7 +62,8 @@ def run_products_job(
         as_of = max(job.as_of, last_sale) if last_sale else job.as_of
         settings = scoring_settings(shop)
         state = catalogue(ctx, "job_lines", None)
-        sales = product_sales(ctx, "job_lines", "TRUE", as_of, settings.window_days)
+        daily = lines_daily("job_lines", "TRUE")
+        sales = product_sales(ctx, daily, as_of, settings.window_days)
         ranked, shop_revenue = ranked_sales(state, sales)
         basis = ProductBasis(
             as_of, settings.window_days, shop_revenue, score_distribution(ranked, settings)

@@ -63,6 +63,35 @@ SELECT owner AS product_id, revenue_day AS day, sum(net_quantity)::DOUBLE AS uni
 FROM ({owned}) GROUP BY owner, revenue_day
 """
 
+# Per product and revenue day, what the sale lines it owns add up to: net units, net revenue
+# and how many lines (a day left with none keeps a row of 0 lines, which readers skip). A
+# refresh moves the rows of the lines it rebuilt (``move_days``: the new lines counted in,
+# the replaced ones out), so the products view sums a few rows per product and day instead
+# of a month of order lines (about 10 ms a publish at a million orders). ``{owned}``: lines
+# with a ``sign`` (1 counts a line in, -1 out).
+DAYS = "mv_product_days"
+DAYS_SQL = """
+SELECT owner AS product_id, revenue_day AS day,
+    CAST(sum(sign * net_quantity) AS BIGINT) AS units,
+    CAST(sum(sign * net_revenue) AS DECIMAL(38, 2)) AS revenue,
+    CAST(sum(sign) AS BIGINT) AS lines
+FROM ({owned}) GROUP BY owner, revenue_day
+"""
+DAYS_TABLE_SQL = (
+    "CREATE OR REPLACE TABLE mv_product_days (product_id BIGINT, day DATE, units BIGINT, "
+    "revenue DECIMAL(38, 2), lines BIGINT, PRIMARY KEY (product_id, day))"
+)
+MOVE_DAYS_SQL = (
+    "INSERT INTO mv_product_days {days} ON CONFLICT (product_id, day) DO UPDATE SET "
+    "units = units + excluded.units, revenue = revenue + excluded.revenue, "
+    "lines = lines + excluded.lines"
+)
+# DAILY_SQL's rows, from the days table: ``{scope}`` names the products (owners)
+DAYS_DAILY_SQL = """
+SELECT product_id, day, units::DOUBLE AS units, revenue::DOUBLE AS revenue
+FROM mv_product_days WHERE lines > 0 AND day > $since AND {scope}
+"""
+
 # Per product: its day (the later of ``$as_of`` and its last day with units sold), and its
 # net units and revenue over the window ending then, and over the two trend weeks.
 SALES_SQL = """
@@ -124,24 +153,31 @@ class ProductViews:
     def whole(self, ctx: Context, materialise: bool) -> dict[str, pa.Table]:
         lines = ctx.shared.get("order_lines")
         if lines is None:  # no lines built in this publish: the materialised ones
-            rows = _rows(ctx, product_basis(ctx), "mv_order_lines", None)
-        else:
-            ctx.con.register("publish_lines", lines)
-            try:
-                rows = _rows(ctx, product_basis(ctx), "publish_lines", None)
-            finally:
-                ctx.con.unregister("publish_lines")
+            lines = ctx.sql("SELECT * FROM mv_order_lines")
+        ctx.con.register("publish_lines", lines)
+        try:
+            daily = lines_daily("publish_lines", "TRUE")
+            rows = _rows(ctx, product_basis(ctx), "publish_lines", None, daily)
+            if materialise:
+                ctx.con.execute(DAYS_TABLE_SQL)
+                owned = OWNED_LINES_SQL.format(
+                    lines="(SELECT 1 AS sign, * FROM publish_lines)", where="TRUE"
+                )
+                ctx.con.execute(f"INSERT INTO {DAYS} " + DAYS_SQL.format(owned=owned))
+        finally:
+            ctx.con.unregister("publish_lines")
         if materialise:
             ctx.materialise(TABLE, rows, ("product_id",))
         return {VIEW: rows}
 
     def changes(self, ctx: Context) -> dict[str, Write]:
+        move_days(ctx)
         basis = product_basis(ctx)
         touched = set(ctx.pending.get("product", [])) | ctx.reached.get("product", set())
         if basis is None:  # every product moves with the shop until a job keeps a basis
             if not touched:
                 return {}
-            rows = _rows(ctx, None, "mv_order_lines", None)
+            rows = _rows(ctx, None, "mv_order_lines", None, days_daily(None))
             ctx.materialise(TABLE, rows, ("product_id",))
             return {VIEW: Whole(rows)}
         # a variation's change reaches its parent's roll-up
@@ -151,18 +187,52 @@ class ProductViews:
         keys = sorted(touched | {p for p in parents if p})
         if not keys:
             return {}
-        rows = _rows(ctx, basis, "mv_order_lines", keys)
+        rows = _rows(ctx, basis, "mv_order_lines", keys, days_daily(keys))
         replaced = ctx.swap(TABLE, f"product_id IN {in_ids(keys)}", rows)
         return {VIEW: ctx.changed(VIEW, TABLE, keys, rows, replaced)}
 
 
-def _rows(ctx: Context, basis: ProductBasis | None, lines: str, keys: list[int] | None) -> pa.Table:
-    """The products view's rows of ``keys`` (None: every product)."""
+def move_days(ctx: Context) -> None:
+    """``mv_product_days`` moved by the order lines this refresh rebuilt: their rows now in,
+    the rows they replaced out (``OrderLines`` leaves both in ``Context.shared``)."""
+    moved = ctx.shared.get("moved_lines")
+    if moved is None:
+        return
+    now, before = moved
+    ctx.con.register("lines_now", now)
+    ctx.con.register("lines_before", before)
+    try:
+        signed = (
+            "(SELECT 1 AS sign, * FROM lines_now "
+            "UNION ALL BY NAME SELECT -1 AS sign, * FROM lines_before)"
+        )
+        days = DAYS_SQL.format(owned=OWNED_LINES_SQL.format(lines=signed, where="TRUE"))
+        ctx.con.execute(MOVE_DAYS_SQL.format(days=days))
+    finally:
+        ctx.con.unregister("lines_now")
+        ctx.con.unregister("lines_before")
+
+
+def lines_daily(lines: str, scope: str) -> str:
+    """DAILY_SQL over the sale lines of ``lines`` in ``scope`` (a condition on the lines)."""
+    owned = OWNED_LINES_SQL.format(lines=lines, where=f"revenue_day > $since AND {scope}")
+    return DAILY_SQL.format(owned=owned)
+
+
+def days_daily(keys: list[int] | None) -> str:
+    """DAILY_SQL's rows of the products ``keys`` (None: all), from ``mv_product_days``."""
+    return DAYS_DAILY_SQL.format(scope=_scope("product_id", keys))
+
+
+def _rows(
+    ctx: Context, basis: ProductBasis | None, lines: str, keys: list[int] | None, daily: str
+) -> pa.Table:
+    """The products view's rows of ``keys`` (None: every product), their sales per day from
+    ``daily`` (``lines_daily`` or ``days_daily``)."""
     settings = scoring_settings(ctx.shop)
-    line_scope = "TRUE" if keys is None else _line_scope(keys)
     state = catalogue(ctx, lines, keys)
     as_of = basis.as_of if basis else _last_sale_day(ctx, lines)
-    sales = product_sales(ctx, lines, line_scope, as_of, settings.window_days)
+    sales = product_sales(ctx, daily, as_of, settings.window_days)
     fits = _fits(ctx, keys)
     return product_rows(state, sales, fits, basis, as_of, (settings, ctx.shop.products))
 
@@ -234,15 +304,11 @@ def _last_sale_day(ctx: Context, lines: str) -> date | None:
     return ctx.value(f"SELECT max(revenue_day) FROM {lines} WHERE is_sale")
 
 
-def product_sales(
-    ctx: Context, lines: str, scope: str, as_of: date | None, window: int
-) -> pa.Table:
-    """SALES_SQL's rows: per product of the lines of ``lines`` in ``scope``."""
+def product_sales(ctx: Context, daily: str, as_of: date | None, window: int) -> pa.Table:
+    """SALES_SQL's rows: per product of ``daily`` (its units and revenue per day)."""
     if as_of is None:
         as_of = date(1970, 1, 1)
     since = as_of - timedelta(days=max(window, 2 * TREND_DAYS))
-    owned = OWNED_LINES_SQL.format(lines=lines, where=f"revenue_day > $since AND {scope}")
-    daily = DAILY_SQL.format(owned=owned)
     params = {"since": since, "as_of": as_of, "window": window}
     return ctx.sql(SALES_SQL.format(daily=daily), params)
 
