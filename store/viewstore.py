@@ -230,7 +230,7 @@ class ViewStore:
         """``deltas`` with the newer ones merged into one: all of them, or all but the oldest
         when it holds more rows than the rest together (the small ones are merged, not the
         big one again: a merge costs what it merges)."""
-        rows = [_file_rows(self.dir / path) for path in deltas]
+        rows = [_rows_in(self.dir / path) for path in deltas]
         keep = 1 if len(deltas) > 2 and rows[0] > sum(rows[1:]) else 0
         merged = self._delta(name, old, self._merged(deltas[keep:], old.key))
         return (*deltas[:keep], merged)
@@ -241,7 +241,7 @@ class ViewStore:
         return self._write_file(name, "delta", ordered)
 
     def _rows_of(self, deltas: Sequence[str]) -> int:
-        return sum(_file_rows(self.dir / path) for path in deltas)
+        return sum(_rows_in(self.dir / path) for path in deltas)
 
     def _merged(self, deltas: Sequence[str], key: tuple[str, ...]) -> pa.Table:
         """The deltas laid over each other, oldest first: one row per key, the newest."""
@@ -300,6 +300,12 @@ class _Written:
 _written = _Written(most=256)
 
 
+def _rows_in(path: Path) -> int:
+    """Rows of a view file: of a delta this process wrote, its table's (no file to open)."""
+    written = _written.get(path)
+    return written.num_rows if written is not None else _file_rows(path)
+
+
 @functools.lru_cache(maxsize=4096)
 def _file_rows(path: Path) -> int:
     """Rows of a view file (named by the hash of its bytes, so never rewritten: cached)."""
@@ -345,6 +351,8 @@ def _last_per_key(table: pa.Table, key: tuple[str, ...]) -> pa.Table:
     """One row per key: the last one in ``table``'s order."""
     if table.num_rows == 0:
         return table
+    if len(key) == 1 and pc.count_distinct(table[key[0]], mode="all").as_py() == table.num_rows:
+        return table  # a refresh's rows: one per key already (a count costs a tenth of this)
     order = pa.array(range(table.num_rows), pa.int64())
     numbered = table.append_column("_order", order)
     last = numbered.group_by(list(key), use_threads=False).aggregate([("_order", "max")])
