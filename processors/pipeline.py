@@ -20,7 +20,7 @@ from processors.batch import (
     split_at_controls,
 )
 from processors.erasure import tombstones
-from processors.jobs import run_job
+from processors.jobs import reads_whole_shop, run_job
 from processors.projections.engine import Refresh, ViewEngine
 from schemas.envelope import Envelope
 from schemas.events import ControlEvent, Event
@@ -204,7 +204,8 @@ class ShopPipeline:
         True when it rebuilt the state from the raw log (a live erasure). A job that fails
         raises: it fails alone, like any other message."""
         self._stage = f"job.{event.job}"
-        self.state.use_threads(None)  # a job may read the whole shop
+        if reads_whole_shop(event.job):  # on every core; the others keep the batch's threads
+            self.state.use_threads(None)
         return run_job(self, event, live, now)
 
     def publish(self, now: datetime, purge: bool = False, alerts: bool = False) -> str:
