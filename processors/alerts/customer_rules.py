@@ -62,14 +62,15 @@ def _recent_orders_of_segments(
     if not placed:
         return []
     keys = in_keys(sorted({row["customer_key"] for row in placed}))
+    # the key condition alone, so DuckDB looks the keys up by index (with the segment test
+    # beside it, it scans the table: about 8 against 2 ms on 200,000 customers)
     customers = {
         row["customer_key"]: row
         for row in run.rows(
             f"""SELECT customer_key, email, first_name, last_name, predicted_clv_12m AS clv,
-                value_segment FROM mv_clv
-            WHERE customer_key IN {keys} AND list_contains($segments, value_segment)""",
-            {"segments": segments},
+                value_segment FROM mv_clv WHERE customer_key IN {keys}"""
         )
+        if row["value_segment"] in segments
     }
     return [
         row | customers[row["customer_key"]] for row in placed if row["customer_key"] in customers
