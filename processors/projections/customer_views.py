@@ -117,7 +117,9 @@ class CustomerViews:
         new_orders = _orders_of(ctx, orders)
         # the order lines rebuild these orders' lines from these rows
         ctx.shared["affected_orders"], ctx.shared["order_rows"] = orders, new_orders
-        replaced = ctx.replace("mv_orders", f"order_id IN {in_ids(orders)}", new_orders)
+        # what the customers and the churn timeline need of the rows replaced
+        needed = "customer_key, is_sale, revenue_day"
+        replaced = ctx.replace("mv_orders", f"order_id IN {in_ids(orders)}", new_orders, needed)
         before = set(replaced["customer_key"].to_pylist())
         keys = sorted(
             before

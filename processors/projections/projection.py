@@ -82,10 +82,11 @@ class Context:
         for column in indexes:
             self.con.execute(f"CREATE INDEX {table}_by_{column} ON {table} ({column})")
 
-    def replace(self, table: str, where: str, rows: pa.Table) -> pa.Table:
+    def replace(self, table: str, where: str, rows: pa.Table, columns: str = "*") -> pa.Table:
         """Replace the rows of ``table`` that ``where`` selects with ``rows``; returns the
-        rows replaced (found and deleted in one statement)."""
-        old = self.sql(f"DELETE FROM {table} WHERE {where} RETURNING *")
+        ``columns`` of the rows replaced (found and deleted in one statement; each column
+        returned costs, so a caller names those it needs)."""
+        old = self.sql(f"DELETE FROM {table} WHERE {where} RETURNING {columns}")
         self._insert(table, rows)
         return old
 
