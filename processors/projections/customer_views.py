@@ -139,7 +139,7 @@ class CustomerViews:
         for view, table in (("customers", customers), ("clv", clv)):
             gone = ctx.swap(TABLE_OF[view], scope, table)
             writes[view] = ctx.changed(view, TABLE_OF[view], keys, table, gone)
-        levels = ctx.swap_returning("mv_churn", scope, churn, "churn_level")
+        levels = ctx.replace("mv_churn", scope, churn, "churn_level")["churn_level"].to_pylist()
         writes["churn"] = ctx.changed("churn", "mv_churn", keys, churn, len(levels))
         moved = Counter(churn["churn_level"].to_pylist())
         moved.subtract(levels)
@@ -229,12 +229,12 @@ def _day(text: str | None) -> date | None:
 
 
 def _churn_now_rows(counts: dict[str, int], last_sale: date | None) -> pa.Table:
-    levels = sorted(set(CHURN_LEVELS) | set(counts))
+    """``mv_churn_now`` of ``counts`` (``churn_counts``: every level, zeros included)."""
     return pa.table(
         {
-            "churn_level": pa.array(levels, pa.string()),
-            "customers": pa.array([counts.get(level, 0) for level in levels], pa.int64()),
-            "last_sale_day": pa.array([last_sale] * len(levels), pa.date32()),
+            "churn_level": pa.array(list(counts), pa.string()),
+            "customers": pa.array(list(counts.values()), pa.int64()),
+            "last_sale_day": pa.array([last_sale] * len(counts), pa.date32()),
         }
     )
 

@@ -151,19 +151,14 @@ class ProductViews:
     tables = (TABLE,)
 
     def whole(self, ctx: Context, materialise: bool) -> dict[str, pa.Table]:
-        lines = ctx.shared.get("order_lines")
-        if lines is None:  # no lines built in this publish: the materialised ones
-            lines = ctx.sql("SELECT * FROM mv_order_lines")
-        ctx.con.register("publish_lines", lines)
+        ctx.con.register("publish_lines", ctx.shared["order_lines"])  # OrderLines built them
         try:
             daily = lines_daily("publish_lines", "TRUE")
             rows = _rows(ctx, product_basis(ctx), "publish_lines", None, daily)
             if materialise:
                 ctx.con.execute(DAYS_TABLE_SQL)
-                owned = OWNED_LINES_SQL.format(
-                    lines="(SELECT 1 AS sign, * FROM publish_lines)", where="TRUE"
-                )
-                ctx.con.execute(f"INSERT INTO {DAYS} " + DAYS_SQL.format(owned=owned))
+                signed = "(SELECT 1 AS sign, * FROM publish_lines)"
+                ctx.con.execute(f"INSERT INTO {DAYS} " + _days_sql(signed))
         finally:
             ctx.con.unregister("publish_lines")
         if materialise:
@@ -206,11 +201,15 @@ def move_days(ctx: Context) -> None:
             "(SELECT 1 AS sign, * FROM lines_now "
             "UNION ALL BY NAME SELECT -1 AS sign, * FROM lines_before)"
         )
-        days = DAYS_SQL.format(owned=OWNED_LINES_SQL.format(lines=signed, where="TRUE"))
-        ctx.con.execute(MOVE_DAYS_SQL.format(days=days))
+        ctx.con.execute(MOVE_DAYS_SQL.format(days=_days_sql(signed)))
     finally:
         ctx.con.unregister("lines_now")
         ctx.con.unregister("lines_before")
+
+
+def _days_sql(signed: str) -> str:
+    """DAYS_SQL over the lines of ``signed`` (lines with a ``sign``)."""
+    return DAYS_SQL.format(owned=OWNED_LINES_SQL.format(lines=signed, where="TRUE"))
 
 
 def lines_daily(lines: str, scope: str) -> str:

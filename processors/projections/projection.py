@@ -97,14 +97,6 @@ class Context:
         self._insert(table, rows)
         return int(count)
 
-    def swap_returning(self, table: str, where: str, rows: pa.Table, column: str) -> list[Any]:
-        """``swap`` that returns ``column`` of the rows replaced (one column costs little
-        more than their count)."""
-        sql = f"DELETE FROM {table} WHERE {where} RETURNING {column}"
-        old = [row[0] for row in self.con.execute(sql).fetchall()]
-        self._insert(table, rows)
-        return old
-
     def _insert(self, table: str, rows: pa.Table) -> None:
         """``rows`` appended to ``table`` by position (one statement: registering them
         under a name and dropping it after cost two more, about 0.6 ms)."""
