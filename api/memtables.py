@@ -67,9 +67,10 @@ def _identity(path: Path) -> str:
     return f"{path}\n{stat.st_size}\n{stat.st_mtime_ns}"
 
 
-def table_name(path: Path, order: str = "") -> str:
-    """The table of ``path`` as it is now, its rows in ``order`` (an ``ORDER BY`` clause)."""
-    identity = _identity(path) + "\n" + order
+def table_name(path: Path, order: str = "", columns: str = "*") -> str:
+    """The table of ``path`` as it is now, its rows in ``order`` (an ``ORDER BY`` clause),
+    with ``columns`` (a select list over the file's columns)."""
+    identity = _identity(path) + "\n" + order + "\n" + columns
     return "base_" + hashlib.sha256(identity.encode()).hexdigest()[:24]
 
 
@@ -102,10 +103,11 @@ def delta_table(paths: Sequence[Path], sql: str) -> str:
     return name
 
 
-def base_table(path: Path, order: str = "") -> str:
+def base_table(path: Path, order: str = "", columns: str = "*") -> str:
     """The in-memory table holding the Parquet file ``path`` (loaded on first use), its
-    rows in ``order`` (an ``ORDER BY`` clause, or none: the file's order)."""
-    name = table_name(path, order)
+    rows in ``order`` (an ``ORDER BY`` clause, or none: the file's order), with
+    ``columns`` (the file's own, and any computed once here instead of per request)."""
+    name = table_name(path, order, columns)
     with _lock:
         if name in _loaded:
             _loaded.move_to_end(name)
@@ -115,16 +117,16 @@ def base_table(path: Path, order: str = "") -> str:
         with _lock:
             if name in _loaded:
                 return name
-        _load(name, path, order)
+        _load(name, path, order, columns)
     return name
 
 
-def _load(name: str, path: Path, order: str) -> None:
+def _load(name: str, path: Path, order: str, columns: str) -> None:
     size = path.stat().st_size
     quoted = "'" + str(path).replace("'", "''") + "'"
     loader = cursor()
     try:
-        rows_of = f"SELECT * FROM read_parquet({quoted}) {order}"
+        rows_of = f"SELECT {columns} FROM read_parquet({quoted}) {order}"
         loader.execute(f"CREATE OR REPLACE TABLE {name} AS {rows_of}")
         columns = {row[0] for row in loader.execute(f"DESCRIBE {name}").fetchall()}
         ((rows,),) = loader.execute(f"SELECT count(*) FROM {name}").fetchall()

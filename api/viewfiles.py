@@ -21,7 +21,7 @@ from typing import Any
 
 import duckdb
 
-from api import memtables
+from api import memtables, search_text
 from schemas.views import FRESHNESS, MANIFEST, VIEWS
 from store.layout import shop_paths
 from store.viewstore import ViewFiles, deltas_sql, live_files, merged_sql
@@ -106,27 +106,38 @@ class ShopViews:
         return live_files(self.manifest)
 
     def _register(self, connection: duckdb.DuckDBPyConnection, name: str) -> None:
-        """``name`` as the files this request's manifest names (base and delta merged)."""
+        """``name`` as the files this request's manifest names (base and delta merged);
+        a view of customers also has their search text (``api.search_text``)."""
         files = self._files.get(name)
         order = self._base_order.get(name, "")
-        sql = _in_memory(files, self.paths.views_dir, order) if files is not None else None
+        columns = _columns(name)
+        sql = _in_memory(files, self.paths.views_dir, order, columns) if files is not None else None
         old = self.paths.views_dir / f"{name}.parquet"  # the layout of earlier versions
         if sql is None and files is None and old.exists():
-            sql = "SELECT * FROM read_parquet('" + str(old).replace("'", "''") + "')"
+            sql = f"SELECT {columns} FROM read_parquet('" + str(old).replace("'", "''") + "')"
         if sql is None:
-            connection.register(name, VIEWS[name].empty_table())
-        else:  # a temporary view: other cursors on the database never see it
-            connection.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {sql}')
+            empty = f"empty_{name}"
+            connection.register(empty, VIEWS[name].empty_table())
+            sql = f'SELECT {columns} FROM "{empty}"'
+        # a temporary view: other cursors on the database never see it
+        connection.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {sql}')
 
 
-def _in_memory(files: ViewFiles, views_dir: Path, order: str) -> str | None:
+def _columns(name: str) -> str:
+    """The select list of view ``name``'s rows: its columns, and the search text of a
+    view of customers."""
+    return search_text.SELECT_LIST if search_text.searchable(VIEWS[name].names) else "*"
+
+
+def _in_memory(files: ViewFiles, views_dir: Path, order: str, columns: str) -> str | None:
     """``merge_sql`` of the view with its base (held in ``order``) and its merged deltas
-    read from memory (``api.memtables``)."""
+    read from memory (``api.memtables``), both with ``columns``."""
     if files.base is None and not files.deltas:
         return None
-    base = memtables.base_table(views_dir / files.base, order) if files.base else None
+    base = memtables.base_table(views_dir / files.base, order, columns) if files.base else None
     deltas = None
     if files.deltas:
         paths = [views_dir / path for path in files.deltas]
-        deltas = memtables.delta_table(paths, deltas_sql(files, views_dir))
+        merged = f"SELECT {columns} FROM ({deltas_sql(files, views_dir)})"
+        deltas = memtables.delta_table(paths, merged)
     return merged_sql(files.key, base, deltas)
