@@ -15,8 +15,10 @@ and is published again later, with the same pause.
 
 Views are published as soon as the queue is drained (a fetch came back short of a full
 batch), so a steady stream is visible one apply and one publish after it arrives; under a
-backlog (full batches) a shop is published at most every ``view_interval`` seconds, so the
-publishes do not eat the time the backlog needs.
+backlog (full batches) a shop is published at most every ``view_interval`` seconds, and no
+sooner than ``BACKLOG_SPACING`` times its last publish took, so the publishes take at most
+about a fifth of the time the backlog needs: while it drains, views lag anyway, and they
+are current again sooner when the backlog gets the time.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from store.errors import StateLocked
 log = structlog.get_logger("wcpulse.consumer")
 
 RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)  # seconds; the last repeats
+BACKLOG_SPACING = 4.0  # under a backlog: publishes at least 4x their own time apart
 
 
 class Stopped(Exception):
@@ -93,6 +96,7 @@ class Consumer:
         self._alert_interval = alert_interval  # seconds between a shop's alert checks
         self._pipelines: dict[str, ShopPipeline] = {}
         self._dirty: dict[str, float] = {}
+        self._publish_seconds: dict[str, float] = {}  # shop: how long its last publish took
         self._retry_delays = tuple(retry_delays)
         self._publish_failures: dict[str, tuple[int, float]] = {}  # shop: (failures, not before)
         self._stop = threading.Event()
@@ -136,7 +140,8 @@ class Consumer:
             failed, not_before = self._publish_failures.get(shop_id, (0, 0.0))
             if now.timestamp() < not_before:
                 continue
-            if force or now.timestamp() - since >= self._view_interval:
+            spacing = BACKLOG_SPACING * self._publish_seconds.get(shop_id, 0.0)
+            if force or now.timestamp() - since >= max(self._view_interval, spacing):
                 pipeline = self._pipelines.get(shop_id)
                 if pipeline is not None and not self._publish(pipeline, now, failed):
                     continue
@@ -184,9 +189,8 @@ class Consumer:
             self._drop_pipeline(shop_id)
             return False
         self._publish_failures.pop(shop_id, None)
-        log.info(
-            "views_published", shop_id=shop_id, seconds=round(time.perf_counter() - started, 4)
-        )
+        self._publish_seconds[shop_id] = seconds = time.perf_counter() - started
+        log.info("views_published", shop_id=shop_id, seconds=round(seconds, 4))
         return True
 
     def close(self) -> None:

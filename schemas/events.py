@@ -12,15 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from schemas.alerts import Alert
-
-
-def as_row(event: object) -> dict[str, Any]:
-    """The fields of a slotted event as a dict, shallow (``dataclasses.asdict`` deep-copies
-    every Decimal and datetime, which costs more than the rest of applying an event)."""
-    return {name: getattr(event, name) for name in type(event).__slots__}  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True, order=True)

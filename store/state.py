@@ -35,9 +35,8 @@ from schemas.events import (
     ResourceTrashed,
     TicketChanged,
     Version,
-    as_row,
 )
-from store.state_children import replace_children
+from store.state_rows import payload_table, replace_children
 from store.state_schema import (
     PRODUCT_PRICES,
     RESOURCE_TABLES,
@@ -174,23 +173,6 @@ def _price_row(product_id: int, row: PriceRow) -> dict[str, Any]:
 def _key(event: Changed) -> int:
     """The event's id in its resource table's key column (``order_id``, ``refund_id``...)."""
     return int(getattr(event, RESOURCE_TABLES[_RESOURCE_OF[type(event)]].key))
-
-
-def _payload_row(event: Changed) -> dict[str, Any]:
-    row = as_row(event)
-    version = row.pop("version")
-    row["v_at"], row["v_hash"] = version.at, version.body_hash
-    if isinstance(event, OrderChanged):
-        row.pop("items"), row.pop("refunds")
-        row["refunds"] = event.refunds_total
-        row["items"] = sum(item.quantity for item in event.items)
-        row["coupons"] = list(event.coupons)
-        row["coupon_discounts"] = list(event.coupon_discounts)
-    if isinstance(event, ProductChanged):
-        row["categories"] = list(event.categories)
-    if isinstance(event, RefundChanged):
-        row.pop("items")  # child rows: refund_items
-    return row
 
 
 # A publish fetches a few hundred scattered rows of million-row tables through their
@@ -382,37 +364,32 @@ class DuckDBStateStore:
         return last
 
     def _upsert(self, table: ResourceTable, changes: list[Changed]) -> list[int]:
-        rows = pa.Table.from_pylist([_payload_row(c) for c in changes], schema=table.schema)
-        self._con.register("candidates", rows)
-        # the stored versions of these ids, looked up by the key's index (a literal list
-        # of integers), not by joining the whole table
-        ids = ",".join(str(int(_key(c))) for c in changes)
-        winners = [
-            r[0]
-            for r in self._con.execute(
-                f"SELECT c.{table.key} FROM candidates c LEFT JOIN "
-                f"(SELECT {table.key}, v_at, v_hash FROM {table.name} "
-                f"WHERE {table.key} IN ({ids})) s USING ({table.key}) "
-                "WHERE s.v_at IS NULL OR c.v_at > s.v_at "
-                "OR (c.v_at = s.v_at AND c.v_hash > s.v_hash)"
-            ).fetchall()
-        ]
-        if winners:
-            self._write_winners(table, winners)
-            won = set(winners)
-            replace_children(self._con, table, winners, [c for c in changes if _key(c) in won])
-        self._con.unregister("candidates")
-        return winners
+        """Store each payload newer than the stored one (or the first); returns their ids.
 
-    def _write_winners(self, table: ResourceTable, winners: list[int]) -> None:
+        One statement compares and writes: a conflicting row is updated only where the
+        candidate's version is greater (a row holding only a trash time has none), and
+        ``RETURNING`` gives exactly the keys inserted or updated."""
+        self._con.register("candidates", payload_table(table, changes))
         cols = ", ".join(table.schema.names)
         updates = ", ".join(f"{c} = excluded.{c}" for c in table.payload_columns)
-        self._con.execute(
-            f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM candidates "
-            f"WHERE {table.key} IN (SELECT UNNEST(?)) "
-            f"ON CONFLICT ({table.key}) DO UPDATE SET {updates}",
-            [winners],
-        )
+        stored = table.name
+        try:
+            winners = [
+                row[0]
+                for row in self._con.execute(
+                    f"INSERT INTO {stored} ({cols}) SELECT {cols} FROM candidates "
+                    f"ON CONFLICT ({table.key}) DO UPDATE SET {updates} "
+                    f"WHERE {stored}.v_at IS NULL OR excluded.v_at > {stored}.v_at "
+                    f"OR (excluded.v_at = {stored}.v_at AND excluded.v_hash > {stored}.v_hash) "
+                    f"RETURNING {table.key}"
+                ).fetchall()
+            ]
+        finally:
+            self._con.unregister("candidates")
+        if winners:
+            won = set(winners)
+            replace_children(self._con, table, winners, [c for c in changes if _key(c) in won])
+        return winners
 
     def _apply_trash(self, trash: dict[tuple[str, int], datetime]) -> int:
         applied = 0
