@@ -47,6 +47,11 @@ RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)  # seconds; the last repeats
 BACKLOG_SPACING = 4.0  # under a backlog: publishes at least 4x their own time apart
 
 
+def publish_due_after(view_interval: float, last_publish_seconds: float) -> float:
+    """Seconds from a shop's first unpublished batch to its publish under a backlog."""
+    return max(view_interval, BACKLOG_SPACING * last_publish_seconds)
+
+
 class Stopped(Exception):
     """The consumer was stopped while it held a batch it could not apply yet."""
 
@@ -140,8 +145,8 @@ class Consumer:
             failed, not_before = self._publish_failures.get(shop_id, (0, 0.0))
             if now.timestamp() < not_before:
                 continue
-            spacing = BACKLOG_SPACING * self._publish_seconds.get(shop_id, 0.0)
-            if force or now.timestamp() - since >= max(self._view_interval, spacing):
+            took = self._publish_seconds.get(shop_id, 0.0)
+            if force or publish_due_after(self._view_interval, took) <= now.timestamp() - since:
                 pipeline = self._pipelines.get(shop_id)
                 if pipeline is not None and not self._publish(pipeline, now, failed):
                     continue
