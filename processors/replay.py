@@ -9,7 +9,7 @@ from pathlib import Path
 import structlog
 
 from processors.pipeline import ShopPipeline
-from processors.rebuild import install_state, remove_db, replay_log
+from processors.rebuild import BATCH_ROWS, install_state, remove_db, replay_log
 from schemas.clock import Clock
 from schemas.shop import ShopConfig
 from store.layout import shop_paths
@@ -29,7 +29,7 @@ def replay_shop(
     data_dir: Path,
     shop: ShopConfig,
     clock: Clock,
-    batch_rows: int = 5000,
+    batch_rows: int = BATCH_ROWS,
     on_progress: Callable[[int], None] | None = None,
 ) -> ReplayReport:
     """Apply the whole raw log to a fresh state file, swap it in, publish the views.

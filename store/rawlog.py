@@ -121,11 +121,18 @@ class ParquetRawLog:
         return name
 
     def read_batches(self, batch_rows: int = 5000) -> Iterator[list[Envelope]]:
-        """All logged envelopes, in log order, in lists of at most ``batch_rows``."""
+        """All logged envelopes, in log order, in lists of ``batch_rows`` (the last one
+        shorter): a list spans files, so a replay applies big batches however small the
+        files the live processor wrote."""
+        pending: list[Envelope] = []
         for path in self.files():
-            parquet = pq.ParquetFile(path)
-            for record_batch in parquet.iter_batches(batch_size=batch_rows):
-                yield [_envelope(row) for row in record_batch.to_pylist()]
+            for record_batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
+                pending += [_envelope(row) for row in record_batch.to_pylist()]
+                while len(pending) >= batch_rows:
+                    yield pending[:batch_rows]
+                    pending = pending[batch_rows:]
+        if pending:
+            yield pending
 
     def count(self) -> int:
         return sum(pq.ParquetFile(p).metadata.num_rows for p in self.files())

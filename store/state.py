@@ -364,32 +364,33 @@ class DuckDBStateStore:
         return last
 
     def _upsert(self, table: ResourceTable, changes: list[Changed]) -> list[int]:
-        """Store each payload newer than the stored one (or the first); returns their ids.
-
-        One statement compares and writes: a conflicting row is updated only where the
-        candidate's version is greater (a row holding only a trash time has none), and
-        ``RETURNING`` gives exactly the keys inserted or updated."""
+        """Store each payload newer than the stored one (or the first), with its child
+        rows; returns their ids."""
         self._con.register("candidates", payload_table(table, changes))
-        cols = ", ".join(table.schema.names)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in table.payload_columns)
-        stored = table.name
         try:
-            winners = [
-                row[0]
-                for row in self._con.execute(
-                    f"INSERT INTO {stored} ({cols}) SELECT {cols} FROM candidates "
-                    f"ON CONFLICT ({table.key}) DO UPDATE SET {updates} "
-                    f"WHERE {stored}.v_at IS NULL OR excluded.v_at > {stored}.v_at "
-                    f"OR (excluded.v_at = {stored}.v_at AND excluded.v_hash > {stored}.v_hash) "
-                    f"RETURNING {table.key}"
-                ).fetchall()
-            ]
+            winners = self._write_newer(table)
         finally:
             self._con.unregister("candidates")
         if winners:
             won = set(winners)
             replace_children(self._con, table, winners, [c for c in changes if _key(c) in won])
         return winners
+
+    def _write_newer(self, table: ResourceTable) -> list[int]:
+        """One statement compares and writes ``candidates``: a conflicting row is updated
+        only where the candidate's version is greater (a row holding only a trash time has
+        none), and ``RETURNING`` gives exactly the keys inserted or updated."""
+        cols = ", ".join(table.schema.names)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in table.payload_columns)
+        stored = table.name
+        written = self._con.execute(
+            f"INSERT INTO {stored} ({cols}) SELECT {cols} FROM candidates "
+            f"ON CONFLICT ({table.key}) DO UPDATE SET {updates} "
+            f"WHERE {stored}.v_at IS NULL OR excluded.v_at > {stored}.v_at "
+            f"OR (excluded.v_at = {stored}.v_at AND excluded.v_hash > {stored}.v_hash) "
+            f"RETURNING {table.key}"
+        ).fetchall()
+        return [row[0] for row in written]
 
     def _apply_trash(self, trash: dict[tuple[str, int], datetime]) -> int:
         applied = 0

@@ -85,6 +85,12 @@ def child_tables(winners: Sequence[Event]) -> dict[str, pa.Table]:
     return {name: _children(*parts) for name, parts in found.items()}
 
 
+# Parents at which the children are found by a semi-join against the parents' ids rather
+# than by index lookups of a literal list: each lookup costs about 5 us, the join a scan of
+# the child table (at 1,000 of 1M orders: 9 ms against 12; at 10 ids: the same 1 ms).
+JOIN_FROM = 600
+
+
 def replace_children(
     con: duckdb.DuckDBPyConnection,
     parent: ResourceTable,
@@ -96,10 +102,18 @@ def replace_children(
     if not names:
         return
     tables = child_tables(winners)
-    ids = ",".join(str(int(i)) for i in parent_ids)  # a literal list: the index is used
-    for name in names:
-        con.execute(f"DELETE FROM {name} WHERE {parent.key} IN ({ids})")
-        if name in tables:
-            con.register("children", tables[name])
-            con.execute(f"INSERT INTO {name} SELECT * FROM children")
-            con.unregister("children")
+    if len(parent_ids) >= JOIN_FROM:
+        con.register("parents", pa.table({"id": pa.array(parent_ids, pa.int64())}))
+        parents = "SELECT id FROM parents"
+    else:
+        parents = ",".join(str(int(i)) for i in parent_ids)  # a literal list: the index
+    try:
+        for name in names:
+            con.execute(f"DELETE FROM {name} WHERE {parent.key} IN ({parents})")
+            if name in tables:
+                con.register("children", tables[name])
+                con.execute(f"INSERT INTO {name} SELECT * FROM children")
+                con.unregister("children")
+    finally:
+        if len(parent_ids) >= JOIN_FROM:
+            con.unregister("parents")
