@@ -3,9 +3,12 @@
 Order envelopes are published into an embedded ``SQLiteQueue`` in a temporary folder, then
 ``Consumer.run_once`` is timed until the queue is drained and the views are published (view
 cadence as in production: every 0.5 s while busy, once more when idle). The same envelopes
-then go straight through ``ShopPipeline.apply`` (same view cadence, no queue) to separate
-the queue's cost. Probes split the time into queue, envelope decode, body decode and
-normalise, raw log append, DuckDB apply (and its parts) and view publish.
+then go through RabbitMQ (queues of their own, ``bench/processors_rabbit.py``) to the same
+consumer through ``RabbitSource`` (skipped, with a note, when RabbitMQ is unreachable), and
+straight through ``ShopPipeline.apply`` (same view cadence, no queue) to separate the
+queue's cost. Probes split the time into queue, envelope decode, body decode and
+normalise, raw log append, DuckDB apply (and its parts) and view publish. The target holds
+for both queues.
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ from typing import Any
 import processors.handlers
 import processors.pipeline
 import store.state
-from bench import report
+from bench import processors_rabbit, report
 from bench.breakdown import breakdown_seconds, print_breakdown
 from bench.logs import configure_discarded_logging
 from bench.options import Options
 from bench.orders import order_envelopes
 from bench.probes import Probes, Target, probing
 from bench.profiling import profiled
+from ingest.messaging.rabbit_source import RabbitSource
 from ingest.messaging.spool import SQLiteQueue
 from processors.consumer import Consumer
 from processors.pipeline import ShopPipeline
@@ -40,6 +44,7 @@ SHOP = ShopConfig("shp_bench", "Bench", "https://shop.example", currency="PLN")
 VIEW_INTERVAL = 0.5
 BATCH_SIZES = (500, 2000)
 PUBLISH_CHUNK = 1000
+STALL_SECONDS = 10.0  # a consumer that gets nothing for this long stops (see WARNING)
 
 # (owner, attribute, label); labels starting with "  " are parts of the line above them.
 QUEUE_PROBES: list[Target] = [
@@ -47,13 +52,18 @@ QUEUE_PROBES: list[Target] = [
     (SQLiteQueue, "ack", "queue ack (SQLite)"),
     (Consumer, "_decode", "envelope JSON decode"),
 ]
+RABBIT_PROBES: list[Target] = [
+    (RabbitSource, "fetch", "queue fetch (RabbitMQ)"),
+    (RabbitSource, "ack", "queue ack (RabbitMQ)"),
+    (Consumer, "_decode", "envelope JSON decode"),
+]
 PIPELINE_PROBES: list[Target] = [
     (processors.pipeline, "decode_events", "body decode + normalise"),
     (processors.handlers, "parse_body", "  json.loads of the body"),
     (ParquetRawLog, "append", "raw log append (Parquet+fsync)"),
     (DuckDBStateStore, "apply", "DuckDB apply (one transaction)"),
-    (store.state, "_payload_row", "  event -> row dicts"),
-    (DuckDBStateStore, "_write_winners", "  upsert of winners (SQL)"),
+    (store.state, "payload_table", "  events -> Arrow columns"),
+    (DuckDBStateStore, "_write_newer", "  upsert of newer payloads (SQL)"),
     (store.state, "replace_children", "  line items/refunds replace"),
     (DuckDBStateStore, "_set_meta", "  meta upserts"),
     (ShopPipeline, "publish", "view publish (build + Parquet)"),
@@ -99,25 +109,57 @@ def _fill_queue(path: Path, envelopes: list[Envelope]) -> tuple[SQLiteQueue, flo
     return queue, time.perf_counter() - started
 
 
+def _consume(source: Any, data_dir: Path, count: int, batch_size: int, options: Options) -> Run:
+    """Time one consumer taking ``count`` messages off ``source``, then publishing the
+    views, as it does when its queue runs dry."""
+    rabbit = isinstance(source, RabbitSource)
+    label = f"{'RabbitMQ' if rabbit else 'queue'} -> Consumer.run_once, batch {batch_size}"
+    consumer = Consumer(source, _Shops(), data_dir, SystemClock(), batch_size, VIEW_INTERVAL)
+    targets = (RABBIT_PROBES if rabbit else QUEUE_PROBES) + PIPELINE_PROBES
+    with probing(targets) as probes, profiled(options.profile, label):
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        taken = 0
+        while taken < count and (got := consumer.run_once(STALL_SECONDS)):
+            taken += got
+        consumer.publish_due(force=True)
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    consumer.close()
+    return Run(label, count, wall, cpu, probes, _count_orders(data_dir))
+
+
+def _left_over(left: int, dead: int) -> None:
+    if left or dead:
+        report.note(f"WARNING: {left} messages left in the queue, {dead} dead letters")
+
+
 def through_queue(envelopes: list[Envelope], batch_size: int, options: Options) -> Run:
     with tempfile.TemporaryDirectory(prefix="wcpulse-bench-") as tmp:
         data_dir = Path(tmp)
         queue, fill_seconds = _fill_queue(data_dir / "broker.sqlite3", envelopes)
         report.line("queue filled", f"{report.fmt_rate(len(envelopes) / fill_seconds)} published")
-        consumer = Consumer(queue, _Shops(), data_dir, SystemClock(), batch_size, VIEW_INTERVAL)
-        label = f"queue -> Consumer.run_once, batch {batch_size}"
-        with probing(QUEUE_PROBES + PIPELINE_PROBES) as probes, profiled(options.profile, label):
-            wall0, cpu0 = time.perf_counter(), time.process_time()
-            while consumer.run_once(0.0):
-                pass
-            wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-        consumer.close()
-        left = queue.depth()
-        dead = len(queue.dead_letters(10))
+        result = _consume(queue, data_dir, len(envelopes), batch_size, options)
+        _left_over(queue.depth(), len(queue.dead_letters(10)))
         queue.close()
-        if left or dead:
-            report.note(f"WARNING: {left} messages left in the queue, {dead} dead letters")
-        return Run(label, len(envelopes), wall, cpu, probes, _count_orders(data_dir))
+        return result
+
+
+def through_rabbit(envelopes: list[Envelope], batch_size: int, options: Options) -> Run:
+    """The same through RabbitMQ, consumed as ``wcpulse`` does (prefetch = batch size)."""
+    with (
+        tempfile.TemporaryDirectory(prefix="wcpulse-bench-") as tmp,
+        processors_rabbit.filled_topology(envelopes) as (topology, fill_seconds),
+    ):
+        rate = report.fmt_rate(len(envelopes) / fill_seconds)
+        report.line("RabbitMQ queues filled", f"{rate} published (no confirms)")
+        partitions = range(topology.partitions)
+        url = processors_rabbit.AMQP_URL
+        source = RabbitSource(url, topology, partitions, prefetch=batch_size)
+        try:
+            result = _consume(source, Path(tmp), len(envelopes), batch_size, options)
+        finally:
+            source.close()
+        _left_over(*processors_rabbit.left_over(topology))
+        return result
 
 
 def _apply_all(pipeline: ShopPipeline, envelopes: list[Envelope], batch_size: int) -> None:
@@ -176,27 +218,41 @@ def _figures(run: Run) -> dict[str, Any]:
     }
 
 
-def _conclude(runs: list[Run], count: int) -> dict[str, Any]:
-    """The verdict on the best queue run, and the BENCH line."""
-    best = max(runs[:2], key=lambda item: item.per_second)
-    met = best.per_second >= TARGET
-    report.verdict(
-        f"{best.per_second:,.0f} events/s",
-        f">= {TARGET:,}/s per core",
-        met,
-        best.per_second / TARGET,
+def _best(runs: list[Run], queue: str) -> float:
+    """The verdict on the best of the runs through one queue; its events/s."""
+    best = max(item.per_second for item in runs)
+    target = f">= {TARGET:,}/s per core"
+    report.verdict(f"{best:,.0f} events/s through {queue}", target, best >= TARGET, best / TARGET)
+    return best
+
+
+def _conclude(queued: list[Run], rabbit: list[Run], others: list[Run]) -> dict[str, Any]:
+    """The verdicts on the best run through each queue, and the BENCH line."""
+    best = _best(queued, "SQLite")
+    best_rabbit = _best(rabbit, "RabbitMQ") if rabbit else None
+    headline = f"{best:,.0f} events/s" + (
+        f" (RabbitMQ {best_rabbit:,.0f})" if best_rabbit is not None else " (RabbitMQ skipped)"
     )
     return report.emit(
         "processors",
         {
-            "headline": f"{best.per_second:,.0f} events/s",
-            "events": count,
-            "best_events_per_s": round(best.per_second),
-            "runs": {item.label: _figures(item) for item in runs},
+            "headline": headline,
+            "events": queued[0].events,
+            "best_events_per_s": round(best),
+            "best_rabbitmq_events_per_s": None if best_rabbit is None else round(best_rabbit),
+            "runs": {item.label: _figures(item) for item in queued + rabbit + others},
             "target_per_s": TARGET,
-            "met": met,
+            "met": best >= TARGET and (best_rabbit is None or best_rabbit >= TARGET),
         },
     )
+
+
+def _rabbit_runs(envelopes: list[Envelope], options: Options) -> list[Run]:
+    why = processors_rabbit.unreachable()
+    if why is None:
+        return [through_rabbit(envelopes, size, options) for size in BATCH_SIZES]
+    report.note(f"RabbitMQ runs SKIPPED: {processors_rabbit.AMQP_URL} unreachable ({why})")
+    return []
 
 
 def run(options: Options) -> dict[str, Any]:
@@ -207,11 +263,13 @@ def run(options: Options) -> dict[str, Any]:
     envelopes = order_envelopes(count, SHOP.shop_id)
     report.line("generated envelopes", f"{time.perf_counter() - started:.1f} s (not timed)")
     queued = [through_queue(envelopes, size, options) for size in BATCH_SIZES]
+    rabbit = _rabbit_runs(envelopes, options)
     direct_runs = [direct(envelopes, size, options) for size in BATCH_SIZES]
-    for item in queued + direct_runs:
+    for item in queued + rabbit + direct_runs:
         _print_run(item)
     report.note("")
-    for size, via_queue, straight in zip(BATCH_SIZES, queued, direct_runs, strict=True):
-        share = 1 - via_queue.per_second / straight.per_second
-        report.line(f"queue's share of time, batch {size}", f"{share * 100:.0f}%")
-    return _conclude(queued + direct_runs, count)
+    for queue, runs in (("queue", queued), ("RabbitMQ", rabbit)):
+        for size, via_queue, straight in zip(BATCH_SIZES, runs, direct_runs, strict=False):
+            share = 1 - via_queue.per_second / straight.per_second
+            report.line(f"{queue}'s share, batch {size}", f"{share * 100:.0f}% of the time")
+    return _conclude(queued, rabbit, direct_runs)

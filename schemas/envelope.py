@@ -11,12 +11,16 @@ import hashlib
 import uuid
 from dataclasses import MISSING, dataclass, fields
 from datetime import UTC, datetime
+from typing import Annotated, Literal, get_args
+
+import msgspec
 
 from schemas.jsoncodec import dumps_text, loads
 
 ENVELOPE_SCHEMA = "wcpulse.envelope.v1"
 
-SOURCES = frozenset({"webhook", "import", "sync", "demo", "job"})
+Source = Literal["webhook", "import", "sync", "demo", "job"]
+SOURCES = frozenset(get_args(Source))
 
 
 class EnvelopeError(ValueError):
@@ -54,6 +58,33 @@ class Envelope:
 
     @classmethod
     def from_json(cls, raw: bytes | str) -> Envelope:
+        """The envelope in ``raw``; EnvelopeError, naming what is wrong, if it is not one.
+
+        Valid envelopes, nearly all of them, are decoded and type-checked by msgspec in one
+        pass in C (``_Wire``: 7.6 -> 5.3 us for an order); whatever it refuses is decoded
+        again by ``_from_checked_json``, which finds the envelope valid after all or raises
+        the error that names the problem."""
+        try:
+            wire = _decode_wire(raw)
+            return cls(
+                wire.shop_id,
+                wire.topic,
+                wire.resource,
+                wire.event,
+                wire.resource_id,
+                wire.body,
+                datetime.fromisoformat(wire.received_at),
+                wire.source,
+                wire.webhook_id,
+                wire.delivery_id,
+                wire.envelope_id,
+                wire.body_sha256,
+            )
+        except (msgspec.MsgspecError, ValueError):  # EnvelopeError too: a naive received_at
+            return cls._from_checked_json(raw)
+
+    @classmethod
+    def _from_checked_json(cls, raw: bytes | str) -> Envelope:
         try:
             data = loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
@@ -72,6 +103,30 @@ class Envelope:
             raise EnvelopeError(f"malformed envelope: {exc}") from None
         _check_types(envelope)
         return envelope
+
+
+class _Wire(msgspec.Struct, forbid_unknown_fields=True):
+    """The v1 wire form with the types ``_check_types`` demands: what msgspec accepts as
+    this, ``_from_checked_json`` accepts as the same envelope (a property test holds the two
+    paths to that). ``received_at`` stays text for ``datetime.fromisoformat``, the parser
+    of the checked path, whose ISO 8601 is not msgspec's RFC 3339."""
+
+    schema: Literal["wcpulse.envelope.v1"]
+    shop_id: str
+    topic: str
+    resource: str
+    event: str
+    resource_id: Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)] | None
+    body: str
+    received_at: str
+    source: Source = "webhook"
+    webhook_id: str | None = None
+    delivery_id: str | None = None
+    envelope_id: str = ""
+    body_sha256: str = ""
+
+
+_decode_wire = msgspec.json.Decoder(_Wire).decode
 
 
 def shop_named(raw: bytes | str) -> str | None:
@@ -100,8 +155,8 @@ def _check_types(envelope: Envelope) -> None:
     rid = envelope.resource_id
     if rid is not None and (type(rid) is not int or not -(2**63) <= rid < 2**63):
         wrong.append("resource_id")
-    if envelope.source not in SOURCES:
-        wrong.append("source")
+    if not isinstance(envelope.source, str) or envelope.source not in SOURCES:
+        wrong.append("source")  # a list or an object could not even be looked up
     if wrong:
         raise EnvelopeError(f"malformed envelope: bad {', '.join(wrong)}")
 

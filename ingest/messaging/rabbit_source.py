@@ -66,6 +66,7 @@ class RabbitSource:
         self._prefetch = prefetch
         self._clock = clock or SystemClock()
         self._buffer: deque[Delivery] = deque()
+        self._unacked: set[int] = set()  # delivery tags received on the channel, not acked
         self._generation = 0
         self._conn: Connection | None = None
         self._producer: Producer | None = None
@@ -87,11 +88,11 @@ class RabbitSource:
         return [self._buffer.popleft() for _ in range(min(max_messages, len(self._buffer)))]
 
     def ack(self, deliveries: Sequence[Delivery]) -> None:
+        """Ack the deliveries, as many as it can with ONE ``multiple`` ack (see ``_acks``)."""
+        tags = [tag for tag in map(self._current_tag, deliveries) if tag is not None]
         try:
-            for delivery in deliveries:
-                tag = self._current_tag(delivery)
-                if tag is not None:
-                    tag.message.ack()
+            for tag, multiple in self._acks(tags):
+                tag.message.ack(multiple=multiple)
         except BROKER_ERRORS as exc:
             self._lost(exc)
 
@@ -115,6 +116,7 @@ class RabbitSource:
                 confirm_timeout=5.0,
             )
             tag.message.ack()
+            self._unacked.discard(tag.message.delivery_tag)
         except BROKER_ERRORS as exc:
             self._lost(exc)
             raise BrokerUnavailable(
@@ -176,7 +178,24 @@ class RabbitSource:
         shop_id = (message.headers or {}).get(SHOP_HEADER)
         tag = RabbitTag(generation, message)
         named = shop_id if isinstance(shop_id, str) and shop_id else None
+        self._unacked.add(message.delivery_tag)
         self._buffer.append(Delivery(body, partition, redelivered, tag, named))
+
+    def _acks(self, tags: list[RabbitTag]) -> list[tuple[RabbitTag, bool]]:
+        """``(tag, multiple)`` acks that settle exactly these messages, in as few frames as
+        can be: a ``multiple`` ack settles EVERY unacked delivery of the channel (all the
+        partitions' consumers share it) up to its tag, so it covers the messages below the
+        oldest one still unacked, and the others are acked one by one. A consumer acking
+        its whole batch (one shop) sends one frame instead of one per message. A message
+        settled already is left alone (acking its tag again would close the channel)."""
+        by_number = {t.message.delivery_tag: t for t in tags}
+        by_number = {n: tag for n, tag in by_number.items() if n in self._unacked}
+        self._unacked.difference_update(by_number)
+        oldest_kept = min(self._unacked, default=None)
+        numbers = sorted(by_number)
+        covered = [n for n in numbers if oldest_kept is None or n < oldest_kept]
+        acks = [(by_number[covered[-1]], True)] if covered else []
+        return acks + [(by_number[n], False) for n in numbers[len(covered) :]]
 
     def _current_tag(self, delivery: Delivery) -> RabbitTag | None:
         tag = delivery.tag
@@ -193,6 +212,7 @@ class RabbitSource:
 
     def _reset(self, graceful: bool = True) -> None:
         self._buffer.clear()
+        self._unacked.clear()
         if self._conn is not None:
             if graceful:
                 self._conn.release()

@@ -21,6 +21,9 @@ Deleted messages leave no trace on disk (GDPR: an erased customer's webhooks pas
 here): ``secure_delete`` overwrites deleted content with zeros, and a fetch that finds the
 queue idle after deletions checkpoints and truncates the WAL, which still holds the pages
 as they were before.
+
+Fetch, ack and dead-lettering take a few statements per batch, none per row; the SQL, and
+why it is shaped as it is (a batch costs the pages it writes), is in ``spool_sql.py``.
 """
 
 from __future__ import annotations
@@ -33,30 +36,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.errors import PublishError
+from ingest.messaging.spool_sql import (
+    count_deliveries,
+    delete_messages,
+    immediate,
+    move_to_dead_letters,
+    oldest_rows_query,
+    open_queue_file,
+)
 from schemas.clock import Clock, SystemClock
 from schemas.envelope import Envelope, partition_for
 
 _POLL_SECONDS = 0.05
-_BUSY_TIMEOUT_MS = 10_000
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS messages (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    partition INTEGER NOT NULL,
-    body BLOB NOT NULL,
-    deliveries INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS messages_by_partition ON messages (partition, id);
-CREATE TABLE IF NOT EXISTS dead_letters (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    partition INTEGER NOT NULL,
-    body BLOB NOT NULL,
-    reason TEXT NOT NULL,
-    deliveries INTEGER NOT NULL,
-    dead_lettered_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS queue_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
 
 
 @dataclass(frozen=True)
@@ -95,7 +86,8 @@ class SQLiteQueue:
         self._gave_up: list[tuple[bytes, str]] = []  # (body, reason) moved by ``_take``
         self._lock = threading.RLock()
         self._published = threading.Condition(self._lock)
-        self._conn: sqlite3.Connection | None = _open(self.path)
+        self._oldest_rows = oldest_rows_query(consumed, partitions)  # (sql, partitions)
+        self._conn: sqlite3.Connection | None = open_queue_file(self.path)
         try:
             self._check_partitions()
         except ValueError:
@@ -117,7 +109,7 @@ class SQLiteQueue:
             raise ValueError(f"partition out of range 0..{self.partitions - 1}")
         with self._published:
             try:
-                with _immediate(self._connection()) as conn:
+                with immediate(self._connection()) as conn:
                     conn.executemany("INSERT INTO messages (partition, body) VALUES (?, ?)", rows)
             except (sqlite3.Error, RuntimeError) as exc:
                 raise PublishError(f"{self.path.name}: {exc}") from exc
@@ -142,12 +134,11 @@ class SQLiteQueue:
                 self._published.wait(min(remaining, _POLL_SECONDS))
 
     def ack(self, deliveries: Sequence[Delivery]) -> None:
-        """Delete the rows: they are done."""
+        """Delete the rows: they are done (one statement for the whole batch)."""
         ids = [_row_id(d) for d in deliveries]
         with self._lock:
-            conn = self._connection()
-            with _immediate(conn):
-                conn.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in ids])
+            with immediate(self._connection()) as conn:
+                delete_messages(conn, ids)
             self._leased.difference_update(ids)
             self._deleted = True
 
@@ -160,8 +151,7 @@ class SQLiteQueue:
         """Move the row into ``dead_letters`` with the reason (one transaction)."""
         row_id = _row_id(delivery)
         with self._lock:
-            conn = self._connection()
-            with _immediate(conn):
+            with immediate(self._connection()) as conn:
                 self._move_to_dead_letters(conn, [row_id], reason)
             self._leased.discard(row_id)
 
@@ -217,44 +207,33 @@ class SQLiteQueue:
             self._deleted = False
 
     def _take(self, limit: int) -> list[Delivery]:
-        """Lease the next rows; count the delivery BEFORE handing it out (commit first)."""
-        conn = self._connection()
-        marks = ",".join("?" * len(self._consumed))
-        with _immediate(conn):
-            rows = conn.execute(
-                f"SELECT id, partition, body, deliveries FROM messages"
-                f" WHERE partition IN ({marks}) ORDER BY id LIMIT ?",
-                (*self._consumed, limit + len(self._leased)),
-            ).fetchall()
-            rows = [r for r in rows if r[0] not in self._leased]
+        """Lease the next rows; count the delivery BEFORE handing it out (commit first).
+
+        Rows this instance has leased are read again and skipped here: a consumer acks a
+        batch before it fetches the next, so there are few or none.
+        """
+        sql, partitions = self._oldest_rows
+        with immediate(self._connection()) as conn:
+            cursor = conn.execute(sql, (*partitions, limit + len(self._leased)))
+            rows = [r for r in cursor if r[0] not in self._leased]
             poison = [r for r in rows if r[3] >= self._max_deliveries]
             reason = f"delivery limit reached ({self._max_deliveries} deliveries without ack)"
             if poison:
                 self._move_to_dead_letters(conn, [r[0] for r in poison], reason)
             rows = [r for r in rows if r[3] < self._max_deliveries][:limit]
-            conn.executemany(
-                "UPDATE messages SET deliveries = deliveries + 1 WHERE id = ?",
-                [(r[0],) for r in rows],
-            )
+            if rows:
+                count_deliveries(conn, [r[0] for r in rows])
         self._gave_up += [(bytes(r[2]), reason) for r in poison]
         self._leased.update(r[0] for r in rows)
         return [Delivery(bytes(r[2]), r[1], r[3] > 0, r[0]) for r in rows]
 
     def _move_to_dead_letters(self, conn: sqlite3.Connection, ids: list[int], reason: str) -> None:
-        now = self._clock.now().isoformat()
-        for row_id in ids:
-            conn.execute(
-                "INSERT INTO dead_letters (partition, body, reason, deliveries, dead_lettered_at)"
-                " SELECT partition, body, ?, deliveries, ? FROM messages WHERE id = ?",
-                (reason, now, row_id),
-            )
-            conn.execute("DELETE FROM messages WHERE id = ?", (row_id,))
+        move_to_dead_letters(conn, ids, reason, self._clock.now().isoformat())
         self._deleted = True
 
     def _check_partitions(self) -> None:
         """Refuse to re-partition a non-empty queue: it would break per-shop order."""
-        conn = self._connection()
-        with _immediate(conn):
+        with immediate(self._connection()) as conn:
             row = conn.execute("SELECT value FROM queue_meta WHERE key = 'partitions'").fetchone()
             if row is not None and int(row[0]) != self.partitions:
                 if conn.execute("SELECT EXISTS (SELECT 1 FROM messages)").fetchone()[0]:
@@ -266,37 +245,6 @@ class SQLiteQueue:
                 "INSERT OR REPLACE INTO queue_meta (key, value) VALUES ('partitions', ?)",
                 (str(self.partitions),),
             )
-
-
-def _open(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # One connection shared by all threads, serialised by the queue's lock; explicit
-    # transactions (isolation_level=None) so every write is one BEGIN IMMEDIATE ... COMMIT.
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA journal_mode = WAL")
-    # synchronous=NORMAL in WAL mode: a commit is written to the WAL file (the OS page cache)
-    # before COMMIT returns, so it survives a crash or kill -9 of this PROCESS. Only a power
-    # loss or OS crash can lose the last transactions; synchronous=FULL would fsync each
-    # commit to cover that too, at a large cost per webhook.
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA secure_delete = ON")  # deleted messages are overwritten with zeros
-    conn.executescript(_SCHEMA)
-    return conn
-
-
-class _immediate:
-    """``with _immediate(conn):`` one write transaction, rolled back on error."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        self._conn.execute("BEGIN IMMEDIATE")
-        return self._conn
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
 
 
 def _row_id(delivery: Delivery) -> int:

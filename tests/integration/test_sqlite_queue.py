@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -59,6 +60,20 @@ def test_each_shop_lands_in_its_partition_in_publish_order(path: Path) -> None:
         assert set(sequences) == expected_shops
         assert all(seq == list(range(10)) for seq in sequences.values())
         source.close()
+
+
+def test_a_consumer_of_several_partitions_gets_theirs_oldest_first_across_them(
+    path: Path,
+) -> None:
+    envelopes = interleaved(SHOPS, 3)
+    SQLiteQueue(path, 4).publish(envelopes)
+    source = SQLiteQueue(path, 4, consume=[3, 0])
+
+    batches = [source.fetch(4, timeout=0) for _ in range(5)]
+
+    expected = [e for e in envelopes if partition_for(e.shop_id, 4) in (0, 3)]
+    assert [e.envelope_id for b in batches for e in decode(b)] == [e.envelope_id for e in expected]
+    assert batches[-1] == [] and all(len(b) == 4 for b in batches[:3])
 
 
 def test_fetched_rows_are_not_handed_out_twice_but_a_new_instance_redelivers_them(
@@ -124,6 +139,26 @@ def test_a_message_that_is_never_acked_is_dead_lettered_after_the_delivery_limit
     [letter] = survivor.dead_letters()
     assert "delivery limit" in letter["reason"]
     assert letter["deliveries"] == 2
+
+
+def test_a_delivery_count_an_older_version_kept_in_the_message_row_still_counts(
+    path: Path,
+) -> None:
+    SQLiteQueue(path, 1).publish([make_envelope("shop-0", 0), make_envelope("shop-0", 1)])
+    older = sqlite3.connect(path)  # as versions before delivery_counts left a fetched row
+    older.execute("UPDATE messages SET deliveries = 2 WHERE id = (SELECT min(id) FROM messages)")
+    older.commit()
+    older.close()
+
+    crashed = SQLiteQueue(path, 1, max_deliveries=3)
+    assert [d.redelivered for d in crashed.fetch(10, timeout=0)] == [True, False]
+    crashed.close()
+    survivor = SQLiteQueue(path, 1, max_deliveries=3)
+    [delivery] = survivor.fetch(10, timeout=0)
+
+    assert decode([delivery])[0].resource_id == 1 and delivery.redelivered
+    [letter] = survivor.dead_letters()
+    assert letter["deliveries"] == 3
 
 
 def test_fetch_waits_for_a_publish_from_another_thread(path: Path) -> None:

@@ -44,6 +44,7 @@ def _wire(**changes: object) -> bytes:
         ({"resource_id": 2**70}, "bad resource_id"),
         ({"resource_id": True}, "bad resource_id"),
         ({"source": "admin"}, "bad source"),
+        ({"source": ["webhook"]}, "bad source"),
         ({"received_at": "2024-03-01T12:00:00"}, "timezone-aware"),
         ({"received_at": 7}, "malformed envelope"),
     ],
