@@ -151,10 +151,24 @@ VERSIONS_COUNT_SQL = "SELECT " + " + ".join(
 )
 
 
+# Values from which an ``IN`` list is a semi-join against the list (one scan of the table)
+# rather than index lookups of each value: each lookup costs about 10 us, so at 3,500
+# order ids of a million the join takes half the time (19 against 38 ms); at ten ids the
+# lookups take 1 ms against 1.4. A live batch's lists are short; a backlog's, long.
+JOIN_FROM = 1000
+
+
 def in_ids(ids: Iterable[int]) -> str:
-    """``(1,2,3)``: a literal list of integers (``(NULL)`` matches nothing)."""
-    text = ",".join(str(int(i)) for i in ids)
-    return f"({text or 'NULL'})"
+    """``(1,2,3)``: a literal list of integers (``(NULL)`` matches nothing); from
+    ``JOIN_FROM`` of them, ``(SELECT unnest([1,2,3]))``."""
+    values = [str(int(i)) for i in ids]
+    return _in_list(values, f"[{','.join(values)}]")
+
+
+def _in_list(literals: list[str], array: str) -> str:
+    if len(literals) >= JOIN_FROM:
+        return f"(SELECT unnest({array}))"
+    return f"({','.join(literals) or 'NULL'})"
 
 
 def in_keys(keys: Iterable[str]) -> str:
@@ -165,12 +179,16 @@ def in_keys(keys: Iterable[str]) -> str:
         if _CUSTOMER_KEY.fullmatch(key) is None:
             raise ValueError("not a customer key")
         quoted.append(f"'{key}'")
-    return f"({','.join(quoted) or 'NULL'})"
+    return _in_list(quoted, f"[{','.join(quoted)}]")
 
 
-def in_params(values: Iterable[str], prefix: str) -> tuple[str, dict[str, str]]:
-    """``($e0,$e1)`` and the named parameters that carry ``values``."""
-    params = {f"{prefix}{n}": value for n, value in enumerate(values)}
+def in_params(values: Iterable[str], prefix: str) -> tuple[str, dict[str, Any]]:
+    """``($e0,$e1)`` and the named parameters that carry ``values``; from ``JOIN_FROM`` of
+    them, ``(SELECT unnest($e_all))`` and one list parameter."""
+    listed = list(values)
+    if len(listed) >= JOIN_FROM:
+        return f"(SELECT unnest(${prefix}_all))", {f"{prefix}_all": listed}
+    params = {f"{prefix}{n}": value for n, value in enumerate(listed)}
     return f"({','.join('$' + name for name in params) or 'NULL'})", params
 
 
