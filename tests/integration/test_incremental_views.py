@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from ingest.demo.phpjson import php_json_encode
 from processors.pipeline import ShopPipeline
+from processors.projections import engine
 from processors.projections import sql as projection_sql
 from processors.projections.engine import ViewEngine
 from processors.replay import replay_shop
@@ -322,3 +323,17 @@ def test_two_replays_of_one_log_publish_the_same_files_and_version(tmp_path):
         manifest = read_manifest(shop_paths(tmp_path, SHOP.shop_id).views_dir)
         published.append((manifest["version"], manifest["files"]))
     assert published[0] == published[1]
+
+
+@PROPERTY
+@CASES
+def test_the_same_holds_when_a_backlog_is_built_whole(
+    tmp_path_factory, monkeypatch, batches, erase_at, erasure
+):
+    """A publish of many changes builds the views whole when that is cheaper
+    (``ViewEngine._cheaper_whole``); here that happens whenever half the shop's orders
+    changed, so whole builds and refreshes alternate, and each refresh after a whole build
+    starts from the materialised rows that build kept."""
+    monkeypatch.setattr(engine, "CHEAPER_WHOLE_FROM", 1)
+    monkeypatch.setattr(engine, "WHOLE_SHARE", 2)
+    _each_publish_equals_whole(tmp_path_factory.mktemp("shop"), batches, erase_at, erasure)
