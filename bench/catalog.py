@@ -31,7 +31,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark(
         "ingest",
         "bench.ingest",
-        ">= 70% of a bare Flask+HMAC endpoint",
+        ">= 85% of a bare Flask+HMAC endpoint",
         "signed webhooks/s: wcpulse ingest vs bare Flask+HMAC, same server and load",
     ),
     Benchmark(

@@ -89,7 +89,20 @@ class immediate:
         return self._conn
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        """Roll back only a transaction still open: some errors (SQLITE_FULL, say) have
+        already rolled it back, and a ROLLBACK then would hide them behind its own error."""
+        if exc_type is None:
+            try:
+                self._conn.execute("COMMIT")
+                return
+            except sqlite3.Error:
+                self._rollback()
+                raise
+        self._rollback()
+
+    def _rollback(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
 
 
 def oldest_rows_query(consumed: Sequence[int], partitions: int) -> tuple[str, tuple[int, ...]]:

@@ -13,7 +13,8 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from flask import Blueprint, Response, jsonify, request
+import orjson
+from flask import Blueprint, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ingest.errors import PublishError
@@ -115,9 +116,9 @@ def receiver_blueprint(name: str, rule: str, view: Callable[[str], Response]) ->
 
 
 def json_response(status: int, payload: dict[str, str]) -> Response:
-    response = jsonify(payload)
-    response.status_code = status
-    return response
+    """What ``jsonify`` writes (sorted keys, a final newline), without its provider lookups."""
+    body = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+    return Response(body, status=status, mimetype="application/json")
 
 
 def _too_large(limit: int) -> Rejected:
