@@ -15,7 +15,7 @@ from schemas.events import CONTROL_EVENTS, ControlEvent, Event
 from schemas.shop import DEFAULT_COST_KEYS, CostKeys
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decoded:
     """An envelope of the batch (``index`` in it) and the events it stands for."""
 
