@@ -151,7 +151,7 @@ def through_queue(
 def through_rabbit(
     warm: list[Envelope], envelopes: list[Envelope], batch_size: int, options: Options
 ) -> Run:
-    """The same through RabbitMQ, consumed as ``wcpulse`` does (prefetch = batch size)."""
+    """The same through RabbitMQ, consumed as ``wcpulse`` does (prefetch: two batches)."""
     with (
         tempfile.TemporaryDirectory(prefix="wcpulse-bench-") as tmp,
         processors_rabbit.filled_topology(envelopes) as (topology, fill_seconds),
@@ -161,7 +161,7 @@ def through_rabbit(
         report.line("RabbitMQ queues filled", f"{rate} published (no confirms)")
         partitions = range(topology.partitions)
         url = processors_rabbit.AMQP_URL
-        source = RabbitSource(url, topology, partitions, prefetch=batch_size)
+        source = RabbitSource(url, topology, partitions, prefetch=2 * batch_size)
         try:
             result = _consume(source, Path(tmp), len(envelopes), batch_size, options)
         finally:

@@ -97,7 +97,9 @@ def _rabbit_messaging(settings: Settings, clock: Clock) -> Messaging:
 
     def make_source(partitions: list[int] | None) -> Any:
         chosen = partitions if partitions is not None else list(range(settings.partitions))
-        return RabbitSource(url, topology, chosen, prefetch=settings.batch_size)
+        # two batches in flight: a fetch finds a whole batch waiting, so a backlog is taken
+        # in full batches (a short one means "drained" to the consumer: it publishes)
+        return RabbitSource(url, topology, chosen, prefetch=2 * settings.batch_size)
 
     def ping() -> None:
         with connect(url) as conn:
