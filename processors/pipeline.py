@@ -19,6 +19,7 @@ from processors.batch import (
     joined,
     split_at_controls,
 )
+from processors.collector import collector_paused
 from processors.erasure import tombstones
 from processors.jobs import reads_whole_shop, run_job
 from processors.projections.engine import Refresh, ViewEngine
@@ -89,10 +90,11 @@ class ShopPipeline:
         Live, the tombstones of erased customers scrub the envelopes first: what is logged
         and applied never holds an erased customer (a dropped envelope counts as handled)."""
         failures: dict[int, str] = {}
-        screened = self._screen(envelopes, log_raw, failures)
-        decoded = decode_events(screened, failures, self.shop.cost_keys)
-        self.state.use_threads(SMALL_WORK_THREADS if log_raw else None)  # replay: big batches
-        result = self._apply_isolating(decoded, now, log_raw, failures)
+        with collector_paused():  # a batch's objects hold no cycles (processors/collector.py)
+            screened = self._screen(envelopes, log_raw, failures)
+            decoded = decode_events(screened, failures, self.shop.cost_keys)
+            self.state.use_threads(SMALL_WORK_THREADS if log_raw else None)  # replay: big
+            result = self._apply_isolating(decoded, now, log_raw, failures)
         if failures:
             self._report(envelopes, failures, now, log_raw)
         log.debug(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from processors.collector import collector_paused
 from processors.shop_unit import ShopUnit
 from store.state import DuckDBStateStore
 
@@ -50,7 +51,12 @@ def replay_log(
 ) -> LogCounts:
     """Apply the whole raw log, in log order, to ``unit.state`` (jobs included)."""
     events = applied = unprocessable = 0
-    for batch in unit.rawlog.read_batches(batch_rows):
+    batches = unit.rawlog.read_batches(batch_rows)
+    while True:
+        with collector_paused():  # reading a batch makes 20,000 envelopes, none in a cycle
+            batch = next(batches, None)
+        if batch is None:
+            break
         result, failures = unit.apply(batch, now, log_raw=False)
         events += len(batch)
         applied += result.applied
