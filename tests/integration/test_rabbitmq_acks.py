@@ -44,10 +44,14 @@ def _source(url: str, topology: RabbitTopology) -> RabbitSource:
 
 
 def _left_in_queues(url: str, topology: RabbitTopology) -> list:
-    """What a fresh consumer gets (closing it hands the messages back)."""
+    """What a fresh consumer gets until half a second passes without a message (closing it
+    hands the messages back): one fetch returns as soon as some arrived, not all."""
     source = _source(url, topology)
+    left: list = []
     try:
-        return source.fetch(100, timeout=0.5)
+        while found := source.fetch(100, timeout=0.5):
+            left += found
+        return left
     finally:
         source.close()
 
