@@ -102,7 +102,8 @@ def replace_children(
     if not names:
         return
     tables = child_tables(winners)
-    if len(parent_ids) >= JOIN_FROM:
+    joined = len(parent_ids) >= JOIN_FROM
+    if joined:
         con.register("parents", pa.table({"id": pa.array(parent_ids, pa.int64())}))
         parents = "SELECT id FROM parents"
     else:
@@ -115,5 +116,5 @@ def replace_children(
                 con.execute(f"INSERT INTO {name} SELECT * FROM children")
                 con.unregister("children")
     finally:
-        if len(parent_ids) >= JOIN_FROM:
+        if joined:
             con.unregister("parents")

@@ -115,7 +115,7 @@ class ViewEngine:
 
     def _cheaper_whole(self, pending: dict[str, list[int]]) -> bool:
         """Whether building every view whole costs less than refreshing ``pending``: a
-        refresh costs about 100 us per changed order, a whole build about 7 us per order
+        refresh costs about 100 us per changed order, a whole build about 12 us per order
         of the shop (on every core), so from a tenth of the shop changed (a backlog's
         publish) the whole build is cheaper. Both give the same rows; the alert rules still
         check only what changed (``Refresh.whole`` stays False)."""
