@@ -6,8 +6,12 @@ from bench import report
 from bench.probes import Probes
 
 
-def print_breakdown(probes: Probes, wall: float, events: int, rest_label: str) -> None:
-    """One line per probe that was called, then what no top-level probe covered."""
+def print_breakdown(
+    probes: Probes, wall: float, events: int, rest_label: str, overlapping: bool = False
+) -> None:
+    """One line per probe that was called, then what no top-level probe covered; or, when
+    the parts run side by side (``overlapping``), how much longer than the wall time they
+    took together."""
     accounted = 0.0
     for label, tally in probes.tallies.items():
         if not tally.calls:
@@ -15,6 +19,10 @@ def print_breakdown(probes: Probes, wall: float, events: int, rest_label: str) -
         if not label.startswith("  "):
             accounted += tally.seconds
         report.line(label, _share(tally.seconds, wall, events) + f" ({tally.calls:,} calls)")
+    if overlapping:
+        side_by_side = f"{accounted:.2f} s of probed parts in {wall:.2f} s of wall time"
+        report.line("the parts overlap", side_by_side)
+        return
     report.line(rest_label, _share(wall - accounted, wall, events))
 
 

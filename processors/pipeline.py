@@ -91,8 +91,28 @@ class ShopPipeline:
         and applied never holds an erased customer (a dropped envelope counts as handled)."""
         failures: dict[int, str] = {}
         with collector_paused():  # a batch's objects hold no cycles (processors/collector.py)
-            screened = self._screen(envelopes, log_raw, failures)
-            decoded = decode_events(screened, failures, self.shop.cost_keys)
+            decoded = self.decode(envelopes, log_raw, failures)
+            return self.apply_decoded(envelopes, decoded, failures, now, log_raw)
+
+    def decode(
+        self, envelopes: Sequence[Envelope], log_raw: bool, failures: dict[int, str]
+    ) -> list[Decoded]:
+        """``apply``'s first half: the envelopes screened (live) and decoded into events;
+        the reason of each one that cannot be goes into ``failures``. It reads nothing of
+        the state, so a replay decodes the next batch while this one is applied."""
+        screened = self._screen(envelopes, log_raw, failures)
+        return decode_events(screened, failures, self.shop.cost_keys)
+
+    def apply_decoded(
+        self,
+        envelopes: Sequence[Envelope],
+        decoded: list[Decoded],
+        failures: dict[int, str],
+        now: datetime,
+        log_raw: bool = True,
+    ) -> tuple[ApplyResult, dict[int, str]]:
+        """``apply``'s second half: ``decoded`` (of ``envelopes``) logged and applied."""
+        with collector_paused():
             self.state.use_threads(SMALL_WORK_THREADS if log_raw else None)  # replay: big
             result = self._apply_isolating(decoded, now, log_raw, failures)
         if failures:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from processors.anonymise import Scrubber
 from schemas.envelope import Envelope
@@ -17,6 +17,9 @@ from schemas.shop import ShopConfig
 from store.layout import ShopPaths
 from store.rawlog import ParquetRawLog, RejectedLog
 from store.state import ApplyResult, DuckDBStateStore
+
+if TYPE_CHECKING:  # processors.batch imports the jobs, which import this port
+    from processors.batch import Decoded
 
 
 class ShopUnit(Protocol):
@@ -30,6 +33,19 @@ class ShopUnit(Protocol):
 
     def apply(
         self, envelopes: Sequence[Envelope], now: datetime, log_raw: bool = True
+    ) -> tuple[ApplyResult, dict[int, str]]: ...
+
+    def decode(
+        self, envelopes: Sequence[Envelope], log_raw: bool, failures: dict[int, str]
+    ) -> list[Decoded]: ...
+
+    def apply_decoded(
+        self,
+        envelopes: Sequence[Envelope],
+        decoded: list[Decoded],
+        failures: dict[int, str],
+        now: datetime,
+        log_raw: bool = True,
     ) -> tuple[ApplyResult, dict[int, str]]: ...
 
     def publish(self, now: datetime, purge: bool = False, alerts: bool = False) -> str: ...
