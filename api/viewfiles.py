@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -137,7 +138,11 @@ def _in_memory(files: ViewFiles, views_dir: Path, order: str, columns: str) -> s
     base = memtables.base_table(views_dir / files.base, order, columns) if files.base else None
     deltas = None
     if files.deltas:
+
+        def newest(start: int) -> str:
+            later = replace(files, deltas=files.deltas[start:])
+            return f"SELECT {columns} FROM ({deltas_sql(later, views_dir)})"
+
         paths = [views_dir / path for path in files.deltas]
-        merged = f"SELECT {columns} FROM ({deltas_sql(files, views_dir)})"
-        deltas = memtables.delta_table(paths, merged)
+        deltas = memtables.delta_table(paths, files.key, newest)
     return merged_sql(files.key, base, deltas)
