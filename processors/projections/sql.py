@@ -127,21 +127,25 @@ def versions_sql(scope: Mapping[str, Iterable[int]] | None) -> str:
     literals of RESOURCE_TABLES, not input."""
     arms = []
     for resource, table in RESOURCE_TABLES.items():
-        ids = None if scope is None else in_ids(scope.get(resource, ()))
+        wanted = None if scope is None else list(scope.get(resource, ()))
+        if wanted is not None and not wanted and arms:
+            continue  # an arm that matches nothing still costs its planning (a live publish)
         source = (
             table.name
-            if ids is None
-            else f"(SELECT * FROM {table.name} WHERE {table.key} IN {ids})"
+            if wanted is None
+            else f"(SELECT * FROM {table.name} WHERE {table.key} IN {in_ids(wanted)})"
         )
         arms.append(
             f"SELECT '{resource}' AS resource, {table.key} AS resource_id, v_at AS modified_at, "
             f"coalesce(trash_at > v_at, trash_at IS NOT NULL) AS trashed FROM {source}"
         )
-    customers = "" if scope is None else f" AND customer_id IN {in_ids(scope.get('customer', ()))}"
-    arms.append(
-        f"SELECT 'customer', customer_id, max(erased_at), true FROM ({ERASED_ONLY})"
-        f" WHERE TRUE{customers} GROUP BY customer_id"
-    )
+    customers = None if scope is None else list(scope.get("customer", ()))
+    if customers is None or customers:
+        within = "" if customers is None else f" AND customer_id IN {in_ids(customers)}"
+        arms.append(
+            f"SELECT 'customer', customer_id, max(erased_at), true FROM ({ERASED_ONLY})"
+            f" WHERE TRUE{within} GROUP BY customer_id"
+        )
     return " UNION ALL ".join(arms) + " ORDER BY resource, resource_id"
 
 
