@@ -41,3 +41,19 @@ def pinned_servers(pids: list[int]) -> Iterator[None]:
         os.sched_setaffinity(0, everything)
         for pid in pids:
             pin_process(pid, everything)
+
+
+@contextmanager
+def pinned_here(cpu: int = SERVER_CPU) -> Iterator[bool]:
+    """Every thread of this process on ``cpu`` (threads it starts meanwhile, DuckDB's
+    included, inherit it); yields whether it could pin. The processors' target is per
+    core: pinned, a whole build cannot borrow the second core."""
+    if not can_pin():
+        yield False
+        return
+    everything = os.sched_getaffinity(0)
+    pin_process(os.getpid(), {cpu})
+    try:
+        yield True
+    finally:
+        pin_process(os.getpid(), everything)

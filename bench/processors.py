@@ -8,7 +8,9 @@ consumer through ``RabbitSource`` (skipped, with a note, when RabbitMQ is unreac
 straight through ``ShopPipeline.apply`` (same view cadence, no queue) to separate the
 queue's cost. Probes split the time into queue, envelope decode, body decode and
 normalise, raw log append, DuckDB apply (and its parts) and view publish. The target holds
-for both queues. Every run starts from a shop live for a while (``bench/processors_warm.py``:
+for both queues, per core: the timed part runs with every thread of this process, DuckDB's
+included, on one CPU (``bench/affinity.py``; the RabbitMQ broker is another process and is
+not pinned). Every run starts from a shop live for a while (``bench/processors_warm.py``:
 its first events and a rescoring applied and published, not timed).
 """
 
@@ -24,6 +26,7 @@ import processors.handlers
 import processors.pipeline
 import store.state
 from bench import processors_rabbit, report
+from bench.affinity import SERVER_CPU, can_pin, pinned_here
 from bench.breakdown import breakdown_seconds, print_breakdown
 from bench.logs import configure_discarded_logging
 from bench.options import Options
@@ -118,7 +121,7 @@ def _consume(source: Any, data_dir: Path, count: int, batch_size: int, options: 
     label = f"{'RabbitMQ' if rabbit else 'queue'} -> Consumer.run_once, batch {batch_size}"
     consumer = Consumer(source, _Shops(), data_dir, SystemClock(), batch_size, VIEW_INTERVAL)
     targets = (RABBIT_PROBES if rabbit else QUEUE_PROBES) + PIPELINE_PROBES
-    with probing(targets) as probes, profiled(options.profile, label):
+    with pinned_here(), probing(targets) as probes, profiled(options.profile, label):
         wall0, cpu0 = time.perf_counter(), time.process_time()
         taken = 0
         while taken < count and (got := consumer.run_once(STALL_SECONDS)):
@@ -201,7 +204,7 @@ def direct(
         warm_shop(Path(tmp), SHOP, warm)
         pipeline = ShopPipeline(Path(tmp), SHOP)
         label = f"ShopPipeline.apply direct, batch {batch_size}"
-        with probing(PIPELINE_PROBES) as probes, profiled(options.profile, label):
+        with pinned_here(), probing(PIPELINE_PROBES) as probes, profiled(options.profile, label):
             wall0, cpu0 = time.perf_counter(), time.process_time()
             _apply_all(pipeline, envelopes, batch_size)
             wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
@@ -273,6 +276,8 @@ def run(options: Options) -> dict[str, Any]:
     configure_discarded_logging()
     count = options.size(quick=4_000, default=100_000)
     report.heading("processors", f"{count:,} order events, one consumer, one shop")
+    pinned = f"on CPU {SERVER_CPU} only" if can_pin() else "not pinned (cannot pin here)"
+    report.line("processor (timed part)", pinned)
     started = time.perf_counter()
     stream = order_envelopes(WARM_EVENTS + count, SHOP.shop_id)
     warm, envelopes = stream[:WARM_EVENTS], stream[WARM_EVENTS:]
