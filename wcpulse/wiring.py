@@ -15,7 +15,7 @@ from ingest.messaging.publisher import FallbackPublisher, SpoolForwarder
 from ingest.messaging.spool import SQLiteQueue
 from ingest.receiver.shops import CachedShopDirectory
 from ingest.receiver.tickets import tickets_blueprint
-from ingest.receiver.woocommerce import woocommerce_blueprint
+from ingest.receiver.woocommerce import mount_woocommerce
 from processors.alerts.mailer import Mailer, mailer_from_settings
 from processors.alerts.notifier import MailLinks, Notifier
 from processors.consumer import Consumer
@@ -175,7 +175,7 @@ def build_web_app(
         return create_ingest_app(settings, shops, publisher, clock, readiness)
     app = create_api_app(settings, registry, clock, readiness=readiness, publisher=publisher)
     if serve_ingest:
-        app.register_blueprint(woocommerce_blueprint(settings, shops, publisher, clock))
+        mount_woocommerce(app, settings, shops, publisher, clock)
         app.register_blueprint(tickets_blueprint(settings, shops, publisher, clock))
     return app
 

@@ -9,7 +9,7 @@ from flask import Flask
 
 from ingest.receiver.delivery import Publisher, ShopDirectory
 from ingest.receiver.tickets import tickets_blueprint
-from ingest.receiver.woocommerce import woocommerce_blueprint
+from ingest.receiver.woocommerce import mount_woocommerce
 from schemas.clock import Clock
 from schemas.settings import Settings
 from schemas.web import ReadinessCheck, health_blueprint, register_error_handlers
@@ -25,11 +25,12 @@ def create_app(
     """A Flask app that receives signed webhooks and publishes them as envelopes.
 
     ``MAX_CONTENT_LENGTH`` is set as a second fence: the receiver caps its own read, and
-    anything else mounted on this app cannot read an unbounded body either.
+    anything else mounted on this app cannot read an unbounded body either. WooCommerce
+    deliveries are answered by the fast path in front of Flask (``fast_path.py``).
     """
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.register_blueprint(woocommerce_blueprint(settings, shops, publisher, clock))
+    mount_woocommerce(app, settings, shops, publisher, clock)
     app.register_blueprint(tickets_blueprint(settings, shops, publisher, clock))
     app.register_blueprint(health_blueprint(readiness))
     register_error_handlers(app)

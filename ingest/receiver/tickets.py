@@ -24,6 +24,7 @@ import structlog
 from flask import Blueprint, Response, request
 
 from ingest.receiver.delivery import (
+    Answer,
     Publisher,
     Receiver,
     Rejected,
@@ -83,6 +84,9 @@ class TicketReceiver(Receiver):
     RETRY = "the ticket could not be stored right now; nothing was accepted"
 
     def receive(self, shop_id: str) -> Response:
+        return self._answer(shop_id).response()
+
+    def _answer(self, shop_id: str) -> Answer:
         context: dict[str, Any] = {"shop_id": shop_id, "topic": TICKET_TOPIC, "resource_id": None}
         try:
             envelope = self._envelope(shop_id, self._ticket(self._signed_body(shop_id)))
@@ -96,14 +100,14 @@ class TicketReceiver(Receiver):
                 status=rejected.status,
                 **fields,
             )
-            return rejected.response()
+            return rejected.answer()
         context.update(resource_id=envelope.resource_id, envelope_id=envelope.envelope_id)
         _log.debug("ticket.delivery", outcome="accepted", status=202, **context)
         return answer
 
     def _signed_body(self, shop_id: str) -> bytes:
         """The body, once its length and its signature with the shop's secret are checked."""
-        body, secret = self._body_and_secret(shop_id)
+        body, secret = self._body_and_secret(request.environ, shop_id, request.max_content_length)
         signature = signature_header(request.headers.items())
         check_signature(body, secret, signature, SIGNATURE_HEADER)
         return body

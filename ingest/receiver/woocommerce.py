@@ -17,6 +17,11 @@ the processor keeps a webhook with a job's topic as inert data. Not a 4xx, becau
 WooCommerce disables a webhook after 7 consecutive failures, and a plugin may register
 its own resource called ``job``: refusing would cost a shop its webhook, accepting costs
 nothing.
+
+``WebhookReceiver.receive`` answers a delivery from its WSGI environ. Where the receiver is
+mounted with ``mount_woocommerce`` (both of wcpulse's web apps), the fast path in front of
+Flask (``fast_path.py``) calls it directly; the blueprint's view calls the same method when
+Flask dispatches a delivery, so there is one receiver whichever way a delivery comes in.
 """
 
 from __future__ import annotations
@@ -25,17 +30,22 @@ import logging
 from typing import Any
 
 import structlog
-from flask import Blueprint, Response, request
+from flask import Blueprint, Flask, Response, request
 
 from ingest.receiver.delivery import (
+    RECEIVE,
+    Answer,
     Publisher,
     Receiver,
     Rejected,
     ShopDirectory,
+    WSGIEnviron,
     check_signature,
-    json_response,
+    json_answer,
     receiver_blueprint,
 )
+from ingest.receiver.environ import header_pairs
+from ingest.receiver.fast_path import install_fast_path
 from ingest.receiver.parsing import (
     InvalidPayload,
     WebhookHeaders,
@@ -59,8 +69,9 @@ class WebhookReceiver(Receiver):
 
     RETRY = "the event could not be stored right now; nothing was accepted"
 
-    def receive(self, shop_id: str) -> Response:
-        headers = parse_headers(request.headers.items())
+    def receive(self, environ: WSGIEnviron, shop_id: str, max_content_length: int | None) -> Answer:
+        """The answer to one delivery to ``shop_id``, read from its WSGI ``environ``."""
+        headers = self._headers(environ)
         context: dict[str, Any] = {
             "shop_id": shop_id,
             "topic": headers.topic,
@@ -68,14 +79,14 @@ class WebhookReceiver(Receiver):
             "delivery_id": headers.delivery_id,
         }
         try:
-            envelope = self._envelope(shop_id, headers)
+            envelope = self._envelope(environ, shop_id, headers, max_content_length)
             if envelope is None:
-                answer = json_response(200, {"status": "ok"})
+                answer = json_answer(200, {"status": "ok"})
             else:
                 answer = self._accept(envelope)
         except Rejected as rejected:
             _log_delivery(rejected.level, rejected.code, rejected.status, rejected.logged(context))
-            return rejected.response()
+            return rejected.answer()
         if envelope is None:
             _log_delivery(logging.INFO, "ping", 200, context)
         else:
@@ -83,9 +94,18 @@ class WebhookReceiver(Receiver):
             _log_delivery(logging.DEBUG, "accepted", 202, context)
         return answer
 
-    def _envelope(self, shop_id: str, headers: WebhookHeaders) -> Envelope | None:
+    def _headers(self, environ: WSGIEnviron) -> WebhookHeaders:
+        return parse_headers(header_pairs(environ))
+
+    def _envelope(
+        self,
+        environ: WSGIEnviron,
+        shop_id: str,
+        headers: WebhookHeaders,
+        max_content_length: int | None,
+    ) -> Envelope | None:
         """The envelope for this delivery, or None for a ping."""
-        body, secret = self._body_and_secret(shop_id)
+        body, secret = self._body_and_secret(environ, shop_id, max_content_length)
         if is_ping(headers, body):
             return None
         check_signature(body, secret, headers.signature, SIGNATURE_HEADER)
@@ -104,5 +124,22 @@ def woocommerce_blueprint(
     settings: Settings, shops: ShopDirectory, publisher: Publisher, clock: Clock
 ) -> Blueprint:
     """The blueprint that receives WooCommerce webhooks for every registered shop."""
+    return _blueprint(WebhookReceiver(settings, shops, publisher, clock))
+
+
+def mount_woocommerce(
+    app: Flask, settings: Settings, shops: ShopDirectory, publisher: Publisher, clock: Clock
+) -> None:
+    """The blueprint on ``app``, and in front of it the fast path (``fast_path.py``) that
+    answers its deliveries with the same receiver, without Flask's per-request work."""
     receiver = WebhookReceiver(settings, shops, publisher, clock)
-    return receiver_blueprint("woocommerce", WEBHOOK_RULE, receiver.receive)
+    blueprint = _blueprint(receiver)
+    app.register_blueprint(blueprint)
+    install_fast_path(app, WEBHOOK_RULE, f"{blueprint.name}.{RECEIVE}", receiver.receive)
+
+
+def _blueprint(receiver: WebhookReceiver) -> Blueprint:
+    def view(shop_id: str) -> Response:
+        return receiver.receive(request.environ, shop_id, request.max_content_length).response()
+
+    return receiver_blueprint("woocommerce", WEBHOOK_RULE, view)
