@@ -62,6 +62,7 @@ class ShopPipeline:
             self._lock.release()
             raise
         self.rawlog = ParquetRawLog(self.paths.raw_dir)
+        self.rawlog.recover()
         self.rejected = RejectedLog(self.paths.rejected_dir)
         self.tombstones: Scrubber | None = None  # erased customers' scrubber, read lazily
         self._stage = "applying"  # what a failure happened in (for its dead letter)
@@ -178,11 +179,14 @@ class ShopPipeline:
             # the alerts the processor raised itself are not news of the shop
             own = all(e.topic == RAISED_TOPIC for e in envelopes)
             meta = {} if own else freshness_meta(self._meta(), envelopes, now)
-            return self._apply_runs([e for d in decoded for e in d.events], meta, live, now)
+            result = self._apply_runs([e for d in decoded for e in d.events], meta, live, now)
         except BaseException:
             if logged is not None:
                 self.rawlog.discard(logged)
             raise
+        if logged is not None:  # every logged batch is applied now: small files may merge
+            self.rawlog.compact()
+        return result
 
     def _report(
         self, envelopes: Sequence[Envelope], failures: dict[int, str], now: datetime, live: bool

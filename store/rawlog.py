@@ -4,9 +4,10 @@ Files are written to a temporary name and renamed into place, so a reader never 
 half-written file. Names sort in write order; ``read`` yields envelopes in that order,
 which is the order ``replay`` applies them in.
 
-Append-only with two exceptions: a GDPR erasure ``rewrite``s the files that hold the erased
-customer, each under its own name, so that order is kept; and the shop's writer ``discard``s
-the file of a batch it could not apply (only applied envelopes are replayable).
+Append-only with three exceptions: a GDPR erasure ``rewrite``s the files that hold the erased
+customer, each under its own name, so that order is kept; the shop's writer ``discard``s
+the file of a batch it could not apply (only applied envelopes are replayable); and it
+``compact``s the newest small files into one, in order (``store/rawlog_compact.py``).
 
 ``RejectedLog`` keeps, apart from it in the same format plus a reason, the envelopes a
 processor refused (dead-lettered): to inspect them, and for an erasure to scrub them too.
@@ -25,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from schemas.envelope import Envelope
+from store import rawlog_compact
 
 RAW_SCHEMA = pa.schema(
     [
@@ -60,6 +62,7 @@ class ParquetRawLog:
     def __init__(self, raw_dir: Path) -> None:
         self._dir = Path(raw_dir)
         self._last: str | None = None  # stem (without the random suffix) of the newest file
+        self._appended = 0  # files appended since the last compaction
 
     def files(self) -> list[Path]:
         if not self._dir.is_dir():
@@ -80,7 +83,24 @@ class ParquetRawLog:
         self._dir.mkdir(parents=True, exist_ok=True)
         final = self._dir / f"{self._next_name(now)}-{uuid.uuid4().hex[:8]}.parquet"
         _write_durably(rows, final, self.schema)
+        self._appended += 1
         return final
+
+    def recover(self) -> None:
+        """Finish or undo a compaction a crash interrupted (the writer, on opening)."""
+        if self._dir.is_dir():
+            rawlog_compact.recover(self._dir)
+
+    def compact(self, every: int | None = None) -> int:
+        """Once ``every`` files (default ``MERGE_EVERY``) were appended since the last time:
+        merge the newest run of small files into one (``store/rawlog_compact.py``); the
+        writer only, after its batch committed. Returns how many files it removed."""
+        if self._appended < (rawlog_compact.MERGE_EVERY if every is None else every):
+            return 0
+        self._appended = 0
+        run = rawlog_compact.newest_run(self.files())
+        rawlog_compact.merge(run, self.schema)
+        return max(len(run) - 1, 0)
 
     def rewrite(self, transform: Callable[[Envelope], Envelope | None]) -> int:
         """Pass every logged envelope through ``transform`` (the same object: unchanged,
