@@ -131,3 +131,44 @@ def test_a_live_log_compacted_as_it_grows_replays_to_the_same_views(tmp_path, mo
     report = replay_shop(tmp_path, SHOP, FixedClock(STREAM_NOW + timedelta(days=1)))
     assert report.events == 2 * len(stream) + raised_alerts(tmp_path)
     assert views(tmp_path) == before
+
+
+def test_a_failed_merge_is_not_the_batch_s_failure_and_the_next_one_finishes_it(
+    tmp_path, monkeypatch
+):
+    from processors.pipeline import ShopPipeline
+    from schemas.shop import ShopConfig
+    from store.layout import shop_paths
+
+    monkeypatch.setattr(rawlog_compact, "MERGE_EVERY", 2)
+    shop = ShopConfig("shp_compact", "Shop", "https://shop.example")
+    pipeline = ShopPipeline(tmp_path, shop)
+    raw_dir = shop_paths(tmp_path, shop.shop_id).raw_dir
+    syncs = {"n": 0}
+    real_sync = rawlog_compact._sync_dir
+
+    def crash_after_rename(folder):
+        syncs["n"] += 1
+        if syncs["n"] == 2:  # renamed, the rest of the run not removed yet
+            raise OSError("disk went away")
+        real_sync(folder)
+
+    def order(n: int) -> Envelope:
+        created = '"date_created_gmt": "2024-05-01T10:00:00"'
+        body = f'{{"id": {n}, "status": "processing", "total": "10.00", {created}}}'
+        return Envelope(shop.shop_id, "order.created", "order", "created", n, body, NOW)
+
+    try:
+        pipeline.apply([order(1)], NOW)
+        monkeypatch.setattr(rawlog_compact, "_sync_dir", crash_after_rename)
+        result, failures = pipeline.apply([order(2)], NOW)  # the merge of both files fails
+        assert (result.applied, failures) == (1, {})
+        monkeypatch.setattr(rawlog_compact, "_sync_dir", real_sync)
+        assert (raw_dir / rawlog_compact.INTENT).exists()
+        pipeline.apply([order(3)], NOW)
+        pipeline.apply([order(4)], NOW)  # the next merge finishes the first one before its own
+        logged = [e.resource_id for batch in pipeline.rawlog.read_batches() for e in batch]
+        assert logged == [1, 2, 3, 4]
+        assert not (raw_dir / rawlog_compact.INTENT).exists()
+    finally:
+        pipeline.close()
