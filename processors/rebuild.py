@@ -63,6 +63,7 @@ def replay_log(
     stays off for the whole replay (``processors/collector.py``: a batch holds no cycles),
     in both threads."""
     events = applied = unprocessable = 0
+    unit.rawlog.recover()  # a compaction cut short would have logged some envelopes twice
     decoding = read_ahead(_decoded(unit, batch_rows), "wcpulse-replay-decode")
     with collector_paused(), decoding as batches:
         for batch, decoded, failures in batches:

@@ -109,6 +109,7 @@ class ParquetRawLog:
         file, fsync, atomic rename), so the log keeps its order; a file left empty is
         removed. Returns how many envelopes were changed or dropped. Only the shop's
         writer may call this (the writer lock is what keeps appends out meanwhile)."""
+        self.recover()  # a merge cut short: its files are one copy of each envelope again
         changed = 0
         for path in self.files():
             rows = pq.read_table(path).to_pylist()

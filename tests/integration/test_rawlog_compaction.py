@@ -172,3 +172,24 @@ def test_a_failed_merge_is_not_the_batch_s_failure_and_the_next_one_finishes_it(
         assert not (raw_dir / rawlog_compact.INTENT).exists()
     finally:
         pipeline.close()
+
+
+def test_a_replay_or_an_erasure_rewrite_finishes_a_merge_cut_short_first(tmp_path, monkeypatch):
+    log = ParquetRawLog(tmp_path)
+    appended = _append(log, [2] * 4)
+    syncs = {"n": 0}
+    real_sync = rawlog_compact._sync_dir
+
+    def crash_after_rename(folder):
+        syncs["n"] += 1
+        if syncs["n"] == 2:
+            raise Crash
+        real_sync(folder)
+
+    monkeypatch.setattr(rawlog_compact, "_sync_dir", crash_after_rename)
+    with pytest.raises(Crash):
+        rawlog_compact.merge(log.files(), log.schema)
+    monkeypatch.setattr(rawlog_compact, "_sync_dir", real_sync)
+    assert log.rewrite(lambda envelope: envelope) == 0  # nothing to scrub, merge finished
+    assert _read(log) == appended
+    assert not (tmp_path / rawlog_compact.INTENT).exists()
