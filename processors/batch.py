@@ -5,23 +5,14 @@ that end at a job, and changed ids joined by resource."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
+from processors.decoded import Decoded
 from processors.errors import ProcessingError, UnprocessableEvent
 from processors.handlers import handle_envelope
 from schemas.envelope import Envelope
 from schemas.events import CONTROL_EVENTS, ControlEvent, Event
 from schemas.shop import DEFAULT_COST_KEYS, CostKeys
-
-
-@dataclass(frozen=True, slots=True)
-class Decoded:
-    """An envelope of the batch (``index`` in it) and the events it stands for."""
-
-    index: int
-    envelope: Envelope
-    events: list[Event]
 
 
 def decode_events(

@@ -12,7 +12,6 @@ import structlog
 from processors.alerts.raising import raise_alerts, scheduled_check_due
 from processors.anonymise import Scrubber
 from processors.batch import (
-    Decoded,
     decode_events,
     failure_reason,
     freshness_meta,
@@ -20,6 +19,7 @@ from processors.batch import (
     split_at_controls,
 )
 from processors.collector import collector_paused
+from processors.decoded import Decoded
 from processors.erasure import tombstones
 from processors.jobs import reads_whole_shop, run_job
 from processors.projections.engine import Refresh, ViewEngine

@@ -15,16 +15,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from processors.collector import collector_paused
+from processors.decoded import Decoded
 from processors.read_ahead import read_ahead
 from processors.shop_unit import ShopUnit
 from schemas.envelope import Envelope
 from store.state import DuckDBStateStore
-
-if TYPE_CHECKING:  # processors.batch imports the jobs, which import the rebuild
-    from processors.batch import Decoded
 
 # Envelopes a replay applies at once: a batch's statements cost about the same for 5,000
 # rows as for 20,000, so bigger batches replay about 15% faster (memory: ~50 MB of bodies).

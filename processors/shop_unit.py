@@ -9,17 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from processors.anonymise import Scrubber
+from processors.decoded import Decoded
 from schemas.envelope import Envelope
 from schemas.shop import ShopConfig
 from store.layout import ShopPaths
 from store.rawlog import ParquetRawLog, RejectedLog
 from store.state import ApplyResult, DuckDBStateStore
-
-if TYPE_CHECKING:  # processors.batch imports the jobs, which import this port
-    from processors.batch import Decoded
 
 
 class ShopUnit(Protocol):

@@ -98,7 +98,7 @@ class ParquetRawLog:
         if self._appended < (rawlog_compact.MERGE_EVERY if every is None else every):
             return 0
         self._appended = 0
-        rawlog_compact.recover(self._dir)  # a merge cut short before: finished or undone
+        self.recover()  # a merge cut short before: finished or undone
         run = rawlog_compact.newest_run(self.files())
         rawlog_compact.merge(run, self.schema)
         return max(len(run) - 1, 0)
