@@ -41,6 +41,11 @@ def embedded_broker_path(data_dir: Path) -> Path:
     return Path(data_dir) / "broker.sqlite3"
 
 
+def broker_journal_dir(data_dir: Path) -> Path:
+    """The webhook journals in front of the embedded broker (``ingest/messaging/journal.py``)."""
+    return Path(data_dir) / "broker-journal"
+
+
 def spool_path(data_dir: Path) -> Path:
     return Path(data_dir) / "spool.sqlite3"
 

@@ -11,6 +11,7 @@ import structlog
 from flask import Flask
 
 from ingest.errors import PublishError
+from ingest.messaging.journal import JournaledPublisher
 from ingest.messaging.publisher import FallbackPublisher, SpoolForwarder
 from ingest.messaging.spool import SQLiteQueue
 from ingest.receiver.shops import CachedShopDirectory
@@ -22,7 +23,7 @@ from processors.consumer import Consumer
 from schemas.clock import Clock, SystemClock
 from schemas.settings import Settings
 from schemas.shop import ShopConfig
-from store.layout import embedded_broker_path, spool_path
+from store.layout import broker_journal_dir, embedded_broker_path, spool_path
 from store.metadata import ShopRegistry
 from wcpulse.errors import UserError
 from wcpulse.server import wait_until_stopped
@@ -57,13 +58,18 @@ class Messaging:
     make_source: Callable[[list[int] | None], Any]
     background: list[Any] = field(default_factory=list)
     ping: Callable[[], None] = lambda: None
+    closes: list[Callable[[], None]] = field(default_factory=list)  # after the publisher's
 
     def close(self) -> None:
         for item in self.background:
             item.stop()
         close = getattr(self.publisher, "close", None)
-        if close is not None:
-            close()
+        try:
+            if close is not None:
+                close()
+        finally:
+            for then in self.closes:
+                then()
 
 
 def open_messaging(settings: Settings, clock: Clock) -> Messaging:
@@ -80,7 +86,12 @@ def _embedded_messaging(settings: Settings, clock: Clock) -> Messaging:
         # One process owns the embedded broker: its consumer shares the publisher's queue.
         return _SharedSource(queue)
 
-    return Messaging(publisher=queue, make_source=make_source, ping=queue.depth)
+    # what is published goes through this process's journal (one write a delivery) into
+    # the queue; the journal is moved into the queue before the queue closes
+    journal = JournaledPublisher(queue, broker_journal_dir(settings.data_dir))
+    return Messaging(
+        publisher=journal, make_source=make_source, ping=queue.depth, closes=[queue.close]
+    )
 
 
 def _rabbit_messaging(settings: Settings, clock: Clock) -> Messaging:

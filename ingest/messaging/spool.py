@@ -48,6 +48,9 @@ from schemas.clock import Clock, SystemClock
 from schemas.envelope import Envelope, partition_for
 
 _POLL_SECONDS = 0.05
+_INSERT = "INSERT INTO messages (partition, body) VALUES (?, ?)"
+_GET_META = "SELECT value FROM queue_meta WHERE key = ?"
+_SET_META = "INSERT OR REPLACE INTO queue_meta (key, value) VALUES (?, ?)"
 
 
 @dataclass(frozen=True)
@@ -101,8 +104,11 @@ class SQLiteQueue:
         rows = [(partition_for(e.shop_id, self.partitions), e.to_json()) for e in envelopes]
         self.publish_raw(rows)
 
-    def publish_raw(self, rows: Sequence[tuple[int, bytes]]) -> None:
-        """Append ``(partition, body)`` rows as they are (used to move messages between queues)."""
+    def publish_raw(
+        self, rows: Sequence[tuple[int, bytes]], mark: tuple[str, str] | None = None
+    ) -> None:
+        """Append ``(partition, body)`` rows as they are (used to move messages between
+        queues); with ``mark``, also set that ``queue_meta`` key in the same transaction."""
         if not rows:
             return
         if any(not 0 <= partition < self.partitions for partition, _ in rows):
@@ -110,10 +116,19 @@ class SQLiteQueue:
         with self._published:
             try:
                 with immediate(self._connection()) as conn:
-                    conn.executemany("INSERT INTO messages (partition, body) VALUES (?, ?)", rows)
+                    conn.executemany(_INSERT, rows)
+                    if mark is not None:
+                        conn.execute(_SET_META, mark)
             except (sqlite3.Error, RuntimeError) as exc:
                 raise PublishError(f"{self.path.name}: {exc}") from exc
             self._published.notify_all()
+
+    def meta(self, key: str) -> str | None:
+        """The ``queue_meta`` value of ``key`` (None when unset)."""
+        with self._lock:
+            cursor = self._connection().execute(_GET_META, (key,))
+            row = cursor.fetchone()
+        return None if row is None else str(row[0])
 
     # -- MessageSource role ---------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -34,6 +35,13 @@ def service(tmp_path):
     svc = Service(tmp_path, free_port())
     yield svc
     svc.stop_all()
+
+
+def _overdue(days: int = 3) -> dict:
+    """The fixture order, paid ``days`` ago and still processing (past the 48-hour SLA)."""
+    at = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S")
+    times = ("date_created", "date_paid", "date_modified")
+    return load_fixture("order.json") | {f: at for t in times for f in (t, f"{t}_gmt")}
 
 
 def orders_visible(svc: Service, shop: dict, count: int):
@@ -164,13 +172,23 @@ def test_run_with_demo_serves_a_populated_shop_and_prints_how_to_reach_it(servic
 
     fits = wait_for(refitted, what="CLV models fitted on the demo history")
     assert {"bgnbd", "gamma_gamma", "mbgnbd"} == set(fits)
-    # alert e-mail without a mail server: the Maildir, as the start-up said (the digest of
-    # the history's alerts, asked for now rather than at its hour)
+    # alert e-mail without a mail server: the Maildir, as the start-up said. Which alerts
+    # the demo's history raises depends on the day it ends (today), so the mail comes from
+    # a shop of the test's own: an order paid three days ago and not shipped alerts, and
+    # its digest is asked for now rather than at its hour
     assert f"Alert e-mails: Maildir {service.data_dir / 'mail'}" in banner
-    digests = service.cli("jobs", "run", "digests", "--shop", shop_id)
+    late = service.add_shop()
+    owner = service.cli("alerts", "recipients", late["shop_id"], "owner@late-shop.example")
+    assert owner.returncode == 0, owner.stderr
+    assert post_webhook(service.base_url, late, "order.created", _overdue()).status_code == 202
+    alerts = wait_for(
+        lambda: api_get(service.base_url, late, "alerts").json()["data"], what="alert"
+    )
+    assert alerts[0]["type"] == "fulfillment_delayed"
+    digests = service.cli("jobs", "run", "digests", "--shop", late["shop_id"])
     assert digests.returncode == 0, digests.stderr
     mail = wait_for(lambda: list((service.data_dir / "mail" / "new").glob("*")), what="a mail")
-    assert "owner@demo-shop.example" in mail[0].read_text()
+    assert "owner@late-shop.example" in mail[0].read_text()
     process.terminate()
     assert process.wait(timeout=20) == 0
     again = service.start("run", "--demo")
