@@ -88,7 +88,10 @@ class JournaledPublisher:
         self._stopped = False
         self._closing = threading.Event()
         self._dir.mkdir(parents=True, exist_ok=True)
-        move_orphans(queue, self._dir)
+        try:
+            move_orphans(queue, self._dir)
+        except Exception as exc:  # the mover tries again within ``scan_seconds``
+            log.error("journal_orphans_failed", error=type(exc).__name__)
         self._thread = threading.Thread(target=self._run, name="journal-mover", daemon=True)
         self._thread.start()
 
@@ -187,34 +190,45 @@ class JournaledPublisher:
         self._queue.publish_raw(rows)
 
     def _move(self) -> int:
-        """Move what waits, marking how far the journal is moved in the same transaction;
-        returns how many rows moved."""
+        """Move what waits, marking how far the journal is moved in the same transaction
+        (publishers go on appending meanwhile); returns how many rows moved."""
         with self._moving:
             with self._lock:
                 rows, end, self._pending = self._pending, self._end, []
             if not rows:
                 return 0
             try:
-                mark = (f"journal:{self._name}", f"{self._epoch}:{end}")
-                self._queue.publish_raw(rows, mark=mark)
+                self._queue.publish_raw(rows, mark=self._mark(end))
             except BaseException:
                 with self._lock:
                     self._pending = rows + self._pending
                 raise
             return len(rows)
 
+    def _mark(self, end: int) -> tuple[str, str]:
+        return f"journal:{self._name}", f"{self._epoch}:{end}"
+
     def _rotate(self, idle: bool) -> None:
-        """Wipe and restart the journal when all of it is moved and it is big or idle."""
+        """Wipe and restart the journal once all of it is moved, when nothing came for
+        ``idle_seconds`` or it has grown past ``rotate_bytes``. Under steady load something
+        always waits: then what came during the last move is moved with the publishers
+        held (a millisecond or two, once per ``rotate_bytes``), so the file stays small."""
         with self._moving, self._lock:
-            if self._fd is None or self._pending or self._end <= HEADER.size:
+            if self._fd is None or self._end <= HEADER.size:
                 return
-            if idle or self._end >= self._rotate_bytes:
-                try:
-                    wipe(self._fd, self._end)
-                    self._restart()
-                except OSError:  # all of it is moved: give it up, the next publish claims one
-                    self._let_go()
-                    raise
+            if not idle and self._end < self._rotate_bytes:
+                return
+            if self._pending:
+                if idle:
+                    return
+                self._queue.publish_raw(self._pending, mark=self._mark(self._end))
+                self._pending = []
+            try:
+                wipe(self._fd, self._end)
+                self._restart()
+            except OSError:  # all of it is moved: give it up, the next publish claims one
+                self._let_go()
+                raise
 
     def _let_go(self) -> None:
         """Close the journal (under ``_lock``); it keeps what it holds for whoever moves it."""
