@@ -2,10 +2,11 @@
 (SPEC 7: >= 85% of the bare endpoint on the same server and load).
 
 Both run as separate processes on waitress with 8 threads on 127.0.0.1: ``wcpulse ingest``
-(the real entry point: shop registry in SQLite, embedded SQLiteQueue publisher, JSON logs
-at INFO) and ``bench/bare_server.py``. Both get the same PHP-encoded signed order body, the
-same number of requests and the same concurrency from a keep-alive socket client (cheap
-enough that the server, not the client, is the bottleneck). The load comes in pairs of
+(the real entry point: shop registry in SQLite, the webhook journal in front of the
+embedded SQLiteQueue, JSON logs at INFO) and ``bench/bare_server.py``. Both get the same
+PHP-encoded signed order body, the same number of requests and the same concurrency from a
+keep-alive socket client (cheap enough that the server, not the client, is the
+bottleneck). The load comes in pairs of
 back-to-back rounds (bare then wcpulse, then wcpulse then bare, ...); each pair gives a
 ratio and the MEDIAN pair counts, so drift in what else the machine is doing hits both
 sides alike. Server CPU per request is reported beside req/s.
