@@ -85,8 +85,7 @@ class JournaledPublisher:
         self._name = ""
         self._epoch = ""
         self._end = 0
-        self._stopped = False
-        self._closing = threading.Event()
+        self._closing = threading.Event()  # set by ``close``: no more publishes
         self._dir.mkdir(parents=True, exist_ok=True)
         try:
             move_orphans(queue, self._dir)
@@ -104,7 +103,7 @@ class JournaledPublisher:
             return
         frames = b"".join(encode_frame(partition, body) for partition, body in rows)
         with self._lock:
-            if self._stopped:
+            if self._closing.is_set():
                 raise PublishError("the journal is closed")
             if self._append(frames):
                 if not self._pending:
@@ -126,9 +125,8 @@ class JournaledPublisher:
 
     def close(self) -> None:
         with self._lock:
-            self._stopped = True
+            self._closing.set()
             self._wake.notify()
-        self._closing.set()
         self._thread.join(timeout=30)
         try:
             self._move()
@@ -241,9 +239,9 @@ class JournaledPublisher:
         gather, last = self._gather[0], time.monotonic()
         while True:
             with self._lock:
-                if not self._pending and not self._stopped:
+                if not self._pending and not self._closing.is_set():
                     self._wake.wait(self._idle)
-                if self._stopped:
+                if self._closing.is_set():
                     return
                 idle = not self._pending  # nothing came for idle_seconds
             try:

@@ -66,12 +66,12 @@ def drain(source, expected: int, timeout: float = 10.0, batch: int = 100) -> lis
     return got
 
 
-def start_script(module: str, *args: str) -> subprocess.Popen:
+def start_script(module: str, *args: str, stdout: int = subprocess.DEVNULL) -> subprocess.Popen:
     """Run ``tests/integration/<module>.py`` in a fresh interpreter (a killable process)."""
     return subprocess.Popen(
         [sys.executable, "-m", f"tests.integration.{module}", *args],
         cwd=REPO_ROOT,
-        stdout=subprocess.DEVNULL,
+        stdout=stdout,
         stderr=subprocess.PIPE,
     )
 

@@ -9,7 +9,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from ingest.messaging.journal_file import (
 )
 from ingest.messaging.spool import SQLiteQueue
 from schemas.envelope import Envelope, partition_for
-from tests.integration.broker_support import REPO_ROOT, make_envelope, wait_until
+from tests.integration.broker_support import make_envelope, start_script, wait_until
 
 SHOPS = ("shop-a", "shop-b", "shop-c")
 NEVER = (3600.0, 3600.0)  # a mover that never moves on its own
@@ -65,19 +64,9 @@ def _order_of_3_kb(seq: int) -> Envelope:
 def _killed_writer(tmp_path: Path, count: int, moved: int) -> None:
     """A process that published ``count`` envelopes through its journal (the first ``moved``
     of them moved), killed with SIGKILL once all were accepted."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.integration.journal_writer",
-            str(tmp_path / "broker.sqlite3"),
-            str(tmp_path / "journal"),
-            str(count),
-            str(moved),
-        ],
-        cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+    queue_path, journals = str(tmp_path / "broker.sqlite3"), str(tmp_path / "journal")
+    process = start_script(
+        "journal_writer", queue_path, journals, str(count), str(moved), stdout=subprocess.PIPE
     )
     assert process.stdout is not None
     line = process.stdout.readline()
