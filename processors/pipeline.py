@@ -38,6 +38,8 @@ from store.state_alerts import ALERTS_DONE_AT, DIGESTS_DONE, count_rejected
 from store.viewstore import GRACE_SECONDS, ViewStore, write_freshness
 
 RAISED_TOPIC = "job." + ALERTS_RAISED
+# the state's meta values a publish's freshness file repeats
+FRESHNESS_KEYS = ("newest_event_at", "last_applied_at", "lag_seconds", "events_applied")
 log = structlog.get_logger("wcpulse.processor")
 
 
@@ -265,9 +267,12 @@ class ShopPipeline:
     def _publish(self, now: datetime, purge: bool, alerts: bool) -> str:
         pending = self.state.pending_changes()
         refresh = ViewEngine(self.state.connection, self.shop).refresh(self.state.use_threads)
-        done = self.state.get_meta(ALERTS_DONE_AT)  # job.alerts and job.fulfillment
-        digested = self.state.get_meta(DIGESTS_DONE)
-        refresh.extra["jobs_applied"] |= {ALERTS: done, FULFILLMENT: done, DIGESTS: digested}
+        # one read of the meta values this publish needs (the alerts it raises change none
+        # of the freshness ones: a batch of our own keeps the shop's freshness as it is)
+        metas = self.state.get_metas([ALERTS_DONE_AT, DIGESTS_DONE, *FRESHNESS_KEYS])
+        done = metas[ALERTS_DONE_AT]  # job.alerts and job.fulfillment
+        jobs = {ALERTS: done, FULFILLMENT: done, DIGESTS: metas[DIGESTS_DONE]}
+        refresh.extra["jobs_applied"] |= jobs
         grace = 0.0 if purge else GRACE_SECONDS
         version = ViewStore(self.paths.views_dir).publish(
             refresh.writes, VIEW_KEYS, now, refresh.extra, grace
@@ -283,14 +288,14 @@ class ShopPipeline:
             self.follow_up = unchecked or self.state.has_unchecked()
         self.state.published(pending, refresh.params, unchecked)
         write_applied(self.paths.views_dir, self.state.connection)
-        fresh = self._meta()
+        lag = metas["lag_seconds"]
         write_freshness(
             self.paths.views_dir,
             {
-                "newest_event_at": fresh["newest_event_at"],
-                "last_applied_at": fresh["last_applied_at"],
-                "lag_seconds": float(fresh["lag_seconds"]) if fresh["lag_seconds"] else None,
-                "events_applied": int(fresh["events_applied"] or 0),
+                "newest_event_at": metas["newest_event_at"],
+                "last_applied_at": metas["last_applied_at"],
+                "lag_seconds": float(lag) if lag else None,
+                "events_applied": int(metas["events_applied"] or 0),
             },
         )
         return version
@@ -302,5 +307,4 @@ class ShopPipeline:
         return time.monotonic() - self._checked_at >= self.alert_every
 
     def _meta(self) -> dict[str, str | None]:
-        keys = ("newest_event_at", "last_applied_at", "lag_seconds", "events_applied")
-        return self.state.get_metas(keys)
+        return self.state.get_metas(FRESHNESS_KEYS)

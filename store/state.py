@@ -281,30 +281,25 @@ class DuckDBStateStore:
         """After a publish: forget the changes it included (what ``pending_changes`` gave
         it) and keep what its views were computed with (``view_params``), in one step.
         ``unchecked``: the alert rules have not seen these changes yet; their orders,
-        customers and products go into ``alert_scope`` for the next check."""
+        customers and products go into ``alert_scope`` for the next check. The pairs travel
+        as two list parameters (registering them as a table and dropping it cost two more
+        calls, about 1 ms)."""
         pairs = [(resource, rid) for resource, ids in included.items() for rid in ids]
-        done = pa.table(
-            {
-                "resource": pa.array([resource for resource, _ in pairs], pa.string()),
-                "id": pa.array([rid for _, rid in pairs], pa.int64()),
-            }
-        )
+        resources = [resource for resource, _ in pairs]
+        ids = [rid for _, rid in pairs]
         with self.transaction():
+            if pairs and unchecked:
+                self._con.execute(
+                    "INSERT INTO alert_scope SELECT * FROM (SELECT unnest(?::VARCHAR[]) AS r, "
+                    "unnest(?::BIGINT[])) WHERE list_contains(?, r) ON CONFLICT DO NOTHING",
+                    [resources, ids, list(ALERT_RESOURCES)],
+                )
             if pairs:  # one statement for every resource
-                self._con.register("published_changes", done)
-                try:
-                    if unchecked:
-                        self._con.execute(
-                            "INSERT INTO alert_scope SELECT resource, id FROM published_changes "
-                            "WHERE list_contains(?, resource) ON CONFLICT DO NOTHING",
-                            [list(ALERT_RESOURCES)],
-                        )
-                    self._con.execute(
-                        "DELETE FROM pending_changes p USING published_changes d "
-                        "WHERE p.resource = d.resource AND p.id = d.id"
-                    )
-                finally:
-                    self._con.unregister("published_changes")
+                self._con.execute(
+                    "DELETE FROM pending_changes WHERE (resource, id) IN "
+                    "(SELECT unnest(?::VARCHAR[]), unnest(?::BIGINT[]))",
+                    [resources, ids],
+                )
             self._set_meta({VIEW_PARAMS: params})
 
     def _note_pending(self, resource: str, ids: Sequence[int]) -> None:
