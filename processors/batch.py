@@ -4,7 +4,7 @@ that end at a job, and changed ids joined by resource."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
 from processors.decoded import Decoded
@@ -54,6 +54,21 @@ def freshness_meta(
         "last_applied_at": now.isoformat(),
         "lag_seconds": f"{max(0.0, (now - oldest).total_seconds()):.3f}",
         "events_applied": str(int(previous.get("events_applied") or 0) + len(envelopes)),
+    }
+
+
+# the state's meta values that say how fresh the shop's views are (``freshness_meta``)
+FRESHNESS_KEYS = ("newest_event_at", "last_applied_at", "lag_seconds", "events_applied")
+
+
+def freshness_file(metas: Mapping[str, str | None]) -> dict[str, object]:
+    """The freshness file a publish writes, from the state's ``FRESHNESS_KEYS`` values."""
+    lag = metas["lag_seconds"]
+    return {
+        "newest_event_at": metas["newest_event_at"],
+        "last_applied_at": metas["last_applied_at"],
+        "lag_seconds": float(lag) if lag else None,
+        "events_applied": int(metas["events_applied"] or 0),
     }
 
 

@@ -12,8 +12,10 @@ import structlog
 from processors.alerts.raising import raise_alerts, scheduled_check_due
 from processors.anonymise import Scrubber
 from processors.batch import (
+    FRESHNESS_KEYS,
     decode_events,
     failure_reason,
+    freshness_file,
     freshness_meta,
     joined,
     split_at_controls,
@@ -38,8 +40,6 @@ from store.state_alerts import ALERTS_DONE_AT, DIGESTS_DONE, count_rejected
 from store.viewstore import GRACE_SECONDS, ViewStore, write_freshness
 
 RAISED_TOPIC = "job." + ALERTS_RAISED
-# the state's meta values a publish's freshness file repeats
-FRESHNESS_KEYS = ("newest_event_at", "last_applied_at", "lag_seconds", "events_applied")
 log = structlog.get_logger("wcpulse.processor")
 
 
@@ -267,9 +267,7 @@ class ShopPipeline:
     def _publish(self, now: datetime, purge: bool, alerts: bool) -> str:
         pending = self.state.pending_changes()
         refresh = ViewEngine(self.state.connection, self.shop).refresh(self.state.use_threads)
-        # one read of the meta values this publish needs (the alerts it raises change none
-        # of the freshness ones: a batch of our own keeps the shop's freshness as it is)
-        metas = self.state.get_metas([ALERTS_DONE_AT, DIGESTS_DONE, *FRESHNESS_KEYS])
+        metas = self.state.get_metas([ALERTS_DONE_AT, DIGESTS_DONE, *FRESHNESS_KEYS])  # one read
         done = metas[ALERTS_DONE_AT]  # job.alerts and job.fulfillment
         jobs = {ALERTS: done, FULFILLMENT: done, DIGESTS: metas[DIGESTS_DONE]}
         refresh.extra["jobs_applied"] |= jobs
@@ -288,16 +286,7 @@ class ShopPipeline:
             self.follow_up = unchecked or self.state.has_unchecked()
         self.state.published(pending, refresh.params, unchecked)
         write_applied(self.paths.views_dir, self.state.connection)
-        lag = metas["lag_seconds"]
-        write_freshness(
-            self.paths.views_dir,
-            {
-                "newest_event_at": metas["newest_event_at"],
-                "last_applied_at": metas["last_applied_at"],
-                "lag_seconds": float(lag) if lag else None,
-                "events_applied": int(metas["events_applied"] or 0),
-            },
-        )
+        write_freshness(self.paths.views_dir, freshness_file(metas))
         return version
 
     def _check_now(self, refresh: Refresh) -> bool:

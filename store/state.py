@@ -5,57 +5,25 @@ transaction: per resource, a payload replaces the stored one only when its versi
 (``date_modified_gmt``, body hash) is greater, and a trash time only moves forward. Applying
 the same events again, or in another order, leaves the same state.
 
-A product's price history (``product_prices``) gains a row, in the same transaction, for
-each payload that wins with other prices than the row before it. A batch's payloads count
-in the order they came, as if applied one by one: duplicates and stale deliveries add
-nothing, and a replay of the raw log (in its order, in any batches) writes the same rows.
+A product's price history (``product_prices``) is written in the same transaction
+(``store/state_prices.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import duckdb
-import pyarrow as pa
 
-from schemas.events import (
-    CouponChanged,
-    CustomerChanged,
-    DeliveryNoted,
-    Event,
-    OrderChanged,
-    ProductChanged,
-    RefundChanged,
-    ResourceTrashed,
-    TicketChanged,
-    Version,
-)
+from schemas.events import DeliveryNoted, Event, ProductChanged
+from store.state_batch import Changed, key_of, latest_changes, latest_trash
+from store.state_prices import record_prices
 from store.state_rows import payload_table, replace_children
-from store.state_schema import (
-    PRODUCT_PRICES,
-    RESOURCE_TABLES,
-    ResourceTable,
-    create_statements,
-)
-
-Changed = (
-    OrderChanged | CustomerChanged | ProductChanged | CouponChanged | RefundChanged | TicketChanged
-)
-_RESOURCE_OF: dict[type, str] = {
-    OrderChanged: "order",
-    CustomerChanged: "customer",
-    ProductChanged: "product",
-    CouponChanged: "coupon",
-    RefundChanged: "refund",
-    TicketChanged: "ticket",
-}
-
+from store.state_schema import RESOURCE_TABLES, ResourceTable, create_statements
 
 # the resources whose changes the alert rules check (``alert_scope``)
 ALERT_RESOURCES = ("order", "customer", "product")
@@ -103,76 +71,6 @@ def count_job(con: duckdb.DuckDBPyConnection) -> None:
 class ApplyResult:
     applied: int
     skipped: int
-
-
-def latest_changes(events: Iterable[Event]) -> dict[str, dict[int, Changed]]:
-    """Per resource and id, the change with the greatest version (pure)."""
-    best: dict[str, dict[int, Changed]] = {name: {} for name in RESOURCE_TABLES}
-    for event in events:
-        resource = _RESOURCE_OF.get(type(event))
-        if resource is None:
-            continue
-        table = best[resource]
-        key = _key(event)
-        current = table.get(key)
-        if current is None or event.version > current.version:
-            table[key] = event
-    return best
-
-
-def latest_trash(events: Iterable[Event]) -> dict[tuple[str, int], datetime]:
-    latest: dict[tuple[str, int], datetime] = {}
-    for event in events:
-        if isinstance(event, ResourceTrashed) and event.resource in RESOURCE_TABLES:
-            key = (event.resource, event.resource_id)
-            if key not in latest or event.at > latest[key]:
-                latest[key] = event.at
-    return latest
-
-
-Prices = tuple[Decimal | None, Decimal | None, Decimal | None]  # price, regular, sale
-PriceRow = tuple[datetime, Prices]  # a product_prices row: changed_at, prices
-NO_PRICES: Prices = (None, None, None)
-
-
-def price_history(
-    products: Iterable[ProductChanged],
-    stored: Mapping[int, Version],
-    last_rows: Mapping[int, Sequence[PriceRow]],
-) -> dict[int, list[PriceRow]]:
-    """Per product of ``products``, its last price rows (``last_rows``: at least the last
-    two, oldest first) after the payloads, taken in the order they came as if applied one by
-    one (pure): a payload newer than the product's version so far replaces a row at its own
-    time (a tie of times) and adds one when its prices differ from the row before it."""
-    versions = dict(stored)
-    history: dict[int, list[PriceRow]] = {}
-    for event in products:
-        pid, version = event.product_id, event.version
-        if pid in versions and version <= versions[pid]:
-            continue  # a duplicate or a stale payload
-        versions[pid] = version
-        rows = [row for row in history.get(pid, last_rows.get(pid, ())) if row[0] < version.at]
-        prices = (event.price, event.regular_price, event.sale_price)
-        if prices != (rows[-1][1] if rows else NO_PRICES):
-            rows.append((version.at, prices))
-        history[pid] = rows
-    return history
-
-
-def _price_row(product_id: int, row: PriceRow) -> dict[str, Any]:
-    at, (price, regular_price, sale_price) = row
-    return {
-        "product_id": product_id,
-        "changed_at": at,
-        "price": price,
-        "regular_price": regular_price,
-        "sale_price": sale_price,
-    }
-
-
-def _key(event: Changed) -> int:
-    """The event's id in its resource table's key column (``order_id``, ``refund_id``...)."""
-    return int(getattr(event, RESOURCE_TABLES[_RESOURCE_OF[type(event)]].key))
 
 
 # A publish fetches a few hundred scattered rows of million-row tables through their
@@ -235,7 +133,7 @@ class DuckDBStateStore:
     def apply(self, events: Sequence[Event], meta: dict[str, str] | None = None) -> ApplyResult:
         """Apply a batch in one transaction; returns how many events changed state."""
         with self.transaction():
-            self._record_prices([e for e in events if isinstance(e, ProductChanged)])
+            record_prices(self._con, [e for e in events if isinstance(e, ProductChanged)])
             applied = self._apply_changes(latest_changes(events))
             applied += self._apply_trash(latest_trash(events))
             applied += self._note([e for e in events if isinstance(e, DeliveryNoted)])
@@ -317,47 +215,6 @@ class DuckDBStateStore:
                 applied += len(winners)
         return applied
 
-    def _record_prices(self, products: list[ProductChanged]) -> None:
-        """Write the price rows these product payloads add (before they are upserted)."""
-        if not products:
-            return
-        ids = ",".join(sorted({str(int(p.product_id)) for p in products}))  # literal ints
-        last = self._last_prices(ids)
-        gone: list[tuple[int, datetime]] = []
-        new: list[dict[str, Any]] = []
-        for pid, rows in price_history(products, self._product_versions(ids), last).items():
-            before = last.get(pid, [])
-            gone += [(pid, at) for at, prices in before if (at, prices) not in rows]
-            new += [_price_row(pid, row) for row in rows if row not in before]
-        if gone:
-            self._con.executemany(
-                "DELETE FROM product_prices WHERE product_id = ? AND changed_at = ?", gone
-            )
-        if new:
-            self._con.register("new_prices", pa.Table.from_pylist(new, schema=PRODUCT_PRICES))
-            cols = ", ".join(PRODUCT_PRICES.names)
-            self._con.execute(f"INSERT INTO product_prices ({cols}) SELECT {cols} FROM new_prices")
-            self._con.unregister("new_prices")
-
-    def _product_versions(self, ids: str) -> dict[int, Version]:
-        found = self._con.execute(
-            f"SELECT product_id, v_at, v_hash FROM products WHERE product_id IN ({ids}) "
-            "AND v_at IS NOT NULL"
-        ).fetchall()
-        return {pid: Version(at, digest) for pid, at, digest in found}
-
-    def _last_prices(self, ids: str) -> dict[int, list[PriceRow]]:
-        """The last two price rows of each of these products, oldest first."""
-        last: dict[int, list[PriceRow]] = {}
-        for pid, at, price, regular, sale in self._con.execute(
-            "SELECT product_id, changed_at, price, regular_price, sale_price "
-            f"FROM product_prices WHERE product_id IN ({ids}) QUALIFY row_number() OVER "
-            "(PARTITION BY product_id ORDER BY changed_at DESC) <= 2 "
-            "ORDER BY product_id, changed_at"
-        ).fetchall():
-            last.setdefault(pid, []).append((at, (price, regular, sale)))
-        return last
-
     def _upsert(self, table: ResourceTable, changes: list[Changed]) -> list[int]:
         """Store each payload newer than the stored one (or the first), with its child
         rows; returns their ids."""
@@ -368,7 +225,7 @@ class DuckDBStateStore:
             self._con.unregister("candidates")
         if winners:
             won = set(winners)
-            replace_children(self._con, table, winners, [c for c in changes if _key(c) in won])
+            replace_children(self._con, table, winners, [c for c in changes if key_of(c) in won])
         return winners
 
     def _write_newer(self, table: ResourceTable) -> list[int]:

@@ -19,7 +19,7 @@ from schemas.envelope import Envelope
 from schemas.events import ProductChanged, Version
 from schemas.settings import SettingsError, load_settings
 from schemas.shop import DEFAULT_COST_KEYS, cost_keys_problem, tidy_cost_keys
-from store.state import NO_PRICES, price_history
+from store.state_prices import NO_PRICES, price_history
 from tests.woo_payloads import product
 
 RECEIVED = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -180,7 +180,7 @@ def test_the_cost_keys_default_comes_from_wcpulse_cost_keys():
         load_settings({"WCPULSE_COST_KEYS": "x" * 101})
 
 
-# The price history rule (store.state.price_history), against a model that applies payloads
+# The price history rule (store.state_prices.price_history), against a model that applies payloads
 # one at a time, in the order they came.
 def change(product_id: int, minute: int, price: str | None, sale: str | None = None, tag="a"):
     money = None if price is None else Decimal(price)
