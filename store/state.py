@@ -186,13 +186,13 @@ class DuckDBStateStore:
         resources = [resource for resource, _ in pairs]
         ids = [rid for _, rid in pairs]
         with self.transaction():
-            if pairs and unchecked:
-                self._con.execute(
-                    "INSERT INTO alert_scope SELECT * FROM (SELECT unnest(?::VARCHAR[]) AS r, "
-                    "unnest(?::BIGINT[])) WHERE list_contains(?, r) ON CONFLICT DO NOTHING",
-                    [resources, ids, list(ALERT_RESOURCES)],
-                )
             if pairs:  # one statement for every resource
+                if unchecked:
+                    self._con.execute(
+                        "INSERT INTO alert_scope SELECT * FROM (SELECT unnest(?::VARCHAR[]) AS "
+                        "r, unnest(?::BIGINT[])) WHERE list_contains(?, r) ON CONFLICT DO NOTHING",
+                        [resources, ids, list(ALERT_RESOURCES)],
+                    )
                 self._con.execute(
                     "DELETE FROM pending_changes WHERE (resource, id) IN "
                     "(SELECT unnest(?::VARCHAR[]), unnest(?::BIGINT[]))",
