@@ -53,6 +53,12 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "replay_shop of a raw log (200k, extrapolated to 1M; --full runs 1M)",
     ),
     Benchmark(
+        "retention",
+        "bench.retention",
+        "views identical after a purge (no speed target)",
+        "job.retention's raw log purge of 200k order events (--quick 20k, --full 1M), replay",
+    ),
+    Benchmark(
         "import",
         "bench.import_history",
         "100,000 orders < 60 s",

@@ -83,6 +83,21 @@ def products_summary(views_dir: Path) -> str:
     return "\n".join(lines)
 
 
+def retention_summary(views_dir: Path) -> str:
+    """``job.retention``: what the raw log purge dropped (``processors/retention.py``)."""
+    done = _manifest(views_dir).get("raw_retention") or {"days": None}
+    if done["days"] is None:
+        return "no raw event retention set: every event is kept (wcpulse shop set-retention)"
+    return "\n".join(
+        [
+            f"raw log purged: {done['dropped']:,} of {done['envelopes']:,} envelopes dropped "
+            f"(superseded, received before {done['cutoff']}; retention {done['days']} days) "
+            f"in {done['seconds']} s",
+            f"rejected envelopes received before the cutoff, dropped: {done['rejected_dropped']:,}",
+        ]
+    )
+
+
 def alerts_summary(views_dir: Path) -> str:
     """``job.alerts``: the alerts open (not acknowledged) per severity, the newest first."""
     rows = [row for row in _rows(views_dir, "alerts") if not row["acknowledged"]]

@@ -39,17 +39,20 @@ from processors.job_summaries import (
     fulfillment_summary,
     models_summary,
     products_summary,
+    retention_summary,
     segments_summary,
 )
 from processors.projections.prediction_jobs import run_prediction_job
 from processors.projections.product_jobs import run_products_job
 from processors.projections.views import rescore_customers
+from processors.retention import run_retention
 from processors.shop_unit import ShopUnit
 from schemas.events import (
     ControlEvent,
     ErasureRequested,
     PredictionsRequested,
     ProductsRequested,
+    RetentionRequested,
     ScoresRequested,
 )
 from schemas.jobs import (
@@ -64,6 +67,7 @@ from schemas.jobs import (
     FULFILLMENT,
     HEALTH_NOTED,
     PRODUCTS,
+    RETENTION,
     RFM,
 )
 
@@ -189,6 +193,14 @@ JOBS: dict[str, JobSpec] = {
             note_digests_requested,
             whole_shop=False,
             summary=digests_summary,
+        ),
+        JobSpec(
+            RETENTION,
+            lambda params, at: RetentionRequested(_as_of(params), at),
+            run_retention,
+            whole_shop=False,  # reads the raw log's files, writes two meta values
+            interval="retention_interval_seconds",
+            summary=retention_summary,
         ),
         JobSpec(ALERTS_RAISED, parse_alerts_raised, keep_raised, whole_shop=False),
         JobSpec(ACKNOWLEDGE_ALERT, parse_acknowledged, acknowledge, whole_shop=False),

@@ -206,6 +206,16 @@ class ProductsRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class RetentionRequested:
+    """``job.retention``: drop from the raw log the events received before the shop's
+    retention window that the state no longer stands on (``processors/retention.py``)."""
+
+    as_of: date  # a day in the shop's timezone
+    at: datetime
+    job: ClassVar[str] = "retention"
+
+
+@dataclass(frozen=True, slots=True)
 class ErasureRequested:
     """``job.erase`` or ``customer.deleted``: erase one customer's personal data everywhere."""
 
@@ -277,6 +287,7 @@ ControlEvent = (
     | ErasureRequested
     | PredictionsRequested
     | ProductsRequested
+    | RetentionRequested
     | AlertJobRequested
     | AlertsRaised
     | AlertAcknowledged
@@ -299,6 +310,7 @@ CONTROL_EVENTS = (
     ErasureRequested,
     PredictionsRequested,
     ProductsRequested,
+    RetentionRequested,
     AlertJobRequested,
     AlertsRaised,
     AlertAcknowledged,

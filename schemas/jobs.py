@@ -5,6 +5,8 @@ the raw log, so ``replay`` runs them again at the same points.
 ``job.rfm``  body ``{"as_of": "YYYY-MM-DD"}``: rescore every customer as of that day.
 ``job.clv``, ``job.churn``, ``job.backtest`` body ``{"as_of": "YYYY-MM-DD"}``: predictions
 (see ``PredictionsRequested``).
+``job.retention`` body ``{"as_of": "YYYY-MM-DD"}``: purge the raw log (the shop's
+``raw_retention_days``).
 ``job.erase`` body ``{"customer_key": "...", "erasure_id": "..."}``: GDPR erasure.
 """
 
@@ -28,6 +30,7 @@ JOB_NAMES: tuple[str, ...] = (
     "digests",
     "fulfillment",
     "backtest",
+    "retention",
 )
 RFM = "rfm"
 ERASE = "erase"
@@ -38,12 +41,15 @@ PRODUCTS = "products"
 ALERTS = "alerts"
 FULFILLMENT = "fulfillment"
 DIGESTS = "digests"
+RETENTION = "retention"
+# meta and manifest: what the newest ``job.retention`` did (days, cutoff, envelopes dropped)
+RETENTION_DONE = "raw_retention"
 ALERTS_RAISED = "alerts_raised"
 ACKNOWLEDGE_ALERT = "acknowledge_alert"
 HEALTH_NOTED = "health_noted"
 PREDICTION_JOBS: tuple[str, ...] = (CLV, CHURN, BACKTEST)
 PROCESSOR_JOBS = frozenset(
-    {RFM, ERASE, PRODUCTS, ALERTS, *PREDICTION_JOBS}
+    {RFM, ERASE, PRODUCTS, ALERTS, RETENTION, *PREDICTION_JOBS}
 )  # processors/jobs.py runs them
 # the days a job may be run as of (what ``wcpulse jobs run --as-of`` accepts)
 EARLIEST_AS_OF = date(1970, 1, 1)

@@ -68,6 +68,7 @@ class Settings:
     clv_interval_seconds: float = 24 * 3600.0
     churn_interval_seconds: float = 6 * 3600.0
     products_interval_seconds: float = 24 * 3600.0
+    retention_interval_seconds: float = 24 * 3600.0
     alerts_interval_seconds: float = 3600.0
     extra: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -184,6 +185,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         clv_interval_seconds=_float(env, "WCPULSE_CLV_INTERVAL", 24 * 3600.0),
         churn_interval_seconds=_float(env, "WCPULSE_CHURN_INTERVAL", 6 * 3600.0),
         products_interval_seconds=_float(env, "WCPULSE_PRODUCTS_INTERVAL", 24 * 3600.0),
+        retention_interval_seconds=_float(env, "WCPULSE_RETENTION_INTERVAL", 24 * 3600.0),
         alerts_interval_seconds=_float(env, "WCPULSE_ALERTS_INTERVAL", 3600.0),
     )
 

@@ -93,6 +93,21 @@ class PredictionSettings:
         return None
 
 
+# ``wcpulse shop set-retention``: the raw log keeps at least this many days whole
+MIN_RETENTION_DAYS = 1
+MAX_RETENTION_DAYS = 36_500
+
+
+def retention_problem(days: int) -> str | None:
+    """What is wrong with a raw event retention of ``days`` (None when it is usable)."""
+    if not MIN_RETENTION_DAYS <= days <= MAX_RETENTION_DAYS:
+        return (
+            f"retention must be a whole number of days from {MIN_RETENTION_DAYS} to "
+            f"{MAX_RETENTION_DAYS}, or off"
+        )
+    return None
+
+
 PRICE_OBJECTIVES = ("revenue", "profit")
 MAX_WINDOW_DAYS = 365
 
@@ -148,6 +163,8 @@ class ShopConfig:
     cost_keys: CostKeys = DEFAULT_COST_KEYS
     products: ProductSettings = ProductSettings()
     alerts: AlertSettings = AlertSettings()
+    # days of raw events kept whole (``job.retention``); None: every event is kept
+    raw_retention_days: int | None = None
 
     def is_sale(self, status: str) -> bool:
         """Paid statuses count as sales; ``refunded`` counts too, netted to zero by refunds."""

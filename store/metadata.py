@@ -30,6 +30,7 @@ from schemas.shop import (
     PredictionSettings,
     ProductSettings,
     ShopConfig,
+    retention_problem,
 )
 from store.alert_sends import AlertSends
 from store.crypto import SecretBox, hash_token
@@ -42,6 +43,7 @@ from store.metadata_models import (
     ShopLocaleRow,
     ShopPredictionsRow,
     ShopProductsRow,
+    ShopRetentionRow,
     ShopRow,
     check_cost_keys,
     check_currency,
@@ -209,6 +211,7 @@ class ShopRegistry:
             products_row=None,
             alerts_row=None,
             locale_row=_locale_row(shop_id, locale),
+            retention_row=None,
         )
         self._fill_credentials(row, consumer_key, consumer_secret)
         with self._begin() as session:
@@ -379,6 +382,22 @@ class ShopRegistry:
             row.updated_at = now
             shop = self._config(row)
         log.info("shop_cost_keys_set", shop_id=shop_id, keys=len(chosen))
+        return shop
+
+    def set_retention(self, shop_id: str, days: int | None, now: datetime) -> ShopConfig:
+        """Keep ``days`` days of the shop's raw events whole (None: every event, the
+        default); returns the shop with it. Raises InvalidShop for a number out of range."""
+        problem = retention_problem(days) if days is not None else None
+        if problem:
+            raise InvalidShop(problem)
+        with self._begin() as session:
+            row = self._row(session, shop_id)
+            row.retention_row = (
+                ShopRetentionRow(shop_id=shop_id, raw_days=days) if days is not None else None
+            )
+            row.updated_at = now
+            shop = self._config(row)
+        log.info("shop_retention_set", shop_id=shop_id, days=days)
         return shop
 
     def rotate_secret(self, shop_id: str, now: datetime) -> str:

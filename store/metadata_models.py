@@ -100,6 +100,9 @@ class ShopRow(Base):
     locale_row: Mapped[ShopLocaleRow | None] = relationship(
         lazy="selectin", cascade="all, delete-orphan"
     )
+    retention_row: Mapped[ShopRetentionRow | None] = relationship(
+        lazy="selectin", cascade="all, delete-orphan"
+    )
 
     def to_config(
         self,
@@ -125,6 +128,7 @@ class ShopRow(Base):
             if self.products_row
             else ProductSettings(),
             alerts=self.alerts_row.settings() if self.alerts_row else AlertSettings(),
+            raw_retention_days=self.retention_row.raw_days if self.retention_row else None,
         )
 
 
@@ -178,6 +182,18 @@ class ShopLocaleRow(Base):
         String(32), ForeignKey("shops.shop_id", ondelete="CASCADE"), primary_key=True
     )
     locale: Mapped[str] = mapped_column(String(16))
+
+
+class ShopRetentionRow(Base):
+    """How many days of raw events a shop keeps whole (``job.retention``; none: every
+    event is kept; its own table, so databases made before it only gain a table)."""
+
+    __tablename__ = "shop_retention"
+
+    shop_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("shops.shop_id", ondelete="CASCADE"), primary_key=True
+    )
+    raw_days: Mapped[int] = mapped_column(Integer)
 
 
 PRODUCT_FIELDS = tuple(f for f in ProductSettings.__dataclass_fields__)

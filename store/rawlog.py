@@ -4,10 +4,12 @@ Files are written to a temporary name and renamed into place, so a reader never 
 half-written file. Names sort in write order; ``read`` yields envelopes in that order,
 which is the order ``replay`` applies them in.
 
-Append-only with three exceptions: a GDPR erasure ``rewrite``s the files that hold the erased
-customer, each under its own name, so that order is kept; the shop's writer ``discard``s
-the file of a batch it could not apply (only applied envelopes are replayable); and it
-``compact``s the newest small files into one, in order (``store/rawlog_compact.py``).
+Append-only with four exceptions: a GDPR erasure ``rewrite``s the files that hold the erased
+customer, each under its own name, so that order is kept; the shop's retention job
+``drop_rows`` the superseded envelopes older than its window (``processors/retention.py``)
+the same way; the shop's writer ``discard``s the file of a batch it could not apply (only
+applied envelopes are replayable); and it ``compact``s the newest small files into one, in
+order (``store/rawlog_compact.py``).
 
 ``RejectedLog`` keeps, apart from it in the same format plus a reason, the envelopes a
 processor refused (dead-lettered): to inspect them, and for an erasure to scrub them too.
@@ -18,11 +20,12 @@ from __future__ import annotations
 import dataclasses
 import os
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from schemas.envelope import Envelope
@@ -129,6 +132,45 @@ class ParquetRawLog:
                 changed += changes
         return changed
 
+    def envelopes_by_file(self, files: Sequence[Path]) -> Iterator[tuple[Path, list[Envelope]]]:
+        """Each of ``files`` (of this log, in log order) with its envelopes, in file order."""
+        for path in files:
+            table = pq.read_table(path, columns=_IN_ENVELOPE_ORDER)
+            columns = [column.to_pylist() for column in table.columns]
+            yield path, [Envelope(*values) for values in zip(*columns, strict=True)]
+
+    def drop_rows(self, rows: Mapping[Path, Sequence[int]]) -> int:
+        """Remove the rows at these positions (from 0) of each file: the file is written
+        again under its own name (temp file, fsync, atomic rename), or removed when nothing
+        is left, so the log keeps its order. Returns how many rows went. The writer only."""
+        dropped = 0
+        for path, positions in rows.items():
+            gone = set(positions)
+            if not gone:
+                continue
+            table = pq.read_table(path)
+            keep = pa.array([row not in gone for row in range(table.num_rows)], pa.bool_())
+            _replace_file(path, table.filter(keep), self.schema)
+            dropped += len(gone)
+        return dropped
+
+    def received_before(self, files: Sequence[Path], cutoff: datetime) -> bool:
+        """Whether any of ``files`` holds an envelope received before ``cutoff``."""
+        for path in files:
+            received = pq.read_table(path, columns=["received_at"])["received_at"]
+            if len(received) and pc.min(received).as_py() < cutoff:
+                return True
+        return False
+
+    def drop_received_before(self, cutoff: datetime) -> int:
+        """Remove every row received before ``cutoff`` (as ``drop_rows`` does); the
+        rejected log's retention. Returns how many rows went."""
+        rows: dict[Path, list[int]] = {}
+        for path in self.files():
+            received = pq.read_table(path, columns=["received_at"])["received_at"].to_pylist()
+            rows[path] = [n for n, at in enumerate(received) if at < cutoff]
+        return self.drop_rows(rows)
+
     def _next_name(self, now: datetime) -> str:
         """``<time>-<sequence>``, never sorting before the newest file: a batch written
         in the same microsecond (or after the clock stepped back) still sorts after it,
@@ -162,8 +204,10 @@ class ParquetRawLog:
         if pending:
             yield pending
 
-    def count(self) -> int:
-        return sum(pq.ParquetFile(p).metadata.num_rows for p in self.files())
+    def count(self, files: Sequence[Path] | None = None) -> int:
+        """The envelopes of ``files`` (default: the whole log)."""
+        chosen = self.files() if files is None else files
+        return sum(pq.ParquetFile(p).metadata.num_rows for p in chosen)
 
 
 class RejectedLog(ParquetRawLog):
@@ -201,10 +245,12 @@ class RejectedLog(ParquetRawLog):
         return rows
 
 
-def _write_durably(rows: Rows, final: Path, schema: pa.Schema) -> None:
-    """Rows as a list of dicts or as columns (a dict of lists, the cheaper form)."""
+def _write_durably(rows: Rows | pa.Table, final: Path, schema: pa.Schema) -> None:
+    """Rows as a list of dicts, as columns (a dict of lists, the cheaper form) or a table."""
     tmp = final.with_suffix(".tmp")
-    if isinstance(rows, dict):
+    if isinstance(rows, pa.Table):
+        table = rows
+    elif isinstance(rows, dict):
         table = pa.Table.from_pydict(rows, schema=schema)
     else:
         table = pa.Table.from_pylist(rows, schema=schema)
@@ -214,8 +260,8 @@ def _write_durably(rows: Rows, final: Path, schema: pa.Schema) -> None:
     os.replace(tmp, final)
 
 
-def _replace_file(path: Path, rows: Rows, schema: pa.Schema) -> None:
-    if rows:
+def _replace_file(path: Path, rows: Rows | pa.Table, schema: pa.Schema) -> None:
+    if rows.num_rows if isinstance(rows, pa.Table) else rows:
         _write_durably(rows, path, schema)
     else:
         path.unlink()

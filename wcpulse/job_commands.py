@@ -112,7 +112,8 @@ def register(sub: Any) -> None:
         "clv: refit the CLV and churn models on the orders up to that day; churn: record the "
         "customers per churn level of that day; backtest: fit on the history up to 180 days "
         "before that day and compare the prediction with what happened; products: score every "
-        "product against the shop's window sales and fit its price elasticity.",
+        "product against the shop's window sales and fit its price elasticity; retention: drop "
+        "from the raw log the superseded events older than the shop's retention.",
     )
     run.add_argument("job", metavar="JOB", choices=JOB_NAMES, help=", ".join(JOB_NAMES))
     run.add_argument("--shop", required=True, metavar="SHOP")

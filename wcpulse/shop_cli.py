@@ -29,7 +29,12 @@ from store.errors import ShopNotFound
 from store.layout import secret_key_path, shop_paths
 from store.metadata import InvalidShop, ShopRegistry
 from wcpulse.errors import UserError
-from wcpulse.shop_settings import register_set, register_set_predictions, register_set_products
+from wcpulse.shop_settings import (
+    register_set,
+    register_set_predictions,
+    register_set_products,
+    register_set_retention,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -134,6 +139,7 @@ def _describe(registry: ShopRegistry, shop: ShopConfig, settings: Settings) -> d
         "predictions": asdict(shop.predictions),
         "cost_keys": list(shop.cost_keys),
         "products": asdict(shop.products),
+        "raw_retention_days": shop.raw_retention_days,
     }
 
 
@@ -197,6 +203,8 @@ def _cmd_show(registry: ShopRegistry, args: argparse.Namespace, settings: Settin
     shop["predictions"] = ", ".join(f"{k} {v:g}" for k, v in shop["predictions"].items())
     shop["cost_keys"] = ", ".join(shop["cost_keys"])
     shop["products"] = ", ".join(f"{k} {v}" for k, v in shop["products"].items())
+    days = shop.pop("raw_retention_days")
+    shop["retention"] = f"{days} days of raw events" if days else "off (every event is kept)"
     for key, value in shop.items():
         print(f"{key + ':':<17}{value}")
     return 0
@@ -307,6 +315,7 @@ def register(subparsers: Any, open_registry: OpenRegistry = default_open_registr
     register_set(commands, lambda command: _bind(command, open_registry))
     register_set_predictions(commands, lambda command: _bind(command, open_registry))
     register_set_products(commands, lambda command: _bind(command, open_registry))
+    register_set_retention(commands, lambda command: _bind(command, open_registry))
     cost = commands.add_parser(
         "set-cost-keys",
         help="set the product meta keys that hold a cost (first usable one wins)",

@@ -1,5 +1,6 @@
-"""``wcpulse shop set|set-predictions|set-products SHOP [...]``: a shop's timezone,
-currency and locale, its own CLV and churn settings, and its product scoring settings."""
+"""``wcpulse shop set|set-predictions|set-products|set-retention SHOP [...]``: a shop's
+timezone, currency and locale, its own CLV and churn settings, its product scoring settings
+and how many days of raw events it keeps whole."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from schemas.clock import SystemClock
 from schemas.settings import Settings
-from schemas.shop import PRICE_OBJECTIVES
+from schemas.shop import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, PRICE_OBJECTIVES
 from store.metadata import ShopRegistry
 from wcpulse.errors import UserError
 
@@ -20,6 +21,13 @@ OPTIONS = (
     ("medium_value", "--medium-value", "above this Medium value, else Low"),
     ("margin", "--margin", "margin of what customers buy (0.3 = 30%%): caps win-back discounts"),
 )
+
+
+def _shop_command(commands: Any, name: str, help_text: str, description: str) -> Any:
+    """``wcpulse shop NAME SHOP ...``: the subcommand's parser, with its SHOP argument."""
+    parser = commands.add_parser(name, help=help_text, description=description)
+    parser.add_argument("shop", metavar="SHOP", help="shop id (shp_...)")
+    return parser
 
 
 def _cmd_set_predictions(
@@ -38,13 +46,13 @@ def _cmd_set_predictions(
 
 
 def register_set_predictions(commands: Any, bind: Any) -> None:
-    parser = commands.add_parser(
+    parser = _shop_command(
+        commands,
         "set-predictions",
-        help="set the shop's own CLV and churn settings (value segments, discounting, margin)",
-        description="Set the shop's own CLV and churn settings; an option left out keeps its "
+        "set the shop's own CLV and churn settings (value segments, discounting, margin)",
+        "Set the shop's own CLV and churn settings; an option left out keeps its "
         "value (the default comes from the WCPULSE_CLV_* and WCPULSE_DEFAULT_MARGIN settings).",
     )
-    parser.add_argument("shop", metavar="SHOP", help="shop id (shp_...)")
     for name, flag, help_text in OPTIONS:
         parser.add_argument(flag, dest=name, type=float, default=None, help=help_text)
     parser.add_argument("--json", action="store_true", help="print JSON")
@@ -81,20 +89,29 @@ def _cmd_set_products(registry: ShopRegistry, args: argparse.Namespace, settings
     print(f"product settings of {shop.shop_id}:")
     for name, value in chosen.items():
         print(f"  {name:<17}{value}")
-    print("Prices, cover and trends follow at the next publish; scores at the next products")
-    print(f"job (or now: `wcpulse jobs run products --shop {shop.shop_id}`).")
+    _at_next_job(
+        "Prices, cover and trends follow at the next publish; scores at the next products",
+        "products",
+        shop.shop_id,
+    )
     return 0
 
 
+def _at_next_job(what: str, job: str, shop_id: str) -> None:
+    """``what`` happens at the job's next run (the sentence ends with how to run it now)."""
+    print(what)
+    print(f"job (or now: `wcpulse jobs run {job} --shop {shop_id}`).")
+
+
 def register_set_products(commands: Any, bind: Any) -> None:
-    parser = commands.add_parser(
+    parser = _shop_command(
+        commands,
         "set-products",
-        help="set the shop's product scoring window, weights, lead time and price objective",
-        description="Set the shop's own product scoring settings; an option left out keeps "
+        "set the shop's product scoring window, weights, lead time and price objective",
+        "Set the shop's own product scoring settings; an option left out keeps "
         "its value. Products without a cost assume the shop's margin (set-predictions "
         "--margin).",
     )
-    parser.add_argument("shop", metavar="SHOP", help="shop id (shp_...)")
     for name, flag, kind, help_text in PRODUCT_OPTIONS:
         parser.add_argument(flag, dest=name, type=kind, default=None, help=help_text)
     parser.add_argument(
@@ -135,14 +152,14 @@ def _cmd_set(registry: ShopRegistry, args: argparse.Namespace, settings: Setting
 
 
 def register_set(commands: Any, bind: Any) -> None:
-    parser = commands.add_parser(
+    parser = _shop_command(
+        commands,
         "set",
-        help="change the shop's timezone, currency or locale",
-        description="Change the shop's timezone (its days: daily figures are recomputed at "
+        "change the shop's timezone, currency or locale",
+        "Change the shop's timezone (its days: daily figures are recomputed at "
         "the next publish), currency (how money is labelled) or locale (how the dashboard "
         "writes money, numbers and dates); an option left out keeps its value.",
     )
-    parser.add_argument("shop", metavar="SHOP", help="shop id (shp_...)")
     parser.add_argument("--timezone", default=None, help="IANA timezone, e.g. Europe/Warsaw")
     parser.add_argument("--currency", default=None, help="ISO 4217 currency code, e.g. PLN")
     parser.add_argument(
@@ -153,3 +170,54 @@ def register_set(commands: Any, bind: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=bind(_cmd_set))
+
+
+def _retention(text: str) -> int | None:
+    """DAYS (a whole number) or ``off``."""
+    if text.strip().lower() == "off":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"use a whole number of days from {MIN_RETENTION_DAYS} to {MAX_RETENTION_DAYS}, or off"
+        ) from None
+
+
+def _cmd_set_retention(registry: ShopRegistry, args: argparse.Namespace, settings: Settings) -> int:
+    shop = registry.set_retention(args.shop, args.days, SystemClock().now())
+    days = shop.raw_retention_days
+    if args.json:
+        print(json.dumps({"shop_id": shop.shop_id, "raw_retention_days": days}))
+        return 0
+    if days is None:
+        print(f"raw event retention of {shop.shop_id}: off (every event is kept)")
+        return 0
+    print(f"raw event retention of {shop.shop_id}: {days} days")
+    _at_next_job(
+        "Older events a replay no longer needs leave the raw log at the next daily retention",
+        "retention",
+        shop.shop_id,
+    )
+    return 0
+
+
+def register_set_retention(commands: Any, bind: Any) -> None:
+    parser = _shop_command(
+        commands,
+        "set-retention",
+        "set how many days of raw events the shop keeps whole (or off)",
+        "Set how many days of raw events the shop keeps whole. The daily "
+        "retention job drops from the raw log the older events that a newer version of the "
+        "same order, customer, coupon, refund or ticket supersedes, and the rejected "
+        "envelopes received before the window, so a replay still rebuilds the same views. "
+        "off (the default) keeps every event.",
+    )
+    parser.add_argument(
+        "days",
+        metavar="DAYS",
+        type=_retention,
+        help=f"days from {MIN_RETENTION_DAYS} to {MAX_RETENTION_DAYS}, or off",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(handler=bind(_cmd_set_retention))

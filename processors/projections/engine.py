@@ -45,7 +45,7 @@ from processors.projections.projection import Context, Projection
 from processors.projections.small_views import JobViews, PriceHistoryView, VersionsView
 from processors.projections.sql import tracking_keys
 from processors.projections.ticket_views import TicketViews
-from schemas.jobs import PREDICTION_JOBS, PRODUCTS, RFM
+from schemas.jobs import PREDICTION_JOBS, PRODUCTS, RETENTION, RETENTION_DONE, RFM
 from schemas.shop import ShopConfig
 from store.state import JOBS_RUN, SMALL_WORK_THREADS, VIEW_PARAMS, transaction
 from store.viewstore import Whole, Write
@@ -152,7 +152,9 @@ class ViewEngine:
             # when each job the views include was requested (what ``jobs run`` waits for)
             "products_as_of": _basis_day(ctx.meta(PRODUCT_BASIS)),
             "jobs_applied": {RFM: ctx.meta(RESCORED_AT), PRODUCTS: ctx.meta(PRODUCTS_AT)}
-            | {job: ctx.meta(f"job_{job}_at") for job in PREDICTION_JOBS},
+            | {job: ctx.meta(f"job_{job}_at") for job in (*PREDICTION_JOBS, RETENTION)},
+            # what the newest job.retention purged (``processors/retention.py``)
+            RETENTION_DONE: _json(ctx.meta(RETENTION_DONE)),
         }
 
     def _params(self, ctx: Context) -> str:
@@ -176,6 +178,10 @@ class ViewEngine:
             ),
         }
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def _json(text: str | None) -> Any:
+    return json.loads(text) if text else None
 
 
 def _basis_day(text: str | None) -> str | None:

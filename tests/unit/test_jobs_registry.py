@@ -47,7 +47,7 @@ def test_an_erasure_envelope_becomes_an_erasure_event():
 def test_every_scheduled_job_names_a_setting_and_follows_with_known_jobs():
     settings = Settings()
     scheduled = {name: spec for name, spec in JOBS.items() if spec.interval}
-    assert set(scheduled) == {"rfm", "clv", "churn", "products", "alerts"}
+    assert set(scheduled) == {"rfm", "clv", "churn", "products", "alerts", "retention"}
     for spec in scheduled.values():
         assert getattr(settings, spec.interval) > 0
         assert set(spec.followed_by) <= set(JOBS)
@@ -55,6 +55,7 @@ def test_every_scheduled_job_names_a_setting_and_follows_with_known_jobs():
 
 def test_the_command_line_runs_the_jobs_with_a_summary_and_knows_the_later_ones():
     assert RUNNABLE_JOBS == (
-        "rfm", "clv", "churn", "backtest", "products", "alerts", "fulfillment", "digests"
+        "rfm", "clv", "churn", "backtest", "products", "alerts", "fulfillment", "digests",
+        "retention",
     )  # fmt: skip
     assert set(RUNNABLE_JOBS) == set(JOB_NAMES)  # SPEC §5: every job runs
