@@ -5,8 +5,9 @@ received in the last DAYS days. Of the older ones it drops only what a replay do
 need to rebuild the same views: an envelope of orders, customers, coupons, refunds or
 tickets goes when each change in it
 
-- never took effect (an older or equal version than the state held: the state's own
-  rule, ``store/state.py``), or
+- never took effect (an older version than the state held: the state's own rule,
+  ``store/state.py``), or holds a version a later envelope repeats with no job in between
+  (a refund inside each version of its order, a repeated delivery), or
 - took effect and was superseded by a newer version before any job that reads the state
   ran (RFM rescoring, the prediction and product jobs, an erasure: what they recorded, the
   segment history, the churn timeline, the fits, saw that version).
@@ -137,9 +138,14 @@ class _History:
         self, held: dict[Key, tuple[Any, Position, int]], key: Key, value: Any, at: Position
     ) -> None:
         """The change takes effect when it is greater than the one in effect (the state's
-        rule: equal or older is skipped, and never seen by anything)."""
+        rule: an older one is skipped, and never seen by anything). The same version again
+        (a refund inside each version of its order, a repeated delivery: the same content)
+        moves to the later envelope when no job ran since it took effect, so the earlier
+        one is not kept for it."""
         current = held.get(key)
         if current is not None and not value > current[0]:
+            if value == current[0] and current[2] == self._jobs:
+                held[key] = (value, at, current[2])
             return
         if current is not None and current[2] != self._jobs:  # a job saw it in effect
             self._pinned.add(current[1])

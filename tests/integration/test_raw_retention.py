@@ -50,6 +50,18 @@ def order(order_id: int, modified: int, got: int, status: str = "processing") ->
     return received(webhook("order.updated", body, DAY0), got)
 
 
+def page(orders: list[tuple[int, int]], got: int) -> Envelope:
+    """A REST page of a sync: each (order id, day modified) as the importer logs it."""
+    bodies = [
+        woo.order(order_id, created=stamp(0), modified=stamp(modified))
+        for order_id, modified in orders
+    ]
+    text = json.dumps(bodies, separators=(",", ":"))
+    return Envelope(
+        SHOP.shop_id, "order.imported", "order", "imported", None, text, day(got), "import"
+    )
+
+
 def trash(resource: str, rid: int, got: int) -> Envelope:
     body = f'{{"id":{rid}}}'
     return Envelope(SHOP.shop_id, f"{resource}.deleted", resource, "deleted", rid, body, day(got))
@@ -104,6 +116,10 @@ def _history() -> dict[str, Envelope]:
         "order 7 v0": order(7, modified=7, got=7),
         "rescoring": dated_job_envelope(SHOP.shop_id, "rfm", day(8).date(), day(8)),
         "order 7 v9": order(7, modified=9, got=9, status="completed"),
+        # two pages of a reconciliation sync: the second repeats order 11 and brings a newer
+        # order 12, so the first holds nothing the second does not
+        "sync page 1": page([(11, 11), (12, 11)], got=11),
+        "sync page 2": page([(11, 11), (12, 12)], got=12),
         # order 8: superseded after the rescoring, with no job in between
         "order 8 v0": order(8, modified=6, got=6),
         "order 8 v7": order(8, modified=7, got=7, status="completed"),
@@ -138,7 +154,7 @@ def test_only_superseded_events_older_than_the_window_leave_and_a_replay_agrees(
 
     dropped = {name for name, envelope in e.items() if envelope.envelope_id not in logged(tmp_path)}
     assert dropped == {
-        "order 1 v0", "order 1 v1", "customer 3 v0", "order 6 trashed", "order 8 v0"
+        "order 1 v0", "order 1 v1", "customer 3 v0", "order 6 trashed", "order 8 v0", "sync page 1"
     }  # fmt: skip
     assert [i for i in before_job if i in logged(tmp_path)] == [
         i for i in before_job if i not in {e[n].envelope_id for n in dropped}
@@ -147,7 +163,7 @@ def test_only_superseded_events_older_than_the_window_leave_and_a_replay_agrees(
     assert rejected(tmp_path) == [day(45)]  # the refused envelope of day 0 is gone
     manifest = json.loads((shop_paths(tmp_path, SHOP.shop_id).views_dir / MANIFEST).read_text())
     done = manifest["raw_retention"]
-    assert (done["days"], done["dropped"], done["rejected_dropped"]) == (KEEP_DAYS, 5, 1)
+    assert (done["days"], done["dropped"], done["rejected_dropped"]) == (KEEP_DAYS, 6, 1)
     assert done["cutoff"] == day(30).isoformat()
     assert manifest["jobs_applied"]["retention"] == now.isoformat()
     assert live_views["orders"] and live_views["customers"]
@@ -323,6 +339,13 @@ def test_a_purge_cut_short_by_the_disk_loses_nothing_and_finishes_next_time(tmp_
         pipeline.close()
     after = logged(tmp_path)
     gone = {name for name, envelope in events.items() if envelope.envelope_id not in after}
-    assert gone == {"order 1 v0", "order 1 v1", "customer 3 v0", "order 6 trashed", "order 8 v0"}
+    assert gone == {
+        "order 1 v0",
+        "order 1 v1",
+        "customer 3 v0",
+        "order 6 trashed",
+        "order 8 v0",
+        "sync page 1",
+    }
     replay_shop(tmp_path, RETAINED, FixedClock(now))
     assert views(tmp_path) == live_views
