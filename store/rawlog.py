@@ -135,9 +135,7 @@ class ParquetRawLog:
     def envelopes_by_file(self, files: Sequence[Path]) -> Iterator[tuple[Path, list[Envelope]]]:
         """Each of ``files`` (of this log, in log order) with its envelopes, in file order."""
         for path in files:
-            table = pq.read_table(path, columns=_IN_ENVELOPE_ORDER)
-            columns = [column.to_pylist() for column in table.columns]
-            yield path, [Envelope(*values) for values in zip(*columns, strict=True)]
+            yield path, _envelopes_of(pq.read_table(path, columns=_IN_ENVELOPE_ORDER))
 
     def drop_rows(self, rows: Mapping[Path, Sequence[int]]) -> int:
         """Remove the rows at these positions (from 0) of each file: the file is written
@@ -196,8 +194,7 @@ class ParquetRawLog:
         for path in self.files():
             parquet = pq.ParquetFile(path)
             for record_batch in parquet.iter_batches(batch_rows, columns=_IN_ENVELOPE_ORDER):
-                columns = [column.to_pylist() for column in record_batch.columns]
-                pending += [Envelope(*values) for values in zip(*columns, strict=True)]
+                pending += _envelopes_of(record_batch)
                 while len(pending) >= batch_rows:
                     yield pending[:batch_rows]
                     pending = pending[batch_rows:]
@@ -265,6 +262,13 @@ def _replace_file(path: Path, rows: Rows | pa.Table, schema: pa.Schema) -> None:
         _write_durably(rows, path, schema)
     else:
         path.unlink()
+
+
+def _envelopes_of(rows: pa.Table | pa.RecordBatch) -> list[Envelope]:
+    """Envelopes of rows read in ``_IN_ENVELOPE_ORDER``, made positionally a column at a
+    time."""
+    columns = [column.to_pylist() for column in rows.columns]
+    return [Envelope(*values) for values in zip(*columns, strict=True)]
 
 
 def _columns(envelopes: Sequence[Envelope]) -> dict[str, list[object]]:
