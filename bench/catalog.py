@@ -65,6 +65,12 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "wcpulse import from a local WooCommerce server, embedded and RabbitMQ (--quick: 10k)",
     ),
     Benchmark(
+        "forward",
+        "bench.forward",
+        "faster than a confirm per message (no spec target)",
+        "a RabbitMQ outage's spool forwarded: one confirm wait per list vs one per message",
+    ),
+    Benchmark(
         "api",
         "bench.api",
         "p95 < 50 ms, 1M orders / 200k customers",

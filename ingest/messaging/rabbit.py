@@ -23,6 +23,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -31,6 +32,7 @@ from kombu import Connection, Exchange, Producer
 from kombu.exceptions import KombuError
 
 from ingest.errors import BrokerUnavailable
+from ingest.messaging.confirms import ConfirmTracker
 from schemas.envelope import Envelope, partition_for
 
 log = structlog.get_logger(__name__)
@@ -120,13 +122,17 @@ class RabbitTopology:
             channel.exchange_delete(x["name"])
 
 
-def connect(url: str, connect_timeout: float = 2.0, io_timeout: float = 5.0) -> Connection:
-    """An open kombu connection with publisher confirms; BrokerUnavailable at once if not."""
+def connect(
+    url: str, connect_timeout: float = 2.0, io_timeout: float = 5.0, confirm_each: bool = True
+) -> Connection:
+    """An open kombu connection; BrokerUnavailable at once if not. With ``confirm_each``
+    every publish waits for RabbitMQ's confirm; without it, a ``ConfirmTracker`` waits once
+    for a whole list (``RabbitPublisher``)."""
     conn = Connection(
         url,
         connect_timeout=connect_timeout,
         transport_options={
-            "confirm_publish": True,
+            "confirm_publish": confirm_each,
             "read_timeout": io_timeout,
             "write_timeout": io_timeout,
         },
@@ -148,7 +154,8 @@ def discard(conn: Connection) -> None:
 
 
 def publish_body(producer: Producer, body: bytes, exchange: Exchange, **fields: Any) -> None:
-    """One persistent JSON message, returned when RabbitMQ confirmed it (mandatory routing)."""
+    """One persistent JSON message (mandatory routing). On a ``connect`` channel it returns
+    when RabbitMQ confirmed it; with ``confirm_each=False``, a ``ConfirmTracker`` waits."""
     producer.publish(
         body,
         exchange=exchange,
@@ -170,7 +177,7 @@ class RabbitPublisher:
         self._url = url
         self._topology = topology
         self._timeout = timeout
-        self._idle: queue.LifoQueue[tuple[Connection, Producer]] = queue.LifoQueue()
+        self._idle: queue.LifoQueue[_Link] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(pool_size)
 
     def publish(self, envelopes: Sequence[Envelope]) -> None:
@@ -188,30 +195,22 @@ class RabbitPublisher:
     def close(self) -> None:
         while not self._idle.empty():
             try:
-                self._idle.get_nowait()[0].release()
+                self._idle.get_nowait().conn.release()
             except (queue.Empty, *BROKER_ERRORS):
                 continue
 
     def _publish_with_one_retry(self, messages: list[tuple[str, bytes, str]]) -> None:
         try:
-            link: tuple[Connection, Producer] | None = self._idle.get_nowait()
+            link: _Link | None = self._idle.get_nowait()
         except queue.Empty:
             link = None
         for attempt in (1, 2):
             try:
                 link = link or self._open_link()
-                for routing_key, body, shop_id in messages:
-                    publish_body(
-                        link[1],
-                        body,
-                        self._topology.exchange,
-                        routing_key=routing_key,
-                        headers={SHOP_HEADER: shop_id},
-                        confirm_timeout=self._timeout,
-                    )
-            except BROKER_ERRORS as exc:
+                link.publish_all(messages, self._topology.exchange, self._timeout)
+            except (*BROKER_ERRORS, BrokerUnavailable) as exc:
                 if link is not None:
-                    discard(link[0])
+                    discard(link.conn)
                     link = None
                 log.warning("rabbit_publish_failed", attempt=attempt, error=type(exc).__name__)
                 if attempt == 2:
@@ -220,12 +219,37 @@ class RabbitPublisher:
                 self._idle.put(link)
                 return
 
-    def _open_link(self) -> tuple[Connection, Producer]:
-        conn = connect(self._url, io_timeout=self._timeout)
+    def _open_link(self) -> _Link:
+        conn = connect(self._url, io_timeout=self._timeout, confirm_each=False)
         try:
             channel = conn.channel()
             self._topology.declare(channel)  # an undeclared queue would drop confirmed messages
-            return conn, Producer(channel, exchange=self._topology.exchange, auto_declare=False)
+            producer = Producer(channel, exchange=self._topology.exchange, auto_declare=False)
+            return _Link(conn, producer, ConfirmTracker(channel))
         except BROKER_ERRORS:
             discard(conn)
             raise
+
+
+@dataclass
+class _Link:
+    """One publisher connection: its producer and the confirms of its channel."""
+
+    conn: Connection
+    producer: Producer
+    confirms: ConfirmTracker
+
+    def publish_all(
+        self, messages: list[tuple[str, bytes, str]], exchange: Exchange, timeout: float
+    ) -> None:
+        """Every message out, then one wait until RabbitMQ confirmed them all."""
+        for routing_key, body, shop_id in messages:
+            publish_body(
+                self.producer,
+                body,
+                exchange,
+                routing_key=routing_key,
+                headers={SHOP_HEADER: shop_id},
+            )
+            self.confirms.sent()
+        self.confirms.wait(self.conn, timeout)

@@ -208,8 +208,8 @@ def test_publisher_reconnects_once_when_its_connection_died(
     amqp_url: str, topology: RabbitTopology, publisher: RabbitPublisher
 ) -> None:
     publisher.publish([make_envelope("shop-0", 0)])
-    idle_connection, _ = publisher._idle.queue[0]
-    idle_connection.connection.sock.shutdown(socket.SHUT_RDWR)
+    idle_link = publisher._idle.queue[0]
+    idle_link.conn.connection.sock.shutdown(socket.SHUT_RDWR)
 
     publisher.publish([make_envelope("shop-0", 1)])
 
