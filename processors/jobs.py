@@ -70,6 +70,7 @@ from schemas.jobs import (
     RETENTION,
     RFM,
 )
+from schemas.shop import ShopConfig
 
 log = structlog.get_logger("wcpulse.jobs")
 
@@ -87,6 +88,9 @@ class JobSpec:
     # reads the whole shop (every DuckDB thread); False: notes or keeps a few rows, on the
     # threads of the batch it arrived in (a switch costs two SET statements, about 4 ms)
     whole_shop: bool = True
+    # which shops the scheduler queues it for on its ``interval`` (``wcpulse jobs run``
+    # queues it for any shop)
+    scheduled_for: Callable[[ShopConfig], bool] = lambda shop: True
 
 
 def _as_of(params: Params) -> date:
@@ -200,6 +204,7 @@ JOBS: dict[str, JobSpec] = {
             run_retention,
             whole_shop=False,  # reads the raw log's files, writes two meta values
             interval="retention_interval_seconds",
+            scheduled_for=lambda shop: shop.raw_retention_days is not None,
             summary=retention_summary,
         ),
         JobSpec(ALERTS_RAISED, parse_alerts_raised, keep_raised, whole_shop=False),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -170,12 +170,7 @@ def start_scheduler(
                 _scheduled_sync(settings, registry, shop, publisher, clock, full)
 
     def every_shop(*names: str) -> Callable[[datetime], None]:
-        def run(now: datetime) -> None:
-            for shop in registry.list_shops():
-                for name in names:
-                    publish_job(publisher, shop, name, now, None)
-
-        return run
+        return lambda now: queue_scheduled(registry, publisher, names, now)
 
     jobs = [Job("sync", settings.sync_interval_seconds, sync_all)]
     jobs += [Job("basis", BASIS_CHECK, BasisWatch(settings, registry, publisher).run)]
@@ -189,6 +184,17 @@ def start_scheduler(
     )
     thread.start()
     return thread
+
+
+def queue_scheduled(
+    registry: ShopRegistry, publisher: Any, names: Sequence[str], now: datetime
+) -> None:
+    """Each named job for every shop its schedule is for (``JobSpec.scheduled_for``: the
+    raw log purge only for a shop that keeps a window, ``wcpulse shop set-retention``)."""
+    for shop in registry.list_shops():
+        for name in names:
+            if JOBS[name].scheduled_for(shop):
+                publish_job(publisher, shop, name, now, None)
 
 
 class BasisWatch:

@@ -15,7 +15,7 @@ from schemas.views import VIEWS
 from store.layout import embedded_broker_path, shop_paths
 from store.viewstore import write_views
 from wcpulse.shop_cli import default_open_registry
-from wcpulse.woo_commands import BASIS_RETRY, BasisWatch
+from wcpulse.woo_commands import BASIS_RETRY, BasisWatch, queue_scheduled
 
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
 
@@ -59,6 +59,31 @@ def test_a_shop_with_customers_and_no_basis_is_rescored_once_per_retry_period(tm
         assert queued(queue) == []
         watch.run(NOW + timedelta(seconds=BASIS_RETRY))
         assert len(queued(queue)) == 1
+    finally:
+        queue.close()
+        registry.close()
+
+
+def test_the_scheduled_raw_log_purge_is_queued_only_for_shops_that_keep_a_window(tmp_path):
+    settings = load_settings({"WCPULSE_DATA_DIR": str(tmp_path), "WCPULSE_SECRET_KEY": "0" * 64})
+    registry = default_open_registry(settings)
+    queue = SQLiteQueue(embedded_broker_path(tmp_path), settings.partitions)
+    try:
+        keeping = registry.add_shop(name="K", url="https://k.example", now=NOW).shop
+        every = registry.add_shop(name="E", url="https://e.example", now=NOW).shop
+        registry.set_retention(keeping.shop_id, 90, NOW)
+        queue_scheduled(registry, queue, ["rfm", "retention"], NOW)
+        jobs = sorted((job.shop_id, job.topic) for job in queued(queue))
+        assert jobs == sorted(
+            [
+                (keeping.shop_id, "job.rfm"),
+                (keeping.shop_id, "job.retention"),
+                (every.shop_id, "job.rfm"),
+            ]
+        )
+        registry.set_retention(keeping.shop_id, None, NOW)  # off again: no purge queued
+        queue_scheduled(registry, queue, ["retention"], NOW)
+        assert queued(queue) == []
     finally:
         queue.close()
         registry.close()
