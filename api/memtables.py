@@ -80,7 +80,7 @@ def table_name(path: Path, order: str = "", columns: str = "*") -> str:
 def delta_table(paths: Sequence[Path], key: Sequence[str], newest: Callable[[int], str]) -> str:
     """The in-memory table of the newest row per ``key`` of the delta files ``paths`` of
     one view (oldest first), made on first use. ``newest(n)``: the SQL of the newest row
-    per key of ``paths[n:]`` (``store.viewstore.deltas_sql``)."""
+    per key of ``paths[n:]`` (``store.view_files.deltas_sql``)."""
     identities = tuple(_identity(path) for path in paths)
     name = "deltas_" + hashlib.sha256("\n".join(identities).encode()).hexdigest()[:24]
     folder = paths[0].parent

@@ -25,7 +25,7 @@ import duckdb
 from api import memtables, search_text
 from schemas.views import FRESHNESS, MANIFEST, VIEWS
 from store.layout import shop_paths
-from store.viewstore import ViewFiles, deltas_sql, live_files, merged_sql
+from store.view_files import ViewFiles, deltas_sql, live_files, merged_sql
 
 
 def _read_bytes(path: Path) -> bytes | None:

@@ -36,7 +36,7 @@ from bench.publish_shop import PreparedShop, prepare
 from bench.service import WcpulseService
 from schemas.jobs import PREDICTION_JOBS, PRODUCTS, RFM
 from store.layout import shop_paths
-from store.viewstore import read_manifest
+from store.view_files import read_manifest
 
 ORDERS = 1_000_000
 START_UP_SECONDS = 900.0

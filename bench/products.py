@@ -29,7 +29,7 @@ from processors.pipeline import ShopPipeline
 from schemas.jobs import PRODUCTS, dated_job_envelope
 from schemas.shop import ShopConfig
 from store.layout import shop_paths
-from store.viewstore import read_view
+from store.view_files import read_view
 
 
 def _run_job(live: LiveShop) -> dict[str, float]:

@@ -37,7 +37,7 @@ from schemas.jobs import RFM, dated_job_envelope
 from schemas.views import VIEW_KEYS
 from store.layout import shop_paths
 from store.rawlog import ParquetRawLog
-from store.viewstore import read_view
+from store.view_files import read_view
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 SPACING = timedelta(seconds=30)  # between two deliveries

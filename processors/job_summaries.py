@@ -10,7 +10,7 @@ from typing import Any
 from processors.analytics.clv import CHURN_LEVELS
 from processors.analytics.rfm import SEGMENTS
 from schemas.views import MANIFEST
-from store.viewstore import read_view
+from store.view_files import read_view
 
 
 def _manifest(views_dir: Path) -> dict[str, Any]:

@@ -25,7 +25,8 @@ import pyarrow as pa
 from schemas.shop import ShopConfig
 from schemas.views import FRESHNESS, MANIFEST, VIEW_KEYS, VIEWS
 from store.layout import shop_paths
-from store.viewstore import ViewStore, Whole, read_manifest, read_view
+from store.view_files import read_manifest, read_view
+from store.viewstore import ViewStore, Whole
 
 Row = dict[str, Any]
 _DEFAULT_SHOP = ShopConfig(shop_id="shop", name="Shop", url="https://shop.example")

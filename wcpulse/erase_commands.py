@@ -26,7 +26,7 @@ from schemas.settings import Settings
 from schemas.shop import ShopConfig
 from store.erasure import read_applied
 from store.layout import shop_paths
-from store.viewstore import read_view
+from store.view_files import read_view
 from wcpulse.errors import UserError
 from wcpulse.waiting import unless_refused, wait_for_processor
 from wcpulse.wiring import find_shop, open_messaging

@@ -12,7 +12,7 @@ from typing import Any
 
 from schemas.settings import Settings
 from store.layout import shop_paths
-from store.viewstore import live_files, merge_sql, read_manifest
+from store.view_files import live_files, merge_sql, read_manifest
 from wcpulse.errors import UserError
 from wcpulse.wiring import find_shop
 

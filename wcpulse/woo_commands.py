@@ -28,7 +28,7 @@ from schemas.shop import ShopConfig
 from store.layout import shop_paths
 from store.metadata import ShopRegistry
 from store.sync_state import SyncRun
-from store.viewstore import live_files, read_manifest
+from store.view_files import live_files, read_manifest
 from wcpulse.errors import UserError
 from wcpulse.job_commands import publish_job
 from wcpulse.progress import import_progress

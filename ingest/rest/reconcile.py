@@ -32,7 +32,7 @@ from ingest.rest.importer import (
 from processors.normalise import parse_gmt
 from schemas.clock import Clock
 from store.sync_state import SyncRun, SyncState
-from store.viewstore import read_view
+from store.view_files import read_view
 
 log = structlog.get_logger("wcpulse.sync")
 

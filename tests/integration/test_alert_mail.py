@@ -30,7 +30,7 @@ from schemas.clock import FixedClock
 from schemas.jobs import dated_job_envelope
 from store.crypto import SecretBox
 from store.metadata import ShopRegistry
-from store.viewstore import read_view
+from store.view_files import read_view
 from tests.integration.live_publish import publish_live
 from tests.integration.test_alerts_pipeline import NOW, SHOP, TODAY, order
 

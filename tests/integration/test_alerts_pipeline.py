@@ -26,7 +26,7 @@ from schemas.jobs import (
 )
 from schemas.jsoncodec import dumps_text
 from schemas.shop import PredictionSettings, ShopConfig
-from store.viewstore import read_view
+from store.view_files import read_view
 from tests import woo_payloads as woo
 from tests.integration.demo_prediction_shop import JOBS as DEMO_JOBS
 from tests.integration.demo_prediction_shop import NOW as DEMO_NOW

@@ -21,7 +21,7 @@ from processors.analytics.rfm import SEGMENTS
 from processors.pipeline import ShopPipeline
 from schemas.jobs import rescore_envelope
 from schemas.shop import ShopConfig
-from store.viewstore import read_view
+from store.view_files import read_view
 from tests.woo_server.generate import generate_history
 
 NOW = datetime(2026, 6, 30, 12, tzinfo=UTC)

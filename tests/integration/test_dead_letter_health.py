@@ -22,7 +22,7 @@ from schemas.clock import FixedClock
 from schemas.envelope import Envelope, partition_for
 from schemas.shop import ShopConfig
 from store.layout import shop_paths
-from store.viewstore import read_view
+from store.view_files import read_view
 from tests import woo_payloads as woo
 
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)

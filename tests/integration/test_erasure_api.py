@@ -17,7 +17,7 @@ from schemas.envelope import Envelope
 from schemas.settings import Settings, load_settings
 from store.layout import embedded_broker_path, shop_paths
 from store.metadata import NewShop, ShopRegistry
-from store.viewstore import read_view
+from store.view_files import read_view
 from tests import woo_payloads as woo
 from tests.integration.erasure_support import files_mentioning
 from wcpulse.shop_cli import default_open_registry

@@ -20,7 +20,7 @@ from schemas.jobs import erase_envelope
 from schemas.shop import ShopConfig
 from store.erasure import APPLIED_FILE
 from store.layout import shop_paths
-from store.viewstore import read_view
+from store.view_files import read_view
 from tests import woo_payloads as woo
 from tests.integration.erasure_support import files_mentioning
 from tests.views_builder import guest_key, read_views

@@ -30,7 +30,7 @@ from schemas.settings import Settings
 from schemas.shop import ShopConfig
 from store.layout import shop_paths
 from store.state import DuckDBStateStore
-from store.viewstore import read_view
+from store.view_files import read_view
 from tests import woo_payloads as woo
 from tests.integration.live_publish import publish_live
 

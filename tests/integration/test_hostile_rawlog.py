@@ -16,7 +16,7 @@ from schemas.jobs import erase_envelope
 from schemas.shop import ShopConfig
 from store.layout import shop_paths
 from store.rawlog import ParquetRawLog, RejectedLog
-from store.viewstore import read_view
+from store.view_files import read_view
 from tests import woo_payloads as woo
 from tests.integration.erasure_support import files_mentioning
 

@@ -25,7 +25,7 @@ from schemas.shop import ShopConfig
 from schemas.views import VIEW_KEYS
 from store import state_rows
 from store.layout import shop_paths
-from store.viewstore import live_files, read_manifest
+from store.view_files import live_files, read_manifest
 from tests import woo_payloads as woo
 from tests.views_builder import read_views
 

@@ -35,7 +35,7 @@ from schemas.envelope import Envelope
 from schemas.jobs import rescore_envelope
 from schemas.settings import Settings
 from schemas.views import VIEW_KEYS
-from store.viewstore import ViewFiles, live_files, read_manifest, read_view
+from store.view_files import ViewFiles, live_files, read_manifest, read_view
 from tests import woo_payloads as woo
 from tests.integration.read_api_support import SHOP, Tokens, get
 from tests.views_builder import guest_key

@@ -21,7 +21,7 @@ from schemas.jobs import dated_job_envelope
 from schemas.shop import ShopConfig
 from store.layout import shop_paths
 from store.rawlog import ParquetRawLog, RejectedLog
-from store.viewstore import read_view
+from store.view_files import read_view
 from tests import woo_payloads as woo
 from tests.views_builder import read_views
 

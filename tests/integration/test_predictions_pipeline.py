@@ -23,7 +23,7 @@ from processors.replay import replay_shop
 from schemas.clock import FixedClock
 from schemas.jobs import dated_job_envelope
 from schemas.shop import ShopConfig
-from store.viewstore import read_view
+from store.view_files import read_view
 from tests import woo_payloads
 from tests.cdnow import cdnow_orders
 

@@ -18,7 +18,7 @@ from store.errors import StateLocked
 from store.layout import shop_paths
 from store.lock import WriterLock
 from store.rawlog import ParquetRawLog
-from store.viewstore import read_view
+from store.view_files import read_view
 from tests.conftest import FIXTURES, load_fixture
 from tests.views_builder import read_views
 

@@ -20,7 +20,7 @@ from schemas.envelope import Envelope
 from schemas.jobs import dated_job_envelope
 from schemas.jsoncodec import dumps_text
 from schemas.shop import PredictionSettings, ProductSettings, ShopConfig
-from store.viewstore import read_view
+from store.view_files import read_view
 from tests import woo_payloads as woo
 
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)

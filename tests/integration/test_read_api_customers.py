@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 
 from processors.analytics.rfm import SEGMENT_ACTIONS, SEGMENTS
-from store.viewstore import read_view
+from store.view_files import read_view
 from tests.integration.customer_shop import (
     P1,
     P2,

@@ -17,7 +17,8 @@ import pytest
 from api import memtables
 from schemas.views import VIEW_KEYS
 from store.layout import shop_paths
-from store.viewstore import Changed, ViewStore, delta_limit, read_manifest
+from store.view_files import read_manifest
+from store.viewstore import Changed, ViewStore, delta_limit
 from tests.integration.read_api_support import publish_views
 from tests.integration.test_read_api_memory_cache import api_totals, file_totals, with_total
 from tests.views_builder import read_views

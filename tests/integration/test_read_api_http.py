@@ -13,7 +13,7 @@ import pytest
 
 from api.app import create_app
 from schemas.settings import Settings
-from store.viewstore import live_files, read_manifest
+from store.view_files import live_files, read_manifest
 from tests.integration.read_api_support import AUTH, GUEST, Tokens, get, publish_views
 from tests.views_builder import at
 

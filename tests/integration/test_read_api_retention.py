@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 import pytest
 
 from processors.analytics.retention import cohort_retention, purchase_count_distribution
-from store.viewstore import read_view
+from store.view_files import read_view
 from tests.integration.customer_shop import (
     ok,
 )

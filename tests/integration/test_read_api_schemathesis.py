@@ -40,7 +40,7 @@ from api.catalog import ROUTES
 from api.openapi import build_openapi
 from processors.anonymise import is_customer_key
 from store.layout import shop_paths
-from store.viewstore import read_view
+from store.view_files import read_view
 from tests.integration.demo_prediction_shop import DemoApi, demo_api
 
 EXAMPLES = 20  # generated cases per operation, beside the explicit and coverage ones

@@ -15,7 +15,8 @@ import pyarrow.parquet as pq
 
 from schemas.views import VIEW_KEYS, VIEWS
 from store.layout import shop_paths
-from store.viewstore import Changed, ViewStore, live_files, read_manifest, write_views
+from store.view_files import live_files, read_manifest
+from store.viewstore import Changed, ViewStore, write_views
 from tests.cli_runner import run_wcpulse
 from tests.integration.read_api_support import get, publish_views
 from tests.views_builder import read_views

@@ -16,7 +16,7 @@ from schemas.envelope import Envelope
 from schemas.jobs import rescore_envelope
 from schemas.jsoncodec import dumps_text
 from schemas.shop import ShopConfig
-from store.viewstore import read_view
+from store.view_files import read_view
 from tests import woo_payloads as woo
 from tests.views_builder import guest_key
 

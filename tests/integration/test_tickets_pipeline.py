@@ -29,7 +29,7 @@ from schemas.jobs import dated_job_envelope
 from schemas.jsoncodec import dumps_text
 from schemas.settings import Settings
 from schemas.shop import ShopConfig
-from store.viewstore import read_view
+from store.view_files import read_view
 from tests import woo_payloads as woo
 
 SHOP = ShopConfig("shp_tickets", "Tickets", "https://tickets.example", timezone="Europe/Warsaw")

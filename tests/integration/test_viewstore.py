@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from store import viewstore
-from store.viewstore import Changed, ViewStore, Whole, live_files, merge_sql, read_manifest
+from store.view_files import live_files, merge_sql, read_manifest
+from store.viewstore import Changed, ViewStore, Whole
 
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
 SCHEMA = pa.schema([("id", pa.int64()), ("name", pa.string()), ("spent", pa.float64())])
