@@ -13,17 +13,25 @@ again (at least once; consumers are idempotent).
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 import structlog
 
 from ingest.errors import BrokerUnavailable
+from ingest.messaging.journal_file import try_lock
 from ingest.messaging.spool import Delivery, SQLiteQueue
 from schemas.envelope import Envelope, EnvelopeError
 
 log = structlog.get_logger(__name__)
+
+
+def forwarding_lock(spool_path: Path) -> Path:
+    """The file whose lock a forwarder holds while it drains the spool at ``spool_path``."""
+    return spool_path.with_name(spool_path.name + ".forwarding")
 
 
 class Publisher(Protocol):
@@ -77,18 +85,34 @@ class SpoolForwarder:
 
         Stops at the first primary failure (the batch stays spooled, ``BrokerUnavailable``
         is logged, not raised) so that the next run retries in the same order.
+
+        One forwarder drains a spool at a time, across processes: every process that
+        publishes (each gunicorn worker, the scheduler) runs one on the data dir's spool,
+        and each spool instance leases its rows in its own memory, so two draining at once
+        would both publish every row. The one that finds ``forwarding_lock`` held returns
+        0 and leaves the spool to the one holding it.
         """
-        forwarded = 0
         with self._lock:
-            while batch := self._spool.fetch(self._batch_size, timeout=0):
-                try:
-                    forwarded += self._forward(batch)
-                except BrokerUnavailable as exc:
-                    self._spool.release(batch)
-                    log.warning("spool_forward_failed", pending=len(batch), error=str(exc))
-                    break
+            held = try_lock(forwarding_lock(self._spool.path))
+            if held is None:  # another process's forwarder is draining the spool
+                return 0
+            try:
+                forwarded = self._drain()
+            finally:
+                os.close(held)
         if forwarded:
             log.info("spool_forwarded", count=forwarded)
+        return forwarded
+
+    def _drain(self) -> int:
+        forwarded = 0
+        while batch := self._spool.fetch(self._batch_size, timeout=0):
+            try:
+                forwarded += self._forward(batch)
+            except BrokerUnavailable as exc:
+                self._spool.release(batch)
+                log.warning("spool_forward_failed", pending=len(batch), error=str(exc))
+                break
         return forwarded
 
     def start(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import BrokerUnavailable
-from ingest.messaging.publisher import FallbackPublisher, SpoolForwarder
-from ingest.messaging.rabbit import RabbitPublisher, RabbitTopology
+from ingest.messaging.journal_file import try_lock
+from ingest.messaging.publisher import FallbackPublisher, SpoolForwarder, forwarding_lock
+from ingest.messaging.rabbit import RabbitPublisher, RabbitTopology, connect
 from ingest.messaging.rabbit_source import RabbitSource
 from ingest.messaging.spool import SQLiteQueue
 from tests.integration.broker_support import (
@@ -143,4 +146,58 @@ def test_a_spooled_row_that_is_not_an_envelope_is_dead_lettered_not_forwarded(
     assert [e.resource_id for e in consume_all(amqp_url, topology, 1)] == [0]
     assert "not an envelope" in spool.dead_letters()[0]["reason"]
     assert spool.is_empty()
+    live.close()
+
+
+def _queued(url: str, topology: RabbitTopology) -> int:
+    with connect(url) as conn:
+        channel = conn.channel()
+        names = [topology.queue_name(p) for p in range(topology.partitions)]
+        return sum(channel.queue_declare(n, passive=True).message_count for n in names)
+
+
+@pytest.mark.rabbitmq
+def test_processes_sharing_a_spool_forward_each_envelope_once(
+    amqp_url: str, topology: RabbitTopology, tmp_path: Path
+) -> None:
+    """Every process that publishes (each gunicorn worker, the scheduler) runs a forwarder
+    on the data dir's one spool; each instance leases rows in its own memory, so two
+    forwarders draining at once would both publish every row."""
+    path = tmp_path / "spool.sqlite3"
+    spools = [SQLiteQueue(path, 1) for _ in range(3)]
+    spools[0].publish(interleaved(SHOPS, 100))
+    publishers = [RabbitPublisher(amqp_url, topology) for _ in spools]
+    forwarders = [SpoolForwarder(s, p) for s, p in zip(spools, publishers, strict=True)]
+    try:
+        counts: list[int] = []
+        threads = [
+            threading.Thread(target=lambda f=f: counts.append(f.run_once())) for f in forwarders
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert sum(counts) == 300
+        assert _queued(amqp_url, topology) == 300  # not once per forwarder that drained
+        assert all(s.is_empty() for s in spools)
+    finally:
+        for item in (*publishers, *spools):
+            item.close()
+
+
+@pytest.mark.rabbitmq
+def test_a_forwarder_leaves_the_spool_to_the_one_already_draining_it(
+    amqp_url: str, topology: RabbitTopology, spool: SQLiteQueue
+) -> None:
+    spool.publish(interleaved(SHOPS, 2))
+    live = RabbitPublisher(amqp_url, topology)
+    held = try_lock(forwarding_lock(spool.path))  # another process draining it now
+    assert held is not None
+    try:
+        assert SpoolForwarder(spool, live).run_once() == 0
+        assert spool.depth() == 6
+    finally:
+        os.close(held)
+    assert SpoolForwarder(spool, live).run_once() == 6
+    assert _queued(amqp_url, topology) == 6
     live.close()
