@@ -19,7 +19,8 @@ threads, so the verdict is on the pinned ratio, which repeats; both are printed.
 Then, when RabbitMQ is reachable, a third: ``wcpulse ingest`` publishing to RabbitMQ
 (queues of its own, deleted after), pinned, against the same bare endpoint. It is printed
 beside the others, not judged: the spec's 85% is measured as ``wcpulse run`` deploys by
-default; with RabbitMQ each webhook's 202 waits for RabbitMQ's confirm of its message.
+default. With RabbitMQ the receiver writes to its journal in front of the local spool, and
+the same process forwards the spool to RabbitMQ: that work is in its CPU time too.
 """
 
 from __future__ import annotations

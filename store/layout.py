@@ -50,5 +50,10 @@ def spool_path(data_dir: Path) -> Path:
     return Path(data_dir) / "spool.sqlite3"
 
 
+def spool_journal_dir(data_dir: Path) -> Path:
+    """The journals in front of the spool, with RabbitMQ (``ingest/messaging/publisher.py``)."""
+    return Path(data_dir) / "spool-journal"
+
+
 def secret_key_path(data_dir: Path) -> Path:
     return Path(data_dir) / "secret.key"

@@ -29,7 +29,8 @@ from wcpulse.wiring import build_web_app, open_messaging, open_registry
 
 
 def ingest_app() -> Flask:
-    """The webhook receiver (publishes to RabbitMQ, spools locally while it is down)."""
+    """The webhook receiver (what it accepts is durable in its local spool and forwarded to
+    RabbitMQ: ``ingest/messaging/publisher.py``)."""
     settings = load_settings()
     configure_logging(settings)
     clock = SystemClock()

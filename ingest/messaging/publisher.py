@@ -1,14 +1,13 @@
-"""Publishing that survives a broker outage: spool locally, forward when the broker is back.
+"""RabbitMQ behind a local spool: what is published is durable in the spool (a
+``SQLiteQueue`` with one partition, behind this process's webhook journal: ``journal.py``),
+and ``SpoolForwarder`` moves it into RabbitMQ in order, whether RabbitMQ is up now or later.
 
-``FallbackPublisher`` publishes to the primary (RabbitMQ). When the primary raises
-``BrokerUnavailable`` the envelopes go into the spool (a ``SQLiteQueue`` with one partition),
-which is just as durable, so the webhook can still be answered 2xx. While the spool holds
-anything, new envelopes are spooled too: this keeps publish order (the forwarder drains the
-spool oldest first) and stops every web request from waiting on a broker that is down.
-
-``SpoolForwarder`` moves spooled envelopes to the primary in order and deletes them from the
-spool only after the primary confirmed them. A crash in between means the batch is forwarded
-again (at least once; consumers are idempotent).
+So a webhook's 202 waits for one write to the journal, not for RabbitMQ's confirm of its
+message (SPEC §6: durable means a broker confirm or a local spool), and RabbitMQ being down
+changes nothing for the receiver. The forwarder sends the spool in lists of ``batch_size``,
+each confirmed with one wait (``confirms.py``), and deletes the rows only after RabbitMQ
+confirmed them: a crash in between forwards them again (at least once; consumers are
+idempotent).
 """
 
 from __future__ import annotations
@@ -40,28 +39,10 @@ class Publisher(Protocol):
         ...
 
 
-class FallbackPublisher:
-    """Primary first; the spool when the primary is unavailable or still has a backlog."""
-
-    def __init__(self, primary: Publisher, spool: SQLiteQueue) -> None:
-        self._primary = primary
-        self._spool = spool
-
-    def publish(self, envelopes: Sequence[Envelope]) -> None:
-        if not envelopes:
-            return
-        if not self._spool.is_empty():
-            self._spool.publish(envelopes)
-            return
-        try:
-            self._primary.publish(envelopes)
-        except BrokerUnavailable as exc:
-            log.warning("broker_unavailable_spooling", count=len(envelopes), error=str(exc))
-            self._spool.publish(envelopes)
-
-
 class SpoolForwarder:
-    """Drains the spool into the primary: ``run_once()`` on demand or a background thread."""
+    """Drains the spool into the primary: ``run_once()`` on demand or a background thread,
+    which looks at the spool every ``interval`` seconds (a read of an empty table when
+    there is nothing) and, after a failure (RabbitMQ down), waits ``retry`` seconds."""
 
     def __init__(
         self,
@@ -69,10 +50,13 @@ class SpoolForwarder:
         primary: Publisher,
         interval: float = 1.0,
         batch_size: int = 500,
+        retry: float = 2.0,
     ) -> None:
         self._spool = spool
         self._primary = primary
         self._interval = interval
+        self._retry = retry
+        self._failed = False  # the last drain stopped at a primary failure
         self._batch_size = batch_size
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -95,6 +79,7 @@ class SpoolForwarder:
         with self._lock:
             held = try_lock(forwarding_lock(self._spool.path))
             if held is None:  # another process's forwarder is draining the spool
+                self._failed = False
                 return 0
             try:
                 forwarded = self._drain()
@@ -105,13 +90,14 @@ class SpoolForwarder:
         return forwarded
 
     def _drain(self) -> int:
-        forwarded = 0
+        forwarded, self._failed = 0, False
         while batch := self._spool.fetch(self._batch_size, timeout=0):
             try:
                 forwarded += self._forward(batch)
             except BrokerUnavailable as exc:
                 self._spool.release(batch)
                 log.warning("spool_forward_failed", pending=len(batch), error=str(exc))
+                self._failed = True
                 break
         return forwarded
 
@@ -130,11 +116,15 @@ class SpoolForwarder:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            pause = self._interval
             try:
-                self.run_once()
+                if not self._spool.is_empty():
+                    self.run_once()
+                    pause = self._retry if self._failed else self._interval
             except Exception:  # the edge of a background thread: log, keep going
                 log.exception("spool_forwarder_error")
-            self._stop.wait(self._interval)
+                pause = self._retry
+            self._stop.wait(pause)
 
     def _forward(self, batch: list[Delivery]) -> int:
         good: list[Delivery] = []

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import amqp
 import structlog
 from amqp.exceptions import AMQPError, MessageNacked
 from kombu import Connection, Exchange, Producer
@@ -242,14 +243,18 @@ class _Link:
     def publish_all(
         self, messages: list[tuple[str, bytes, str]], exchange: Exchange, timeout: float
     ) -> None:
-        """Every message out, then one wait until RabbitMQ confirmed them all."""
+        """Every message out on py-amqp's channel, then one wait until RabbitMQ confirmed
+        them all. The message is ``publish_body``'s, made directly: kombu's ``publish``
+        costs about 25 us a message more (``bench forward``)."""
+        send = self.producer.channel.basic_publish
         for routing_key, body, shop_id in messages:
-            publish_body(
-                self.producer,
+            message = amqp.Message(
                 body,
-                exchange,
-                routing_key=routing_key,
-                headers={SHOP_HEADER: shop_id},
+                content_type="application/json",
+                content_encoding="utf-8",
+                delivery_mode=_PERSISTENT,
+                application_headers={SHOP_HEADER: shop_id},
             )
+            send(message, exchange=exchange.name, routing_key=routing_key, mandatory=True)
             self.confirms.sent()
         self.confirms.wait(self.conn, timeout)

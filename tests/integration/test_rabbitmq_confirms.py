@@ -4,7 +4,7 @@ RabbitMQ refuses (nack, unroutable) fails the publish."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from kombu import Connection, Producer
@@ -65,22 +65,31 @@ def test_a_list_returns_only_when_every_message_is_queued_in_order(
     }
 
 
+def _sender(channel: object, confirms: ConfirmTracker) -> Callable[[bytes, str], None]:
+    """Publish one message to a queue by the default exchange, counted by ``confirms``."""
+    producer = Producer(channel, auto_declare=False)
+
+    def send(body: bytes, queue: str) -> None:
+        publish_body(producer, body, "", routing_key=queue)
+        confirms.sent()
+
+    return send
+
+
 @rabbitmq
 def test_a_message_the_queue_refuses_fails_the_wait_and_the_next_list_still_confirms(
     confirm_channel: tuple[Connection, object], unique_prefix: str
 ) -> None:
     conn, channel = confirm_channel
     confirms = ConfirmTracker(channel)
-    producer = Producer(channel, auto_declare=False)
+    send = _sender(channel, confirms)
     for body in (b"{}", b"[]", b"1"):  # the queue takes one message and nacks the others
-        publish_body(producer, body, "", routing_key=unique_prefix)
-        confirms.sent()
+        send(body, unique_prefix)
     with pytest.raises(BrokerUnavailable, match="refused a message: nack"):
         confirms.wait(conn, timeout=5.0)
 
     channel.queue_purge(unique_prefix)
-    publish_body(producer, b"{}", "", routing_key=unique_prefix)
-    confirms.sent()
+    send(b"{}", unique_prefix)
     confirms.wait(conn, timeout=5.0)  # returns: acked
     assert channel.queue_declare(unique_prefix, passive=True).message_count == 1
 
@@ -91,10 +100,8 @@ def test_an_unroutable_message_fails_the_wait(
 ) -> None:
     conn, channel = confirm_channel
     confirms = ConfirmTracker(channel)
-    producer = Producer(channel, auto_declare=False)
-    publish_body(producer, b"{}", "", routing_key=unique_prefix)
-    publish_body(producer, b"{}", "", routing_key=f"{unique_prefix}-no-such-queue")
-    confirms.sent()
-    confirms.sent()
+    send = _sender(channel, confirms)
+    send(b"{}", unique_prefix)
+    send(b"{}", f"{unique_prefix}-no-such-queue")
     with pytest.raises(BrokerUnavailable, match="unroutable"):
         confirms.wait(conn, timeout=5.0)

@@ -1,8 +1,11 @@
-"""FallbackPublisher and SpoolForwarder: spool while RabbitMQ is unreachable, forward after."""
+"""With RabbitMQ, what is published is durable in the local spool (behind the process's
+journal) and SpoolForwarder moves it into RabbitMQ, now or when RabbitMQ is back."""
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -12,18 +15,23 @@ import pytest
 
 from ingest.errors import BrokerUnavailable
 from ingest.messaging.journal_file import try_lock
-from ingest.messaging.publisher import FallbackPublisher, SpoolForwarder, forwarding_lock
+from ingest.messaging.publisher import SpoolForwarder, forwarding_lock
 from ingest.messaging.rabbit import RabbitPublisher, RabbitTopology, connect
 from ingest.messaging.rabbit_source import RabbitSource
 from ingest.messaging.spool import SQLiteQueue
+from schemas.clock import SystemClock
+from schemas.settings import Settings, load_settings
+from store.layout import spool_path
 from tests.integration.broker_support import (
     decode,
     drain,
     interleaved,
     make_envelope,
     per_shop_sequences,
+    start_script,
     wait_until,
 )
+from wcpulse.wiring import open_messaging
 
 CLOSED_PORT_URL = "amqp://guest:guest@127.0.0.1:1//"
 SHOPS = ["shop-a", "shop-b", "shop-c"]
@@ -55,39 +63,53 @@ def test_an_unreachable_broker_fails_fast_with_broker_unavailable() -> None:
     assert time.monotonic() - started < 5
 
 
-def test_fallback_publisher_spools_durably_when_the_broker_port_is_closed(
-    spool: SQLiteQueue, tmp_path: Path
+def _rabbit_settings(tmp_path: Path, url: str, prefix: str = "unused") -> Settings:
+    env = {"WCPULSE_DATA_DIR": str(tmp_path), "WCPULSE_SECRET_KEY": "0" * 64}
+    return load_settings(env | {"WCPULSE_BROKER_URL": url, "WCPULSE_QUEUE_PREFIX": prefix})
+
+
+def test_with_rabbitmq_down_what_is_published_stays_in_the_spool_in_order(
+    tmp_path: Path,
 ) -> None:
     envelopes = interleaved(SHOPS, 3)
+    messaging = open_messaging(_rabbit_settings(tmp_path, CLOSED_PORT_URL), SystemClock())
+    messaging.publisher.publish(envelopes[:4])  # durable: the journal, then the spool
+    messaging.publisher.publish(envelopes[4:])
+    messaging.close()  # the forwarder's last try fails: RabbitMQ is down
 
-    FallbackPublisher(down_publisher(), spool).publish(envelopes)
-
-    reopened = SQLiteQueue(tmp_path / "spool.sqlite3", 1)  # as after a restart
+    reopened = SQLiteQueue(spool_path(tmp_path), 1)  # as after a restart
     assert [e.envelope_id for e in decode(reopened.fetch(100, timeout=0))] == [
         e.envelope_id for e in envelopes
     ]
+    reopened.close()
 
 
 @pytest.mark.rabbitmq
-def test_while_the_spool_has_a_backlog_new_envelopes_queue_behind_it(
-    amqp_url: str, topology: RabbitTopology, spool: SQLiteQueue
+def test_with_rabbitmq_up_what_is_published_reaches_it_through_the_spool_in_order(
+    amqp_url: str, topology: RabbitTopology, tmp_path: Path
 ) -> None:
-    FallbackPublisher(down_publisher(topology), spool).publish(interleaved(SHOPS, 2))
-    live = RabbitPublisher(amqp_url, topology)
-
-    FallbackPublisher(live, spool).publish([make_envelope(shop, 2) for shop in SHOPS])
-
-    assert spool.depth() == 9
-    live.close()
+    settings = _rabbit_settings(tmp_path, amqp_url, topology.prefix)
+    messaging = open_messaging(settings, SystemClock())
+    try:
+        for shop in SHOPS:  # one webhook at a time, shops interleaved
+            for i in range(5):
+                messaging.publisher.publish([make_envelope(shop, i)])
+        received = consume_all(amqp_url, topology, 15)  # the forwarder sends them on
+    finally:
+        messaging.close()
+    assert per_shop_sequences(received) == {shop: list(range(5)) for shop in SHOPS}
+    spool = SQLiteQueue(spool_path(tmp_path), 1)
+    assert spool.is_empty()
+    spool.close()
 
 
 @pytest.mark.rabbitmq
 def test_forwarder_drains_the_spool_into_rabbitmq_in_order(
     amqp_url: str, topology: RabbitTopology, spool: SQLiteQueue
 ) -> None:
-    FallbackPublisher(down_publisher(topology), spool).publish(interleaved(SHOPS, 5))
+    spool.publish(interleaved(SHOPS, 5))
+    spool.publish([make_envelope(shop, 5) for shop in SHOPS])
     live = RabbitPublisher(amqp_url, topology)
-    FallbackPublisher(live, spool).publish([make_envelope(shop, 5) for shop in SHOPS])
 
     forwarded = SpoolForwarder(spool, live, interval=0.05).run_once()
 
@@ -201,3 +223,27 @@ def test_a_forwarder_leaves_the_spool_to_the_one_already_draining_it(
     assert SpoolForwarder(spool, live).run_once() == 6
     assert _queued(amqp_url, topology) == 6
     live.close()
+
+
+@pytest.mark.rabbitmq
+def test_what_a_killed_receiver_accepted_while_rabbitmq_was_down_reaches_it_after(
+    amqp_url: str, topology: RabbitTopology, tmp_path: Path
+) -> None:
+    """Accepted (``publish`` returned: a 202) with RabbitMQ down, then ``kill -9`` before
+    anything could be forwarded: the next process on the data dir moves the dead one's
+    journal into the spool and forwards it all, in order."""
+    process = start_script("rabbit_ingest_writer", str(tmp_path), "30", stdout=subprocess.PIPE)
+    assert process.stdout is not None
+    lines = iter(process.stdout.readline, b"")  # its log lines come first
+    assert any(line == b"ready\n" for line in lines), "the writer ended before it was ready"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+    messaging = open_messaging(_rabbit_settings(tmp_path, amqp_url, topology.prefix), SystemClock())
+    try:
+        received = consume_all(amqp_url, topology, 30)
+    finally:
+        messaging.close()
+    assert per_shop_sequences(received) == {
+        shop: list(range(i, 30, 3)) for i, shop in enumerate(("shop-a", "shop-b", "shop-c"))
+    }
