@@ -21,9 +21,9 @@ from typing import Any
 from bench import processors_rabbit, report
 from bench.options import Options
 from bench.orders import order_envelopes
-from ingest.messaging.publisher import Publisher, SpoolForwarder
+from ingest.messaging.publisher import Publisher, SpoolForwarder, open_spool
 from ingest.messaging.rabbit import RabbitPublisher, RabbitTopology, connect, publish_body
-from ingest.messaging.spool import SQLiteQueue
+from schemas.clock import SystemClock
 from schemas.envelope import Envelope
 
 SHOPS = 8
@@ -54,7 +54,7 @@ def _forwarded_per_second(envelopes: list[Envelope], make: Any) -> float:
     url = processors_rabbit.AMQP_URL
     with tempfile.TemporaryDirectory(prefix="wcpulse-bench-") as tmp, connect(url) as admin:
         topology.declare(admin)
-        spool = SQLiteQueue(Path(tmp) / "spool.sqlite3", 1)
+        spool = open_spool(Path(tmp) / "spool.sqlite3", SystemClock())
         publisher: Publisher = make(url, topology)
         try:
             spool.publish(envelopes)

@@ -12,7 +12,7 @@ from flask import Flask
 
 from ingest.errors import PublishError
 from ingest.messaging.journal import JournaledPublisher
-from ingest.messaging.publisher import SpoolForwarder
+from ingest.messaging.publisher import SpoolForwarder, open_spool
 from ingest.messaging.spool import SQLiteQueue
 from ingest.receiver.shops import CachedShopDirectory
 from ingest.receiver.tickets import tickets_blueprint
@@ -109,7 +109,7 @@ def _rabbit_messaging(settings: Settings, clock: Clock) -> Messaging:
     _declare(url, topology)
     # what is published is durable in the spool (behind this process's journal: one write
     # a delivery), and the forwarder moves the spool into RabbitMQ, now or when it is back
-    spool = SQLiteQueue(spool_path(settings.data_dir), 1, clock=clock)
+    spool = open_spool(spool_path(settings.data_dir), clock)
     primary = RabbitPublisher(url, topology)
     forwarder = SpoolForwarder(spool, primary, interval=FORWARD_POLL_SECONDS)
     forwarder.start()

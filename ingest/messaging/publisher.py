@@ -13,6 +13,7 @@ idempotent).
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,9 +24,18 @@ import structlog
 from ingest.errors import BrokerUnavailable
 from ingest.messaging.journal_file import try_lock
 from ingest.messaging.spool import Delivery, SQLiteQueue
+from schemas.clock import Clock
 from schemas.envelope import Envelope, EnvelopeError
 
 log = structlog.get_logger(__name__)
+
+
+def open_spool(path: Path, clock: Clock) -> SQLiteQueue:
+    """The spool at ``path``: one partition, and no delivery limit. A forward that fails
+    (RabbitMQ down) gives its rows back, and each fetch counts a delivery, so the queue's
+    limit (20, for a message that crashes every consumer) would move them to the dead
+    letters after 20 tries, where no forwarder looks."""
+    return SQLiteQueue(path, 1, max_deliveries=sys.maxsize, clock=clock)
 
 
 def forwarding_lock(spool_path: Path) -> Path:

@@ -15,7 +15,7 @@ import pytest
 
 from ingest.errors import BrokerUnavailable
 from ingest.messaging.journal_file import try_lock
-from ingest.messaging.publisher import SpoolForwarder, forwarding_lock
+from ingest.messaging.publisher import SpoolForwarder, forwarding_lock, open_spool
 from ingest.messaging.rabbit import RabbitPublisher, RabbitTopology, connect
 from ingest.messaging.rabbit_source import RabbitSource
 from ingest.messaging.spool import SQLiteQueue
@@ -39,7 +39,7 @@ SHOPS = ["shop-a", "shop-b", "shop-c"]
 
 @pytest.fixture
 def spool(tmp_path: Path) -> Iterator[SQLiteQueue]:
-    spool = SQLiteQueue(tmp_path / "spool.sqlite3", 1)
+    spool = open_spool(tmp_path / "spool.sqlite3", SystemClock())
     yield spool
     spool.close()
 
@@ -247,3 +247,19 @@ def test_what_a_killed_receiver_accepted_while_rabbitmq_was_down_reaches_it_afte
     assert per_shop_sequences(received) == {
         shop: list(range(i, 30, 3)) for i, shop in enumerate(("shop-a", "shop-b", "shop-c"))
     }
+
+
+def test_a_long_outage_keeps_every_envelope_spooled_for_the_forwarder(tmp_path: Path) -> None:
+    """A failed forward gives its rows back to the spool, whose fetch counts a delivery each
+    time: a spool with the queue's delivery limit (20) moved them to its dead letters after
+    20 tries (40 s of RabbitMQ down at one try every 2 s), where no forwarder looks."""
+    spool = open_spool(tmp_path / "spool.sqlite3", SystemClock())
+    try:
+        spool.publish(interleaved(SHOPS, 2))
+        forwarder = SpoolForwarder(spool, down_publisher())
+        for _ in range(30):
+            assert forwarder.run_once() == 0
+        assert spool.depth() == 6
+        assert spool.dead_letters(10) == []
+    finally:
+        spool.close()
