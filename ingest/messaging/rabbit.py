@@ -225,8 +225,7 @@ class RabbitPublisher:
         try:
             channel = conn.channel()
             self._topology.declare(channel)  # an undeclared queue would drop confirmed messages
-            producer = Producer(channel, exchange=self._topology.exchange, auto_declare=False)
-            return _Link(conn, producer, ConfirmTracker(channel))
+            return _Link(conn, channel, ConfirmTracker(channel))
         except BROKER_ERRORS:
             discard(conn)
             raise
@@ -234,19 +233,19 @@ class RabbitPublisher:
 
 @dataclass
 class _Link:
-    """One publisher connection: its producer and the confirms of its channel."""
+    """One publisher connection: its channel and the channel's confirms."""
 
     conn: Connection
-    producer: Producer
+    channel: Any  # py-amqp's channel (kombu's subclass of it)
     confirms: ConfirmTracker
 
     def publish_all(
         self, messages: list[tuple[str, bytes, str]], exchange: Exchange, timeout: float
     ) -> None:
         """Every message out on py-amqp's channel, then one wait until RabbitMQ confirmed
-        them all. The message is ``publish_body``'s, made directly: kombu's ``publish``
-        costs about 25 us a message more (``bench forward``)."""
-        send = self.producer.channel.basic_publish
+        them all. The message is ``publish_body``'s, made directly, without kombu's
+        ``publish`` (``bench forward``, alternating runs: ~10.0k -> ~10.9k envelopes/s)."""
+        send = self.channel.basic_publish
         for routing_key, body, shop_id in messages:
             message = amqp.Message(
                 body,
