@@ -101,7 +101,7 @@ def _embedded_messaging(settings: Settings, clock: Clock) -> Messaging:
 
 
 def _rabbit_messaging(settings: Settings, clock: Clock) -> Messaging:
-    from ingest.messaging.rabbit import RabbitPublisher, RabbitTopology, connect
+    from ingest.messaging.rabbit import RabbitPublisher, RabbitTopology
     from ingest.messaging.rabbit_source import RabbitSource
 
     url = settings.broker_url or ""
@@ -121,17 +121,13 @@ def _rabbit_messaging(settings: Settings, clock: Clock) -> Messaging:
         # in full batches (a short one means "drained" to the consumer: it publishes)
         return RabbitSource(url, topology, chosen, prefetch=2 * settings.batch_size)
 
-    def ping() -> None:
-        with connect(url) as conn:
-            conn.ensure_connection(max_retries=1)
-
     # on close: the forwarder stops, the journal moves into the spool, and what the spool
     # holds goes to RabbitMQ if it can (a command that exits leaves nothing it could send)
     return Messaging(
         publisher=journal,
         make_source=make_source,
         background=[forwarder],
-        ping=ping,
+        ping=spool.depth,  # ready while the spool takes deliveries, RabbitMQ up or not
         closes=[forwarder.run_once, spool.close, primary.close],
     )
 

@@ -9,6 +9,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from ingest.messaging.rabbit import RabbitPublisher, RabbitTopology, connect
 from ingest.messaging.rabbit_source import RabbitSource
 from ingest.messaging.spool import SQLiteQueue
 from schemas.clock import SystemClock
+from schemas.envelope import Envelope
 from schemas.settings import Settings, load_settings
 from store.layout import spool_path
 from tests.integration.broker_support import (
@@ -31,7 +33,9 @@ from tests.integration.broker_support import (
     start_script,
     wait_until,
 )
-from wcpulse.wiring import open_messaging
+from tests.woo_payloads import order, signed
+from wcpulse.shop_cli import default_open_registry
+from wcpulse.wiring import build_web_app, open_messaging
 
 CLOSED_PORT_URL = "amqp://guest:guest@127.0.0.1:1//"
 SHOPS = ["shop-a", "shop-b", "shop-c"]
@@ -263,3 +267,31 @@ def test_a_long_outage_keeps_every_envelope_spooled_for_the_forwarder(tmp_path: 
         assert spool.dead_letters(10) == []
     finally:
         spool.close()
+
+
+def test_the_receiver_stays_ready_and_accepts_webhooks_while_rabbitmq_is_down(
+    tmp_path: Path,
+) -> None:
+    settings = _rabbit_settings(tmp_path, CLOSED_PORT_URL)
+    registry = default_open_registry(settings)
+    messaging = open_messaging(settings, SystemClock())
+    try:
+        shop = registry.add_shop(name="S", url="https://example.com", now=datetime.now(UTC))
+        readiness = {"metadata": registry.ping, "broker": messaging.ping}
+        app = build_web_app(
+            settings, registry, messaging.publisher, SystemClock(), readiness, serve_api=False
+        )
+        client = app.test_client()
+        assert client.get("/readyz").get_json()["checks"] == {"metadata": "ok", "broker": "ok"}
+        raw, headers = signed("order.created", order(id=501), shop.webhook_secret)
+        answer = client.post(
+            f"/webhooks/woocommerce/{shop.shop.shop_id}", data=raw, headers=headers
+        )
+        assert answer.status_code == 202
+    finally:
+        messaging.close()
+        registry.close()
+    spool = open_spool(spool_path(tmp_path), SystemClock())
+    [delivery] = spool.fetch(10, timeout=0)
+    assert Envelope.from_json(delivery.body).resource_id == 501
+    spool.close()
