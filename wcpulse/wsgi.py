@@ -5,6 +5,10 @@
 
 Settings come from WCPULSE_* variables, as for the ``wcpulse`` command.
 
+Not with ``--preload``: each worker's app has threads of its own (the journal's mover and
+the spool's forwarder, ``ingest/messaging/publisher.py``), made when the factory runs, and
+threads made in gunicorn's master before it forks do not run in the workers.
+
 Body-size limit (``WCPULSE_MAX_BODY_BYTES``): gunicorn's sync and gthread workers do not
 buffer request bodies; the app reads them itself. The webhook receiver refuses a declared
 ``Content-Length`` over the limit before reading, and reads any other body (chunked) with
