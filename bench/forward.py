@@ -22,7 +22,13 @@ from bench import processors_rabbit, report
 from bench.options import Options
 from bench.orders import order_envelopes
 from ingest.messaging.publisher import Publisher, SpoolForwarder, open_spool
-from ingest.messaging.rabbit import RabbitPublisher, RabbitTopology, connect, publish_body
+from ingest.messaging.rabbit import (
+    SHOP_HEADER,
+    RabbitPublisher,
+    RabbitTopology,
+    connect,
+    publish_body,
+)
 from schemas.clock import SystemClock
 from schemas.envelope import Envelope
 
@@ -36,13 +42,14 @@ class _EachConfirmed:
     def __init__(self, url: str, topology: RabbitTopology) -> None:
         self._conn = connect(url)
         self._topology = topology
-        self._producer = self._conn.Producer(auto_declare=False)
+        self._channel = self._conn.default_channel
 
     def publish(self, envelopes: Sequence[Envelope]) -> None:
         for envelope in envelopes:
             key = self._topology.route(envelope)
             body = envelope.to_json()
-            publish_body(self._producer, body, self._topology.exchange, routing_key=key)
+            headers = {SHOP_HEADER: envelope.shop_id}
+            publish_body(self._channel, body, self._topology.exchange, key, headers)
 
     def close(self) -> None:
         self._conn.release()

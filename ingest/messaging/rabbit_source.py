@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 import structlog
-from kombu import Connection, Producer
+from kombu import Connection
 
 from ingest.errors import BrokerUnavailable
 from ingest.messaging.rabbit import (
@@ -70,7 +70,6 @@ class RabbitSource:
         self._generation = 0
         self._conn: Connection | None = None
         self._channel: Any = None  # the py-amqp channel the partitions are consumed on
-        self._producer: Producer | None = None
 
     def fetch(self, max_messages: int, timeout: float) -> list[Delivery]:
         deadline = time.monotonic() + max(timeout, 0.0)
@@ -100,7 +99,7 @@ class RabbitSource:
     def dead_letter(self, delivery: Delivery, reason: str) -> None:
         """Publish to the DLX with the reason (confirmed), then ack the original."""
         tag = self._current_tag(delivery)
-        if tag is None or self._producer is None:
+        if tag is None or self._channel is None:
             return
         headers = {
             "x-wcpulse-reason": reason[:_REASON_MAX_CHARS],
@@ -109,12 +108,7 @@ class RabbitSource:
         } | ({SHOP_HEADER: delivery.shop_id} if delivery.shop_id else {})
         try:
             publish_body(
-                self._producer,
-                delivery.body,
-                self._topology.dlx,
-                routing_key="",
-                headers=headers,
-                confirm_timeout=5.0,
+                self._channel, delivery.body, self._topology.dlx, "", headers, confirm_timeout=5.0
             )
             self._channel.basic_ack(tag.number)
             self._unacked.discard(tag.number)
@@ -166,7 +160,6 @@ class RabbitSource:
             discard(conn)
             raise BrokerUnavailable(f"cannot consume from RabbitMQ: {exc!r}") from exc
         self._conn, self._channel = conn, channel
-        self._producer = Producer(channel, auto_declare=False)
         log.info("rabbit_consuming", partitions=self._partitions, prefetch=self._prefetch)
         return conn
 
@@ -219,7 +212,7 @@ class RabbitSource:
                 self._conn.release()
             else:
                 discard(self._conn)
-        self._conn = self._channel = self._producer = None
+        self._conn = self._channel = None
 
 
 def dead_letter_record(message: Any) -> dict:

@@ -12,8 +12,6 @@ import json
 import time
 from datetime import UTC, datetime, timedelta
 
-from kombu import Producer
-
 from ingest.messaging.rabbit import SHOP_HEADER, RabbitPublisher, connect, publish_body
 from ingest.messaging.rabbit_source import RabbitSource
 from ingest.messaging.spool import SQLiteQueue
@@ -132,8 +130,7 @@ def test_a_message_the_queue_gave_up_on_alerts_its_shop(tmp_path):
 def _publish_raw(amqp_url: str, topology, body: bytes, headers: dict) -> None:
     key = topology.routing_key(partition_for(SHOP_A.shop_id, topology.partitions))
     with connect(amqp_url) as conn:
-        producer = Producer(conn.default_channel, auto_declare=False)
-        publish_body(producer, body, topology.exchange, routing_key=key, headers=headers)
+        publish_body(conn.default_channel, body, topology.exchange, key, headers)
 
 
 def _until_alerts(consumer: Consumer, source: RabbitSource, data_dir, alerts: int, dead: int):

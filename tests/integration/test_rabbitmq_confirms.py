@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from kombu import Connection, Producer
+from kombu import Connection
 
 from ingest.errors import BrokerUnavailable
 from ingest.messaging.confirms import ConfirmTracker
@@ -67,10 +67,9 @@ def test_a_list_returns_only_when_every_message_is_queued_in_order(
 
 def _sender(channel: object, confirms: ConfirmTracker) -> Callable[[bytes, str], None]:
     """Publish one message to a queue by the default exchange, counted by ``confirms``."""
-    producer = Producer(channel, auto_declare=False)
 
     def send(body: bytes, queue: str) -> None:
-        publish_body(producer, body, "", routing_key=queue)
+        publish_body(channel, body, "", queue, {})
         confirms.sent()
 
     return send
