@@ -22,6 +22,7 @@ from api.queries import Page, pagination, table_rows
 from api.result import Result, row_objects
 from schemas.shop import CONSENT_CHANNELS
 from schemas.views import SEGMENT_HISTORY_VIEW
+from store.arrow_results import arrow_of
 
 RFM_FIELDS = ("recency_days", "r", "f", "m", "fm", "rfm_score", "segment", "recommended_action")
 STATUS_FIELDS = ("status", "cycle_days", "cycle_source", "expected_return", "days_overdue")
@@ -44,7 +45,7 @@ HISTORY_SQL = (
 
 
 def _profile(connection: duckdb.DuckDBPyConnection, key: str) -> dict[str, Any]:
-    rows = table_rows(connection.sql(PROFILE_SQL, params={"key": key}).to_arrow_table())
+    rows = table_rows(arrow_of(connection, PROFILE_SQL, {"key": key}))
     if not rows:
         raise NotFound("no customer with customer_key " + repr(key))
     return dict(zip(CUSTOMERS.columns, rows[0], strict=True))
@@ -52,7 +53,7 @@ def _profile(connection: duckdb.DuckDBPyConnection, key: str) -> dict[str, Any]:
 
 def _orders(connection: duckdb.DuckDBPyConnection, key: str, page: Page) -> dict[str, Any]:
     params = {"key": key, "first": page.offset + 1, "last": page.offset + page.size}
-    rows = table_rows(connection.sql(ORDERS_SQL, params=params).to_arrow_table())
+    rows = table_rows(arrow_of(connection, ORDERS_SQL, params))
     if rows:
         total = int(rows[0][-1])
     else:
@@ -63,7 +64,7 @@ def _orders(connection: duckdb.DuckDBPyConnection, key: str, page: Page) -> dict
 
 
 def _history(connection: duckdb.DuckDBPyConnection, key: str) -> list[dict[str, Any]]:
-    rows = table_rows(connection.sql(HISTORY_SQL, params={"key": key}).to_arrow_table())
+    rows = table_rows(arrow_of(connection, HISTORY_SQL, {"key": key}))
     return row_objects(HISTORY_COLUMNS, rows)
 
 

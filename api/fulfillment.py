@@ -49,6 +49,7 @@ from processors.analytics.periods import Period
 from processors.analytics.summary_periods import midnight
 from processors.analytics.tickets import WISMO_CATEGORIES, TicketMetrics, ticket_metrics
 from schemas.views import MONEY, TS
+from store.arrow_results import arrow_of
 
 ONE_DAY = timedelta(days=1)
 MAX_SLA_HOURS = 8760  # a year
@@ -152,7 +153,7 @@ def _metrics(
     ctx: RequestContext, connection: duckdb.DuckDBPyConnection, period: Period
 ) -> FulfillmentMetrics:
     params = _instants(period, ZoneInfo(ctx.shop.timezone))
-    table = connection.sql(PAID_IN_PERIOD_SQL, params=params).to_arrow_table()
+    table = arrow_of(connection, PAID_IN_PERIOD_SQL, params)
     seconds = pc.fill_null(table.column("seconds").cast(pa.float64()), np.nan).to_numpy()
     ((uses_tracking,),) = connection.execute(USES_TRACKING_SQL).fetchall()
     tracked = table.column("tracked").to_numpy(zero_copy_only=False) if uses_tracking else None
@@ -172,7 +173,7 @@ def _overdue_rows(
 ) -> list[tuple[Any, ...]]:
     """The overdue orders ``sql`` selects, each with its hours since payment at ``now``."""
     rows = []
-    for row in table_rows(connection.sql(sql, params=params).to_arrow_table()):
+    for row in table_rows(arrow_of(connection, sql, params)):
         named = dict(zip(SELECTED, row, strict=True))
         named["hours_since_paid"] = hours_since(named["paid_at"], now)
         rows.append(tuple(named[name] for name in OVERDUE_COLUMNS))

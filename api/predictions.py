@@ -25,6 +25,7 @@ from api.queries import table_rows
 from api.result import Result, row_objects
 from processors.analytics.clv import CHURN_LEVELS
 from schemas.views import BACKTESTS_VIEW, CHURN_TIMELINE_VIEW, PREDICTION_MODELS_VIEW
+from store.arrow_results import arrow_of
 
 TIME_UNIT = "days"  # of every fitted model's parameters
 TIMELINE_COLUMNS = tuple(CHURN_TIMELINE_VIEW.names)
@@ -94,7 +95,7 @@ def parsed_params(text: str | None) -> dict[str, Any] | None:
 
 
 def _rows(connection: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
-    return table_rows(connection.sql(sql).to_arrow_table())
+    return table_rows(arrow_of(connection, sql))
 
 
 def current_model(models: list[dict[str, Any]]) -> str:
@@ -143,7 +144,7 @@ def customer_predictions(
     blocks: dict[str, dict[str, Any] | None] = {}
     for view, columns in _BLOCKS.items():
         sql = f"SELECT {', '.join(columns)} FROM {view} WHERE customer_key = $key LIMIT 1"
-        rows = table_rows(connection.sql(sql, params={"key": key}).to_arrow_table())
+        rows = table_rows(arrow_of(connection, sql, {"key": key}))
         blocks[view] = row_objects(columns, rows)[0] | _predictions_meta(ctx) if rows else None
     return blocks
 

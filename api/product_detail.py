@@ -26,6 +26,7 @@ from api.period_params import FROM_BEFORE_TO
 from api.queries import table_rows
 from api.result import Result, row_objects
 from schemas.views import PRODUCT_PRICES_VIEW
+from store.arrow_results import arrow_of
 
 DAYS = 90
 MAX_DAYS = 3660
@@ -72,7 +73,7 @@ def _product_id(ctx: RequestContext) -> int:
 
 def _product(connection: duckdb.DuckDBPyConnection, product_id: int) -> dict[str, Any]:
     params = {"id": product_id}
-    rows = table_rows(connection.sql(PRODUCT_SQL, params=params).to_arrow_table())
+    rows = table_rows(arrow_of(connection, PRODUCT_SQL, params))
     if not rows:
         raise NotFound(f"no product with product_id {product_id}")
     return dict(zip(PRODUCTS.columns, rows[0], strict=True))
@@ -98,8 +99,8 @@ def product_result(ctx: RequestContext) -> Result:
             return Result(PRODUCTS.columns, [row])
         first, last = _days(ctx.values, product["as_of"], ctx.today)
         params = {"id": product_id, "first": first, "last": last}
-        daily = connection.sql(DAILY_SQL, params=params).to_arrow_table().cast(DAILY)
-        prices = connection.sql(PRICES_SQL, params={"id": product_id}).to_arrow_table()
+        daily = arrow_of(connection, DAILY_SQL, params).cast(DAILY)
+        prices = arrow_of(connection, PRICES_SQL, {"id": product_id})
     meta = envelope(ctx) | {"product_id": product_id, "product": None}
     meta |= {
         "daily": {"from": first, "to": last, "data": row_objects(DAILY.names, table_rows(daily))},

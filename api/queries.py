@@ -20,6 +20,7 @@ from api.version_memo import remembered
 from api.viewfiles import ShopViews
 from processors.analytics.kpis import KpiTotals, money
 from processors.analytics.periods import Period
+from store.arrow_results import arrow_of
 
 _EXPORT_BATCH_ROWS = 10_000
 _FIRST_DAY = (date.min - date(1970, 1, 1)).days  # days since 1970-01-01 of 0001-01-01
@@ -150,11 +151,11 @@ def list_page(
     if total <= ONE_STEP_ROWS:
         sql = f"SELECT {select_list(spec)} FROM {spec.source}{where}{order}"
         page_sql = sql + " LIMIT $limit OFFSET $offset"
-        table = connection.sql(page_sql, params=params).to_arrow_table()
+        table = arrow_of(connection, page_sql, params)
         return PageRows(rendered_rows(table), total)
     keys = ", ".join('"' + column + '"' for column in spec.key)
     sql = f"SELECT {keys} FROM {spec.source}{where}{order}"
-    found = connection.sql(sql + " LIMIT $limit OFFSET $offset", params=params).to_arrow_table()
+    found = arrow_of(connection, sql + " LIMIT $limit OFFSET $offset", params)
     # the page's rows by key, in the order the keys came (``_rank``)
     named = {f"k{n}": found.column(n).to_pylist() for n in range(found.num_columns)}
     pairs = zip(named, spec.key, strict=True)
@@ -164,7 +165,7 @@ def list_page(
         f"JOIN (SELECT {unnested}, generate_subscripts($k0, 1) AS _rank) USING ({keys}) "
         "ORDER BY _rank"
     )
-    table = connection.sql(rows, params=named).to_arrow_table()
+    table = arrow_of(connection, rows, named)
     return PageRows(rendered_rows(table), total)
 
 

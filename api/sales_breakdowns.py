@@ -18,6 +18,7 @@ from api.params import FORMAT
 from api.period_params import PERIOD_PARAMS, requested_period
 from api.queries import table_rows
 from api.result import Result
+from store.arrow_results import arrow_of
 
 MONEY = pa.decimal128(18, 2)
 BREAKDOWN_PARAMS = (*PERIOD_PARAMS, FORMAT)
@@ -97,6 +98,6 @@ def _breakdown(ctx: RequestContext, sql: str, row: pa.Schema, views: tuple[str, 
     period = requested_period(ctx.values, ctx.today)
     params = {"first": period.start, "last": period.end}
     with ctx.views.connect(*views) as connection:
-        table = connection.sql(sql, params=params).to_arrow_table().cast(row)
+        table = arrow_of(connection, sql, params).cast(row)
     meta = envelope(ctx) | {"period": {"name": period.name, "from": period.start, "to": period.end}}
     return Result(tuple(row.names), table_rows(table), meta)

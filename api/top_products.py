@@ -19,6 +19,7 @@ from api.params import FORMAT, ParamSpec
 from api.period_params import PERIOD_PARAMS, PERIOD_RULES, requested_period
 from api.queries import table_rows
 from api.result import Result
+from store.arrow_results import arrow_of
 
 MAX_TOP = 100
 BY = ParamSpec("by", "enum", "Rank by net revenue (default) or net units.", ("revenue", "units"))
@@ -83,7 +84,7 @@ def top_products_result(ctx: RequestContext) -> Result:
     params = {"first": period.start, "last": period.end, "limit": ctx.values["limit"]}
     with ctx.views.connect("order_lines", "products") as connection:
         sql = TOP_SQL.format(order=ORDER[by])
-        table = connection.sql(sql, params=params).to_arrow_table().cast(TOP_ROW)
+        table = arrow_of(connection, sql, params).cast(TOP_ROW)
     meta = envelope(ctx) | {
         "period": {"name": period.name, "from": period.start, "to": period.end},
         "by": by,

@@ -30,6 +30,7 @@ from api.result import Result
 from api.route_spec import SHOP_PREFIX, RouteSpec
 from processors.analytics.summary_periods import midnight
 from schemas.views import MONEY, TS
+from store.arrow_results import arrow_of
 
 SINCE_BEFORE_UNTIL = "since must be on or before until"
 ONE_DAY = timedelta(days=1)
@@ -193,7 +194,7 @@ def _page(
         recent, paged["start"] = where + _FROM_START, start
     keys = f"SELECT order_id FROM orders{recent}{_ORDER} LIMIT $limit OFFSET $offset"
     ids = [row[0] for row in connection.execute(keys, paged).fetchall()]
-    return total, table_rows(connection.sql(_ROWS, params={"ids": ids}).to_arrow_table())
+    return total, table_rows(arrow_of(connection, _ROWS, {"ids": ids}))
 
 
 def transactions_result(ctx: RequestContext) -> Result:

@@ -12,6 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from schemas.alerts import ALERT_FIELDS, Alert
+from store.arrow_results import arrow_of
 from store.state_schema import ALERTS
 
 # the last job.alerts ({"as_of": day, "at": time}) and the time of the last one evaluated
@@ -93,10 +94,11 @@ def set_alerts_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> Non
 
 def recent_alerts(con: duckdb.DuckDBPyConnection, shop_id: str, since: datetime) -> list[Alert]:
     """The alerts raised at or after ``since``, oldest first."""
-    table = con.sql(
+    table = arrow_of(
+        con,
         "SELECT * FROM alerts WHERE created_at >= $since ORDER BY created_at, alert_id",
-        params={"since": since},
-    ).to_arrow_table()
+        {"since": since},
+    )
     return [
         Alert(**{name: row[name] for name in ALERT_FIELDS if name != "shop_id"}, shop_id=shop_id)
         for row in table.to_pylist()

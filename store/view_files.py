@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from schemas.views import MANIFEST, VIEWS
+from store.arrow_results import arrow_of
 
 DELETED = "_deleted"
 
@@ -117,5 +118,5 @@ def read_view(views_dir: Path, name: str) -> pa.Table | None:
     order = ", ".join(files.key)
     with duckdb.connect() as con:
         con.execute("SET TimeZone = 'UTC'")
-        table = con.sql(f"SELECT * FROM ({sql}) ORDER BY {order}").to_arrow_table()
+        table = arrow_of(con, f"SELECT * FROM ({sql}) ORDER BY {order}")
     return table.cast(VIEWS[name]) if name in VIEWS else table

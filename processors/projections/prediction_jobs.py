@@ -37,6 +37,7 @@ from schemas.events import PredictionsRequested
 from schemas.jobs import BACKTEST, CHURN, CLV
 from schemas.shop import ShopConfig
 from schemas.views import BACKTESTS_VIEW
+from store.arrow_results import arrow_of
 from store.state import count_job
 
 HORIZON_DAYS = 180
@@ -156,9 +157,7 @@ def _actual(
 ) -> tuple[np.ndarray, np.ndarray]:
     con.register("ov", orders)
     try:
-        found = con.sql(
-            ACTUAL_SQL, params={"cutoff": window[0], "as_of": window[1]}
-        ).to_arrow_table()
+        found = arrow_of(con, ACTUAL_SQL, {"cutoff": window[0], "as_of": window[1]})
     finally:
         con.unregister("ov")
     at = pc.index_in(pa.array(keys, pa.string()), value_set=found["customer_key"])

@@ -28,6 +28,7 @@ from processors.analytics.bgnbd import (
 )
 from processors.analytics.clv import ShopModels, fit_quality
 from schemas.views import PREDICTION_MODELS_VIEW
+from store.arrow_results import arrow_of
 
 # the fewest repeat buyers a shop needs for a fit; fewer: the fallback model
 MIN_REPEAT_CUSTOMERS = 20
@@ -68,7 +69,7 @@ def purchase_histories(
     """Columns of HISTORY_SQL as numpy arrays (``m`` nan without a repeat purchase day)."""
     con.register("ov", orders)
     try:
-        table = con.sql(HISTORY_SQL, params={"as_of": as_of}).to_arrow_table()
+        table = arrow_of(con, HISTORY_SQL, {"as_of": as_of})
     finally:
         con.unregister("ov")
     columns = {name: table[name].to_numpy(zero_copy_only=False) for name in table.column_names}
@@ -147,7 +148,7 @@ LAST_BACKTEST_SQL = "SELECT purchases_error_pct FROM backtests ORDER BY as_of DE
 
 def load_models(con: duckdb.DuckDBPyConnection) -> ShopModels:
     """The shop's fitted models (None where the newest fit failed or none ran)."""
-    rows = con.sql(MODELS_SQL).to_arrow_table().to_pylist()
+    rows = arrow_of(con, MODELS_SQL).to_pylist()
     fitted = {row["model"]: as_params(row) for row in rows if row["status"] == "fitted"}
     error = con.execute(LAST_BACKTEST_SQL).fetchall()
     spend = fitted.get("gamma_gamma")  # fitted on the repeat buyers

@@ -32,6 +32,7 @@ from processors.projections.product_views import (
 from processors.projections.projection import Context
 from schemas.events import ProductsRequested
 from schemas.shop import ShopConfig
+from store.arrow_results import arrow_of
 from store.state import count_job, transaction
 from store.state_schema import PRODUCT_FITS
 
@@ -94,9 +95,7 @@ def _fits(con: duckdb.DuckDBPyConnection, as_of: date) -> pa.Table:
     """One elasticity fit per product with sales in the FIT_DAYS up to ``as_of``."""
     since = as_of - timedelta(days=FIT_DAYS)
     owned = OWNED_LINES_SQL.format(lines="job_lines", where=PRICED_DAYS)
-    days = con.sql(
-        PRICE_DAYS_SQL.format(owned=owned), params={"since": since, "as_of": as_of}
-    ).to_arrow_table()
+    days = arrow_of(con, PRICE_DAYS_SQL.format(owned=owned), {"since": since, "as_of": as_of})
     ids = days["product_id"].to_numpy()
     units = days["units"].to_numpy()
     prices = days["price"].to_numpy()

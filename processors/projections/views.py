@@ -28,13 +28,14 @@ from processors.projections.sql import (
 )
 from schemas.events import ScoresRequested
 from schemas.shop import ShopConfig
+from store.arrow_results import arrow_of
 
 
 def whole_orders(con: duckdb.DuckDBPyConnection, shop: ShopConfig) -> pa.Table:
     """Every order as the orders view computes it (with the customer columns it needs)."""
-    return con.sql(
-        ORDERS_SQL.format(scope=WHOLE, emails=ALL_GUEST_EMAILS), params=order_params(shop)
-    ).to_arrow_table()
+    return arrow_of(
+        con, ORDERS_SQL.format(scope=WHOLE, emails=ALL_GUEST_EMAILS), order_params(shop)
+    )
 
 
 def rescore_customers(
@@ -56,7 +57,7 @@ def scored_customers(
     distribution as of ``as_of``."""
     con.register("ov", orders)
     try:
-        customers = con.sql(CUSTOMERS_SQL.format(scope=WHOLE)).to_arrow_table()
+        customers = arrow_of(con, CUSTOMERS_SQL.format(scope=WHOLE))
     finally:
         con.unregister("ov")
     return with_customer_scores(customers, orders, as_of, shop.consent_keys)
