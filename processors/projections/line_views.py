@@ -189,8 +189,10 @@ def _lines(ctx: Context, orders: pa.Table, scope: str) -> pa.Table:
 
 def _refund_orders(ctx: Context) -> set[int]:
     """The orders of the changed refunds."""
-    refunds = in_ids(ctx.pending.get("refund", []))
-    of_refunds = ctx.column(f"SELECT order_id FROM refunds WHERE refund_id IN {refunds}")
+    refunds = ctx.pending.get("refund", [])
+    if not refunds:
+        return set()  # most publishes: no statement
+    of_refunds = ctx.column(f"SELECT order_id FROM refunds WHERE refund_id IN {in_ids(refunds)}")
     return {order_id for order_id in of_refunds if order_id}
 
 
