@@ -13,10 +13,10 @@ pagination, columns, data}``; the CSV columns (the schema's names, in its order)
 
 Adding a list view, e.g. ``products`` (issue 12), takes exactly:
 
-1. schemas/views.py: ``PRODUCTS_VIEW = pa.schema([("product_id", pa.int64()), ("name",
-   pa.string()), ("sku", pa.string()), ("score", pa.int64()), ("grade", pa.string()),
-   ("revenue", MONEY), ...])`` with ``VIEWS["products"] = PRODUCTS_VIEW`` and
-   ``VIEW_KEYS["products"] = ("product_id",)``.
+1. schemas/product_views.py: ``PRODUCTS_VIEW = pa.schema([("product_id", pa.int64()),
+   ("name", pa.string()), ("sku", pa.string()), ("score", pa.int64()), ("grade",
+   pa.string()), ("revenue", MONEY), ...])``, and in schemas/views.py ``VIEWS["products"] =
+   PRODUCTS_VIEW`` and ``VIEW_KEYS["products"] = ("product_id",)``.
 2. processors/: the view's projection (its full build and its refresh for changed keys),
    which publishes ``products`` beside the other views.
 3. api/lists/products.py: ``PRODUCTS = ListView(view="products", path="/products",
