@@ -22,7 +22,7 @@ from api.result import Result
 from api.timeseries_compare import COMPARE, COMPARE_DESCRIPTION, compared_result
 from processors.analytics.kpis import money
 from processors.analytics.periods import INTERVALS, InvalidPeriod, Period, split_period
-from schemas.views import MONEY
+from schemas.view_types import MONEY
 
 MAX_BUCKETS = 1000
 BUCKETS_RULE = f"a period has at most {MAX_BUCKETS} buckets of its interval"

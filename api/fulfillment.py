@@ -48,7 +48,7 @@ from processors.analytics.fulfillment import (
 from processors.analytics.periods import Period
 from processors.analytics.summary_periods import midnight
 from processors.analytics.tickets import WISMO_CATEGORIES, TicketMetrics, ticket_metrics
-from schemas.views import MONEY, TS
+from schemas.view_types import MONEY, TS
 from store.arrow_results import arrow_of
 
 ONE_DAY = timedelta(days=1)

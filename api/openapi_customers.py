@@ -19,8 +19,9 @@ from api.timeseries_compare import timeseries_schemas
 from api.top_products import TOP_ROW
 from processors.analytics.fulfillment import FulfillmentMetrics
 from processors.analytics.tickets import TicketMetrics
+from schemas.product_views import PRODUCT_PRICES_VIEW
 from schemas.shop import CONSENT_CHANNELS
-from schemas.views import CUSTOMERS_VIEW, PRODUCT_PRICES_VIEW, SEGMENT_HISTORY_VIEW
+from schemas.views import CUSTOMERS_VIEW, SEGMENT_HISTORY_VIEW
 
 _SHOP: dict[str, Schema] = {"shop_id": {"type": "string"}, "currency": {"type": "string"}}
 _COUNT: Schema = {"type": "integer"}

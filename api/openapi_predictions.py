@@ -9,7 +9,7 @@ from api.json_shapes import DAY, Schema, nullable, obj, ref, row_schema, strings
 from api.lists.predictions import CLV_MODELS
 from api.predictions import TIME_UNIT, customer_prediction_schema
 from processors.analytics.clv import CHURN_LEVELS
-from schemas.views import (
+from schemas.prediction_views import (
     BACKTESTS_VIEW,
     CHURN_TIMELINE_VIEW,
     PREDICTION_MODELS_VIEW,

@@ -24,7 +24,7 @@ from api.period_params import FROM_BEFORE_TO
 from api.queries import table_rows
 from api.result import Result, row_objects
 from processors.analytics.clv import CHURN_LEVELS
-from schemas.views import BACKTESTS_VIEW, CHURN_TIMELINE_VIEW, PREDICTION_MODELS_VIEW
+from schemas.prediction_views import BACKTESTS_VIEW, CHURN_TIMELINE_VIEW, PREDICTION_MODELS_VIEW
 from store.arrow_results import arrow_of
 
 TIME_UNIT = "days"  # of every fitted model's parameters

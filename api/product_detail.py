@@ -25,7 +25,7 @@ from api.params import FORMAT, ParamSpec
 from api.period_params import FROM_BEFORE_TO
 from api.queries import table_rows
 from api.result import Result, row_objects
-from schemas.views import PRODUCT_PRICES_VIEW
+from schemas.product_views import PRODUCT_PRICES_VIEW
 from store.arrow_results import arrow_of
 
 DAYS = 90

@@ -20,7 +20,7 @@ from api.result import Result
 from api.shares import share
 from processors.analytics.kpis import money
 from processors.analytics.rfm import SEGMENT_ACTIONS, SEGMENT_DESCRIPTIONS, SEGMENTS
-from schemas.views import MONEY
+from schemas.view_types import MONEY
 
 SEGMENT_ROW = pa.schema(
     [

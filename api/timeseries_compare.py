@@ -33,7 +33,7 @@ from processors.analytics.series_compare import (
     facing_buckets,
     period_figures,
 )
-from schemas.views import MONEY as MONEY_TYPE
+from schemas.view_types import MONEY as MONEY_TYPE
 
 COMPARE = ParamSpec(
     "compare",

@@ -29,7 +29,7 @@ from api.queries import Page, pagination, table_rows
 from api.result import Result
 from api.route_spec import SHOP_PREFIX, RouteSpec
 from processors.analytics.summary_periods import midnight
-from schemas.views import MONEY, TS
+from schemas.view_types import MONEY, TS
 from store.arrow_results import arrow_of
 
 SINCE_BEFORE_UNTIL = "since must be on or before until"

@@ -29,8 +29,8 @@ from processors.projections.prediction_models import (
     store_models,
 )
 from processors.projections.predictions import churn_counts, prediction_views, with_current_day
+from schemas.prediction_views import BACKTESTS_VIEW, CHURN_TIMELINE_VIEW, PREDICTION_MODELS_VIEW
 from schemas.shop import ShopConfig
-from schemas.views import BACKTESTS_VIEW, CHURN_TIMELINE_VIEW, PREDICTION_MODELS_VIEW
 from store.state_schema import create_statements
 
 TIMELINE_DAYS = 90

@@ -17,7 +17,7 @@ from bench.profiling import profiled
 from bench.service import SECRET_KEY
 from schemas.clock import SystemClock
 from schemas.settings import Settings
-from wcpulse.shop_cli import default_open_registry
+from wcpulse.shop_registry import default_open_registry
 
 REPEAT = 10
 

@@ -25,7 +25,8 @@ import pyarrow.compute as pc
 from bench.api_predictions import prediction_tables
 from processors.projections.customer_scores import with_customer_scores
 from schemas.shop import DEFAULT_CONSENT_KEYS
-from schemas.views import MONEY, ORDERS_VIEW, SEGMENT_HISTORY_VIEW
+from schemas.view_types import MONEY
+from schemas.views import ORDERS_VIEW, SEGMENT_HISTORY_VIEW
 from store.layout import shop_paths
 from store.viewstore import write_freshness, write_views
 

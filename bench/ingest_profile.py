@@ -21,7 +21,7 @@ from ingest.messaging.spool import SQLiteQueue
 from schemas.clock import SystemClock
 from schemas.settings import Settings
 from store.layout import broker_journal_dir, embedded_broker_path
-from wcpulse.shop_cli import default_open_registry
+from wcpulse.shop_registry import default_open_registry
 from wcpulse.wiring import build_web_app
 
 

@@ -4,15 +4,26 @@ Each view lives at ``<data_dir>/shops/<shop_id>/views/<name>.parquet`` and is re
 atomic rename. ``manifest.json`` beside them carries a version that changes on every
 publish (the API's ETag), and ``freshness.json`` the processing lag. Money columns are
 decimal(18, 2) in the shop currency; timestamps are UTC microseconds; ``*_day`` columns
-are dates in the shop's timezone.
+are dates in the shop's timezone (the types are in schemas/view_types.py).
+
+``VIEWS`` and ``VIEW_KEYS`` here name every view with its schema and key. The schemas of
+the prediction views are in schemas/prediction_views.py, those of the products and their
+prices in schemas/product_views.py; the others are here.
 """
 
 from __future__ import annotations
 
 import pyarrow as pa
 
-MONEY = pa.decimal128(18, 2)
-TS = pa.timestamp("us", tz="UTC")
+from schemas.prediction_views import (
+    BACKTESTS_VIEW,
+    CHURN_TIMELINE_VIEW,
+    CHURN_VIEW,
+    CLV_VIEW,
+    PREDICTION_MODELS_VIEW,
+)
+from schemas.product_views import PRODUCT_PRICES_VIEW, PRODUCTS_VIEW
+from schemas.view_types import MONEY, TS
 
 ORDERS_VIEW = pa.schema(
     [
@@ -98,112 +109,6 @@ SEGMENT_HISTORY_VIEW = pa.schema(
     ]
 )
 
-# Predicted customer value (SPEC §4, seed 000): one row per customer with a sale order, as
-# of the manifest's ``predictions_as_of``. model "bgnbd" (BG/NBD + Gamma-Gamma, the shop's
-# last fit) or "fallback" (the shop could not be fitted; low confidence).
-CLV_VIEW = pa.schema(
-    [
-        ("customer_key", pa.string()),
-        ("email", pa.string()),
-        ("first_name", pa.string()),
-        ("last_name", pa.string()),
-        ("phone", pa.string()),
-        ("orders", pa.int64()),  # sale orders
-        ("purchase_days", pa.int64()),  # distinct days with a sale order (same-day merged)
-        ("first_order_day", pa.date32()),
-        ("last_order_day", pa.date32()),
-        ("historical_clv", MONEY),  # net spent so far
-        ("expected_purchases_12m", pa.float64()),
-        ("expected_order_value", MONEY),  # Gamma-Gamma expected spend per purchase day
-        ("predicted_clv_6m", MONEY),  # discounted monthly
-        ("predicted_clv_12m", MONEY),
-        ("clv_12m_low", MONEY),  # 80% interval of the 12-month value (10th..90th percentile)
-        ("clv_12m_high", MONEY),
-        ("confidence", pa.float64()),  # 0..1
-        ("confidence_band", pa.string()),  # high (>= 0.8), medium (0.5..0.8), low (< 0.5)
-        ("value_segment", pa.string()),  # High, Medium, Low by predicted_clv_12m
-        ("model", pa.string()),  # bgnbd or fallback
-    ]
-)
-
-# Churn risk (SPEC §4): one row per customer with a sale order, as of ``predictions_as_of``.
-CHURN_VIEW = pa.schema(
-    [
-        ("customer_key", pa.string()),
-        ("email", pa.string()),
-        ("first_name", pa.string()),
-        ("last_name", pa.string()),
-        ("phone", pa.string()),
-        ("orders", pa.int64()),
-        ("last_order_day", pa.date32()),
-        ("value_segment", pa.string()),
-        ("churn_probability", pa.float64()),  # 1 - P(alive) under MBG/NBD (or the fallback)
-        ("churn_level", pa.string()),  # Low < 0.25 <= Medium < 0.5 <= High < 0.75 <= Critical
-        ("risk_factors", pa.string()),  # the adverse factors with their values, "; "-joined
-        ("days_overdue", pa.float64()),  # days since the last order minus the return cycle
-        ("cycle_days", pa.float64()),
-        ("orders_last_180d", pa.int64()),  # sale orders in the 180 days to predictions_as_of
-        ("orders_prior_180d", pa.int64()),  # ... in the 180 days before those
-        ("frequency_change_pct", pa.float64()),  # null when there were none before
-        ("aov_last_180d", MONEY),
-        ("aov_prior_180d", MONEY),
-        ("aov_change_pct", pa.float64()),
-        ("refunded_cancelled_share", pa.float64()),  # of all the customer's orders, 0..1
-        ("winback_discount_pct", pa.int64()),  # 0 for Low; capped by the margin
-        ("expected_next_order", pa.date32()),  # null when another order is not likely (< 50%)
-        ("model", pa.string()),  # mbgnbd or fallback
-    ]
-)
-
-# Customers per churn level per day (each job.churn records its day; a second run of the
-# same day replaces that day's rows).
-CHURN_TIMELINE_VIEW = pa.schema(
-    [
-        ("day", pa.date32()),
-        ("churn_level", pa.string()),
-        ("customers", pa.int64()),
-    ]
-)
-
-# The shop's fitted models (job.clv): one row per model, the newest fit of each.
-PREDICTION_MODELS_VIEW = pa.schema(
-    [
-        ("model", pa.string()),  # bgnbd, gamma_gamma, mbgnbd
-        ("as_of", pa.date32()),  # the last day of the data fitted
-        ("fitted_at", TS),  # when the job was requested
-        ("status", pa.string()),  # fitted, failed
-        ("method", pa.string()),  # the optimiser
-        ("converged", pa.bool_()),
-        ("iterations", pa.int64()),
-        ("customers", pa.int64()),  # customers in the fit
-        ("log_likelihood", pa.float64()),
-        ("params", pa.string()),  # JSON object of the parameters (time unit: days)
-        ("message", pa.string()),  # why a fit failed; empty otherwise
-    ]
-)
-
-# Backtests (job.backtest): fit on history up to ``cutoff`` (as_of - horizon), predict the
-# horizon, compare with what happened. One row per as_of day.
-BACKTESTS_VIEW = pa.schema(
-    [
-        ("as_of", pa.date32()),
-        ("cutoff", pa.date32()),
-        ("horizon_days", pa.int64()),
-        ("fitted_at", TS),
-        ("model", pa.string()),  # bgnbd or fallback
-        ("customers", pa.int64()),  # customers with a sale order by the cutoff
-        ("predicted_purchases", pa.float64()),
-        ("actual_purchases", pa.int64()),  # their purchase days in the horizon
-        ("purchases_error_pct", pa.float64()),  # (predicted - actual) / actual * 100
-        ("predicted_revenue", pa.float64()),
-        ("actual_revenue", pa.float64()),
-        ("revenue_error_pct", pa.float64()),
-        ("correlation", pa.float64()),  # Pearson, predicted vs actual purchases per customer
-        ("interval_coverage", pa.float64()),  # share of customers inside their 80% interval
-        ("message", pa.string()),
-    ]
-)
-
 # What the shop's state holds, for the reconciler to compare with the REST API: one row per
 # order, customer, product (variations included), coupon and refund we have a row for.
 VERSIONS_VIEW = pa.schema(
@@ -256,63 +161,6 @@ ORDER_COUPONS_VIEW = pa.schema(
         ("status", pa.string()),  # the order's effective status
         ("customer_key", pa.string()),  # the order's
         ("order_net", MONEY),  # the order's net revenue (total less its refunds)
-    ]
-)
-
-# One row per product of the catalogue, variations included (key: product_id); a variable
-# product's row rolls its variations' sales up (processors/projections/product_views.py).
-PRODUCTS_VIEW = pa.schema(
-    [
-        ("product_id", pa.int64()),
-        ("parent_id", pa.int64()),  # a variation's product; 0 otherwise
-        ("type", pa.string()),  # simple, variable, variation, grouped, external
-        ("name", pa.string()),
-        ("sku", pa.string()),
-        ("status", pa.string()),  # publish, draft, private, pending
-        ("category", pa.string()),  # the first category
-        ("categories", pa.string()),  # every category, comma-separated
-        ("price", MONEY),
-        ("regular_price", MONEY),
-        ("sale_price", MONEY),
-        ("cost", MONEY),  # cost of goods per unit; null when unknown
-        ("stock_quantity", pa.int64()),
-        ("manage_stock", pa.bool_()),
-        ("stock_status", pa.string()),  # instock, outofstock, onbackorder; '' when unknown
-        ("as_of", pa.date32()),  # the window's last day
-        ("units", pa.float64()),  # net units sold in the window
-        ("revenue", pa.float64()),  # net revenue in the window
-        ("velocity", pa.float64()),  # net units per day over the window
-        ("revenue_pct", pa.float64()),  # share of the shop's net revenue in the window
-        ("margin_pct", pa.float64()),  # (price - cost) / price * 100, or the shop's default
-        ("margin_assumed", pa.bool_()),  # no cost known: the default margin
-        ("score", pa.int16()),  # 0..100; 0 without sales in the window
-        ("grade", pa.string()),  # A+, B, C, D, F
-        ("recommendation", pa.string()),  # PROMOTE, OPTIMIZE, MAINTAIN, DISCOUNT, DISCONTINUE
-        ("score_reason", pa.string()),  # the percentile ranks, or why 0
-        ("days_of_cover", pa.float64()),  # stock / velocity; null: stock not managed or no sales
-        ("low_stock", pa.bool_()),  # cover under the lead time
-        ("units_last_7", pa.float64()),
-        ("units_previous_7", pa.float64()),
-        ("trend_pct", pa.float64()),  # last 7 days against the 7 before; null: none before
-        ("trending", pa.bool_()),
-        ("elasticity", pa.float64()),  # log-log slope of daily units on price
-        ("elasticity_se", pa.float64()),  # its standard error
-        ("elasticity_r2", pa.float64()),
-        ("elasticity_days", pa.int64()),  # days with sales the fit used
-        ("optimal_price", pa.float64()),  # within 20% of the price; null: see price_reason
-        ("price_reason", pa.string()),  # why there is no optimal price
-    ]
-)
-
-# Each product's price history: one row per product payload whose prices changed, at its
-# version time (key: product_id, changed_at).
-PRODUCT_PRICES_VIEW = pa.schema(
-    [
-        ("product_id", pa.int64()),
-        ("changed_at", TS),
-        ("price", MONEY),
-        ("regular_price", MONEY),
-        ("sale_price", MONEY),
     ]
 )
 

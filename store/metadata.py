@@ -33,10 +33,9 @@ from schemas.shop import (
 from store.alert_sends import AlertSends
 from store.crypto import SecretBox, hash_token
 from store.errors import ShopNotFound
-from store.metadata_models import (
-    Base,
+from store.metadata_models import Base, ShopRow
+from store.shop_checks import (
     InvalidShop,
-    ShopRow,
     check_currency,
     check_name,
     check_timezone,

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from schemas.shop import PredictionSettings, ProductSettings, ShopConfig, retention_problem
 from store.metadata_models import (
-    InvalidShop,
     ShopAlertsRow,
     ShopCostKeysRow,
     ShopLocaleRow,
@@ -25,6 +24,9 @@ from store.metadata_models import (
     ShopProductsRow,
     ShopRetentionRow,
     ShopRow,
+)
+from store.shop_checks import (
+    InvalidShop,
     check_cost_keys,
     check_currency,
     check_locale,

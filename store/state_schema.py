@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from schemas.views import (
-    ALERTS_VIEW,
+from schemas.prediction_views import (
     BACKTESTS_VIEW,
     CHURN_TIMELINE_VIEW,
     PREDICTION_MODELS_VIEW,
 )
+from schemas.views import ALERTS_VIEW
 
 MONEY = pa.decimal128(18, 2)
 TS = pa.timestamp("us", tz="UTC")

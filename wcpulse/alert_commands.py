@@ -25,7 +25,7 @@ from schemas.clock import SystemClock
 from schemas.settings import Settings
 from store.metadata import ShopRegistry
 from wcpulse.errors import UserError
-from wcpulse.shop_cli import _bind, default_open_registry
+from wcpulse.shop_registry import bind, default_open_registry
 
 
 def _checked(check: Any, *values: Any) -> Any:
@@ -157,7 +157,7 @@ def register(sub: Any, open_registry: Any = default_open_registry) -> None:
     handlers = ((show, _cmd_show), (set_, _cmd_set), (recipients, _cmd_recipients),
                 (test, _cmd_test))  # fmt: skip
     for parser, command in handlers:
-        parser.set_defaults(handler=_bind(command, open_registry))
+        parser.set_defaults(handler=bind(command, open_registry))
 
 
 def _command(commands: Any, name: str, help_text: str, description: str = "") -> Any:

@@ -2,8 +2,9 @@
 set-predictions, set-products, set-cost-keys and delete shops.
 
 ``register(subparsers, open_registry)`` adds the ``shop`` command to the main parser; every
-subcommand stores a ``handler(args, settings) -> int`` with ``set_defaults``. Mistakes the
-user can fix become ``UserError`` (one line on stderr, exit 1, printed by the main CLI).
+subcommand stores a ``handler(args, settings) -> int`` with ``set_defaults``, made by
+wcpulse/shop_registry.py's ``bind``, which opens the registry around the command. Mistakes
+the user can fix become ``UserError`` (one line on stderr, exit 1, printed by the main CLI).
 """
 
 from __future__ import annotations
@@ -12,111 +13,22 @@ import argparse
 import json
 import shutil
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
-
-import structlog
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from schemas.clock import SystemClock
 from schemas.settings import Settings
 from schemas.shop import ShopConfig
-from store.crypto import CryptoError, SecretBox, load_or_create_key, parse_key
-from store.errors import ShopNotFound
-from store.layout import secret_key_path, shop_paths
-from store.metadata import InvalidShop, ShopRegistry
+from store.layout import shop_paths
+from store.metadata import ShopRegistry
 from wcpulse.errors import UserError
+from wcpulse.shop_registry import OpenRegistry, bind, default_open_registry
 from wcpulse.shop_settings import (
     register_set,
     register_set_predictions,
     register_set_products,
     register_set_retention,
 )
-
-log = structlog.get_logger(__name__)
-
-OpenRegistry = Callable[[Settings], ShopRegistry]
-Handler = Callable[[argparse.Namespace, Settings], int]
-Command = Callable[[ShopRegistry, argparse.Namespace, Settings], int]
-
-
-def default_open_registry(settings: Settings) -> ShopRegistry:
-    """The shops registry for these settings, with its tables created.
-
-    The encryption key is WCPULSE_SECRET_KEY when set, else the key file under the data
-    folder (created on first use). The caller closes the registry.
-    """
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    box = SecretBox(_secret_key(settings))
-    try:
-        registry = ShopRegistry(
-            settings.metadata_url,
-            box,
-            settings.consent_keys,
-            settings.predictions,
-            cost_keys=settings.cost_keys,
-        )
-    except ArgumentError as exc:
-        raise UserError(f"WCPULSE_DATABASE_URL is not a valid database URL: {exc}") from None
-    try:
-        registry.create_tables()
-    except SQLAlchemyError as exc:
-        registry.close()
-        raise UserError(
-            f"cannot open the metadata database {_safe_url(settings)}: {_first_line(exc)}"
-        ) from None
-    return registry
-
-
-def _secret_key(settings: Settings) -> bytes:
-    if settings.secret_key:
-        try:
-            return parse_key(settings.secret_key)
-        except CryptoError as exc:
-            raise UserError(f"WCPULSE_SECRET_KEY is unusable: {exc}") from None
-    path = secret_key_path(settings.data_dir)
-    if settings.database_url:
-        log.warning("secret_key_from_local_file", path=str(path), hint="set WCPULSE_SECRET_KEY")
-    try:
-        return load_or_create_key(path)
-    except (CryptoError, OSError) as exc:
-        raise UserError(str(exc)) from None
-
-
-def _safe_url(settings: Settings) -> str:
-    return make_url(settings.metadata_url).render_as_string(hide_password=True)
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["unknown error"])[0]
-
-
-@contextmanager
-def _opened(open_registry: OpenRegistry, settings: Settings) -> Iterator[ShopRegistry]:
-    registry = open_registry(settings)
-    try:
-        yield registry
-    except ShopNotFound as exc:
-        raise UserError(f"{exc}; `wcpulse shop list` shows the shops") from None
-    except (InvalidShop, CryptoError) as exc:
-        raise UserError(str(exc)) from None
-    except SQLAlchemyError as exc:
-        raise UserError(
-            f"metadata database error ({_safe_url(settings)}): {_first_line(exc)}"
-        ) from None
-    finally:
-        registry.close()
-
-
-def _bind(command: Command, open_registry: OpenRegistry) -> Handler:
-    def handler(args: argparse.Namespace, settings: Settings) -> int:
-        with _opened(open_registry, settings) as registry:
-            return command(registry, args, settings)
-
-    return handler
 
 
 def _emit(payload: Any) -> None:
@@ -302,7 +214,7 @@ def register(subparsers: Any, open_registry: OpenRegistry = default_open_registr
         if takes_shop:
             parser.add_argument("shop", metavar="SHOP", help="shop id (shp_...)")
         parser.add_argument("--json", action="store_true", help="print JSON")
-        parser.set_defaults(handler=_bind(command, open_registry))
+        parser.set_defaults(handler=bind(command, open_registry))
     creds = commands.add_parser(
         "set-credentials",
         help="store the shop's WooCommerce REST API keys (for import and sync)",
@@ -311,11 +223,11 @@ def register(subparsers: Any, open_registry: OpenRegistry = default_open_registr
     creds.add_argument("shop", metavar="SHOP", help="shop id (shp_...)")
     creds.add_argument("--consumer-key", required=True, help="consumer key (ck_...)")
     creds.add_argument("--consumer-secret", required=True, help="consumer secret (cs_...)")
-    creds.set_defaults(handler=_bind(_cmd_set_credentials, open_registry))
-    register_set(commands, lambda command: _bind(command, open_registry))
-    register_set_predictions(commands, lambda command: _bind(command, open_registry))
-    register_set_products(commands, lambda command: _bind(command, open_registry))
-    register_set_retention(commands, lambda command: _bind(command, open_registry))
+    creds.set_defaults(handler=bind(_cmd_set_credentials, open_registry))
+    register_set(commands, lambda command: bind(command, open_registry))
+    register_set_predictions(commands, lambda command: bind(command, open_registry))
+    register_set_products(commands, lambda command: bind(command, open_registry))
+    register_set_retention(commands, lambda command: bind(command, open_registry))
     cost = commands.add_parser(
         "set-cost-keys",
         help="set the product meta keys that hold a cost (first usable one wins)",
@@ -326,7 +238,7 @@ def register(subparsers: Any, open_registry: OpenRegistry = default_open_registr
     cost.add_argument("shop", metavar="SHOP", help="shop id (shp_...)")
     cost.add_argument("keys", metavar="KEY", nargs="+", help="meta key, e.g. _wc_cog_cost")
     cost.add_argument("--json", action="store_true", help="print JSON")
-    cost.set_defaults(handler=_bind(_cmd_set_cost_keys, open_registry))
+    cost.set_defaults(handler=bind(_cmd_set_cost_keys, open_registry))
     delete = commands.add_parser(
         "delete",
         help="delete a shop and all its data",
@@ -334,7 +246,7 @@ def register(subparsers: Any, open_registry: OpenRegistry = default_open_registr
     )
     delete.add_argument("shop", metavar="SHOP", help="shop id (shp_...)")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    delete.set_defaults(handler=_bind(_cmd_delete, open_registry))
+    delete.set_defaults(handler=bind(_cmd_delete, open_registry))
 
 
 def _register_add(commands: Any, open_registry: OpenRegistry) -> None:
@@ -356,4 +268,4 @@ def _register_add(commands: Any, open_registry: OpenRegistry) -> None:
         "browser language)",
     )
     add.add_argument("--json", action="store_true", help="print one JSON object")
-    add.set_defaults(handler=_bind(_cmd_add, open_registry), creates_data=True)
+    add.set_defaults(handler=bind(_cmd_add, open_registry), creates_data=True)

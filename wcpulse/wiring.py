@@ -27,7 +27,7 @@ from store.layout import broker_journal_dir, embedded_broker_path, spool_journal
 from store.metadata import ShopRegistry
 from wcpulse.errors import UserError
 from wcpulse.server import wait_until_stopped
-from wcpulse.shop_cli import default_open_registry
+from wcpulse.shop_registry import default_open_registry
 
 log = structlog.get_logger("wcpulse")
 # how often a forwarder looks at the spool (a read of an empty table when nothing waits:

@@ -13,10 +13,10 @@ pagination, columns, data}``; the CSV columns (the schema's names, in its order)
 
 Adding a list view, e.g. ``products`` (issue 12), takes exactly:
 
-1. schemas/views.py: ``PRODUCTS_VIEW = pa.schema([("product_id", pa.int64()), ("name",
-   pa.string()), ("sku", pa.string()), ("score", pa.int64()), ("grade", pa.string()),
-   ("revenue", MONEY), ...])`` with ``VIEWS["products"] = PRODUCTS_VIEW`` and
-   ``VIEW_KEYS["products"] = ("product_id",)``.
+1. schemas/product_views.py: ``PRODUCTS_VIEW = pa.schema([("product_id", pa.int64()),
+   ("name", pa.string()), ("sku", pa.string()), ("score", pa.int64()), ("grade",
+   pa.string()), ("revenue", MONEY), ...])``, and in schemas/views.py ``VIEWS["products"] =
+   PRODUCTS_VIEW`` and ``VIEW_KEYS["products"] = ("product_id",)``.
 2. processors/: the view's projection (its full build and its refresh for changed keys),
    which publishes ``products`` beside the other views.
 3. api/lists/products.py: ``PRODUCTS = ListView(view="products", path="/products",
@@ -30,10 +30,10 @@ Adding a list view, e.g. ``products`` (issue 12), takes exactly:
 
 Nothing else: the route ``GET /api/v1/shops/{shop_id}/products``, its OpenAPI operation and
 the ``Product`` and ``ProductList`` components appear by themselves (the document lists a
-list route where api/catalog.py's ``SHOP_ROUTES`` places it, else after the shop routes).
+list route where api/shop_routes.py's ``SHOP_ROUTES`` places it, else after the shop routes).
 A declaration naming a view schemas/views.py lacks, or a sort that is not one of its
 columns, fails at import. Not covered by a list declaration: another route
-(``products/<id>``: a RouteSpec in api/catalog.py and its endpoint in api/endpoints.py),
+(``products/<id>``: a RouteSpec in api/shop_routes.py and its endpoint in api/endpoints.py),
 and another answer on a list's own path (``products?top=5&by=revenue``: a RouteSpec that
 adds to the declaration's route, api/top_products.py, and an endpoint of its own).
 """

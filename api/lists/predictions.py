@@ -1,7 +1,7 @@
 """The CLV and churn lists (SPEC §4, seed 000), as of the manifest's ``predictions_as_of``.
 
-The names a filter accepts are the ones schemas/views.py documents for each column; they
-match in any case (``critical`` is ``Critical``) and an unknown one is a 400.
+The names a filter accepts are the ones schemas/prediction_views.py documents for each
+column; they match in any case (``critical`` is ``Critical``) and an unknown one is a 400.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@
   ``concurrency`` pages in flight and yields them in order.
 - Logs are structlog events with the host and API path only: never a query string (it may
   hold the secret), a key, a secret or a body.
+- ``ingest/rest/wire.py`` checks the base URL, writes the query values and reads the
+  response's headers.
 """
 
 from __future__ import annotations
@@ -21,8 +23,6 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,8 +31,6 @@ import httpx
 import structlog
 
 from ingest.rest.errors import (
-    InvalidShopUrl,
-    NotHttps,
     RestApiNotFound,
     WooBadResponse,
     WooError,
@@ -42,6 +40,7 @@ from ingest.rest.errors import (
     error_for_body,
     error_for_status,
 )
+from ingest.rest.wire import checked_base_url, int_header, json_or_none, query_params, retry_after
 
 log = structlog.get_logger(__name__)
 
@@ -86,7 +85,7 @@ class WooClient:
         concurrency: int = 4,
         verify: bool | str = True,
     ) -> None:
-        self._base = _checked_base_url(base_url, allow_http)
+        self._base = checked_base_url(base_url, allow_http)
         self._host = urlsplit(self._base).netloc
         self._timeout = timeout
         self._retries = max(0, retries)
@@ -174,8 +173,8 @@ class WooClient:
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             raise WooBadResponse(f"{self._where(path)} did not return a list of objects")
         full = len(items) >= int(str(query["per_page"]))
-        total = _int_header(response, "X-WP-Total")
-        pages = _int_header(response, "X-WP-TotalPages")
+        total = int_header(response, "X-WP-Total")
+        pages = int_header(response, "X-WP-TotalPages")
         if pages is None:
             pages = number + 1 if full else number
         return Page(items, number, len(items) if total is None else total, pages)
@@ -183,7 +182,7 @@ class WooClient:
     def _send(
         self, method: str, path: str, params: Mapping[str, object] | None, body: dict | None
     ) -> httpx.Response:
-        query = _query_params(params) + list(self._auth_params.items())
+        query = query_params(params) + list(self._auth_params.items())
         url = self._base + API_PREFIX + (f"/{path.strip('/')}" if path.strip("/") else "")
         request = self._http.build_request(method, url, params=query, json=body)
         repeatable = method in ("GET", "PUT", "DELETE")
@@ -214,7 +213,7 @@ class WooClient:
         if error is None:
             return response
         unsent = response.status_code in _NOT_ACTED_ON
-        return _Failure(error, unsent, _retry_after(response))
+        return _Failure(error, unsent, retry_after(response))
 
     def _pause(self, attempt: int, failure: _Failure, path: str) -> None:
         if failure.retry_after is None:
@@ -238,7 +237,7 @@ class WooClient:
             return None
         return error_for_status(
             response.status_code,
-            _json_or_none(response),
+            json_or_none(response),
             where=self._where(path),
             index=not path.strip("/"),
             location=response.headers.get("Location"),
@@ -254,65 +253,3 @@ class WooClient:
 
     def _where(self, path: str) -> str:
         return f"{self._host}{API_PREFIX}/{path.strip('/')}".rstrip("/")
-
-
-def _checked_base_url(base_url: str, allow_http: bool) -> str:
-    parts = urlsplit(base_url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidShopUrl(f"The shop URL {base_url!r} is not a full https:// address")
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise InvalidShopUrl("The shop URL must not hold a user name, password, query or #part")
-    if parts.scheme == "http" and not allow_http:
-        raise NotHttps(f"The shop URL http://{parts.netloc} uses http://, not https://")
-    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
-
-
-def _query_params(params: Mapping[str, object] | None) -> list[tuple[str, str]]:
-    """WordPress-style query values: booleans as true/false, sequences comma-joined,
-    datetimes as ISO 8601 without offset (aware ones converted to UTC first)."""
-    encoded = []
-    for key, value in (params or {}).items():
-        if value is not None:
-            encoded.append((key, _query_value(value)))
-    return encoded
-
-
-def _query_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.isoformat(timespec="seconds")
-    if isinstance(value, list | tuple | set | frozenset):
-        return ",".join(_query_value(item) for item in value)
-    return str(value)
-
-
-def _int_header(response: httpx.Response, name: str) -> int | None:
-    try:
-        return int(response.headers[name])
-    except (KeyError, ValueError):
-        return None
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _json_or_none(response: httpx.Response) -> object:
-    try:
-        return response.json()
-    except ValueError:
-        return None

@@ -35,7 +35,7 @@ from schemas.settings import Settings, load_settings
 from schemas.shop import ShopConfig
 from store.layout import embedded_broker_path
 from store.metadata import ShopRegistry
-from wcpulse.shop_cli import default_open_registry
+from wcpulse.shop_registry import default_open_registry
 
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
 SEED = 7

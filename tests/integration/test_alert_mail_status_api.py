@@ -26,7 +26,7 @@ from processors.alerts.notifier import Notifier
 from processors.pipeline import ShopPipeline
 from schemas.alerts import Alert
 from schemas.clock import FixedClock
-from schemas.events import AlertsRaised
+from schemas.control_events import AlertsRaised
 from schemas.settings import Settings
 from store.crypto import SecretBox
 from store.metadata import ShopRegistry

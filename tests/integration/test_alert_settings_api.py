@@ -22,7 +22,7 @@ from schemas.clock import FixedClock
 from schemas.settings import Settings, load_settings
 from tests.integration.openapi_check import problems
 from wcpulse import alert_commands
-from wcpulse.shop_cli import default_open_registry
+from wcpulse.shop_registry import default_open_registry
 
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
 ADMIN = "admin-token-for-alert-settings"

@@ -14,8 +14,8 @@ from ingest.messaging.spool import SQLiteQueue
 from processors.alerts.alert_jobs import raised_envelope
 from processors.pipeline import ShopPipeline
 from schemas.alerts import Alert
+from schemas.control_events import AlertsRaised
 from schemas.envelope import Envelope
-from schemas.events import AlertsRaised
 from schemas.jobs import acknowledge_envelope
 from store.layout import embedded_broker_path
 from tests.integration.demo_prediction_shop import NOW, DemoApi, demo_api

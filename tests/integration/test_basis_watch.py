@@ -15,7 +15,7 @@ from schemas.settings import load_settings
 from schemas.views import VIEWS
 from store.layout import embedded_broker_path, shop_paths
 from store.viewstore import write_views
-from wcpulse.shop_cli import default_open_registry
+from wcpulse.shop_registry import default_open_registry
 from wcpulse.woo_commands import BASIS_RETRY, BasisWatch, queue_scheduled
 
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)

@@ -20,7 +20,7 @@ from store.metadata import NewShop, ShopRegistry
 from store.view_files import read_view
 from tests import woo_payloads as woo
 from tests.integration.erasure_support import files_mentioning
-from wcpulse.shop_cli import default_open_registry
+from wcpulse.shop_registry import default_open_registry
 
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
 ADMIN = "admin-token-for-tests"

@@ -26,7 +26,7 @@ from tests import woo_payloads as woo
 from tests.cli_runner import run_wcpulse
 from tests.integration.erasure_support import files_mentioning
 from tests.views_builder import guest_key
-from wcpulse.shop_cli import default_open_registry
+from wcpulse.shop_registry import default_open_registry
 
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
 ADA = "Ada@Example.com"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from processors.analytics.clv import CHURN_LEVELS, CONFIDENCE_BANDS, VALUE_SEGMENTS
-from schemas.views import CHURN_VIEW, CLV_VIEW, PREDICTION_MODELS_VIEW
+from schemas.prediction_views import CHURN_VIEW, CLV_VIEW, PREDICTION_MODELS_VIEW
 from tests.integration.customer_shop import (
     P1,
     P2,

@@ -10,7 +10,7 @@ import pytest
 
 from schemas.settings import load_settings
 from wcpulse.ready import LISTED_SHOPS, ready_line, shop_lines
-from wcpulse.shop_cli import default_open_registry
+from wcpulse.shop_registry import default_open_registry
 
 NOW = datetime(2026, 1, 5, 9, tzinfo=UTC)
 BASE = "http://127.0.0.1:8000"

@@ -17,7 +17,7 @@ from store.layout import shop_paths
 from store.rawlog import RejectedLog
 from tests.cli_runner import run_wcpulse
 from wcpulse.errors import UserError
-from wcpulse.shop_cli import default_open_registry
+from wcpulse.shop_registry import default_open_registry
 from wcpulse.waiting import unless_refused, wait_for_processor
 
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)

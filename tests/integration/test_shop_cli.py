@@ -20,7 +20,8 @@ from store.crypto import SecretBox
 from store.layout import secret_key_path, shop_paths
 from store.metadata import ShopRegistry
 from wcpulse.errors import UserError
-from wcpulse.shop_cli import default_open_registry, register
+from wcpulse.shop_cli import register
+from wcpulse.shop_registry import default_open_registry
 
 REPO = Path(__file__).resolve().parents[2]
 ADD_KEYS = {"shop_id", "webhook_url", "webhook_secret", "api_token"}

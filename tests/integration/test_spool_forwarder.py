@@ -34,7 +34,7 @@ from tests.integration.broker_support import (
     wait_until,
 )
 from tests.woo_payloads import order, signed
-from wcpulse.shop_cli import default_open_registry
+from wcpulse.shop_registry import default_open_registry
 from wcpulse.wiring import build_web_app, open_messaging
 
 CLOSED_PORT_URL = "amqp://guest:guest@127.0.0.1:1//"

@@ -9,8 +9,9 @@ import pytest
 
 from processors.consumer import retry_delay
 from processors.handlers import handle_envelope
+from schemas.control_events import ErasureRequested, ScoresRequested
 from schemas.envelope import Envelope, EnvelopeError
-from schemas.events import DeliveryNoted, ErasureRequested, ScoresRequested
+from schemas.events import DeliveryNoted
 from schemas.jobs import erase_envelope, rescore_envelope
 
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)

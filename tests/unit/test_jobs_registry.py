@@ -11,7 +11,7 @@ from processors.alerts.alert_jobs import raised_envelope
 from processors.handlers import handle_envelope
 from processors.jobs import JOBS, RUNNABLE_JOBS
 from schemas.alerts import Alert
-from schemas.events import AlertsRaised
+from schemas.control_events import AlertsRaised
 from schemas.jobs import JOB_NAMES, acknowledge_envelope, dated_job_envelope, erase_envelope
 from schemas.settings import Settings
 

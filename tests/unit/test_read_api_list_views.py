@@ -18,7 +18,8 @@ from api.openapi import build_openapi, operation
 from api.openapi_components import list_view_schemas
 from api.params import ParamSpec
 from api.route_spec import SHOP_PREFIX
-from schemas.views import MONEY, VIEW_KEYS, VIEWS
+from schemas.view_types import MONEY
+from schemas.views import VIEW_KEYS, VIEWS
 
 DOCUMENT = build_openapi(ROUTES)
 PRODUCTS_VIEW = pa.schema(
