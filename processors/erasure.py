@@ -31,8 +31,8 @@ from processors.email_match import email_sha256
 from processors.projections.sql import ALL_GUEST_EMAILS, ORDERS_SQL, WHOLE, order_params
 from processors.rebuild import rebuild_state
 from processors.shop_unit import ShopUnit
+from schemas.control_events import ErasureRequested
 from schemas.erasure import Erasure
-from schemas.events import ErasureRequested
 from schemas.shop import ShopConfig
 from store.erasure import (
     ErasureLedger,

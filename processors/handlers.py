@@ -31,13 +31,9 @@ from processors.normalise import (
     text,
 )
 from processors.normalise_tickets import normalise_ticket
+from schemas.control_events import ErasureRequested
 from schemas.envelope import Envelope, body_hash
-from schemas.events import (
-    DeliveryNoted,
-    ErasureRequested,
-    Event,
-    ResourceTrashed,
-)
+from schemas.events import DeliveryNoted, Event, ResourceTrashed
 from schemas.jsoncodec import loads
 from schemas.shop import DEFAULT_COST_KEYS, CostKeys
 

@@ -6,7 +6,8 @@ and the raw log keeps it for replay. Each entry says how its body becomes an eve
 does to the shop (``run``: returns True when it rebuilt the state from the raw log), how
 often the scheduler asks for it for every shop (a ``Settings`` attribute), which jobs run
 right after it on that schedule, and what ``wcpulse jobs run`` prints once the views include
-it. Adding a job is an entry here, its handler, and its event in ``schemas/events.py``.
+it. Adding a job is an entry here, its handler, and its event in
+``schemas/control_events.py`` (and in the unions of ``schemas/events.py``).
 """
 
 from __future__ import annotations
@@ -47,14 +48,14 @@ from processors.projections.product_jobs import run_products_job
 from processors.projections.views import rescore_customers
 from processors.retention import run_retention
 from processors.shop_unit import ShopUnit
-from schemas.events import (
-    ControlEvent,
+from schemas.control_events import (
     ErasureRequested,
     PredictionsRequested,
     ProductsRequested,
     RetentionRequested,
     ScoresRequested,
 )
+from schemas.events import ControlEvent
 from schemas.jobs import (
     ACKNOWLEDGE_ALERT,
     ALERTS,

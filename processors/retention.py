@@ -40,15 +40,15 @@ import structlog
 
 from processors.decoded import Decoded
 from processors.shop_unit import ShopUnit
-from schemas.envelope import Envelope
-from schemas.events import (
+from schemas.control_events import (
     ErasureRequested,
     PredictionsRequested,
     ProductsRequested,
-    ResourceTrashed,
     RetentionRequested,
     ScoresRequested,
 )
+from schemas.envelope import Envelope
+from schemas.events import ResourceTrashed
 from schemas.jobs import RETENTION, RETENTION_DONE
 from store.state_alerts import set_alerts_meta
 from store.state_batch import RESOURCE_OF, key_of

@@ -12,13 +12,8 @@ from typing import Any
 
 from processors.shop_unit import ShopUnit
 from schemas.alerts import alert_from_json, alert_json
+from schemas.control_events import AlertAcknowledged, AlertJobRequested, AlertsRaised, HealthNoted
 from schemas.envelope import Envelope
-from schemas.events import (
-    AlertAcknowledged,
-    AlertJobRequested,
-    AlertsRaised,
-    HealthNoted,
-)
 from schemas.jobs import ALERTS_RAISED, FULFILLMENT, job_envelope
 from store.state_alerts import (
     ALERTS_DONE_AT,

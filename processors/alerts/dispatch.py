@@ -12,7 +12,7 @@ from processors.alerts.alert_jobs import raised_envelope
 from processors.alerts.candidates import Candidate, Run, fresh
 from processors.alerts.notifier import DIGEST_WINDOW, Notifier
 from processors.shop_unit import ShopUnit
-from schemas.events import AlertsRaised
+from schemas.control_events import AlertsRaised
 from schemas.shop import ShopConfig
 from store.alert_sends import FAILED, SendOutcome
 from store.state_alerts import DIGESTS_DONE, DIGESTS_DUE, recent_alerts, set_alerts_meta

@@ -23,7 +23,7 @@ from processors.projections.engine import Refresh
 from processors.projections.sql import in_ids
 from processors.shop_unit import ShopUnit
 from schemas.alerts import Alert
-from schemas.events import AlertsRaised
+from schemas.control_events import AlertsRaised
 from store.state_alerts import (
     ALERTS_DONE_AT,
     ALERTS_DUE,

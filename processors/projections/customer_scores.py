@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from processors.analytics.customer_status import ShopCycle, score_customer_status, shop_cycle
 from processors.analytics.rfm import SEGMENT_ACTIONS, score_rfm
 from processors.analytics.rfm_thresholds import RfmThresholds, rfm_thresholds, score_rfm_against
-from schemas.events import ScoresRequested
+from schemas.control_events import ScoresRequested
 from schemas.shop import ConsentKeys
 from schemas.views import CUSTOMERS_VIEW
 from store.state import count_job, transaction

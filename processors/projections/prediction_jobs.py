@@ -33,10 +33,10 @@ from processors.projections.predictions import (
     prediction_views,
 )
 from processors.projections.views import scored_customers, whole_orders
-from schemas.events import PredictionsRequested
+from schemas.control_events import PredictionsRequested
 from schemas.jobs import BACKTEST, CHURN, CLV
+from schemas.prediction_views import BACKTESTS_VIEW
 from schemas.shop import ShopConfig
-from schemas.views import BACKTESTS_VIEW
 from store.arrow_results import arrow_of
 from store.state import count_job
 

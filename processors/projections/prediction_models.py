@@ -27,7 +27,7 @@ from processors.analytics.bgnbd import (
     fit_mbgnbd,
 )
 from processors.analytics.clv import ShopModels, fit_quality
-from schemas.views import PREDICTION_MODELS_VIEW
+from schemas.prediction_views import PREDICTION_MODELS_VIEW
 from store.arrow_results import arrow_of
 
 # the fewest repeat buyers a shop needs for a fit; fewer: the fallback model

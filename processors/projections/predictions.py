@@ -27,8 +27,9 @@ from processors.analytics.clv import (
     winback_discount,
 )
 from processors.projections.prediction_models import load_models, purchase_histories
+from schemas.prediction_views import CHURN_TIMELINE_VIEW, CHURN_VIEW, CLV_VIEW
 from schemas.shop import ShopConfig
-from schemas.views import CHURN_TIMELINE_VIEW, CHURN_VIEW, CLV_VIEW, MONEY
+from schemas.view_types import MONEY
 from store.arrow_results import arrow_of
 
 PREDICTED_AS_OF = "predictions_as_of"  # state meta: the day of the last job.clv / job.churn

@@ -30,7 +30,7 @@ from processors.projections.product_views import (
     product_sales,
 )
 from processors.projections.projection import Context
-from schemas.events import ProductsRequested
+from schemas.control_events import ProductsRequested
 from schemas.shop import ShopConfig
 from store.arrow_results import arrow_of
 from store.state import count_job, transaction

@@ -31,8 +31,8 @@ from processors.analytics.products import (
     stock_cover,
     trend,
 )
+from schemas.product_views import PRODUCTS_VIEW
 from schemas.shop import ProductSettings, ShopConfig
-from schemas.views import PRODUCTS_VIEW
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ import pyarrow as pa
 from processors.projections.prediction_models import MODELS_SQL
 from processors.projections.projection import Context
 from processors.projections.sql import VERSIONS_COUNT_SQL, in_ids, versions_sql
-from schemas.views import PRODUCT_PRICES_VIEW, VERSIONS_VIEW, VIEWS
+from schemas.product_views import PRODUCT_PRICES_VIEW
+from schemas.views import VERSIONS_VIEW, VIEWS
 from store.state_schema import RESOURCE_TABLES
 from store.viewstore import Changed, Write
 

@@ -26,7 +26,7 @@ from processors.projections.sql import (
     WHOLE,
     order_params,
 )
-from schemas.events import ScoresRequested
+from schemas.control_events import ScoresRequested
 from schemas.shop import ShopConfig
 from store.arrow_results import arrow_of
 
