@@ -22,13 +22,14 @@ import pyarrow as pa
 
 from bench import report
 from processors.analytics.clv import CHURN_LEVELS
+from processors.projections.churn_timeline import churn_counts, with_current_day
 from processors.projections.prediction_models import (
     fit_models,
     model_rows,
     purchase_histories,
     store_models,
 )
-from processors.projections.predictions import churn_counts, prediction_views, with_current_day
+from processors.projections.predictions import prediction_views
 from schemas.prediction_views import BACKTESTS_VIEW, CHURN_TIMELINE_VIEW, PREDICTION_MODELS_VIEW
 from schemas.shop import ShopConfig
 from store.state_schema import create_statements

@@ -2,8 +2,8 @@
 risk, the customers per churn level per day, the shop's fitted models and its backtests.
 
 ``job.clv``, ``job.churn`` and ``job.backtest`` make them (processors/projections/
-predictions.py, prediction_models.py, prediction_jobs.py); schemas/views.py registers them
-with their keys in ``VIEWS`` and ``VIEW_KEYS``.
+predictions.py, churn_timeline.py, prediction_models.py, prediction_jobs.py); schemas/views.py
+registers them with their keys in ``VIEWS`` and ``VIEW_KEYS``.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from processors.analytics.clv import CHURN_LEVELS
+from processors.projections.churn_timeline import churn_counts, with_current_counts
 from processors.projections.customer_scores import (
     SCORES_AS_OF,
     ScoringBasis,
@@ -39,11 +40,9 @@ from processors.projections.customer_scores import (
 )
 from processors.projections.predictions import (
     PREDICTED_AS_OF,
-    churn_counts,
     predicted_by_day,
     prediction_views,
     predictions_day,
-    with_current_counts,
 )
 from processors.projections.projection import Context
 from processors.projections.sql import (

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from processors.analytics.btyd import expected_spend
 from processors.analytics.clv import History, ShopModels, history_cycles, predict_purchases
+from processors.projections.churn_timeline import churn_counts, counts_table
 from processors.projections.customer_scores import effective_as_of
 from processors.projections.prediction_models import (
     fit_models,
@@ -26,12 +27,7 @@ from processors.projections.prediction_models import (
     purchase_histories,
     store_models,
 )
-from processors.projections.predictions import (
-    PREDICTED_AS_OF,
-    churn_counts,
-    counts_table,
-    prediction_views,
-)
+from processors.projections.predictions import PREDICTED_AS_OF, prediction_views
 from processors.projections.views import scored_customers, whole_orders
 from schemas.control_events import PredictionsRequested
 from schemas.jobs import BACKTEST, CHURN, CLV
