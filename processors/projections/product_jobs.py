@@ -21,14 +21,9 @@ import pyarrow as pa
 from processors.analytics.elasticity import estimate_elasticity
 from processors.analytics.products import score_distribution
 from processors.projections.line_views import OrderLines
+from processors.projections.product_sales import OWNED_LINES_SQL, lines_daily, product_sales
 from processors.projections.product_scores import ProductBasis, ranked_sales, scoring_settings
-from processors.projections.product_views import (
-    OWNED_LINES_SQL,
-    PRODUCT_BASIS,
-    catalogue,
-    lines_daily,
-    product_sales,
-)
+from processors.projections.product_views import PRODUCT_BASIS, catalogue
 from processors.projections.projection import Context
 from schemas.control_events import ProductsRequested
 from schemas.shop import ShopConfig

@@ -1,6 +1,7 @@
 """The products view's rows: each product's sales scored 0-100 with its grade, stock cover,
 trend, price elasticity and the price it suggests (``processors/projections/product_views.py``
-reads the catalogue and the sales; this module is pure, on the tables it is given).
+reads the catalogue, ``product_sales.py`` the sales; this module is pure, on the tables it
+is given).
 
 Scores (``processors/analytics/products.py``) are weighted percentile ranks of velocity,
 revenue and margin among the products that sold, or against a ``ProductBasis``: what the
@@ -113,7 +114,7 @@ def product_rows(
     settings: tuple[ScoringSettings, ProductSettings],
 ) -> pa.Table:
     """The view's rows: each product of ``state`` with its ``sales`` (the rows of
-    ``product_views.SALES_SQL``), scored against ``basis`` (None: against the products of
+    ``product_sales.SALES_SQL``), scored against ``basis`` (None: against the products of
     ``state`` that sold)."""
     scoring, own = settings
     c = _columns(state, sales)

@@ -175,6 +175,11 @@ def in_ids(ids: Iterable[int]) -> str:
     return _in_list(values, f"[{','.join(values)}]")
 
 
+def ids_scope(column: str, keys: list[int] | None) -> str:
+    """``column IN (1,2,3)`` (``in_ids``) for ``keys``; ``TRUE`` for None (every row)."""
+    return "TRUE" if keys is None else f"{column} IN {in_ids(keys)}"
+
+
 def _in_list(literals: list[str], array: str) -> str:
     if len(literals) >= JOIN_FROM:
         return f"(SELECT unnest({array}))"
