@@ -25,11 +25,11 @@ from processors.normalise import (
     normalise_coupon,
     normalise_customer,
     normalise_order,
-    normalise_product,
     normalise_refund,
     resource_id,
     text,
 )
+from processors.normalise_product import normalise_product
 from processors.normalise_tickets import normalise_ticket
 from schemas.control_events import ErasureRequested
 from schemas.envelope import Envelope, body_hash

@@ -7,14 +7,17 @@ value goes through processors/bounds.py: one the state cannot hold raises Invali
 naming the field (``line_items[2].quantity: integer out of range``), never the value; so
 does an object or list of objects WooCommerce sends that arrives as something else
 (``billing: not an object``). Nothing else escapes a normaliser.
+
+Products (their cost of goods and stock status) are normalised in
+processors/normalise_product.py, with the helpers here (``section``, ``object_list``,
+``parent_of``).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from processors.bounds import (
@@ -30,25 +33,21 @@ from processors.bounds import (
     gmt,
     identifier,
     money,
-    optional_money,
     parse_gmt,
     text,
 )
 from processors.errors import InvalidValue, UnprocessableEvent
 from processors.normalise_meta import meta_json
 from schemas.events import (
-    STOCK_STATUSES,
     CouponChanged,
     CustomerChanged,
     LineItem,
     OrderChanged,
-    ProductChanged,
     Refund,
     RefundChanged,
     RefundItem,
     Version,
 )
-from schemas.shop import DEFAULT_COST_KEYS, CostKeys
 
 __all__ = [  # parse_gmt and text are bounds' own, for handlers and reconciliation
     "consent_meta",
@@ -56,10 +55,12 @@ __all__ = [  # parse_gmt and text are bounds' own, for handlers and reconciliati
     "normalise_customer",
     "normalise_email",
     "normalise_order",
-    "normalise_product",
     "normalise_refund",
+    "object_list",
+    "parent_of",
     "parse_gmt",
     "resource_id",
+    "section",
     "text",
     "version_of",
 ]
@@ -90,7 +91,7 @@ def version_of(body: dict[str, Any], body_sha256: str, fallback: datetime) -> Ve
     return Version(at=at or fallback, body_hash=body_sha256)
 
 
-def _section(body: dict[str, Any], key: str) -> dict[str, Any]:
+def section(body: dict[str, Any], key: str) -> dict[str, Any]:
     """The object ``body[key]``: missing, null or empty -> {}; anything else is refused."""
     value = body.get(key)
     if isinstance(value, dict):
@@ -100,7 +101,7 @@ def _section(body: dict[str, Any], key: str) -> dict[str, Any]:
     raise InvalidValue(key, NOT_AN_OBJECT)
 
 
-def _list(body: dict[str, Any], key: str) -> list[dict[str, Any]]:
+def object_list(body: dict[str, Any], key: str) -> list[dict[str, Any]]:
     """The list of objects ``body[key]``: missing, null or empty -> []; a list holding
     anything but objects, or anything but a list, is refused."""
     value = body.get(key)
@@ -118,7 +119,7 @@ def _each(body: dict[str, Any], key: str, build: Callable[[dict[str, Any]], T]) 
     """``build`` of every object in the list ``body[key]``; a bad value names its element
     by its position in the list (``line_items[2].quantity``)."""
     built = []
-    for index, item in enumerate(_list(body, key)):
+    for index, item in enumerate(object_list(body, key)):
         try:
             built.append(build(item))
         except InvalidValue as exc:
@@ -158,13 +159,13 @@ def _coupon_line(item: dict[str, Any]) -> tuple[str, Decimal]:
 
 def normalise_order(body: dict[str, Any], body_sha256: str, received_at: datetime) -> OrderChanged:
     order_id = resource_id(body)
-    billing = _section(body, "billing")
+    billing = section(body, "billing")
     items = _each(body, "line_items", _line_item)
     refunds = _each(body, "refunds", _refund)
     coupons = _each(body, "coupon_lines", _coupon_line)
     _total((r.amount for r in refunds), REFUND_TOTALS)  # the state keeps these two sums
     checked_count(sum(i.quantity for i in items), LINE_QUANTITIES)
-    consents, tracking = meta_json(_list(body, "meta_data"), tracking=True)
+    consents, tracking = meta_json(object_list(body, "meta_data"), tracking=True)
     return OrderChanged(
         order_id=order_id,
         version=version_of(body, body_sha256, received_at),
@@ -198,7 +199,7 @@ def normalise_order(body: dict[str, Any], body_sha256: str, received_at: datetim
 def normalise_customer(
     body: dict[str, Any], body_sha256: str, received_at: datetime
 ) -> CustomerChanged:
-    billing = _section(body, "billing")
+    billing = section(body, "billing")
     return CustomerChanged(
         customer_id=resource_id(body),
         version=version_of(body, body_sha256, received_at),
@@ -216,61 +217,10 @@ def normalise_customer(
 def consent_meta(body: dict[str, Any]) -> str:
     """The scalar meta entries whose key mentions consent (schemas.shop.CONSENT_HINTS), as
     compact JSON sorted by key; "" when there are none."""
-    return meta_json(_list(body, "meta_data"), tracking=False)[0]
+    return meta_json(object_list(body, "meta_data"), tracking=False)[0]
 
 
-def _cost(body: dict[str, Any], keys: CostKeys) -> Decimal | None:
-    """WooCommerce's own cost of goods (``cost_of_goods_sold.total_value``) when it holds a
-    cost, else the value of the first of ``keys`` in ``meta_data`` that is usable (a number,
-    not negative; a meta key given twice: its first usable value). Unusable values are passed
-    over; an amount the state cannot hold is refused, as everywhere (processors/bounds.py)."""
-    cogs = _section(body, "cost_of_goods_sold")
-    cost = _usable_cost(cogs.get("total_value"), "cost_of_goods_sold.total_value")
-    if cost is not None and (cost or _cogs_defined(cogs)):
-        return cost
-    metas = _list(body, "meta_data")
-    for key in keys:
-        for index, meta in enumerate(metas):
-            if meta.get("key") == key:
-                cost = _usable_cost(meta.get("value"), f"meta_data[{index}].value")
-                if cost is not None:
-                    return cost
-    return None
-
-
-def _cogs_defined(cogs: dict[str, Any]) -> bool:
-    """Whether the shop entered a cost: WooCommerce reports ``total_value`` 0 and a null
-    ``values[].defined_value`` for a product without one (so a 0 then is no cost)."""
-    values = cogs.get("values")
-    return isinstance(values, list) and any(
-        isinstance(v, dict) and v.get("defined_value") not in (None, "") for v in values
-    )
-
-
-def _usable_cost(value: Any, field: str) -> Decimal | None:
-    """A cost: a JSON number or numeric string, finite and not negative (None otherwise)."""
-    if isinstance(value, str):
-        try:
-            amount = Decimal(value.strip())
-        except InvalidOperation:
-            return None
-    elif type(value) is int:
-        amount = Decimal(value)
-    elif isinstance(value, float) and math.isfinite(value):
-        amount = Decimal(repr(value))
-    else:
-        return None  # null, bool, list, object, inf, nan
-    if not amount.is_finite() or amount < 0:
-        return None
-    return checked_amount(amount, field)
-
-
-def _stock_status(value: Any) -> str:
-    status = text(value).lower()
-    return status if status in STOCK_STATUSES else ""
-
-
-def _parent_id(body: dict[str, Any], collection: str) -> int:
+def parent_of(body: dict[str, Any], collection: str) -> int:
     """``parent_id``, or for a body without it (a variation, a refund of ``/orders/N/refunds``),
     the id in its ``_links.up`` href under ``/<collection>/``."""
     parent = identifier(body.get("parent_id"), "parent_id")
@@ -283,34 +233,6 @@ def _parent_id(body: dict[str, Any], collection: str) -> int:
     if not isinstance(href, str) or marker not in href:
         return 0
     return identifier(href.rstrip("/").rsplit(marker, 1)[-1], "_links.up[0].href")
-
-
-def normalise_product(
-    body: dict[str, Any],
-    body_sha256: str,
-    received_at: datetime,
-    cost_keys: CostKeys = DEFAULT_COST_KEYS,
-) -> ProductChanged:
-    """``cost_keys``: the shop's cost meta keys (``ShopConfig.cost_keys``), in order."""
-    stock = body.get("stock_quantity")
-    parent_id = _parent_id(body, "products")
-    return ProductChanged(
-        product_id=resource_id(body),
-        version=version_of(body, body_sha256, received_at),
-        parent_id=parent_id,
-        type=text(body.get("type")) or ("variation" if parent_id else "simple"),
-        name=text(body.get("name")),
-        sku=text(body.get("sku")),
-        status=text(body.get("status")),
-        price=optional_money(body.get("price"), "price"),
-        regular_price=optional_money(body.get("regular_price"), "regular_price"),
-        sale_price=optional_money(body.get("sale_price"), "sale_price"),
-        stock_quantity=None if stock is None else count(stock, "stock_quantity"),
-        manage_stock=bool(body.get("manage_stock")),
-        cost=_cost(body, cost_keys),
-        categories=tuple(text(c.get("name")) for c in _list(body, "categories")),
-        stock_status=_stock_status(body.get("stock_status")),
-    )
 
 
 def normalise_coupon(
@@ -347,7 +269,7 @@ def normalise_refund(
     return RefundChanged(
         refund_id=refund_id,
         version=Version(at=created, body_hash=body_sha256),
-        order_id=_parent_id(body, "orders"),
+        order_id=parent_of(body, "orders"),
         amount=abs(money(body.get("amount"), "amount")),
         reason=text(body.get("reason")),
         created_at=created,

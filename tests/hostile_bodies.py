@@ -19,9 +19,9 @@ from processors.normalise import (
     normalise_coupon,
     normalise_customer,
     normalise_order,
-    normalise_product,
     normalise_refund,
 )
+from processors.normalise_product import normalise_product
 from tests.conftest import load_fixture
 
 Path = tuple[str | int, ...]

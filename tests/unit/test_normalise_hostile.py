@@ -23,9 +23,9 @@ from processors.normalise import (
     normalise_coupon,
     normalise_customer,
     normalise_order,
-    normalise_product,
     normalise_refund,
 )
+from processors.normalise_product import normalise_product
 from schemas.events import (
     CouponChanged,
     CustomerChanged,

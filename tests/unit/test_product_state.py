@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from processors.errors import UnprocessableEvent
 from processors.handlers import handle_envelope
-from processors.normalise import normalise_product
+from processors.normalise_product import normalise_product
 from schemas.envelope import Envelope
 from schemas.events import ProductChanged, Version
 from schemas.settings import SettingsError, load_settings
