@@ -36,8 +36,9 @@ from bench.processors_warm import WARM_EVENTS, warm_shop
 from bench.profiling import profiled
 from ingest.messaging.rabbit_source import RabbitSource
 from ingest.messaging.spool import SQLiteQueue
-from processors.consumer import Consumer, publish_due_after
+from processors.consumer import Consumer
 from processors.pipeline import ShopPipeline
+from processors.publish_schedule import publish_due_after
 from schemas.clock import SystemClock
 from schemas.envelope import Envelope
 from schemas.shop import ShopConfig

@@ -11,14 +11,8 @@ A failure that is not a message's fault (the disk, the metadata database, the br
 dead-letters anything and never restarts the consumer: the shop's part of the batch is held,
 unacknowledged, and tried again with a growing pause (its delivery count does not grow), until
 it succeeds or the consumer is stopped. A shop whose views fail to publish keeps its state
-and is published again later, with the same pause.
-
-Views are published as soon as the queue is drained (a fetch came back short of a full
-batch), so a steady stream is visible one apply and one publish after it arrives; under a
-backlog (full batches) a shop is published at most every ``view_interval`` seconds, and no
-sooner than ``BACKLOG_SPACING`` times its last publish took, so the publishes take at most
-about a fifth of the time the backlog needs: while it drains, views lag anyway, and they
-are current again sooner when the backlog gets the time.
+and is published again later, with the same pause. When each shop's views are published,
+and its alert mail looked at: processors/publish_schedule.py.
 """
 
 from __future__ import annotations
@@ -32,10 +26,11 @@ from typing import Any, Protocol
 
 import structlog
 
-from processors.alerts.dispatch import MAIL_TICK, send_alert_mail
+from processors.alerts.dispatch import send_alert_mail
 from processors.alerts.notifier import Notifier
 from processors.dead_letters import DeadLetterNotes, shop_of
 from processors.pipeline import ShopPipeline
+from processors.publish_schedule import PublishSchedule
 from schemas.clock import Clock
 from schemas.envelope import Envelope, EnvelopeError
 from schemas.shop import ShopConfig
@@ -44,12 +39,6 @@ from store.errors import StateLocked
 log = structlog.get_logger("wcpulse.consumer")
 
 RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)  # seconds; the last repeats
-BACKLOG_SPACING = 4.0  # under a backlog: publishes at least 4x their own time apart
-
-
-def publish_due_after(view_interval: float, last_publish_seconds: float) -> float:
-    """Seconds from a shop's first unpublished batch to its publish under a backlog."""
-    return max(view_interval, BACKLOG_SPACING * last_publish_seconds)
 
 
 class Stopped(Exception):
@@ -97,19 +86,14 @@ class Consumer:
         self._data_dir = Path(data_dir)
         self._clock = clock
         self._batch_size = batch_size
-        self._view_interval = view_interval
         self._alert_interval = alert_interval  # seconds between a shop's alert checks
         self._pipelines: dict[str, ShopPipeline] = {}
-        self._dirty: dict[str, float] = {}
-        self._publish_seconds: dict[str, float] = {}  # shop: how long its last publish took
+        self._schedule = PublishSchedule(view_interval)
         self._retry_delays = tuple(retry_delays)
-        self._publish_failures: dict[str, tuple[int, float]] = {}  # shop: (failures, not before)
         self._stop = threading.Event()
         self.retries = 0  # batches tried again after a failure that was not a message's
         self.on_batch: Callable[[int], None] | None = None
         self._notifier = notifier
-        self._notified: dict[str, float] = {}  # shop: when its mail was last looked at
-        self._mail_now: set[str] = set()  # shops published since: mail them at once
         self._dead = DeadLetterNotes()  # dead letters no pipeline saw, by shop
 
     def run(self, stop: threading.Event, poll_timeout: float = 0.5) -> None:
@@ -141,18 +125,13 @@ class Consumer:
 
     def publish_due(self, force: bool = False) -> None:
         now = self._clock.now()
-        for shop_id, since in list(self._dirty.items()):
-            failed, not_before = self._publish_failures.get(shop_id, (0, 0.0))
-            if now.timestamp() < not_before:
+        for shop_id, failed in self._schedule.due(now, force):
+            pipeline = self._pipelines.get(shop_id)
+            if pipeline is not None and not self._publish(pipeline, now, failed):
                 continue
-            took = self._publish_seconds.get(shop_id, 0.0)
-            if force or publish_due_after(self._view_interval, took) <= now.timestamp() - since:
-                pipeline = self._pipelines.get(shop_id)
-                if pipeline is not None and not self._publish(pipeline, now, failed):
-                    continue
-                del self._dirty[shop_id]
-                if pipeline is not None and pipeline.follow_up:  # the alerts it raised
-                    self._dirty[shop_id] = now.timestamp()
+            self._schedule.done(shop_id)
+            if pipeline is not None and pipeline.follow_up:  # the alerts it raised
+                self._schedule.changed(shop_id, now.timestamp())
 
     def mail_due(self) -> None:
         """Alert e-mails: after a shop's publish, and every ``MAIL_TICK`` seconds for the
@@ -161,17 +140,10 @@ class Consumer:
             return
         now = self._clock.now()
         for shop_id, pipeline in list(self._pipelines.items()):
-            last = self._notified.get(shop_id)
-            if (
-                last is not None
-                and now.timestamp() - last < MAIL_TICK
-                and shop_id not in self._mail_now
-            ):
+            if not self._schedule.mail_due(shop_id, now.timestamp()):
                 continue
-            self._notified[shop_id] = now.timestamp()
-            self._mail_now.discard(shop_id)
             if send_alert_mail(self._notifier, pipeline, self._shops.get(shop_id), now):
-                self._dirty.setdefault(shop_id, now.timestamp())
+                self._schedule.changed(shop_id, now.timestamp())
 
     def _publish(self, pipeline: ShopPipeline, now: datetime, failed: int) -> bool:
         """Publish the shop's views; a failure is logged and tried again later."""
@@ -179,10 +151,9 @@ class Consumer:
         started = time.perf_counter()
         try:
             pipeline.publish(now, alerts=True)
-            self._mail_now.add(shop_id)
         except Exception as exc:  # noqa: BLE001 - the edge: the state is safe, views wait
             delay = retry_delay(failed + 1, self._retry_delays)
-            self._publish_failures[shop_id] = (failed + 1, now.timestamp() + delay)
+            self._schedule.failed(shop_id, failed + 1, now.timestamp() + delay)
             log.error(
                 "views_publish_failed",
                 shop_id=shop_id,
@@ -193,14 +164,14 @@ class Consumer:
             )
             self._drop_pipeline(shop_id)
             return False
-        self._publish_failures.pop(shop_id, None)
-        self._publish_seconds[shop_id] = seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        self._schedule.published(shop_id, seconds)
         log.info("views_published", shop_id=shop_id, seconds=round(seconds, 4))
         return True
 
     def close(self) -> None:
         try:
-            self._publish_failures.clear()  # one last try for every dirty shop
+            self._schedule.retry_now()  # one last try for every dirty shop
             self.publish_due(force=True)
         finally:
             for shop_id in list(self._pipelines):
@@ -266,7 +237,7 @@ class Consumer:
         for index, reason in failures.items():
             self._dead_letter(pairs[index][0], reason, shop_id, pairs[index][1].topic)
         self._source.ack([d for i, (d, _) in enumerate(pairs) if i not in failures])
-        self._dirty.setdefault(shop_id, self._clock.now().timestamp())
+        self._schedule.changed(shop_id, self._clock.now().timestamp())
         log.info(
             "batch_committed",
             shop_id=shop_id,
@@ -300,7 +271,7 @@ class Consumer:
             try:
                 if shop is not None:
                     self._pipeline(shop).apply([envelope], now)
-                    self._dirty.setdefault(shop_id, now.timestamp())
+                    self._schedule.changed(shop_id, now.timestamp())
             except StateLocked:
                 log.warning("dead_letters_not_noted", shop_id=shop_id, reason="state locked")
             except Exception as exc:  # noqa: BLE001 - the edge: noted again after the next batch

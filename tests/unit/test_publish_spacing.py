@@ -1,12 +1,13 @@
 """Under a backlog a shop is published every ``view_interval`` seconds, or, when its last
 publish took longer than a quarter of that, at least four times that long apart, so the
-publishes take at most about a fifth of the time the backlog needs (processors/consumer.py)."""
+publishes take at most about a fifth of the time the backlog needs
+(processors/publish_schedule.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from processors.consumer import BACKLOG_SPACING, publish_due_after
+from processors.publish_schedule import BACKLOG_SPACING, publish_due_after
 
 
 @pytest.mark.parametrize(
