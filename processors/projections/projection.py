@@ -172,8 +172,8 @@ def _hashable(value: Any) -> Any:
 def _keys_not_in(old: pa.Table, new: pa.Table, names: list[str]) -> pa.Table:
     """The ``names`` columns of the rows of ``old`` whose key no row of ``new`` has (a
     refresh's few hundred rows: a set in Python costs less than a statement)."""
-    kept = set(zip(*(new[name].to_pylist() for name in names), strict=True))
-    gone = [key not in kept for key in zip(*(old[name].to_pylist() for name in names), strict=True)]
+    kept = set(_row_tuples(new.select(names)))
+    gone = [key not in kept for key in _row_tuples(old.select(names))]
     return old.select(names).filter(pa.array(gone, pa.bool_()))
 
 
