@@ -13,7 +13,7 @@ process (not a power loss). A move inserts the rows and records how far the jour
 in ONE transaction, so a crash between moves moves nothing twice and loses nothing (the
 file and its marks: ``journal_file.py``). When everything is moved and the journal has grown
 past ``rotate_bytes``, or nothing came for ``idle_seconds``, it is wiped (zeros, so an erased
-customer's webhooks leave no trace, as the queue's ``secure_delete`` does) and starts again
+customer's webhooks leave no trace, as the queue's idle scrub does) and starts again
 under a new epoch.
 
 One process writes one journal, held by ``flock`` for its lifetime (``0.log``, ``1.log``...,

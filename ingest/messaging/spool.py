@@ -17,10 +17,10 @@ A row handed out ``max_deliveries`` times without an ack (it crashed every consu
 took it) is moved to the dead letters by the next fetch, like RabbitMQ's ``x-delivery-limit``;
 ``take_dead_lettered`` tells the consumer (it raises them as pipeline_health).
 
-Deleted messages leave no trace on disk (GDPR: an erased customer's webhooks passed through
-here): ``secure_delete`` overwrites deleted content with zeros, and a fetch that finds the
-queue idle after deletions checkpoints and truncates the WAL, which still holds the pages
-as they were before.
+Deleted messages leave no trace on disk once the queue is idle (GDPR: an erased customer's
+webhooks passed through here): a fetch that finds the queue idle after deletions drops the
+file's free pages (``scrub_freed``, spool_sql.py), then checkpoints and truncates the WAL,
+which still holds the pages as they were before.
 
 Fetch, ack and dead-lettering take a few statements per batch, none per row; the SQL, and
 why it is shaped as it is (a batch costs the pages it writes), is in ``spool_sql.py``.
@@ -43,6 +43,7 @@ from ingest.messaging.spool_sql import (
     move_to_dead_letters,
     oldest_rows_query,
     open_queue_file,
+    scrub_freed,
 )
 from schemas.clock import Clock, SystemClock
 from schemas.envelope import Envelope, partition_for
@@ -215,9 +216,15 @@ class SQLiteQueue:
         return self._conn
 
     def _truncate_wal(self) -> None:
-        """Copy the WAL into the database file and empty it, unless another connection
-        (a publisher in another process) is using it; then the next idle fetch tries again."""
-        busy, _, _ = self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        """Drop the free pages, copy the WAL into the database file and empty it, unless
+        another connection (a publisher in another process) is using it; then the next idle
+        fetch tries again."""
+        conn = self._connection()
+        try:
+            scrub_freed(conn)
+        except sqlite3.OperationalError:  # busy past the timeout: the next idle fetch
+            return
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         if not busy:
             self._deleted = False
 

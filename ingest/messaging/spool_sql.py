@@ -17,8 +17,19 @@ checkpointed into the file), so each statement touches as few as it can:
   (15 us a message with 100,000 waiting). SQLite merges at most 500 such ranges
   (SQLITE_MAX_COMPOUND_SELECT), so an instance consumes all partitions or at most 500.
 
-``secure_delete`` makes an ack write zeros over every deleted body; that, not the statement,
-is most of what an ack costs (about 9 of 11 us a message of 3 KB).
+What a deleted message leaves on disk is wiped when the queue goes idle, not at each ack. A
+file made by this version keeps its free pages apart (``auto_vacuum = INCREMENTAL``) and
+deletes with ``secure_delete = FAST``: a page that still holds rows has the deleted ones
+zeroed as it is written anyway, and a page left empty goes to the free list as it is. When a
+fetch finds the queue idle, ``scrub_freed`` drops the free pages, and the WAL, which holds
+every page as it was written, is truncated (spool.py). ``secure_delete = ON`` instead wrote
+zeros over each freed page at the ack: 16 of 20 us a message of 3 KB (a batch of 2,000
+messages freed ~6 MB of pages, all written to the WAL), against 4 us now; a drained queue's
+file is then rebuilt from the few pages it keeps (40,000 messages of 3 KB: the acks 0.19 s
+and the rebuild 0.05 s, against 0.69 s of acks). Either way a trace could outlive the
+ack until the queue is idle, in the WAL's frames then, in the free pages now. A file made by
+an older version has no such free list (it cannot be added without rewriting the file) and
+keeps ``secure_delete = ON``.
 """
 
 from __future__ import annotations
@@ -67,15 +78,46 @@ def open_queue_file(path: Path) -> sqlite3.Connection:
     # transactions (isolation_level=None) so every write is one BEGIN IMMEDIATE ... COMMIT.
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA auto_vacuum = INCREMENTAL")  # a new file only (see the docstring)
     conn.execute("PRAGMA journal_mode = WAL")
     # synchronous=NORMAL in WAL mode: a commit is written to the WAL file (the OS page cache)
     # before COMMIT returns, so it survives a crash or kill -9 of this PROCESS. Only a power
     # loss or OS crash can lose the last transactions; synchronous=FULL would fsync each
     # commit to cover that too, at a large cost per webhook.
     conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA secure_delete = ON")  # deleted messages are overwritten with zeros
     conn.executescript(_SCHEMA)
+    # deleted messages: zeroed where that costs no write, their free pages at the next idle
+    # fetch (``scrub_freed``); in a file of an older version, every one at once
+    conn.execute(f"PRAGMA secure_delete = {'FAST' if _keeps_free_pages(conn) else 'ON'}")
     return conn
+
+
+def _keeps_free_pages(conn: sqlite3.Connection) -> bool:
+    ((mode,),) = conn.execute("PRAGMA auto_vacuum").fetchall()
+    return bool(mode == _INCREMENTAL)
+
+
+_INCREMENTAL = 2  # PRAGMA auto_vacuum
+
+
+def scrub_freed(conn: sqlite3.Connection) -> None:
+    """Drop the file's free pages, and what deleted messages left in them (nothing to do in
+    a file of an older version, whose deletions were zeroed at once). A file holding fewer
+    pages than it has free, a drained queue's, is rebuilt (``VACUUM``: its cost follows the
+    pages kept); else its last pages move into the free ones and it is cut short
+    (``incremental_vacuum``: its cost follows the pages freed, about what zeroing them at
+    the ack cost). ``executescript`` runs that pragma to its end: ``execute`` takes one step
+    of it, which frees one page."""
+    if not _keeps_free_pages(conn):
+        return
+    ((free,),) = conn.execute("PRAGMA freelist_count").fetchall()
+    ((pages,),) = conn.execute("PRAGMA page_count").fetchall()
+    if not free:
+        return
+    if pages - free <= free:
+        conn.execute("VACUUM")
+    else:
+        conn.executescript("PRAGMA incremental_vacuum;")
 
 
 class immediate:
