@@ -46,7 +46,7 @@ def test_gunicorn_with_preload_stops_at_once_and_says_why(tmp_path: Path, factor
     assert "exited with code 3" in started.stderr  # gunicorn's "worker failed to boot"
 
 
-def test_gunicorn_without_preload_serves_from_each_worker(tmp_path: Path) -> None:
+def test_gunicorn_without_preload_boots_its_workers_and_answers(tmp_path: Path) -> None:
     server = subprocess.Popen(
         [*GUNICORN, "wcpulse.wsgi:ingest_app()"],
         env=_env(tmp_path),
