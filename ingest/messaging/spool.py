@@ -143,7 +143,7 @@ class SQLiteQueue:
             while True:
                 batch = self._take(max_messages)
                 if not batch and self._deleted:
-                    self._truncate_wal()
+                    self._wipe_deleted()
                 remaining = deadline - time.monotonic()
                 if batch or remaining <= 0:
                     return batch
@@ -215,7 +215,7 @@ class SQLiteQueue:
             raise RuntimeError("SQLiteQueue is closed")
         return self._conn
 
-    def _truncate_wal(self) -> None:
+    def _wipe_deleted(self) -> None:
         """Drop the free pages, copy the WAL into the database file and empty it, unless
         another connection (a publisher in another process) is using it; then the next idle
         fetch tries again."""

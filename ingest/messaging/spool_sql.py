@@ -92,12 +92,12 @@ def open_queue_file(path: Path) -> sqlite3.Connection:
     return conn
 
 
+_INCREMENTAL = 2  # PRAGMA auto_vacuum
+
+
 def _keeps_free_pages(conn: sqlite3.Connection) -> bool:
     ((mode,),) = conn.execute("PRAGMA auto_vacuum").fetchall()
     return bool(mode == _INCREMENTAL)
-
-
-_INCREMENTAL = 2  # PRAGMA auto_vacuum
 
 
 def scrub_freed(conn: sqlite3.Connection) -> None:
