@@ -2,9 +2,9 @@
 
 The topology is the production one (``RabbitTopology``: quorum queues, single active
 consumer, delivery limit) under a unique prefix, and is deleted afterwards, messages and all.
-The queues are filled straight on a py-amqp channel without publisher confirms (13,000/s
-where the confirming ``RabbitPublisher`` does 1,300/s): the fill is not what is measured,
-and the run starts once the queues hold every envelope.
+The queues are filled with the messages ``RabbitPublisher`` would send (``packed``: each
+shop's envelopes in packs) straight on a py-amqp channel without publisher confirms: the
+fill is not what is measured, and the run starts once the queues hold every message.
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import amqp
 from kombu import Connection
 
 from ingest.errors import BrokerUnavailable
-from ingest.messaging.rabbit import SHOP_HEADER, RabbitTopology, connect
+from ingest.messaging.rabbit import RabbitTopology, connect, packed, publish_body
 from schemas.envelope import Envelope
 
 AMQP_URL = os.environ.get("WCPULSE_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
@@ -62,18 +61,12 @@ def left_over(topology: RabbitTopology) -> tuple[int, int]:
 
 def _fill(channel: Any, topology: RabbitTopology, envelopes: Sequence[Envelope]) -> float:
     started = time.perf_counter()
-    for envelope in envelopes:
-        message = amqp.Message(
-            envelope.to_json(),
-            content_type="application/json",
-            content_encoding="utf-8",
-            delivery_mode=2,
-            application_headers={SHOP_HEADER: envelope.shop_id},
-        )
-        channel.basic_publish(message, topology.exchange.name, topology.route(envelope))
+    messages = packed(topology, envelopes)
+    for routing_key, body, headers in messages:
+        publish_body(channel, body, topology.exchange, routing_key, headers)
     names = [topology.queue_name(p) for p in range(topology.partitions)]
     deadline = time.monotonic() + FILL_SECONDS
-    while _count(channel, names) < len(envelopes):
+    while _count(channel, names) < len(messages):
         if time.monotonic() > deadline:
             raise RuntimeError(f"RabbitMQ did not take {len(envelopes):,} envelopes in time")
         time.sleep(0.05)

@@ -2,7 +2,8 @@
 
 It consumes the queues ``ingest.messaging.rabbit.RabbitTopology`` declares; delivery is at
 least once (see ``ingest.messaging.rabbit``), so whatever handles the deliveries must be
-idempotent.
+idempotent. A pack's envelopes are separate deliveries; the message is acked once each of
+them is acked or dead-lettered (until then, a lost connection redelivers the whole pack).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ingest.messaging.rabbit import (
     connect,
     discard,
     publish_body,
+    unpacked,
 )
 from ingest.messaging.spool import Delivery
 from schemas.clock import Clock, SystemClock
@@ -39,6 +41,7 @@ _REASON_MAX_CHARS = 1000
 class RabbitTag:
     generation: int  # connection generation: tags of a lost connection cannot be acked
     number: int  # the delivery tag on the generation's channel
+    part: int = 0  # which envelope of the message (a pack holds several)
 
 
 class RabbitSource:
@@ -66,7 +69,8 @@ class RabbitSource:
         self._prefetch = prefetch
         self._clock = clock or SystemClock()
         self._buffer: deque[Delivery] = deque()
-        self._unacked: set[int] = set()  # delivery tags received on the channel, not acked
+        # delivery tags received on the channel and not acked: the parts still unsettled
+        self._unacked: dict[int, set[int]] = {}
         self._generation = 0
         self._conn: Connection | None = None
         self._channel: Any = None  # the py-amqp channel the partitions are consumed on
@@ -88,16 +92,17 @@ class RabbitSource:
         return [self._buffer.popleft() for _ in range(min(max_messages, len(self._buffer)))]
 
     def ack(self, deliveries: Sequence[Delivery]) -> None:
-        """Ack the deliveries, as many as it can with ONE ``multiple`` ack (see ``_acks``)."""
+        """Ack the messages these deliveries settle, as many as it can with ONE
+        ``multiple`` ack (see ``_acks``)."""
         tags = [tag for tag in map(self._current_tag, deliveries) if tag is not None]
         try:
-            for tag, multiple in self._acks(tags):
-                self._channel.basic_ack(tag.number, multiple=multiple)
+            self._send_acks(self._settled(tags))
         except BROKER_ERRORS as exc:
             self._lost(exc)
 
     def dead_letter(self, delivery: Delivery, reason: str) -> None:
-        """Publish to the DLX with the reason (confirmed), then ack the original."""
+        """Publish the envelope to the DLX with the reason (confirmed), then ack the
+        original (a pack: once its other envelopes are settled too)."""
         tag = self._current_tag(delivery)
         if tag is None or self._channel is None:
             return
@@ -110,8 +115,7 @@ class RabbitSource:
             publish_body(
                 self._channel, delivery.body, self._topology.dlx, "", headers, confirm_timeout=5.0
             )
-            self._channel.basic_ack(tag.number)
-            self._unacked.discard(tag.number)
+            self._send_acks(self._settled([tag]))
         except BROKER_ERRORS as exc:
             self._lost(exc)
             raise BrokerUnavailable(
@@ -133,8 +137,8 @@ class RabbitSource:
                 message = channel.basic_get(self._topology.dead_letter_queue_name, no_ack=False)
                 if message is None:
                     break
-                records.append(dead_letter_record(message))
-            return records
+                records += dead_letter_records(message)
+            return records[:limit]
         finally:
             channel.close()
 
@@ -165,26 +169,48 @@ class RabbitSource:
 
     def _on_message(self, partition: int, generation: int, message: Any) -> None:
         """A py-amqp message, straight from the channel (kombu's Consumer and Message cost
-        about 10 us a message more: ``bench processors``, RabbitMQ)."""
+        about 10 us a message more: ``bench processors``, RabbitMQ); a pack becomes one
+        delivery per envelope."""
         body = message.body if isinstance(message.body, bytes) else message.body.encode()
         info = message.delivery_info
         number = info["delivery_tag"]
-        shop_id = (message.properties.get("application_headers") or {}).get(SHOP_HEADER)
+        headers = message.properties.get("application_headers") or {}
+        shop_id = headers.get(SHOP_HEADER)
         named = shop_id if isinstance(shop_id, str) and shop_id else None
-        self._unacked.add(number)
-        tag = RabbitTag(generation, number)
-        self._buffer.append(Delivery(body, partition, bool(info.get("redelivered")), tag, named))
+        redelivered = bool(info.get("redelivered"))
+        bodies = unpacked(body, headers)
+        self._unacked[number] = set(range(len(bodies)))
+        self._buffer.extend(
+            Delivery(part_body, partition, redelivered, RabbitTag(generation, number, part), named)
+            for part, part_body in enumerate(bodies)
+        )
+
+    def _settled(self, tags: list[RabbitTag]) -> list[RabbitTag]:
+        """The messages these parts settle: those with no part left unsettled (a part
+        settled already is left alone: acking its message again would close the channel)."""
+        done: dict[int, RabbitTag] = {}
+        for tag in tags:
+            parts = self._unacked.get(tag.number)
+            if parts is None or tag.part not in parts:
+                continue
+            parts.discard(tag.part)
+            if not parts:
+                del self._unacked[tag.number]
+                done[tag.number] = tag
+        return list(done.values())
+
+    def _send_acks(self, tags: list[RabbitTag]) -> None:
+        for tag, multiple in self._acks(tags):
+            self._channel.basic_ack(tag.number, multiple=multiple)
 
     def _acks(self, tags: list[RabbitTag]) -> list[tuple[RabbitTag, bool]]:
-        """``(tag, multiple)`` acks that settle exactly these messages, in as few frames as
-        can be: a ``multiple`` ack settles EVERY unacked delivery of the channel (all the
-        partitions' consumers share it) up to its tag, so it covers the messages below the
-        oldest one still unacked, and the others are acked one by one. A consumer acking
-        its whole batch (one shop) sends one frame instead of one per message. A message
-        settled already is left alone (acking its tag again would close the channel)."""
+        """``(tag, multiple)`` acks that settle exactly these messages (settled, no longer
+        in ``_unacked``), in as few frames as can be: a ``multiple`` ack settles EVERY
+        unacked delivery of the channel (all the partitions' consumers share it) up to its
+        tag, so it covers the messages below the oldest one still unacked, and the others
+        are acked one by one. A consumer acking its whole batch (one shop) sends one frame
+        instead of one per message."""
         by_number = {t.number: t for t in tags}
-        by_number = {n: tag for n, tag in by_number.items() if n in self._unacked}
-        self._unacked.difference_update(by_number)
         oldest_kept = min(self._unacked, default=None)
         numbers = sorted(by_number)
         covered = [n for n in numbers if oldest_kept is None or n < oldest_kept]
@@ -215,8 +241,9 @@ class RabbitSource:
         self._conn = self._channel = None
 
 
-def dead_letter_record(message: Any) -> dict:
-    """reason, body, partition, dead_lettered_at of a message in the dead-letter queue."""
+def dead_letter_records(message: Any) -> list[dict]:
+    """reason, body, partition, dead_lettered_at of each envelope a message in the
+    dead-letter queue holds (a pack RabbitMQ dead-lettered whole: one per envelope)."""
     headers = message.headers or {}
     reason = headers.get("x-wcpulse-reason")
     if reason is None:  # dead-lettered by RabbitMQ itself, e.g. the delivery limit
@@ -227,7 +254,10 @@ def dead_letter_record(message: Any) -> dict:
         partition = int(suffix) if suffix.isdigit() else None
     body = message.body if isinstance(message.body, bytes) else message.body.encode()
     at = headers.get("x-wcpulse-dead-lettered-at") or _death_time(headers)
-    return {"reason": reason, "body": body, "partition": partition, "dead_lettered_at": at}
+    return [
+        {"reason": reason, "body": part, "partition": partition, "dead_lettered_at": at}
+        for part in unpacked(body, headers)
+    ]
 
 
 def _death_time(headers: dict) -> str | None:

@@ -239,7 +239,7 @@ def rabbit_dead_letters(url: str, prefix: str, partitions: int) -> list[dict]:
     own, closed afterwards so every message goes back. (``RabbitSource.dead_letters`` would
     also start a consumer on the partition queues, competing with the service's.)"""
     from ingest.messaging.rabbit import RabbitTopology, connect
-    from ingest.messaging.rabbit_source import dead_letter_record
+    from ingest.messaging.rabbit_source import dead_letter_records
 
     queue_name = RabbitTopology(prefix, partitions).dead_letter_queue_name
     with connect(url) as conn:
@@ -247,7 +247,7 @@ def rabbit_dead_letters(url: str, prefix: str, partitions: int) -> list[dict]:
         try:
             records = []
             while (message := channel.basic_get(queue_name, no_ack=False)) is not None:
-                records.append(dead_letter_record(message))
+                records += dead_letter_records(message)
             return records
         finally:
             channel.close()

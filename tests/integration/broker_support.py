@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.messaging.rabbit import RabbitTopology, connect
+from ingest.messaging.rabbit_source import RabbitSource
 from ingest.messaging.spool import Delivery
 from schemas.envelope import Envelope
 
@@ -96,3 +97,17 @@ def rabbit_topology(url: str, prefix: str, partitions: int = 4, **kw) -> Iterato
         conn = connect(url)
         topology.delete(conn.default_channel)
         conn.release()
+
+
+def queued_envelopes(url: str, topology: RabbitTopology) -> int:
+    """How many envelopes the partition queues hold (a pack counts each of its own): a
+    consumer takes them until half a second passes without one, then closes without
+    acking, so all go back (single-active-consumer quorum queues refuse ``basic_get``)."""
+    source = RabbitSource(url, topology, range(topology.partitions), prefetch=1000)
+    count = 0
+    try:
+        while found := source.fetch(1000, timeout=0.5):
+            count += len(found)
+        return count
+    finally:
+        source.close()

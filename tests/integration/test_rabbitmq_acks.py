@@ -1,5 +1,7 @@
 """RabbitSource acks a batch with one ``multiple`` ack when that settles exactly the batch,
-and one ack per message when other deliveries of the channel are still in hand."""
+and one ack per message when other deliveries of the channel are still in hand. Each
+envelope is published on its own here, so that each is a message of its own (a list goes
+out in packs: ``test_rabbitmq_packs.py``)."""
 
 from __future__ import annotations
 
@@ -39,6 +41,11 @@ def acks() -> Iterator[list[tuple[int, bool]]]:
         yield sent
 
 
+def _publish_each(publisher: RabbitPublisher, envelopes: list) -> None:
+    for envelope in envelopes:
+        publisher.publish([envelope])
+
+
 def _source(url: str, topology: RabbitTopology) -> RabbitSource:
     return RabbitSource(url, topology, range(topology.partitions), prefetch=100)
 
@@ -59,7 +66,7 @@ def _left_in_queues(url: str, topology: RabbitTopology) -> list:
 def test_a_whole_batch_is_settled_by_one_multiple_ack(
     amqp_url: str, topology: RabbitTopology, publisher: RabbitPublisher, acks: list
 ) -> None:
-    publisher.publish(interleaved(SHOPS, 5))
+    _publish_each(publisher, interleaved(SHOPS, 5))
     source = _source(amqp_url, topology)
     batch = drain(source, 15)
 
@@ -73,7 +80,7 @@ def test_a_whole_batch_is_settled_by_one_multiple_ack(
 def test_one_shops_part_of_a_batch_is_acked_without_settling_the_others(
     amqp_url: str, topology: RabbitTopology, publisher: RabbitPublisher, acks: list
 ) -> None:
-    publisher.publish(interleaved(SHOPS, 5))
+    _publish_each(publisher, interleaved(SHOPS, 5))
     source = _source(amqp_url, topology)
     batch = drain(source, 15)
     middle = [d for d, e in zip(batch, decode(batch), strict=True) if e.shop_id == "shop-1"]
@@ -90,7 +97,7 @@ def test_one_shops_part_of_a_batch_is_acked_without_settling_the_others(
 def test_after_the_other_shops_are_acked_the_last_shop_takes_one_multiple_ack(
     amqp_url: str, topology: RabbitTopology, publisher: RabbitPublisher, acks: list
 ) -> None:
-    publisher.publish(interleaved(SHOPS, 5))
+    _publish_each(publisher, interleaved(SHOPS, 5))
     source = _source(amqp_url, topology)
     batch = drain(source, 15)
     shops = [e.shop_id for e in decode(batch)]
@@ -108,7 +115,7 @@ def test_after_the_other_shops_are_acked_the_last_shop_takes_one_multiple_ack(
 def test_a_dead_lettered_message_does_not_hold_back_the_batchs_multiple_ack(
     amqp_url: str, topology: RabbitTopology, publisher: RabbitPublisher, acks: list
 ) -> None:
-    publisher.publish([make_envelope("shop-0", i) for i in range(5)])
+    _publish_each(publisher, [make_envelope("shop-0", i) for i in range(5)])
     source = _source(amqp_url, topology)
     first, poison, *rest = drain(source, 5)
 

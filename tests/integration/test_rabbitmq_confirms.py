@@ -12,18 +12,17 @@ from kombu import Connection
 from ingest.errors import BrokerUnavailable
 from ingest.messaging.confirms import ConfirmTracker
 from ingest.messaging.rabbit import RabbitPublisher, RabbitTopology, connect, publish_body
-from tests.integration.broker_support import decode, drain, make_envelope, per_shop_sequences
+from tests.integration.broker_support import (
+    decode,
+    drain,
+    make_envelope,
+    per_shop_sequences,
+    queued_envelopes,
+)
 from tests.integration.test_rabbitmq_broker import source_for
 
 rabbitmq = pytest.mark.rabbitmq
 SHOPS = [f"shop-{i}" for i in range(5)]
-
-
-def _queued(url: str, topology: RabbitTopology) -> int:
-    with connect(url) as conn:
-        channel = conn.channel()
-        names = [topology.queue_name(p) for p in range(topology.partitions)]
-        return sum(channel.queue_declare(n, passive=True).message_count for n in names)
 
 
 @pytest.fixture
@@ -52,9 +51,10 @@ def test_a_list_returns_only_when_every_message_is_queued_in_order(
     publisher = RabbitPublisher(amqp_url, topology)
     try:
         publisher.publish(envelopes)
-        assert _queued(amqp_url, topology) == len(envelopes)  # at once: confirmed means queued
+        # at once: confirmed means queued
+        assert queued_envelopes(amqp_url, topology) == len(envelopes)
         publisher.publish(envelopes[:7])  # the same link again: its tags go on counting
-        assert _queued(amqp_url, topology) == len(envelopes) + 7
+        assert queued_envelopes(amqp_url, topology) == len(envelopes) + 7
     finally:
         publisher.close()
     source = source_for(amqp_url, topology, prefetch=1000)

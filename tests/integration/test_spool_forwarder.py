@@ -17,7 +17,7 @@ import pytest
 from ingest.errors import BrokerUnavailable
 from ingest.messaging.journal_file import try_lock
 from ingest.messaging.publisher import SpoolForwarder, forwarding_lock, open_spool
-from ingest.messaging.rabbit import RabbitPublisher, RabbitTopology, connect
+from ingest.messaging.rabbit import RabbitPublisher, RabbitTopology
 from ingest.messaging.rabbit_source import RabbitSource
 from ingest.messaging.spool import SQLiteQueue
 from schemas.clock import SystemClock
@@ -30,6 +30,7 @@ from tests.integration.broker_support import (
     interleaved,
     make_envelope,
     per_shop_sequences,
+    queued_envelopes,
     start_script,
     wait_until,
 )
@@ -175,13 +176,6 @@ def test_a_spooled_row_that_is_not_an_envelope_is_dead_lettered_not_forwarded(
     live.close()
 
 
-def _queued(url: str, topology: RabbitTopology) -> int:
-    with connect(url) as conn:
-        channel = conn.channel()
-        names = [topology.queue_name(p) for p in range(topology.partitions)]
-        return sum(channel.queue_declare(n, passive=True).message_count for n in names)
-
-
 @pytest.mark.rabbitmq
 def test_processes_sharing_a_spool_forward_each_envelope_once(
     amqp_url: str, topology: RabbitTopology, tmp_path: Path
@@ -204,7 +198,7 @@ def test_processes_sharing_a_spool_forward_each_envelope_once(
         for thread in threads:
             thread.join(30)
         assert sum(counts) == 300
-        assert _queued(amqp_url, topology) == 300  # not once per forwarder that drained
+        assert queued_envelopes(amqp_url, topology) == 300  # not once per forwarder that drained
         assert all(s.is_empty() for s in spools)
     finally:
         for item in (*publishers, *spools):
@@ -225,7 +219,7 @@ def test_a_forwarder_leaves_the_spool_to_the_one_already_draining_it(
     finally:
         os.close(held)
     assert SpoolForwarder(spool, live).run_once() == 6
-    assert _queued(amqp_url, topology) == 6
+    assert queued_envelopes(amqp_url, topology) == 6
     live.close()
 
 
