@@ -164,15 +164,20 @@ VERSIONS_COUNT_SQL = (
 # Values from which an ``IN`` list is a semi-join against the list (one scan of the table)
 # rather than index lookups of each value: each lookup costs about 10 us, so at 3,500
 # order ids of a million the join takes half the time (19 against 38 ms); at ten ids the
-# lookups take 1 ms against 1.4. A live batch's lists are short; a backlog's, long.
+# lookups take 1 ms against 1.4. A live batch's lists are short; a backlog's, long. The
+# joined list is one text literal cast to a list: DuckDB parses, binds and optimises each
+# value of a literal list as an expression of its own (on the 100k-order shop, the products
+# of 20,000 order ids: 75 ms as ``unnest([1,2,...])``, 7 ms as ``unnest('[1,2,...]'::BIGINT[])``).
 JOIN_FROM = 1000
 
 
 def in_ids(ids: Iterable[int]) -> str:
     """``(1,2,3)``: a literal list of integers (``(NULL)`` matches nothing); from
-    ``JOIN_FROM`` of them, ``(SELECT unnest([1,2,3]))``."""
+    ``JOIN_FROM`` of them, ``(SELECT unnest('[1,2,3]'::BIGINT[]))``."""
     values = [str(int(i)) for i in ids]
-    return _in_list(values, f"[{','.join(values)}]")
+    if len(values) >= JOIN_FROM:
+        return _joined(values, "BIGINT")
+    return f"({','.join(values) or 'NULL'})"
 
 
 def ids_scope(column: str, keys: list[int] | None) -> str:
@@ -180,21 +185,21 @@ def ids_scope(column: str, keys: list[int] | None) -> str:
     return "TRUE" if keys is None else f"{column} IN {in_ids(keys)}"
 
 
-def _in_list(literals: list[str], array: str) -> str:
-    if len(literals) >= JOIN_FROM:
-        return f"(SELECT unnest({array}))"
-    return f"({','.join(literals) or 'NULL'})"
-
-
 def in_keys(keys: Iterable[str]) -> str:
     """``('25','guest-0a1b..')``: a literal list of customer keys, each checked against the
-    only forms a key takes (digits, hex, the guest prefixes), so none can hold a quote."""
-    quoted = []
-    for key in keys:
-        if _CUSTOMER_KEY.fullmatch(key) is None:
-            raise ValueError("not a customer key")
-        quoted.append(f"'{key}'")
-    return _in_list(quoted, f"[{','.join(quoted)}]")
+    only forms a key takes (digits, hex, the guest prefixes), so none can hold a quote, a
+    comma or a bracket; from ``JOIN_FROM`` of them, ``(SELECT unnest('[25,..]'::VARCHAR[]))``."""
+    listed = list(keys)
+    if any(_CUSTOMER_KEY.fullmatch(key) is None for key in listed):
+        raise ValueError("not a customer key")
+    if len(listed) >= JOIN_FROM:
+        return _joined(listed, "VARCHAR")
+    quoted = [f"'{key}'" for key in listed]
+    return f"({','.join(quoted) or 'NULL'})"
+
+
+def _joined(values: list[str], sql_type: str) -> str:
+    return f"(SELECT unnest('[{','.join(values)}]'::{sql_type}[]))"
 
 
 def in_params(values: Iterable[str], prefix: str) -> tuple[str, dict[str, Any]]:
