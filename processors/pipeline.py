@@ -266,7 +266,8 @@ class ShopPipeline:
 
     def _publish(self, now: datetime, purge: bool, alerts: bool) -> str:
         pending = self.state.pending_changes()
-        refresh = ViewEngine(self.state.connection, self.shop).refresh(self.state.use_threads)
+        engine = ViewEngine(self.state.connection, self.shop)
+        refresh = engine.refresh(self.state.use_threads, pending)
         metas = self.state.get_metas([ALERTS_DONE_AT, DIGESTS_DONE, *FRESHNESS_KEYS])  # one read
         done = metas[ALERTS_DONE_AT]  # job.alerts and job.fulfillment
         jobs = {ALERTS: done, FULFILLMENT: done, DIGESTS: metas[DIGESTS_DONE]}

@@ -89,16 +89,18 @@ class ViewEngine:
         self._con = con
         self._shop = shop
 
-    def refresh(self, use_threads: Callable[[int | None], None]) -> Refresh:
+    def refresh(
+        self, use_threads: Callable[[int | None], None], changed: dict[str, list[int]]
+    ) -> Refresh:
         """The writes of this publish (materialised tables updated in one transaction), on
         the DuckDB threads ``use_threads`` sets (the state store's: every core for a whole
-        build)."""
+        build); ``changed``: the state's pending changes (ids by resource)."""
         ctx = Context(self._con, self._shop, load_basis(self._con))
         params = self._params(ctx)
         # the materialised tables exist when the last publish ran with the same parameters
         # (a replayed or rebuilt state has none of its own, an older version other ones)
         whole = ctx.basis is None or params != ctx.meta(VIEW_PARAMS)
-        pending = {} if whole else self._pending()
+        pending = {} if whole else changed
         cheaper_whole = not whole and self._cheaper_whole(pending)
         use_threads(None if whole or cheaper_whole else SMALL_WORK_THREADS)
         with transaction(self._con):
@@ -132,13 +134,6 @@ class ViewEngine:
         for projection in PROJECTIONS:
             tables |= projection.whole(ctx, materialise=False)
         return tables
-
-    def _pending(self) -> dict[str, list[int]]:
-        found: dict[str, list[int]] = {}
-        rows = self._con.execute("SELECT resource, id FROM pending_changes").fetchall()
-        for resource, rid in rows:
-            found.setdefault(resource, []).append(rid)
-        return found
 
     def _extra(self, ctx: Context) -> dict[str, Any]:
         basis: ScoringBasis | None = ctx.basis
