@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.messaging.rabbit import RabbitTopology, connect
+from ingest.messaging.rabbit import RabbitPublisher, RabbitTopology, connect
 from ingest.messaging.rabbit_source import RabbitSource
 from ingest.messaging.spool import Delivery
 from schemas.envelope import Envelope
@@ -111,3 +111,25 @@ def queued_envelopes(url: str, topology: RabbitTopology) -> int:
         return count
     finally:
         source.close()
+
+
+def dead_lettered_past_the_limit(
+    url: str, prefix: str, envelopes: Sequence[Envelope]
+) -> tuple[list[dict], list[Delivery]]:
+    """``envelopes`` published on a one-partition topology with a delivery limit of 1, then
+    taken by two consumers that die without acking, so RabbitMQ dead-letters them: the dead
+    letters an observer then lists, and what it still gets from the partition queue."""
+    with rabbit_topology(url, prefix, 1, delivery_limit=1) as topology:
+        publisher = RabbitPublisher(url, topology)
+        publisher.publish(envelopes)
+        publisher.close()
+        for _ in range(2):
+            crashed = RabbitSource(url, topology, [0], prefetch=100)
+            assert len(drain(crashed, len(envelopes))) == len(envelopes)
+            crashed.close()
+        observer = RabbitSource(url, topology, [0], prefetch=100)
+        try:
+            wait_until(lambda: observer.dead_letters() != [], 10, "the dead letters")
+            return observer.dead_letters(), observer.fetch(10, timeout=0.2)
+        finally:
+            observer.close()

@@ -18,6 +18,7 @@ from ingest.messaging.rabbit_source import RabbitSource
 from schemas.envelope import partition_for
 from tests.integration.broker_support import (
     REPO_ROOT,
+    dead_lettered_past_the_limit,
     decode,
     drain,
     interleaved,
@@ -137,21 +138,12 @@ def test_a_dead_lettered_poison_message_keeps_its_reason_and_the_rest_flow(
 def test_rabbitmq_dead_letters_a_message_that_exceeds_the_delivery_limit(
     amqp_url: str, unique_prefix: str
 ) -> None:
-    with rabbit_topology(amqp_url, unique_prefix, 1, delivery_limit=1) as topology:
-        publisher = RabbitPublisher(amqp_url, topology)
-        publisher.publish([make_envelope("shop-0", 0)])
-        publisher.close()
-        for _ in range(2):  # two consumers die with the message unacked
-            crashed = source_for(amqp_url, topology)
-            assert len(drain(crashed, 1)) == 1
-            crashed.close()
+    letters, left = dead_lettered_past_the_limit(
+        amqp_url, unique_prefix, [make_envelope("shop-0", 0)]
+    )
 
-        observer = source_for(amqp_url, topology)
-        wait_until(lambda: observer.dead_letters() != [], 10, "the dead letter")
-        [letter] = observer.dead_letters()
-        assert observer.fetch(10, timeout=0.2) == []
-        observer.close()
-
+    [letter] = letters
+    assert left == []
     assert letter["reason"] == "rabbitmq: delivery_limit"
     assert letter["partition"] == 0
 

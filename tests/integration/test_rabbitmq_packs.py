@@ -23,14 +23,13 @@ from ingest.messaging.rabbit import (
 )
 from ingest.messaging.rabbit_source import RabbitSource
 from tests.integration.broker_support import (
+    dead_lettered_past_the_limit,
     decode,
     drain,
     interleaved,
     make_envelope,
     per_shop_sequences,
     queued_envelopes,
-    rabbit_topology,
-    wait_until,
 )
 
 pytestmark = pytest.mark.rabbitmq
@@ -137,20 +136,10 @@ def test_a_pack_past_the_delivery_limit_is_listed_envelope_by_envelope(
     amqp_url: str, unique_prefix: str
 ) -> None:
     envelopes = [make_envelope("shop-0", i) for i in range(3)]
-    with rabbit_topology(amqp_url, unique_prefix, 1, delivery_limit=1) as topology:
-        publisher = RabbitPublisher(amqp_url, topology)
-        publisher.publish(envelopes)
-        publisher.close()
-        for _ in range(2):  # two consumers die with the pack unacked
-            crashed = _source(amqp_url, topology)
-            assert len(drain(crashed, 3)) == 3
-            crashed.close()
 
-        observer = _source(amqp_url, topology)
-        wait_until(lambda: observer.dead_letters() != [], 10, "the dead letters")
-        letters = observer.dead_letters()
-        observer.close()
+    letters, left = dead_lettered_past_the_limit(amqp_url, unique_prefix, envelopes)
 
+    assert left == []
     assert [letter["body"] for letter in letters] == [e.to_json() for e in envelopes]
     assert {letter["reason"] for letter in letters} == {"rabbitmq: delivery_limit"}
 
