@@ -83,14 +83,6 @@ def connect_state(path: str) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(path, config=STORAGE)
 
 
-def ids_by_resource(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, list[int]]:
-    """The ids ``table`` (``pending_changes``, ``alert_scope``) holds, by resource, in order:
-    one list per resource from DuckDB (a backlog's 30,000 changes: 5.6 ms, against 10.8 ms
-    as one row each)."""
-    sql = f"SELECT resource, list(id ORDER BY id) FROM {table} GROUP BY 1 ORDER BY 1"
-    return dict(con.execute(sql).fetchall())
-
-
 class DuckDBStateStore:
     def __init__(self, path: Path | str) -> None:
         self._path = str(path)
@@ -175,7 +167,10 @@ class DuckDBStateStore:
         return self._ids_by_resource("pending_changes")
 
     def _ids_by_resource(self, table: str) -> dict[str, list[int]]:
-        return ids_by_resource(self._con, table)
+        """The ids ``table`` holds, by resource, in order: one list per resource from DuckDB
+        (a backlog's 30,000 changes: 5.6 ms, against 10.8 ms as one row each)."""
+        sql = f"SELECT resource, list(id ORDER BY id) FROM {table} GROUP BY 1 ORDER BY 1"
+        return dict(self._con.execute(sql).fetchall())
 
     def published(
         self, included: Mapping[str, Sequence[int]], params: str, unchecked: bool = False

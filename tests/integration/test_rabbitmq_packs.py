@@ -47,6 +47,15 @@ def _source(url: str, topology: RabbitTopology) -> RabbitSource:
     return RabbitSource(url, topology, range(topology.partitions), prefetch=100)
 
 
+def _pack_taken(
+    url: str, topology: RabbitTopology, publisher: RabbitPublisher, envelopes: list
+) -> tuple[RabbitSource, list]:
+    """``envelopes`` (one shop's: one pack) published, and a consumer holding them all."""
+    publisher.publish(envelopes)
+    source = _source(url, topology)
+    return source, drain(source, len(envelopes))
+
+
 def _messages_queued(url: str, topology: RabbitTopology) -> int:
     with connect(url) as conn:
         channel = conn.channel()
@@ -76,9 +85,8 @@ def test_a_list_goes_out_in_packs_and_comes_back_envelope_by_envelope_in_order(
 def test_a_pack_half_acked_when_the_consumer_stops_comes_back_whole(
     amqp_url: str, topology: RabbitTopology, publisher: RabbitPublisher
 ) -> None:
-    publisher.publish([make_envelope("shop-0", i) for i in range(10)])
-    source = _source(amqp_url, topology)
-    first = drain(source, 10)
+    shop = [make_envelope("shop-0", i) for i in range(10)]
+    source, first = _pack_taken(amqp_url, topology, publisher, shop)
     source.ack(first[:6])  # the consumer applied six, then died
     source.close()
 
@@ -95,9 +103,8 @@ def test_a_pack_half_acked_when_the_consumer_stops_comes_back_whole(
 def test_a_pack_is_acked_once_its_last_envelope_is_settled(
     amqp_url: str, topology: RabbitTopology, publisher: RabbitPublisher
 ) -> None:
-    publisher.publish([make_envelope("shop-0", i) for i in range(10)])
-    source = _source(amqp_url, topology)
-    got = drain(source, 10)
+    shop = [make_envelope("shop-0", i) for i in range(10)]
+    source, got = _pack_taken(amqp_url, topology, publisher, shop)
 
     with mock.patch.object(
         Channel, "basic_ack", autospec=True, side_effect=Channel.basic_ack
@@ -116,9 +123,7 @@ def test_one_poison_envelope_of_a_pack_is_dead_lettered_alone(
     amqp_url: str, topology: RabbitTopology, publisher: RabbitPublisher
 ) -> None:
     envelopes = [make_envelope("shop-0", i) for i in range(5)]
-    publisher.publish(envelopes)
-    source = _source(amqp_url, topology)
-    first, poison, *rest = drain(source, 5)
+    source, (first, poison, *rest) = _pack_taken(amqp_url, topology, publisher, envelopes)
 
     source.dead_letter(poison, "unknown topic 'order.exploded'")
     source.ack([first, *rest])
