@@ -16,7 +16,7 @@ Each message holds one shop's envelopes, named in the ``x-wcpulse-shop`` header:
 envelope's JSON, or a pack of several (``packed``: one JSON document a line, their count in
 the ``x-wcpulse-pack`` header), in the order they were given. A consumer's cost is mostly per
 message (py-amqp parses each frame in Python: ~45 us a message, ``bench processors``), so
-``RabbitPublisher`` sends a list as packs of up to ``PACK_MAX_ENVELOPES``; ``RabbitSource``
+``RabbitPublisher`` sends a list as packs (``packs.py``); ``RabbitSource``
 hands a pack's envelopes out one by one and acks the message when all of them are settled.
 
 Delivery is at least once: a consumer that dies or loses its connection before ``ack`` gets
@@ -39,6 +39,7 @@ from kombu.exceptions import KombuError
 
 from ingest.errors import BrokerUnavailable
 from ingest.messaging.confirms import ConfirmTracker
+from ingest.messaging.packs import PACK_SEPARATOR, packs, split_pack
 from schemas.envelope import Envelope, partition_for
 
 log = structlog.get_logger(__name__)
@@ -50,9 +51,6 @@ _PERSISTENT = 2
 # belongs to a shop, whose pipeline_health alert its dead letter raises
 SHOP_HEADER = "x-wcpulse-shop"
 PACK_HEADER = "x-wcpulse-pack"  # a pack: how many envelopes its lines hold
-PACK_MAX_ENVELOPES = 100
-PACK_MAX_BYTES = 1 << 20  # far below RabbitMQ's largest message (16 MiB by default)
-PACK_SEPARATOR = b"\n"  # compact JSON (``Envelope.to_json``) has no raw newline
 Message = tuple[str, bytes, dict[str, Any]]  # routing key, body, headers
 
 
@@ -157,15 +155,15 @@ def connect(
 
 
 def packed(topology: RabbitTopology, envelopes: Sequence[Envelope]) -> list[Message]:
-    """The messages that carry ``envelopes``: each shop's in their order, in packs of up to
-    ``PACK_MAX_ENVELOPES`` and ``PACK_MAX_BYTES`` (a pack of one is a plain message)."""
+    """The messages that carry ``envelopes``: each shop's in their order, in packs
+    (``packs.py``; a pack of one is a plain message)."""
     by_shop: dict[str, list[bytes]] = {}
     for envelope in envelopes:
         by_shop.setdefault(envelope.shop_id, []).append(envelope.to_json())
     messages = []
     for shop_id, bodies in by_shop.items():
         key = topology.routing_key(partition_for(shop_id, topology.partitions))
-        for pack in _packs(bodies):
+        for pack in packs(bodies):
             if len(pack) == 1:
                 messages.append((key, pack[0], {SHOP_HEADER: shop_id}))
             else:
@@ -174,37 +172,10 @@ def packed(topology: RabbitTopology, envelopes: Sequence[Envelope]) -> list[Mess
     return messages
 
 
-def _packs(bodies: list[bytes]) -> list[list[bytes]]:
-    """``bodies`` in order, cut where a pack is full (by count or bytes); a body holding a
-    newline (not compact JSON) goes alone."""
-    packs: list[list[bytes]] = []
-    size = 0
-    for body in bodies:
-        if not packs or _full(packs[-1], size, body):
-            packs.append([])
-            size = 0
-        packs[-1].append(body)
-        size += len(body) + len(PACK_SEPARATOR)
-    return packs
-
-
-def _full(pack: list[bytes], size: int, body: bytes) -> bool:
-    return (
-        len(pack) >= PACK_MAX_ENVELOPES
-        or size + len(body) > PACK_MAX_BYTES
-        or PACK_SEPARATOR in body
-        or PACK_SEPARATOR in pack[0]
-    )
-
-
 def unpacked(body: bytes, headers: dict[str, Any]) -> list[bytes]:
-    """The envelope bodies a message carries (a pack whose line count differs from its
-    header is handed out whole, for the consumer to refuse and dead-letter)."""
+    """The envelope bodies a message carries (``split_pack`` by its ``PACK_HEADER``)."""
     count = headers.get(PACK_HEADER)
-    if not isinstance(count, int) or count < 2:
-        return [body]
-    bodies = body.split(PACK_SEPARATOR)
-    return bodies if len(bodies) == count else [body]
+    return split_pack(body, count) if isinstance(count, int) else [body]
 
 
 def discard(conn: Connection) -> None:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+import msgspec
 import structlog
 from kombu import Connection
 
@@ -37,8 +37,7 @@ log = structlog.get_logger(__name__)
 _REASON_MAX_CHARS = 1000
 
 
-@dataclass(frozen=True)
-class RabbitTag:
+class RabbitTag(msgspec.Struct, frozen=True, gc=False):
     generation: int  # connection generation: tags of a lost connection cannot be acked
     number: int  # the delivery tag on the generation's channel
     part: int = 0  # which envelope of the message (a pack holds several)

@@ -24,6 +24,15 @@ which still holds the pages as they were before.
 
 Fetch, ack and dead-lettering take a few statements per batch, none per row; the SQL, and
 why it is shaped as it is (a batch costs the pages it writes), is in ``spool_sql.py``.
+
+A list published at once (the journal's move, a page of an import) is stored in packs: each
+partition's envelopes in their order, up to ``packs.py``'s limits, one row each (a row costs
+its B-tree and index entries, its delivery count and its delete whatever it holds). A fetch
+hands a pack's envelopes out one by one and never more than it is asked for (the rest of a
+pack waits, leased, for the next fetch); the row goes when each of its envelopes is acked or
+dead-lettered, a consumer that stops halfway gets the whole pack again (``redelivered``),
+and a pack past the delivery limit is dead-lettered envelope by envelope. A list's order
+across partitions is not kept (each partition's is, and so each shop's).
 """
 
 from __future__ import annotations
@@ -31,31 +40,42 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import msgspec
+
 from ingest.errors import PublishError
+from ingest.messaging.packs import PACK_SEPARATOR, packs, split_pack
 from ingest.messaging.spool_sql import (
     count_deliveries,
+    dead_letter_part,
     delete_messages,
     immediate,
+    insert_messages,
     move_to_dead_letters,
     oldest_rows_query,
     open_queue_file,
+    rows_of,
     scrub_freed,
 )
 from schemas.clock import Clock, SystemClock
 from schemas.envelope import Envelope, partition_for
 
 _POLL_SECONDS = 0.05
-_INSERT = "INSERT INTO messages (partition, body) VALUES (?, ?)"
+_DEPTH = "SELECT count(*) + (SELECT coalesce(sum(envelopes - 1), 0) FROM packs) FROM messages"
 _GET_META = "SELECT value FROM queue_meta WHERE key = ?"
 _SET_META = "INSERT OR REPLACE INTO queue_meta (key, value) VALUES (?, ?)"
 
 
-@dataclass(frozen=True)
-class Delivery:
+class SpoolTag(msgspec.Struct, frozen=True, gc=False):
+    row: int  # messages.id
+    part: int  # which envelope of a pack (0 for a plain message)
+
+
+class Delivery(msgspec.Struct, frozen=True, gc=False):
+    """One envelope handed out (a msgspec struct: made in C, a fetch makes thousands)."""
+
     body: bytes  # the envelope JSON bytes
     partition: int
     redelivered: bool
@@ -85,7 +105,8 @@ class SQLiteQueue:
         self._consumed = consumed
         self._max_deliveries = max_deliveries
         self._clock = clock or SystemClock()
-        self._leased: set[int] = set()
+        self._open: dict[int, set[int]] = {}  # leased message: its envelopes not yet settled
+        self._held: list[Delivery] = []  # envelopes of a leased pack the last fetch had no room for
         self._deleted = False  # rows deleted since the WAL was last truncated
         self._gave_up: list[tuple[bytes, str]] = []  # (body, reason) moved by ``_take``
         self._lock = threading.RLock()
@@ -101,15 +122,17 @@ class SQLiteQueue:
     # -- Publisher role -------------------------------------------------------------------
 
     def publish(self, envelopes: Sequence[Envelope]) -> None:
-        """Append all envelopes in ONE transaction; returns once the commit is durable."""
+        """Append all envelopes in ONE transaction (in packs); returns once the commit is
+        durable."""
         rows = [(partition_for(e.shop_id, self.partitions), e.to_json()) for e in envelopes]
         self.publish_raw(rows)
 
     def publish_raw(
         self, rows: Sequence[tuple[int, bytes]], mark: tuple[str, str] | None = None
     ) -> None:
-        """Append ``(partition, body)`` rows as they are (used to move messages between
-        queues); with ``mark``, also set that ``queue_meta`` key in the same transaction."""
+        """Append ``(partition, body)`` rows, each partition's in their order and in packs
+        (``packs.py``: a run of them one message, which a fetch hands out one by one); with
+        ``mark``, also set that ``queue_meta`` key in the same transaction."""
         if not rows:
             return
         if any(not 0 <= partition < self.partitions for partition, _ in rows):
@@ -117,7 +140,7 @@ class SQLiteQueue:
         with self._published:
             try:
                 with immediate(self._connection()) as conn:
-                    conn.executemany(_INSERT, rows)
+                    insert_messages(conn, _packed(rows))
                     if mark is not None:
                         conn.execute(_SET_META, mark)
             except (sqlite3.Error, RuntimeError) as exc:
@@ -150,26 +173,37 @@ class SQLiteQueue:
                 self._published.wait(min(remaining, _POLL_SECONDS))
 
     def ack(self, deliveries: Sequence[Delivery]) -> None:
-        """Delete the rows: they are done (one statement for the whole batch)."""
-        ids = [_row_id(d) for d in deliveries]
+        """Settle the envelopes; delete the messages all of whose envelopes are settled
+        (one statement for the whole batch)."""
         with self._lock:
-            with immediate(self._connection()) as conn:
-                delete_messages(conn, ids)
-            self._leased.difference_update(ids)
-            self._deleted = True
+            done = self._settled([_tag(d) for d in deliveries])
+            if done:
+                with immediate(self._connection()) as conn:
+                    delete_messages(conn, done)
+                self._deleted = True
+            self._forget(deliveries, done)
 
     def release(self, deliveries: Sequence[Delivery]) -> None:
-        """Give leased rows back: the next ``fetch`` of this instance hands them out again."""
+        """Give leased messages back: the next ``fetch`` of this instance hands them out
+        again (a pack whole)."""
         with self._lock:
-            self._leased.difference_update(_row_id(d) for d in deliveries)
+            rows = {_tag(delivery).row for delivery in deliveries}
+            for row in rows:
+                self._open.pop(row, None)
+            self._held = [d for d in self._held if _tag(d).row not in rows]
 
     def dead_letter(self, delivery: Delivery, reason: str) -> None:
-        """Move the row into ``dead_letters`` with the reason (one transaction)."""
-        row_id = _row_id(delivery)
+        """The envelope into ``dead_letters`` with the reason, its message deleted when
+        that settles it (one transaction)."""
+        tag = _tag(delivery)
         with self._lock:
+            done = self._settled([tag])
             with immediate(self._connection()) as conn:
-                self._move_to_dead_letters(conn, [row_id], reason)
-            self._leased.discard(row_id)
+                dead_letter_part(conn, tag.row, delivery.body, reason, self._now())
+                if done:
+                    delete_messages(conn, done)
+            self._deleted = True
+            self._forget([delivery], done)
 
     def take_dead_lettered(self) -> list[tuple[bytes, str]]:
         """(body, reason) of the rows fetches gave up on (delivery limit) since last asked."""
@@ -187,9 +221,9 @@ class SQLiteQueue:
     # -- For operators and tests ----------------------------------------------------------
 
     def depth(self) -> int:
-        """Messages waiting or in flight (all partitions)."""
+        """Envelopes waiting or in flight (all partitions; a pack counts what it holds)."""
         with self._lock:
-            return self._connection().execute("SELECT count(*) FROM messages").fetchone()[0]
+            return self._connection().execute(_DEPTH).fetchone()[0]
 
     def is_empty(self) -> bool:
         """True when no message is waiting or in flight (cheap, unlike ``depth``)."""
@@ -229,29 +263,69 @@ class SQLiteQueue:
             self._deleted = False
 
     def _take(self, limit: int) -> list[Delivery]:
-        """Lease the next rows; count the delivery BEFORE handing it out (commit first).
+        """Up to ``limit`` envelopes: those of a leased pack the last fetch had no room for,
+        then those of the next messages, leased (a pack that does not fit whole: the rest is
+        held for the next fetch); count the delivery BEFORE handing them out (commit first).
 
-        Rows this instance has leased are read again and skipped here: a consumer acks a
-        batch before it fetches the next, so there are few or none.
+        Messages this instance has leased are read again and skipped here: a consumer acks
+        a batch before it fetches the next, so there are few or none.
         """
+        held, self._held = self._held[:limit], self._held[limit:]
+        room = limit - len(held)
+        if room <= 0:
+            return held
         sql, partitions = self._oldest_rows
+        reason = f"delivery limit reached ({self._max_deliveries} deliveries without ack)"
+        gave_up: list[bytes] = []
         with immediate(self._connection()) as conn:
-            cursor = conn.execute(sql, (*partitions, limit + len(self._leased)))
-            rows = [r for r in cursor if r[0] not in self._leased]
-            poison = [r for r in rows if r[3] >= self._max_deliveries]
-            reason = f"delivery limit reached ({self._max_deliveries} deliveries without ack)"
+            head = conn.execute(sql, (*partitions, room + len(self._open)))
+            try:  # read lazily: the rows up to the one that fills the room, not ``room`` rows
+                ids = _fitting((h for h in head if h[0] not in self._open), room)
+            finally:
+                head.close()
+            rows = rows_of(conn, ids) if ids else []
+            poison = [r[0] for r in rows if r[3] >= self._max_deliveries]
             if poison:
-                self._move_to_dead_letters(conn, [r[0] for r in poison], reason)
-            rows = [r for r in rows if r[3] < self._max_deliveries][:limit]
+                gave_up = move_to_dead_letters(conn, poison, reason, self._now())
+                self._deleted = True
+            rows = [r for r in rows if r[3] < self._max_deliveries]
             if rows:
                 count_deliveries(conn, [r[0] for r in rows])
-        self._gave_up += [(bytes(r[2]), reason) for r in poison]
-        self._leased.update(r[0] for r in rows)
-        return [Delivery(bytes(r[2]), r[1], r[3] > 0, r[0]) for r in rows]
+        self._gave_up += [(body, reason) for body in gave_up]
+        deliveries: list[Delivery] = []
+        for row_id, partition, body, count, envelopes in rows:
+            parts = split_pack(bytes(body), envelopes)
+            self._open[row_id] = set(range(len(parts)))
+            deliveries += [
+                Delivery(part, partition, count > 0, SpoolTag(row_id, n))
+                for n, part in enumerate(parts)
+            ]
+        self._held = deliveries[room:]
+        return held + deliveries[:room]
 
-    def _move_to_dead_letters(self, conn: sqlite3.Connection, ids: list[int], reason: str) -> None:
-        move_to_dead_letters(conn, ids, reason, self._clock.now().isoformat())
-        self._deleted = True
+    def _settled(self, tags: Sequence[SpoolTag]) -> list[int]:
+        """The messages ``tags`` leave with every envelope settled (a message this instance
+        does not hold open is settled whole)."""
+        left: dict[int, set[int]] = {}
+        for tag in tags:
+            parts = left.get(tag.row)
+            if parts is None:
+                parts = left[tag.row] = set(self._open.get(tag.row, ()))
+            parts.discard(tag.part)
+        return [row for row, parts in left.items() if not parts]
+
+    def _forget(self, deliveries: Sequence[Delivery], done: list[int]) -> None:
+        """After the commit: the settled envelopes and the deleted messages forgotten."""
+        for delivery in deliveries:
+            tag = _tag(delivery)
+            parts = self._open.get(tag.row)
+            if parts is not None:
+                parts.discard(tag.part)
+        for row in done:
+            self._open.pop(row, None)
+
+    def _now(self) -> str:
+        return self._clock.now().isoformat()
 
     def _check_partitions(self) -> None:
         """Refuse to re-partition a non-empty queue: it would break per-shop order."""
@@ -269,7 +343,32 @@ class SQLiteQueue:
             )
 
 
-def _row_id(delivery: Delivery) -> int:
-    if not isinstance(delivery.tag, int):
+def _tag(delivery: Delivery) -> SpoolTag:
+    if not isinstance(delivery.tag, SpoolTag):
         raise TypeError("not a SQLiteQueue delivery")
     return delivery.tag
+
+
+def _fitting(head: Iterable[tuple[int, int]], room: int) -> list[int]:
+    """The ids of the first messages of ``head`` (id, envelopes) up to the one that fills
+    ``room`` envelopes (it may hold more)."""
+    ids: list[int] = []
+    total = 0
+    for row_id, envelopes in head:
+        if total >= room:
+            break
+        ids.append(row_id)
+        total += envelopes
+    return ids
+
+
+def _packed(rows: Sequence[tuple[int, bytes]]) -> list[tuple[int, bytes, int]]:
+    """``(partition, body, envelopes)``: each partition's bodies in their order, in packs."""
+    by_partition: dict[int, list[bytes]] = {}
+    for partition, body in rows:
+        by_partition.setdefault(partition, []).append(body)
+    return [
+        (partition, PACK_SEPARATOR.join(pack), len(pack))
+        for partition, bodies in by_partition.items()
+        for pack in packs(bodies)
+    ]

@@ -11,6 +11,9 @@ checkpointed into the file), so each statement touches as few as it can:
   pages instead of 2,000 body pages (measured 15 -> 3.5 us a message, fetch included);
   ``messages.deliveries`` holds only counts written by versions before that table, and the
   count of a message is the sum of both;
+- a row may hold a pack of envelopes (``packs``: its count; spool.py), and a fetch first reads
+  the next rows' ids and counts without their bodies (``oldest_rows_query``), then the bodies
+  of those that fill its batch (``rows_of``): a pack's body is long;
 - the next rows are read in id order straight from an index: all partitions by the rowid,
   a subset as a merge of one ``partition = ?`` range per partition (``UNION ALL ... ORDER
   BY``). ``partition IN (...) ORDER BY id`` sorted every waiting row on each fetch instead
@@ -38,6 +41,7 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
+from ingest.messaging.packs import split_pack
 from schemas.jsoncodec import dumps_text
 
 _BUSY_TIMEOUT_MS = 10_000
@@ -63,12 +67,18 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     dead_lettered_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS queue_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS packs (
+    id INTEGER PRIMARY KEY,  -- messages.id of a pack (packs.py); a message without a row: one
+    envelopes INTEGER NOT NULL
+);
 """
 
 _MESSAGE = (
-    "SELECT m.id, m.partition, m.body, m.deliveries + coalesce(c.deliveries, 0) AS deliveries"
-    " FROM messages m LEFT JOIN delivery_counts c ON c.id = m.id"
+    "SELECT m.id, m.partition, m.body, m.deliveries + coalesce(c.deliveries, 0) AS deliveries,"
+    " coalesce(p.envelopes, 1) AS envelopes"
+    " FROM messages m LEFT JOIN delivery_counts c ON c.id = m.id LEFT JOIN packs p ON p.id = m.id"
 )
+_HEAD = "SELECT m.id, coalesce(p.envelopes, 1) FROM messages m LEFT JOIN packs p ON p.id = m.id"
 _IDS = "SELECT value FROM json_each(?)"  # the ids, one JSON array
 
 
@@ -148,12 +158,32 @@ class immediate:
 
 
 def oldest_rows_query(consumed: Sequence[int], partitions: int) -> tuple[str, tuple[int, ...]]:
-    """The query for ``(id, partition, body, deliveries)`` of the oldest messages of the
-    ``consumed`` partitions, and its parameters but the last (the limit)."""
+    """The query for ``(id, envelopes)`` of the oldest messages of the ``consumed``
+    partitions, and its parameters but the last (the limit). It reads no body (a pack's is
+    long): the fetch picks the messages that fit its batch first (``rows_query`` then)."""
     if len(consumed) == partitions:
-        return f"{_MESSAGE} ORDER BY m.id LIMIT ?", ()
-    ranges = [f"{_MESSAGE} WHERE m.partition = ?"] * len(consumed)
+        return f"{_HEAD} ORDER BY m.id LIMIT ?", ()
+    ranges = [f"{_HEAD} WHERE m.partition = ?"] * len(consumed)
     return f"{' UNION ALL '.join(ranges)} ORDER BY 1 LIMIT ?", tuple(consumed)
+
+
+def rows_of(conn: sqlite3.Connection, ids: Sequence[int]) -> list[tuple]:
+    """``(id, partition, body, deliveries, envelopes)`` of the messages, in id order."""
+    return conn.execute(
+        f"{_MESSAGE} WHERE m.id IN ({_IDS}) ORDER BY m.id", (dumps_text(ids),)
+    ).fetchall()
+
+
+def insert_messages(conn: sqlite3.Connection, rows: Sequence[tuple[int, bytes, int]]) -> None:
+    """``(partition, body, envelopes)`` rows appended in order (a pack's count noted)."""
+    for partition, body, envelopes in rows:
+        cursor = conn.execute(
+            "INSERT INTO messages (partition, body) VALUES (?, ?)", (partition, body)
+        )
+        if envelopes > 1:
+            conn.execute(
+                "INSERT INTO packs (id, envelopes) VALUES (?, ?)", (cursor.lastrowid, envelopes)
+            )
 
 
 def count_deliveries(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
@@ -166,20 +196,41 @@ def count_deliveries(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
 
 
 def delete_messages(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
-    """Delete the messages and their delivery counts."""
+    """Delete the messages, their delivery counts and pack counts."""
     listed = dumps_text(ids)
     conn.execute(f"DELETE FROM messages WHERE id IN ({_IDS})", (listed,))
     conn.execute(f"DELETE FROM delivery_counts WHERE id IN ({_IDS})", (listed,))
+    conn.execute(f"DELETE FROM packs WHERE id IN ({_IDS})", (listed,))
 
 
 def move_to_dead_letters(
     conn: sqlite3.Connection, ids: Sequence[int], reason: str, now: str
+) -> list[bytes]:
+    """Copy the messages into ``dead_letters`` (in id order, a pack envelope by envelope),
+    then delete them; returns the bodies dead-lettered."""
+    letters = [
+        (partition, part, reason, deliveries, now)
+        for _, partition, body, deliveries, envelopes in rows_of(conn, ids)
+        for part in split_pack(bytes(body), envelopes)
+    ]
+    conn.executemany(_DEAD_LETTER, letters)
+    delete_messages(conn, ids)
+    return [letter[1] for letter in letters]
+
+
+def dead_letter_part(
+    conn: sqlite3.Connection, row_id: int, body: bytes, reason: str, now: str
 ) -> None:
-    """Copy the messages into ``dead_letters`` (in id order), then delete them."""
+    """One envelope of a message (all of a plain one) into ``dead_letters``; the message
+    stays until each of its envelopes is settled."""
     conn.execute(
         "INSERT INTO dead_letters (partition, body, reason, deliveries, dead_lettered_at)"
-        f" SELECT partition, body, ?, deliveries, ? FROM ({_MESSAGE} WHERE m.id IN ({_IDS}))"
-        " ORDER BY id",
-        (reason, now, dumps_text(ids)),
+        f" SELECT partition, ?, ?, deliveries, ? FROM ({_MESSAGE} WHERE m.id = ?)",
+        (body, reason, now, row_id),
     )
-    delete_messages(conn, ids)
+
+
+_DEAD_LETTER = (
+    "INSERT INTO dead_letters (partition, body, reason, deliveries, dead_lettered_at)"
+    " VALUES (?, ?, ?, ?, ?)"
+)

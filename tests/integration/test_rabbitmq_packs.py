@@ -11,9 +11,9 @@ from unittest import mock
 import pytest
 from amqp.channel import Channel
 
+from ingest.messaging.packs import PACK_MAX_ENVELOPES
 from ingest.messaging.rabbit import (
     PACK_HEADER,
-    PACK_MAX_ENVELOPES,
     SHOP_HEADER,
     RabbitPublisher,
     RabbitTopology,

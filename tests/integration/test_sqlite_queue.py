@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ingest.messaging.spool import SQLiteQueue
-from schemas.envelope import partition_for
+from schemas.envelope import Envelope, partition_for
 from tests.integration.broker_support import (
     decode,
     drain,
@@ -30,6 +30,13 @@ SHOPS = [f"shop-{i}" for i in range(7)]
 @pytest.fixture
 def path(tmp_path: Path) -> Path:
     return tmp_path / "broker.sqlite3"
+
+
+def publish_each(queue: SQLiteQueue, envelopes: list[Envelope]) -> None:
+    """Each envelope a message of its own (a list published at once is packed:
+    ``test_sqlite_queue_packs.py``)."""
+    for envelope in envelopes:
+        queue.publish([envelope])
 
 
 def test_published_envelopes_come_back_intact_and_ack_removes_them(path: Path) -> None:
@@ -66,7 +73,7 @@ def test_a_consumer_of_several_partitions_gets_theirs_oldest_first_across_them(
     path: Path,
 ) -> None:
     envelopes = interleaved(SHOPS, 3)
-    SQLiteQueue(path, 4).publish(envelopes)
+    publish_each(SQLiteQueue(path, 4), envelopes)
     source = SQLiteQueue(path, 4, consume=[3, 0])
 
     batches = [source.fetch(4, timeout=0) for _ in range(5)]
@@ -80,7 +87,7 @@ def test_fetched_rows_are_not_handed_out_twice_but_a_new_instance_redelivers_the
     path: Path,
 ) -> None:
     queue = SQLiteQueue(path, 2)
-    queue.publish(interleaved(SHOPS[:2], 3))
+    publish_each(queue, interleaved(SHOPS[:2], 3))
     first = queue.fetch(4, timeout=0)
     rest = queue.fetch(10, timeout=0)
     assert len(first) == 4 and len(rest) == 2
@@ -126,7 +133,7 @@ def test_dead_letter_keeps_the_reason_and_other_messages_keep_flowing(path: Path
 def test_a_message_that_is_never_acked_is_dead_lettered_after_the_delivery_limit(
     path: Path,
 ) -> None:
-    SQLiteQueue(path, 1).publish([make_envelope("shop-0", 0), make_envelope("shop-0", 1)])
+    publish_each(SQLiteQueue(path, 1), [make_envelope("shop-0", 0), make_envelope("shop-0", 1)])
     for _ in range(2):  # two consumers crash with the batch in hand
         crashed = SQLiteQueue(path, 1, max_deliveries=2)
         assert len(crashed.fetch(1, timeout=0)) == 1
@@ -144,7 +151,7 @@ def test_a_message_that_is_never_acked_is_dead_lettered_after_the_delivery_limit
 def test_a_delivery_count_an_older_version_kept_in_the_message_row_still_counts(
     path: Path,
 ) -> None:
-    SQLiteQueue(path, 1).publish([make_envelope("shop-0", 0), make_envelope("shop-0", 1)])
+    publish_each(SQLiteQueue(path, 1), [make_envelope("shop-0", 0), make_envelope("shop-0", 1)])
     older = sqlite3.connect(path)  # as versions before delivery_counts left a fetched row
     older.execute("UPDATE messages SET deliveries = 2 WHERE id = (SELECT min(id) FROM messages)")
     older.commit()

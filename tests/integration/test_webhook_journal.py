@@ -23,6 +23,7 @@ from ingest.messaging.journal_file import (
     move_orphans,
     read_frames,
 )
+from ingest.messaging.packs import split_pack
 from ingest.messaging.spool import SQLiteQueue
 from schemas.envelope import Envelope, partition_for
 from tests.integration.broker_support import make_envelope, start_script, wait_until
@@ -46,14 +47,30 @@ Row = tuple[int, str, int]  # partition, shop, resource id (a killed writer's id
 
 
 def _queued(queue: SQLiteQueue) -> list[Row]:
-    """Every message in the queue, oldest first (read straight from the file)."""
-    rows = queue._connection().execute("SELECT partition, body FROM messages ORDER BY id")
-    envelopes = [(partition, Envelope.from_json(bytes(body))) for partition, body in rows]
-    return [(partition, e.shop_id, e.resource_id) for partition, e in envelopes]
+    """Every envelope in the queue, each partition's oldest first (read straight from the
+    file, packs split)."""
+    rows = queue._connection().execute(
+        "SELECT m.partition, m.body, coalesce(p.envelopes, 1) FROM messages m"
+        " LEFT JOIN packs p ON p.id = m.id ORDER BY m.id"
+    )
+    envelopes = [
+        (partition, Envelope.from_json(part))
+        for partition, body, count in rows
+        for part in split_pack(bytes(body), count)
+    ]
+    return _by_partition([(partition, e.shop_id, e.resource_id) for partition, e in envelopes])
 
 
 def _rows(envelopes: list[Envelope]) -> list[Row]:
-    return [(partition_for(e.shop_id, 2), e.shop_id, e.resource_id) for e in envelopes]
+    return _by_partition(
+        [(partition_for(e.shop_id, 2), e.shop_id, e.resource_id) for e in envelopes]
+    )
+
+
+def _by_partition(rows: list[Row]) -> list[Row]:
+    """Each partition's rows in their order: what the queue keeps (what is moved at once
+    goes in packs, each partition's apart)."""
+    return sorted(rows, key=lambda row: row[0])
 
 
 def _order_of_3_kb(seq: int) -> Envelope:
@@ -124,7 +141,7 @@ def test_a_live_publisher_moves_the_journal_of_a_process_that_died(
     live.publish(_envelopes(1, start=100))  # it holds 0.log: the writer takes 1.log
     _killed_writer(tmp_path, 5, 0)
     wait_until(lambda: len(_queued(queue)) == 6, 10, "the dead process's deliveries")
-    assert _queued(queue)[1:] == _rows(_envelopes(5))
+    assert _queued(queue) == _rows(_envelopes(1, start=100) + _envelopes(5))
     live.close()
 
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from ingest.messaging.packs import PACK_MAX_BYTES, PACK_MAX_ENVELOPES
 from ingest.messaging.rabbit import (
     PACK_HEADER,
-    PACK_MAX_BYTES,
-    PACK_MAX_ENVELOPES,
     SHOP_HEADER,
     RabbitTopology,
     packed,
