@@ -3,8 +3,11 @@
 A batch's winning candidates and their child rows go into DuckDB as Arrow tables. Building
 them a column at a time (one list per column, converted by Arrow in one call) costs a
 fraction of one dict per row through ``pa.Table.from_pylist``: at 2,000 orders a batch,
-about 3 us an order instead of 20. A column of a resource table is the event's attribute
-of the same name, except the version's two parts and the few columns ``DERIVED`` computes.
+about 3 us an order instead of 20. Each column's list is ``map``ped with its getter (a loop
+in C) rather than built by a comprehension: an order's columns 6.9 -> 5.3 us, its children's
+5.1 -> 2.8 us (20,000 ``bench.orders`` orders). A column of a resource table is the event's
+attribute of the same name, except the version's two parts and the few columns ``DERIVED``
+computes.
 
 Child rows (an order's items and refunds, a refund's items) belong to the winning payload:
 when a payload replaces the stored one, its children replace the stored children as a whole,
@@ -51,8 +54,8 @@ def _getter(table: str, column: str) -> Getter:
 def payload_table(table: ResourceTable, changes: Sequence[Event]) -> pa.Table:
     """The rows ``changes`` would store in ``table`` (its schema, in its column order)."""
     arrays = [
-        pa.array([get(c) for c in changes], field.type)
-        for field, get in ((f, _getter(table.name, f.name)) for f in table.schema)
+        pa.array(list(map(_getter(table.name, field.name), changes)), field.type)
+        for field in table.schema
     ]
     return pa.Table.from_arrays(arrays, schema=table.schema)
 
@@ -60,7 +63,7 @@ def payload_table(table: ResourceTable, changes: Sequence[Event]) -> pa.Table:
 def _children(schema: pa.Schema, parents: list[int], children: list[object]) -> pa.Table:
     """Child rows: the parent's key (``parents``, one per child), then the child's fields."""
     arrays = [pa.array(parents, schema.field(0).type)] + [
-        pa.array([getattr(child, field.name) for child in children], field.type)
+        pa.array(list(map(attrgetter(field.name), children)), field.type)
         for field in list(schema)[1:]
     ]
     return pa.Table.from_arrays(arrays, schema=schema)
