@@ -284,7 +284,7 @@ class SQLiteQueue:
             finally:
                 head.close()
             rows = rows_of(conn, ids) if ids else []
-            poison = [r[0] for r in rows if r[3] >= self._max_deliveries]
+            poison = [r for r in rows if r[3] >= self._max_deliveries]
             if poison:
                 gave_up = move_to_dead_letters(conn, poison, reason, self._now())
                 self._deleted = True

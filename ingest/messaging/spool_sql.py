@@ -80,6 +80,7 @@ _MESSAGE = (
 )
 _HEAD = "SELECT m.id, coalesce(p.envelopes, 1) FROM messages m LEFT JOIN packs p ON p.id = m.id"
 _IDS = "SELECT value FROM json_each(?)"  # the ids, one JSON array
+_DEAD_LETTER = "INSERT INTO dead_letters (partition, body, reason, deliveries, dead_lettered_at)"
 
 
 def open_queue_file(path: Path) -> sqlite3.Connection:
@@ -160,7 +161,7 @@ class immediate:
 def oldest_rows_query(consumed: Sequence[int], partitions: int) -> tuple[str, tuple[int, ...]]:
     """The query for ``(id, envelopes)`` of the oldest messages of the ``consumed``
     partitions, and its parameters but the last (the limit). It reads no body (a pack's is
-    long): the fetch picks the messages that fit its batch first (``rows_query`` then)."""
+    long): the fetch picks the messages that fit its batch first (``rows_of`` then)."""
     if len(consumed) == partitions:
         return f"{_HEAD} ORDER BY m.id LIMIT ?", ()
     ranges = [f"{_HEAD} WHERE m.partition = ?"] * len(consumed)
@@ -204,17 +205,18 @@ def delete_messages(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
 
 
 def move_to_dead_letters(
-    conn: sqlite3.Connection, ids: Sequence[int], reason: str, now: str
+    conn: sqlite3.Connection, rows: Sequence[tuple], reason: str, now: str
 ) -> list[bytes]:
-    """Copy the messages into ``dead_letters`` (in id order, a pack envelope by envelope),
-    then delete them; returns the bodies dead-lettered."""
+    """Copy the messages ``rows`` (as ``rows_of`` read them) into ``dead_letters`` (in
+    their order, a pack envelope by envelope), then delete them; returns the bodies
+    dead-lettered."""
     letters = [
         (partition, part, reason, deliveries, now)
-        for _, partition, body, deliveries, envelopes in rows_of(conn, ids)
+        for _, partition, body, deliveries, envelopes in rows
         for part in split_pack(bytes(body), envelopes)
     ]
-    conn.executemany(_DEAD_LETTER, letters)
-    delete_messages(conn, ids)
+    conn.executemany(f"{_DEAD_LETTER} VALUES (?, ?, ?, ?, ?)", letters)
+    delete_messages(conn, [row[0] for row in rows])
     return [letter[1] for letter in letters]
 
 
@@ -224,13 +226,6 @@ def dead_letter_part(
     """One envelope of a message (all of a plain one) into ``dead_letters``; the message
     stays until each of its envelopes is settled."""
     conn.execute(
-        "INSERT INTO dead_letters (partition, body, reason, deliveries, dead_lettered_at)"
-        f" SELECT partition, ?, ?, deliveries, ? FROM ({_MESSAGE} WHERE m.id = ?)",
+        f"{_DEAD_LETTER} SELECT partition, ?, ?, deliveries, ? FROM ({_MESSAGE} WHERE m.id = ?)",
         (body, reason, now, row_id),
     )
-
-
-_DEAD_LETTER = (
-    "INSERT INTO dead_letters (partition, body, reason, deliveries, dead_lettered_at)"
-    " VALUES (?, ?, ?, ?, ?)"
-)
