@@ -8,13 +8,21 @@ them and kept apart from the payload, so a late, older payload never un-trashes 
 
 The control events (jobs, and the facts a processor logs) are in schemas/control_events.py;
 ``ControlEvent``, ``CONTROL_EVENTS`` and ``Event`` here gather them with the events above.
+
+Each event is a frozen ``msgspec.Struct``, not a frozen dataclass: a frozen dataclass sets
+each field through ``object.__setattr__`` (2.6 us for an order's 27 fields, 0.15 us as a
+struct), and a processor makes one per change, with its lines and version. ``gc=False``:
+an event holds only values and other events, never itself, so the cyclic garbage collector
+need not track it (it no longer walks a batch's hundred thousand objects). ``bench
+processors``: order bodies decoded 18.8 -> 13.4 us an event, 8,700 -> 10,900 events/s.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+
+import msgspec
 
 from schemas.control_events import (
     AlertAcknowledged,
@@ -29,14 +37,12 @@ from schemas.control_events import (
 )
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Version:
+class Version(msgspec.Struct, frozen=True, order=True, gc=False):
     at: datetime
     body_hash: str
 
 
-@dataclass(frozen=True, slots=True)
-class LineItem:
+class LineItem(msgspec.Struct, frozen=True, gc=False):
     line_id: int
     product_id: int
     variation_id: int
@@ -48,15 +54,13 @@ class LineItem:
     price: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class Refund:
+class Refund(msgspec.Struct, frozen=True, gc=False):
     refund_id: int
     amount: Decimal  # positive
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class OrderChanged:
+class OrderChanged(msgspec.Struct, frozen=True, gc=False):
     order_id: int
     version: Version
     number: str
@@ -89,8 +93,7 @@ class OrderChanged:
         return sum((r.amount for r in self.refunds), Decimal("0"))
 
 
-@dataclass(frozen=True, slots=True)
-class CustomerChanged:
+class CustomerChanged(msgspec.Struct, frozen=True, gc=False):
     customer_id: int
     version: Version
     email: str
@@ -106,8 +109,7 @@ class CustomerChanged:
 STOCK_STATUSES: tuple[str, ...] = ("instock", "outofstock", "onbackorder")  # WooCommerce's own
 
 
-@dataclass(frozen=True, slots=True)
-class ProductChanged:
+class ProductChanged(msgspec.Struct, frozen=True, gc=False):
     product_id: int
     version: Version
     parent_id: int
@@ -125,8 +127,7 @@ class ProductChanged:
     stock_status: str = ""  # one of STOCK_STATUSES, or "" when WooCommerce sent none we know
 
 
-@dataclass(frozen=True, slots=True)
-class CouponChanged:
+class CouponChanged(msgspec.Struct, frozen=True, gc=False):
     coupon_id: int
     version: Version
     code: str
@@ -135,8 +136,7 @@ class CouponChanged:
     usage_count: int
 
 
-@dataclass(frozen=True, slots=True)
-class RefundItem:
+class RefundItem(msgspec.Struct, frozen=True, gc=False):
     """A refunded line: WooCommerce sends negative quantity and total, kept here positive."""
 
     product_id: int
@@ -145,8 +145,7 @@ class RefundItem:
     total: Decimal  # positive
 
 
-@dataclass(frozen=True, slots=True)
-class RefundChanged:
+class RefundChanged(msgspec.Struct, frozen=True, gc=False):
     """A refund as ``GET /wc/v3/refunds`` lists it (refunds are immutable: versioned by
     ``date_created_gmt`` and the body hash). Net revenue still comes from the order's own
     ``refunds[]``; this is the detail behind it (which products came back)."""
@@ -160,8 +159,7 @@ class RefundChanged:
     items: tuple[RefundItem, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class TicketChanged:
+class TicketChanged(msgspec.Struct, frozen=True, gc=False):
     """A helpdesk ticket (``POST /webhooks/tickets/<shop>``, SPEC §4 support metrics).
 
     ``ticket_id`` is the helpdesk's id as text (an integer id as its digits); the state keys
@@ -178,8 +176,7 @@ class TicketChanged:
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class ResourceTrashed:
+class ResourceTrashed(msgspec.Struct, frozen=True, gc=False):
     """``order|customer|product|coupon|refund.deleted``: only the id is known."""
 
     resource: str
@@ -187,8 +184,7 @@ class ResourceTrashed:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class DeliveryNoted:
+class DeliveryNoted(msgspec.Struct, frozen=True, gc=False):
     """A delivery kept in the raw log that changes no resource: ``action.*`` or a REST error."""
 
     kind: str  # "action" or "error"
