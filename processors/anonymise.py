@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from typing import Any
+
+from msgspec.structs import replace
 
 from processors.email_match import EmailFinder, email_sha256
 from schemas.envelope import Envelope, body_hash

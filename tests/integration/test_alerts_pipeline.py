@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+import msgspec
 import pytest
 
 from processors.pipeline import ShopPipeline
@@ -507,7 +508,7 @@ def test_events_that_waited_past_the_lag_limit_are_a_pipeline_health_alert(
     shop = make_shop()
     shop.feed([order(1, NOW - timedelta(days=3), customer=1)])
     late = order(2, NOW - timedelta(days=2), customer=2)
-    shop.feed([replace(late, received_at=NOW - waited)])  # applied at NOW
+    shop.feed([msgspec.structs.replace(late, received_at=NOW - waited)])  # applied at NOW
     lag = [a for a in shop.of("pipeline_health") if a["dedup_key"] == "lag"]
     assert [(a["measured"], a["threshold"]) for a in lag] == ([(6.0, 5.0)] if fires else [])
 
@@ -558,7 +559,7 @@ def test_what_the_sync_and_the_webhook_check_noted_alerts_once_and_replays_the_s
     try:
         assert sorted(again.alerts(), key=lambda a: a["alert_id"]) == before
         at = NOW + timedelta(hours=2)
-        fresh = replace(order(3, NOW - timedelta(days=1)), received_at=at)
+        fresh = msgspec.structs.replace(order(3, NOW - timedelta(days=1)), received_at=at)
         again.feed([fresh], at)  # a live publish after the replay
         assert len(again.of("pipeline_health")) == 2  # the notes were checked before
     finally:

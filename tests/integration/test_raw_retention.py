@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import msgspec
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import given
@@ -42,7 +43,7 @@ def stamp(n: int) -> str:
 
 
 def received(envelope: Envelope, n: int) -> Envelope:
-    return replace(envelope, received_at=day(n), envelope_id="")
+    return msgspec.structs.replace(envelope, received_at=day(n), envelope_id="")
 
 
 def order(order_id: int, modified: int, got: int, status: str = "processing") -> Envelope:
@@ -148,7 +149,7 @@ def test_only_superseded_events_older_than_the_window_leave_and_a_replay_agrees(
     broken = [
         received(webhook("order.updated", woo.order(9), DAY0), n) for n in (0, 45)
     ]  # refused below (an unreadable body), kept in the rejected log
-    broken = [replace(b, body="{not json") for b in broken]
+    broken = [msgspec.structs.replace(b, body="{not json") for b in broken]
     now = day(60)
     pipeline = ShopPipeline(tmp_path, RETAINED)
     try:

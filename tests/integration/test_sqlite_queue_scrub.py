@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from dataclasses import replace
 from pathlib import Path
+
+import msgspec
 
 from ingest.messaging.spool import SQLiteQueue
 from schemas.envelope import Envelope, partition_for
@@ -26,7 +27,7 @@ def _marked(shop_id: str, seq: int, marker: str, big: bool = False) -> Envelope:
     body = {"id": seq, "billing": {"email": f"{marker}@example.com"}}
     if big:
         body["note"] = marker * (BIG_BODY_CHARS // len(marker))
-    return replace(envelope, body=json.dumps(body))
+    return msgspec.structs.replace(envelope, body=json.dumps(body))
 
 
 def _files_holding(folder: Path, marker: str) -> list[str]:

@@ -9,9 +9,9 @@ import json
 import os
 import signal
 import subprocess
-from dataclasses import replace
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from ingest.messaging import journal as journal_module
@@ -75,7 +75,7 @@ def _by_partition(rows: list[Row]) -> list[Row]:
 
 def _order_of_3_kb(seq: int) -> Envelope:
     envelope = make_envelope(SHOPS[seq % len(SHOPS)], seq)
-    return replace(envelope, body=json.dumps({"id": seq, "note": "x" * 3000}))
+    return msgspec.structs.replace(envelope, body=json.dumps({"id": seq, "note": "x" * 3000}))
 
 
 def _killed_writer(tmp_path: Path, count: int, moved: int) -> None:

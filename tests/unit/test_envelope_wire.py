@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import astuple
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from unittest import mock
 
+import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -81,7 +81,7 @@ def _outcome(decode: Any, raw: bytes | str) -> tuple:
         envelope = decode(raw)
     except EnvelopeError as exc:
         return ("error", str(exc))
-    return ("envelope", astuple(envelope), envelope.received_at.isoformat())
+    return ("envelope", msgspec.structs.astuple(envelope), envelope.received_at.isoformat())
 
 
 def _both_outcomes(raw: bytes | str) -> tuple[tuple, tuple]:
