@@ -29,6 +29,8 @@ from store.state_schema import RESOURCE_TABLES, ResourceTable, create_statements
 ALERT_RESOURCES = ("order", "customer", "product")
 VIEW_PARAMS = "view_params"  # meta: what the published views were computed with
 JOBS_RUN = "jobs_run"  # meta: how many jobs have changed the shop's state (a job's own count)
+# a publish of at least this many changes checks whether it empties ``pending_changes``
+FORGET_ALL_FROM = 2000
 
 
 @contextmanager
@@ -192,12 +194,26 @@ class DuckDBStateStore:
                         "r, unnest(?::BIGINT[])) WHERE list_contains(?, r) ON CONFLICT DO NOTHING",
                         [resources, ids, list(ALERT_RESOURCES)],
                     )
-                self._con.execute(
-                    "DELETE FROM pending_changes WHERE (resource, id) IN "
-                    "(SELECT unnest(?::VARCHAR[]), unnest(?::BIGINT[]))",
-                    [resources, ids],
-                )
+                if self._holds_only(len(pairs)):  # every pending change was published
+                    self._con.execute("DELETE FROM pending_changes")
+                else:
+                    self._con.execute(
+                        "DELETE FROM pending_changes WHERE (resource, id) IN "
+                        "(SELECT unnest(?::VARCHAR[]), unnest(?::BIGINT[]))",
+                        [resources, ids],
+                    )
             self._set_meta({VIEW_PARAMS: params})
+
+    def _holds_only(self, published: int) -> bool:
+        """Whether ``pending_changes`` holds just the ``published`` changes (they came from
+        it, so the same count is the same rows), asked only of a big publish (a backlog's or
+        a whole build's): forgetting 66,000 changes one by one costs about 240 ms (the pairs
+        go to DuckDB as lists), emptying the table almost nothing; a live publish's few
+        hundred cost 2.4 ms, less than the count would add to it."""
+        if published < FORGET_ALL_FROM:
+            return False
+        ((count,),) = self._con.execute("SELECT count(*) FROM pending_changes").fetchall()
+        return int(count) == published
 
     def _note_pending(self, resource: str, ids: Sequence[int]) -> None:
         if ids:

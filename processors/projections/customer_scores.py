@@ -38,10 +38,27 @@ _TRUE = {"1", "yes", "true", "on", "y", "subscribed", "opt-in", "optin", "grante
 _FALSE = {"0", "no", "false", "off", "n", "", "unsubscribed", "opt-out", "optout", "denied"}
 
 
+def sales_of(orders: pa.Table, *columns: str) -> pa.Table:
+    """The ``columns`` of the sale orders (the columns picked first: filtering a whole
+    build's 66,000 orders with every column cost 70 ms, two of them under 1 ms)."""
+    return orders.select(list(columns)).filter(orders["is_sale"])
+
+
+def orders_of_group(orders: pa.Table, group: pa.Table) -> pa.Table:
+    """The orders of ``group``'s customers: ``orders`` as they are when every one is theirs
+    (one scoring day for the whole shop: a whole build's copy of every column saved)."""
+    mine = pc.is_in(orders["customer_key"], value_set=group["customer_key"])
+    return orders if pc.all(mine).as_py() is not False else orders.filter(mine)
+
+
+def last_sale_day(orders: pa.Table) -> date | None:
+    days = sales_of(orders, "revenue_day")["revenue_day"]
+    return pc.max(days).as_py() if len(days) else None
+
+
 def effective_as_of(stored: str | None, orders: pa.Table) -> date | None:
     """The scoring day: the later of the stored rescoring day and the last sale day."""
-    sales = orders.filter(pc.field("is_sale"))
-    last_sale = pc.max(sales["revenue_day"]).as_py() if sales.num_rows else None
+    last_sale = last_sale_day(orders)
     candidates = [day for day in (date.fromisoformat(stored) if stored else None, last_sale) if day]
     return max(candidates) if candidates else None
 
@@ -76,7 +93,7 @@ def basis_of(customers: pa.Table, orders: pa.Table, as_of: date) -> ScoringBasis
     if not scored.any():
         return None
     limits = rfm_thresholds(*_rfm_inputs(customers, scored, as_of))
-    sales = orders.filter(pc.field("is_sale"))
+    sales = sales_of(orders, "customer_key", "revenue_day")
     keys = sales["customer_key"].to_numpy(zero_copy_only=False)
     days = sales["revenue_day"].to_numpy(zero_copy_only=False)
     return ScoringBasis(as_of, limits, shop_cycle(keys, days, as_of))
@@ -127,7 +144,7 @@ def scored_against(
     parts = []
     for day in pc.unique(days).to_pylist():
         group = customers.filter(pc.equal(days, pa.scalar(day, pa.date32())))
-        mine = orders.filter(pc.is_in(orders["customer_key"], value_set=group["customer_key"]))
+        mine = orders_of_group(orders, group)
         parts.append(with_customer_scores(group, mine, day, consent_keys, basis))
     if not parts:
         return with_customer_scores(customers, orders, basis.as_of, consent_keys, basis)
@@ -185,7 +202,7 @@ def _status_columns(
     expected = np.zeros(n, dtype="datetime64[D]")
     status = np.full(n, None, dtype=object)
     source = np.full(n, None, dtype=object)
-    sales = orders.filter(pc.field("is_sale"))
+    sales = sales_of(orders, "customer_key", "revenue_day")
     if scored.any() and as_of is not None and sales.num_rows:
         # customers by row number: integer keys sort far faster than strings
         rows = pc.index_in(sales["customer_key"], value_set=customers["customer_key"])

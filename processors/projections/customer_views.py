@@ -34,6 +34,7 @@ from processors.projections.customer_scores import (
     SCORES_AS_OF,
     ScoringBasis,
     effective_as_of,
+    last_sale_day,
     scored_against,
     scoring_days,
     with_customer_scores,
@@ -94,7 +95,7 @@ class CustomerViews:
         )
         ctx.shared["order_rows"] = ov  # the order lines take their order's columns
         customers, clv, churn = _customers(ctx, ov, _aggregates(ctx, ov, WHOLE))
-        counts, last_sale = churn_counts(churn), _last_sale_day(ov)
+        counts, last_sale = churn_counts(churn), last_sale_day(ov)
         if materialise:
             ctx.materialise("mv_orders", ov, INDEXES["mv_orders"])
             for view, rows in (("customers", customers), ("clv", clv), ("churn", churn)):
@@ -248,7 +249,7 @@ def _churn_now(
     unknown = set(moved) - set(CHURN_LEVELS)
     if unknown:  # churn_levels() gives only these: a new level needs a whole build
         raise ValueError(f"churn levels the refresh does not count: {sorted(unknown)}")
-    latest, removed = _last_sale_day(rebuilt), _last_sale_day(replaced)
+    latest, removed = last_sale_day(rebuilt), last_sale_day(replaced)
     if removed is not None and (latest is None or latest < removed):
         last_sale, day = "CAST($day AS DATE)", ctx.value(LAST_SALE_SQL)
     else:
@@ -257,11 +258,6 @@ def _churn_now(
     found = ctx.con.execute(CHURN_NOW_SQL.format(last_sale=last_sale), params | {"day": day})
     rows = found.fetchall()
     return {level: count for level, count, _ in rows}, rows[0][2] if rows else None
-
-
-def _last_sale_day(ov: pa.Table) -> date | None:
-    sales = ov.filter(pc.field("is_sale"))
-    return pc.max(sales["revenue_day"]).as_py() if sales.num_rows else None
 
 
 def _later_days(days: pa.Array, predicted: str | None) -> pa.Array:

@@ -25,6 +25,7 @@ from processors.analytics.clv import (
     value_segments,
     winback_discount,
 )
+from processors.projections.customer_scores import orders_of_group
 from processors.projections.prediction_models import load_models, purchase_histories
 from schemas.prediction_views import CHURN_VIEW, CLV_VIEW
 from schemas.shop import ShopConfig
@@ -98,7 +99,7 @@ def predicted_by_day(
     parts: dict[str, list[pa.Table]] = {"clv": [], "churn": []}
     for day in pc.unique(days).to_pylist():
         group = customers.filter(pc.equal(days, pa.scalar(day, pa.date32())))
-        mine = orders.filter(pc.is_in(orders["customer_key"], value_set=group["customer_key"]))
+        mine = orders_of_group(orders, group)
         for name, table in prediction_views(con, mine, group, day, shop).items():
             parts[name].append(table)
     empty = {"clv": CLV_VIEW.empty_table(), "churn": CHURN_VIEW.empty_table()}
