@@ -34,8 +34,9 @@ def open_spool(path: Path, clock: Clock) -> SQLiteQueue:
     """The spool at ``path``: one partition, and no delivery limit. A forward that fails
     (RabbitMQ down) gives its rows back, and each fetch counts a delivery, so the queue's
     limit (20, for a message that crashes every consumer) would move them to the dead
-    letters after 20 tries, where no forwarder looks."""
-    return SQLiteQueue(path, 1, max_deliveries=sys.maxsize, clock=clock)
+    letters after 20 tries, where no forwarder looks; and whole batches (``isolate``: no
+    smaller fetches for rows given back, which here is the broker's fault, not theirs)."""
+    return SQLiteQueue(path, 1, max_deliveries=sys.maxsize, clock=clock, isolate=False)
 
 
 def forwarding_lock(spool_path: Path) -> Path:

@@ -15,7 +15,9 @@ polls every 50 ms otherwise. The spool is the same class with ``partitions=1`` o
 
 A row handed out ``max_deliveries`` times without an ack (it crashed every consumer that
 took it) is moved to the dead letters by the next fetch, like RabbitMQ's ``x-delivery-limit``;
-``take_dead_lettered`` tells the consumer (it raises them as pipeline_health).
+``take_dead_lettered`` tells the consumer (it raises them as pipeline_health). It goes
+alone: a fetch whose oldest row was handed out before without an ack hands out fewer
+envelopes (``_room``), down to one, so the rows that shared its batches are handled.
 
 Deleted messages leave no trace on disk once the queue is idle (GDPR: an erased customer's
 webhooks passed through here): a fetch that finds the queue idle after deletions drops the
@@ -30,8 +32,9 @@ partition's envelopes in their order, up to ``packs.py``'s limits, one row each 
 its B-tree and index entries, its delivery count and its delete whatever it holds). A fetch
 hands a pack's envelopes out one by one and never more than it is asked for (the rest of a
 pack waits, leased, for the next fetch); the row goes when each of its envelopes is acked or
-dead-lettered, a consumer that stops halfway gets the whole pack again (``redelivered``),
-and a pack past the delivery limit is dead-lettered envelope by envelope. A list's order
+dead-lettered (those settled before are kept in ``pack_settled``: a consumer that stops
+halfway leaves the rest to the next, ``redelivered``), and a pack past the delivery limit
+gives up only its envelope the last fetches handed out alone. A list's order
 across partitions is not kept (each partition's is, and so each shop's).
 """
 
@@ -40,7 +43,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import msgspec
@@ -58,12 +61,17 @@ from ingest.messaging.spool_sql import (
     open_queue_file,
     rows_of,
     scrub_freed,
+    settle_parts,
+    settled_parts,
 )
 from schemas.clock import Clock, SystemClock
 from schemas.envelope import Envelope, partition_for
 
 _POLL_SECONDS = 0.05
-_DEPTH = "SELECT count(*) + (SELECT coalesce(sum(envelopes - 1), 0) FROM packs) FROM messages"
+_DEPTH = (
+    "SELECT count(*) + (SELECT coalesce(sum(envelopes - 1), 0) FROM packs)"
+    " - (SELECT count(*) FROM pack_settled) FROM messages"
+)
 _GET_META = "SELECT value FROM queue_meta WHERE key = ?"
 _SET_META = "INSERT OR REPLACE INTO queue_meta (key, value) VALUES (?, ?)"
 
@@ -94,6 +102,7 @@ class SQLiteQueue:
         consume: Sequence[int] | None = None,
         max_deliveries: int = 20,
         clock: Clock | None = None,
+        isolate: bool = True,
     ) -> None:
         if partitions < 1:
             raise ValueError("partitions must be at least 1")
@@ -104,6 +113,8 @@ class SQLiteQueue:
         self.partitions = partitions
         self._consumed = consumed
         self._max_deliveries = max_deliveries
+        self._isolate = isolate  # redelivered messages in smaller fetches (``_room``)
+        self._held_room = 0  # envelopes a fetch may hand out of ``_held``
         self._clock = clock or SystemClock()
         self._open: dict[int, set[int]] = {}  # leased message: its envelopes not yet settled
         self._held: list[Delivery] = []  # envelopes of a leased pack the last fetch had no room for
@@ -176,11 +187,17 @@ class SQLiteQueue:
         """Settle the envelopes; delete the messages all of whose envelopes are settled
         (one statement for the whole batch)."""
         with self._lock:
-            done = self._settled([_tag(d) for d in deliveries])
-            if done:
+            tags = [_tag(d) for d in deliveries]
+            done = self._settled(tags)
+            finished = set(done)
+            # envelopes of a pack that stays: kept, so that they are not handed out again
+            partial = [(tag.row, tag.part) for tag in tags if tag.row not in finished]
+            if done or partial:
                 with immediate(self._connection()) as conn:
-                    delete_messages(conn, done)
-                self._deleted = True
+                    settle_parts(conn, partial)
+                    if done:
+                        delete_messages(conn, done)
+                self._deleted = self._deleted or bool(done)
             self._forget(deliveries, done)
 
     def release(self, deliveries: Sequence[Delivery]) -> None:
@@ -202,6 +219,8 @@ class SQLiteQueue:
                 dead_letter_part(conn, tag.row, delivery.body, reason, self._now())
                 if done:
                     delete_messages(conn, done)
+                else:  # its pack stays: this envelope is not handed out again
+                    settle_parts(conn, [(tag.row, tag.part)])
             self._deleted = True
             self._forget([delivery], done)
 
@@ -270,38 +289,65 @@ class SQLiteQueue:
         Messages this instance has leased are read again and skipped here: a consumer acks
         a batch before it fetches the next, so there are few or none.
         """
-        held, self._held = self._held[:limit], self._held[limit:]
-        room = limit - len(held)
-        if room <= 0:
-            return held
+        taken = min(limit, self._held_room) if self._held else limit
+        held, self._held = self._held[:taken], self._held[taken:]
+        if held and (self._held or taken < limit or len(held) == limit):
+            return held  # a leased pack's rest, as many at a time as when it was leased
+        poison = True
+        while poison:  # given up on the oldest: the next ones fill the fetch
+            rows, settled, room, poison = self._lease(limit - len(held))
+        deliveries: list[Delivery] = []
+        for row_id, partition, body, count, envelopes in rows:
+            parts = split_pack(bytes(body), envelopes)
+            left = [n for n in range(len(parts)) if n not in settled.get(row_id, ())]
+            self._open[row_id] = set(left)
+            deliveries += [
+                Delivery(parts[n], partition, count > 0, SpoolTag(row_id, n)) for n in left
+            ]
+        self._held, self._held_room = deliveries[room:], room
+        return held + deliveries[:room]
+
+    def _lease(self, free: int) -> tuple[list[tuple], dict[int, set[int]], int, bool]:
+        """The oldest messages that fill ``free`` envelopes (``_room``), counted, with the
+        settled envelopes of their packs, the room, and whether some were given up (past the
+        delivery limit: ``take_dead_lettered`` tells the consumer)."""
         sql, partitions = self._oldest_rows
         reason = f"delivery limit reached ({self._max_deliveries} deliveries without ack)"
-        gave_up: list[bytes] = []
         with immediate(self._connection()) as conn:
-            head = conn.execute(sql, (*partitions, room + len(self._open)))
+            head = conn.execute(sql, (*partitions, free + len(self._open)))
             try:  # read lazily: the rows up to the one that fills the room, not ``room`` rows
-                ids = _fitting((h for h in head if h[0] not in self._open), room)
+                ids, room = _fitting((h for h in head if h[0] not in self._open), self._room(free))
             finally:
                 head.close()
             rows = rows_of(conn, ids) if ids else []
+            settled = settled_parts(conn, [r[0] for r in rows if r[4] > 1])
             poison = [r for r in rows if r[3] >= self._max_deliveries]
             if poison:
-                gave_up = move_to_dead_letters(conn, poison, reason, self._now())
+                gave_up = move_to_dead_letters(conn, poison, settled, reason, self._now())
+                self._gave_up += [(body, reason) for body in gave_up]
                 self._deleted = True
             rows = [r for r in rows if r[3] < self._max_deliveries]
             if rows:
                 count_deliveries(conn, [r[0] for r in rows])
-        self._gave_up += [(body, reason) for body in gave_up]
-        deliveries: list[Delivery] = []
-        for row_id, partition, body, count, envelopes in rows:
-            parts = split_pack(bytes(body), envelopes)
-            self._open[row_id] = set(range(len(parts)))
-            deliveries += [
-                Delivery(part, partition, count > 0, SpoolTag(row_id, n))
-                for n, part in enumerate(parts)
-            ]
-        self._held = deliveries[room:]
-        return held + deliveries[:room]
+        return rows, settled, room, bool(poison) and not rows
+
+    def _room(self, limit: int) -> Callable[[int], int]:
+        """How many envelopes a fetch of ``limit`` hands out when its oldest message was
+        handed out ``deliveries`` times without an ack (a consumer died holding it, or gave
+        it back): half as many for each time, and one alone from half the delivery limit on.
+        A message that kills every consumer that takes it ends up alone, and is given up
+        alone (a pack: its envelope handed out alone), while the others of its batches are
+        handled in the smaller ones. The spool, which gives rows back whenever the broker is
+        down, keeps whole batches (``isolate=False``)."""
+
+        def room(deliveries: int) -> int:
+            if not self._isolate or deliveries <= 0:
+                return limit
+            if deliveries >= max(1, self._max_deliveries // 2):
+                return 1
+            return max(1, limit >> deliveries)
+
+        return room
 
     def _settled(self, tags: Sequence[SpoolTag]) -> list[int]:
         """The messages ``tags`` leave with every envelope settled (a message this instance
@@ -349,17 +395,23 @@ def _tag(delivery: Delivery) -> SpoolTag:
     return delivery.tag
 
 
-def _fitting(head: Iterable[tuple[int, int]], room: int) -> list[int]:
-    """The ids of the first messages of ``head`` (id, envelopes) up to the one that fills
-    ``room`` envelopes (it may hold more)."""
+def _fitting(
+    head: Iterable[tuple[int, int, int]], room_for: Callable[[int], int]
+) -> tuple[list[int], int]:
+    """The ids of the first messages of ``head`` (id, envelopes, deliveries) up to the one
+    that fills the room (it may hold more), and the room: ``room_for`` the deliveries of
+    the oldest."""
     ids: list[int] = []
     total = 0
-    for row_id, envelopes in head:
+    room = 0
+    for row_id, envelopes, deliveries in head:
+        if not ids:
+            room = room_for(deliveries)
         if total >= room:
             break
         ids.append(row_id)
         total += envelopes
-    return ids
+    return ids, room
 
 
 def _packed(rows: Sequence[tuple[int, bytes]]) -> list[tuple[int, bytes, int]]:

@@ -71,6 +71,11 @@ CREATE TABLE IF NOT EXISTS packs (
     id INTEGER PRIMARY KEY,  -- messages.id of a pack (packs.py); a message without a row: one
     envelopes INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS pack_settled (
+    id INTEGER NOT NULL,  -- messages.id of a pack some of whose envelopes are settled
+    part INTEGER NOT NULL,  -- the envelope's place in the pack, from 0
+    PRIMARY KEY (id, part)
+) WITHOUT ROWID;
 """
 
 _MESSAGE = (
@@ -78,7 +83,10 @@ _MESSAGE = (
     " coalesce(p.envelopes, 1) AS envelopes"
     " FROM messages m LEFT JOIN delivery_counts c ON c.id = m.id LEFT JOIN packs p ON p.id = m.id"
 )
-_HEAD = "SELECT m.id, coalesce(p.envelopes, 1) FROM messages m LEFT JOIN packs p ON p.id = m.id"
+_HEAD = (
+    "SELECT m.id, coalesce(p.envelopes, 1), m.deliveries + coalesce(c.deliveries, 0)"
+    " FROM messages m LEFT JOIN packs p ON p.id = m.id LEFT JOIN delivery_counts c ON c.id = m.id"
+)
 _IDS = "SELECT value FROM json_each(?)"  # the ids, one JSON array
 _DEAD_LETTER = "INSERT INTO dead_letters (partition, body, reason, deliveries, dead_lettered_at)"
 
@@ -159,7 +167,7 @@ class immediate:
 
 
 def oldest_rows_query(consumed: Sequence[int], partitions: int) -> tuple[str, tuple[int, ...]]:
-    """The query for ``(id, envelopes)`` of the oldest messages of the ``consumed``
+    """The query for ``(id, envelopes, deliveries)`` of the oldest messages of the ``consumed``
     partitions, and its parameters but the last (the limit). It reads no body (a pack's is
     long): the fetch picks the messages that fit its batch first (``rows_of`` then)."""
     if len(consumed) == partitions:
@@ -202,21 +210,57 @@ def delete_messages(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
     conn.execute(f"DELETE FROM messages WHERE id IN ({_IDS})", (listed,))
     conn.execute(f"DELETE FROM delivery_counts WHERE id IN ({_IDS})", (listed,))
     conn.execute(f"DELETE FROM packs WHERE id IN ({_IDS})", (listed,))
+    conn.execute(f"DELETE FROM pack_settled WHERE id IN ({_IDS})", (listed,))
+
+
+def settle_parts(conn: sqlite3.Connection, parts: Sequence[tuple[int, int]]) -> None:
+    """``(message id, part)``: envelopes of packs that stay (others of theirs are not
+    settled yet), so that a consumer that dies before the rest is not handed them again."""
+    conn.executemany("INSERT OR IGNORE INTO pack_settled (id, part) VALUES (?, ?)", parts)
+
+
+def settled_parts(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, set[int]]:
+    """The settled envelopes of the packs ``ids``, by message id."""
+    found: dict[int, set[int]] = {}
+    if ids:
+        rows = conn.execute(
+            f"SELECT id, part FROM pack_settled WHERE id IN ({_IDS})", (dumps_text(ids),)
+        )
+        for row_id, part in rows:
+            found.setdefault(row_id, set()).add(part)
+    return found
 
 
 def move_to_dead_letters(
-    conn: sqlite3.Connection, rows: Sequence[tuple], reason: str, now: str
+    conn: sqlite3.Connection,
+    rows: Sequence[tuple],
+    settled: dict[int, set[int]],
+    reason: str,
+    now: str,
 ) -> list[bytes]:
-    """Copy the messages ``rows`` (as ``rows_of`` read them) into ``dead_letters`` (in
-    their order, a pack envelope by envelope), then delete them; returns the bodies
-    dead-lettered."""
-    letters = [
-        (partition, part, reason, deliveries, now)
-        for _, partition, body, deliveries, envelopes in rows
-        for part in split_pack(bytes(body), envelopes)
-    ]
+    """Give up on the messages ``rows`` (as ``rows_of`` read them; ``settled``: the parts of
+    their packs already settled): a message into ``dead_letters``, deleted; of a pack, only
+    its first unsettled envelope, the one the last deliveries handed out alone (spool.py),
+    and the pack stays, its count back to 0, while it holds others. Returns the bodies
+    dead-lettered, in order."""
+    letters: list[tuple[int, bytes, str, int, str]] = []
+    gone: list[int] = []
+    for row_id, partition, body, deliveries, envelopes in rows:
+        parts = split_pack(bytes(body), envelopes)
+        done = settled.get(row_id, set())
+        left = [n for n in range(len(parts)) if n not in done]
+        if not left:  # every envelope settled already: nothing to give up
+            gone.append(row_id)
+            continue
+        letters.append((partition, parts[left[0]], reason, deliveries, now))
+        if len(left) > 1:
+            settle_parts(conn, [(row_id, left[0])])
+            conn.execute("UPDATE messages SET deliveries = 0 WHERE id = ?", (row_id,))
+            conn.execute("DELETE FROM delivery_counts WHERE id = ?", (row_id,))
+        else:
+            gone.append(row_id)
     conn.executemany(f"{_DEAD_LETTER} VALUES (?, ?, ?, ?, ?)", letters)
-    delete_messages(conn, [row[0] for row in rows])
+    delete_messages(conn, gone)
     return [letter[1] for letter in letters]
 
 

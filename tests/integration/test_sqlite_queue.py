@@ -158,12 +158,13 @@ def test_a_delivery_count_an_older_version_kept_in_the_message_row_still_counts(
     older.close()
 
     crashed = SQLiteQueue(path, 1, max_deliveries=3)
-    assert [d.redelivered for d in crashed.fetch(10, timeout=0)] == [True, False]
+    # handed out twice already: from there on alone (the others wait for the next fetch)
+    assert [d.redelivered for d in crashed.fetch(10, timeout=0)] == [True]
     crashed.close()
     survivor = SQLiteQueue(path, 1, max_deliveries=3)
     [delivery] = survivor.fetch(10, timeout=0)
 
-    assert decode([delivery])[0].resource_id == 1 and delivery.redelivered
+    assert decode([delivery])[0].resource_id == 1 and not delivery.redelivered
     [letter] = survivor.dead_letters()
     assert letter["deliveries"] == 3
 

@@ -82,18 +82,25 @@ def test_a_pack_is_deleted_only_when_each_envelope_is_settled(path: Path) -> Non
     assert letter["body"] == poison.body and letter["reason"] == "handler failed: ValueError"
 
 
-def test_a_consumer_that_stops_halfway_through_a_pack_gets_it_all_again(path: Path) -> None:
+def test_a_consumer_that_stops_halfway_through_a_pack_leaves_the_rest_to_the_next(
+    path: Path,
+) -> None:
     envelopes = [make_envelope("shop-a", n) for n in range(6)]
     SQLiteQueue(path, 1).publish(envelopes)
     stopped = SQLiteQueue(path, 1)
     first = stopped.fetch(4, timeout=0)
-    stopped.ack(first)  # the first four of six: the row is still there
+    stopped.ack(first[:3])  # three of six acked, the fourth taken and not: the row stays
     assert len(first) == 4 and _rows(path) == [(0, 6)]
     stopped.close()
 
-    again = SQLiteQueue(path, 1).fetch(10, timeout=0)
+    next_one = SQLiteQueue(path, 1)
+    again = next_one.fetch(10, timeout=0)  # the three not acked, and only those
+    again += next_one.fetch(10, timeout=0)
 
-    assert decode(again) == envelopes and all(d.redelivered for d in again)
+    assert decode(again) == envelopes[3:] and all(d.redelivered for d in again)
+    assert next_one.depth() == 3
+    next_one.ack(again)
+    assert _rows(path) == [] and next_one.depth() == 0
 
 
 def test_a_released_pack_is_handed_out_whole_again(path: Path) -> None:
@@ -105,22 +112,27 @@ def test_a_released_pack_is_handed_out_whole_again(path: Path) -> None:
     assert [e.resource_id for e in decode(queue.fetch(10, timeout=0))] == [0, 1, 2, 3, 4]
 
 
-def test_a_pack_past_the_delivery_limit_is_dead_lettered_envelope_by_envelope(
+def test_a_pack_past_the_delivery_limit_gives_up_only_the_envelope_that_was_alone(
     path: Path,
 ) -> None:
     envelopes = [make_envelope("shop-a", n) for n in range(3)]
     SQLiteQueue(path, 1).publish(envelopes)
-    for _ in range(2):  # two consumers crash with the pack in hand
-        crashed = SQLiteQueue(path, 1, max_deliveries=2)
-        assert len(crashed.fetch(10, timeout=0)) == 3
-        crashed.close()
+    crashed = SQLiteQueue(path, 1, max_deliveries=2)
+    assert len(crashed.fetch(10, timeout=0)) == 3  # the whole pack: the consumer dies
+    crashed.close()
+    crashed = SQLiteQueue(path, 1, max_deliveries=2)
+    [alone] = crashed.fetch(10, timeout=0)  # handed out once before: one at a time
+    assert decode([alone]) == envelopes[:1]
+    crashed.close()  # dies again, on that one
 
     survivor = SQLiteQueue(path, 1, max_deliveries=2)
-    assert survivor.fetch(10, timeout=0) == []
+    rest = survivor.fetch(10, timeout=0)
 
+    assert decode(rest) == envelopes[1:]  # the pack's count starts again: all at once
     given_up = survivor.take_dead_lettered()
-    assert [body for body, _ in given_up] == [e.to_json() for e in envelopes]
-    letters = survivor.dead_letters()
-    assert [letter["body"] for letter in letters] == [e.to_json() for e in envelopes]
-    assert all("delivery limit" in x["reason"] and x["deliveries"] == 2 for x in letters)
+    assert [body for body, _ in given_up] == [envelopes[0].to_json()]
+    [letter] = survivor.dead_letters()
+    assert letter["body"] == envelopes[0].to_json()
+    assert "delivery limit" in letter["reason"] and letter["deliveries"] == 2
+    survivor.ack(rest)
     assert _rows(path) == []
