@@ -90,6 +90,9 @@ class DuckDBStateStore:
         self._path = str(path)
         self._con = connect_state(self._path)
         self._threads: int | None = None  # DuckDB threads set on it (None: its default)
+        # what an apply changed is kept for the next publish (``pending_changes``); a replay
+        # into a fresh state, whose publish builds every view whole, keeps nothing
+        self.note_changes = True
         for statement in create_statements():
             self._con.execute(statement)
 
@@ -216,7 +219,7 @@ class DuckDBStateStore:
         return int(count) == published
 
     def _note_pending(self, resource: str, ids: Sequence[int]) -> None:
-        if ids:
+        if ids and self.note_changes:
             self._con.execute(
                 "INSERT OR IGNORE INTO pending_changes SELECT ?, UNNEST(?)", [resource, list(ids)]
             )
