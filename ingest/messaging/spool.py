@@ -291,7 +291,7 @@ class SQLiteQueue:
         """
         taken = min(limit, self._held_room) if self._held else limit
         held, self._held = self._held[:taken], self._held[taken:]
-        if held and (self._held or taken < limit or len(held) == limit):
+        if held and (taken < limit or len(held) == limit):
             return held  # a leased pack's rest, as many at a time as when it was leased
         poison = True
         while poison:  # given up on the oldest: the next ones fill the fetch
