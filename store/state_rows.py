@@ -16,7 +16,8 @@ inside the caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any
@@ -88,36 +89,43 @@ def child_tables(winners: Sequence[Event]) -> dict[str, pa.Table]:
     return {name: _children(*parts) for name, parts in found.items()}
 
 
-# Parents at which the children are found by a semi-join against the parents' ids rather
-# than by index lookups of a literal list: each lookup costs about 5 us, the join a scan of
-# the child table (at 1,000 of 1M orders: 9 ms against 12; at 10 ids: the same 1 ms).
+# Keys from which a statement finds its rows by a semi-join against the keys rather than by
+# index lookups of a literal list: each lookup costs about 5 us, the join a scan of the
+# table (at 1,000 of 1M orders' children: 9 ms against 12; at 10 ids: the same 1 ms).
 JOIN_FROM = 600
+
+
+@contextmanager
+def listed_ids(con: duckdb.DuckDBPyConnection, ids: Sequence[int]) -> Iterator[str]:
+    """What goes in ``IN (...)`` for ``ids``: a literal list (the index), or from
+    ``JOIN_FROM`` of them a query of a table registered for the statement (a semi-join)."""
+    if len(ids) < JOIN_FROM:
+        yield ",".join(str(int(i)) for i in ids) or "NULL"
+        return
+    con.register("listed_ids", pa.table({"id": pa.array(ids, pa.int64())}))
+    try:
+        yield "SELECT id FROM listed_ids"
+    finally:
+        con.unregister("listed_ids")
 
 
 def replace_children(
     con: duckdb.DuckDBPyConnection,
     parent: ResourceTable,
-    parent_ids: list[int],
+    stored_ids: list[int],
     winners: Sequence[Event],
 ) -> None:
-    """Delete the children of ``parent_ids`` and insert those of the winning payloads."""
+    """Delete the children of ``stored_ids`` (the winners that replace a stored row: a new
+    one has none) and insert those of the winning payloads."""
     names = CHILDREN_OF.get(parent.name, ())
     if not names:
         return
     tables = child_tables(winners)
-    joined = len(parent_ids) >= JOIN_FROM
-    if joined:
-        con.register("parents", pa.table({"id": pa.array(parent_ids, pa.int64())}))
-        parents = "SELECT id FROM parents"
-    else:
-        parents = ",".join(str(int(i)) for i in parent_ids)  # a literal list: the index
-    try:
+    with listed_ids(con, stored_ids) as parents:
         for name in names:
-            con.execute(f"DELETE FROM {name} WHERE {parent.key} IN ({parents})")
+            if stored_ids:
+                con.execute(f"DELETE FROM {name} WHERE {parent.key} IN ({parents})")
             if name in tables:
                 con.register("children", tables[name])
                 con.execute(f"INSERT INTO {name} SELECT * FROM children")
                 con.unregister("children")
-    finally:
-        if joined:
-            con.unregister("parents")

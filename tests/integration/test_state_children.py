@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from schemas.events import LineItem, OrderChanged, Refund, Version
+from schemas.events import LineItem, OrderChanged, Refund, ResourceTrashed, Version
 from store.state import DuckDBStateStore
 from store.state_rows import JOIN_FROM
 
@@ -79,3 +79,40 @@ def test_children_are_those_of_the_winning_payload(tmp_path, orders):
         (i, line.line_id, line.quantity) for i in ids for line in expected(i, 2).items
     )
     assert sorted(refunds) == sorted((i, i * 7, Decimal("1.25")) for i in ids)
+
+
+@pytest.mark.parametrize("orders", [4, JOIN_FROM + 50])
+def test_stored_rows_are_replaced_once_across_checkpoints_keeping_their_trash_time(
+    tmp_path, orders
+):
+    """Winners replace their rows by a delete and an insert (``DuckDBStateStore._write_newer``):
+    on a checkpointed file, beside new orders in the same batch, every key stays one row, a
+    trash time stays with its order, and each order's children are its newest payload's."""
+    path = tmp_path / "state.duckdb"
+    ids = range(1, orders + 1)
+    trashed_at = T0 + timedelta(days=3)
+    state = DuckDBStateStore(path)
+    try:
+        state.apply([order(i, 0) for i in ids])
+        state.apply([ResourceTrashed("order", i, trashed_at) for i in ids if i % 3 == 0])
+        state.connection.execute("CHECKPOINT")
+    finally:
+        state.close()
+    new_ids = range(orders + 1, orders + 4)
+    state = DuckDBStateStore(path)
+    try:
+        result = state.apply([order(i, 2) for i in ids] + [order(i, 0) for i in new_ids])
+        stale = state.apply([order(i, 1) for i in ids])
+        con = state.connection
+        rows = con.execute("SELECT order_id, v_hash, trash_at FROM orders").fetchall()
+        items = con.execute("SELECT order_id, count(*) FROM order_items GROUP BY 1").fetchall()
+        refunds = con.execute("SELECT order_id FROM order_refunds").fetchall()
+    finally:
+        state.close()
+    assert (result.applied, stale.applied) == (orders + 3, 0)
+    assert sorted(rows) == sorted(
+        [(i, "h2", trashed_at if i % 3 == 0 else None) for i in ids]
+        + [(i, "h0", None) for i in new_ids]
+    )
+    assert sorted(items) == sorted([(i, 3) for i in ids] + [(i, 1) for i in new_ids])
+    assert sorted(refunds) == [(i,) for i in ids]
