@@ -70,6 +70,10 @@ class RabbitSource:
         self._buffer: deque[Delivery] = deque()
         # delivery tags received on the channel and not acked: the parts still unsettled
         self._unacked: dict[int, set[int]] = {}
+        # messages on their last delivery (``x-delivery-count`` at the queue's limit): how
+        # many times each came before, by delivery tag
+        self._last_chance: dict[int, int] = {}
+        self._gave_up: list[tuple[bytes, str]] = []  # for ``take_dead_lettered``
         self._generation = 0
         self._conn: Connection | None = None
         self._channel: Any = None  # the py-amqp channel the partitions are consumed on
@@ -88,7 +92,32 @@ class RabbitSource:
         except BROKER_ERRORS as exc:
             self._lost(exc)
             return []
-        return [self._buffer.popleft() for _ in range(min(max_messages, len(self._buffer)))]
+        taken = [self._buffer.popleft() for _ in range(min(max_messages, len(self._buffer)))]
+        if not self._last_chance:
+            return taken
+        try:
+            return self._give_up_last_chances(taken)
+        except BrokerUnavailable:  # the connection is gone: everything comes again
+            return []
+
+    def _give_up_last_chances(self, taken: list[Delivery]) -> list[Delivery]:
+        """``taken`` less the envelopes of messages on their last delivery, which go to the
+        dead letters with the reason, here, where the consumer sees them
+        (``take_dead_lettered``): RabbitMQ would dead-letter them itself at the next death,
+        unseen, under its own reason. A message that came this often without an ack killed
+        every consumer that took it (an envelope that fails by an exception fails alone at
+        its first delivery), or shared the deliveries of one that did."""
+        kept: list[Delivery] = []
+        for delivery in taken:
+            count = self._last_chance.get(delivery.tag.number)
+            if count is None:
+                kept.append(delivery)
+                continue
+            reason = f"delivery limit reached ({count} deliveries without ack)"
+            self.dead_letter(delivery, reason)
+            self._gave_up.append((delivery.body, reason))
+            log.warning("rabbit_delivery_limit_reached", partition=delivery.partition, count=count)
+        return kept
 
     def ack(self, deliveries: Sequence[Delivery]) -> None:
         """Ack the messages these deliveries settle, as many as it can with ONE
@@ -122,9 +151,10 @@ class RabbitSource:
             ) from exc
 
     def take_dead_lettered(self) -> list[tuple[bytes, str]]:
-        """Nothing: a message past the delivery limit is dead-lettered by RabbitMQ itself,
-        unseen by the consumer (``dead_letters`` lists it, reason ``rabbitmq: ...``)."""
-        return []
+        """(body, reason) of each envelope ``fetch`` gave up since last asked: those of
+        messages on their last delivery (see ``_give_up_last_chances``)."""
+        gave_up, self._gave_up = self._gave_up, []
+        return gave_up
 
     def dead_letters(self, limit: int = 100) -> list[dict]:
         """Peek at the dead-letter queue: messages are read with basic_get and NOT acked, so
@@ -177,6 +207,9 @@ class RabbitSource:
         shop_id = headers.get(SHOP_HEADER)
         named = shop_id if isinstance(shop_id, str) and shop_id else None
         redelivered = bool(info.get("redelivered"))
+        count = headers.get("x-delivery-count")  # deliveries before this one (quorum queues)
+        if isinstance(count, int) and count >= self._topology.delivery_limit:
+            self._last_chance[number] = count
         bodies = unpacked(body, headers)
         self._unacked[number] = set(range(len(bodies)))
         self._buffer.extend(
@@ -195,6 +228,7 @@ class RabbitSource:
             parts.discard(tag.part)
             if not parts:
                 del self._unacked[tag.number]
+                self._last_chance.pop(tag.number, None)
                 done[tag.number] = tag
         return list(done.values())
 
@@ -232,6 +266,7 @@ class RabbitSource:
     def _reset(self, graceful: bool = True) -> None:
         self._buffer.clear()
         self._unacked.clear()
+        self._last_chance.clear()
         if self._conn is not None:
             if graceful:
                 self._conn.release()

@@ -22,6 +22,8 @@ from schemas.shop import ShopConfig
 from store.layout import shop_paths
 from store.view_files import read_view
 from tests import woo_payloads as woo
+from tests.integration.broker_support import drain as drain_source
+from tests.integration.broker_support import rabbit_topology
 
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
 SHOP_A = ShopConfig("shp_dead_a", "Shop A", "https://a.example")
@@ -166,3 +168,38 @@ def test_on_rabbitmq_a_header_or_the_body_names_the_shop_of_a_dead_letter(
     assert [a["measured"] for a in alerts] == [1.0, 1.0]
     assert [d["reason"] in a["message"] for d, a in zip(dead, alerts, strict=True)] == [True] * 2
     assert read_view(shop_paths(tmp_path, SHOP_A.shop_id).views_dir, "orders").num_rows == 1
+
+
+def test_on_rabbitmq_a_message_on_its_last_delivery_is_given_up_where_its_shop_sees_it(
+    tmp_path, amqp_url, unique_prefix
+):
+    """RabbitMQ would dead-letter a message past the queue's delivery limit itself, unseen
+    by the consumer; on its last delivery the consumer gives it up instead, with the reason,
+    and its shop gets the alert."""
+    clock = FixedClock(NOW)
+    with rabbit_topology(amqp_url, unique_prefix, 1, delivery_limit=2) as topology:
+        publisher = RabbitPublisher(amqp_url, topology)
+        poison = order(SHOP_B, 7)
+        publisher.publish([poison])
+        publisher.close()
+        for _ in range(2):  # taken twice, never acked: it crashed every consumer
+            dying = RabbitSource(amqp_url, topology, [0], clock=clock)
+            assert len(drain_source(dying, 1)) == 1
+            dying.close()
+        source = RabbitSource(amqp_url, topology, [0], clock=clock)
+        consumer = Consumer(source, Shops(), tmp_path, clock)
+        try:
+            deadline = time.monotonic() + 30
+            while not health_alerts(tmp_path, SHOP_B):
+                assert time.monotonic() < deadline, "no pipeline_health alert"
+                consumer.run_once(0.2)
+            (dead,) = source.dead_letters()
+        finally:
+            consumer.close()
+            source.close()
+    assert dead["reason"] == "delivery limit reached (2 deliveries without ack)"
+    assert Envelope.from_json(dead["body"]) == poison
+    (alert,) = health_alerts(tmp_path, SHOP_B)
+    assert alert["measured"] == 1.0 and dead["reason"] in alert["message"]
+    # given up, not applied
+    assert read_view(shop_paths(tmp_path, SHOP_B.shop_id).views_dir, "orders").num_rows == 0

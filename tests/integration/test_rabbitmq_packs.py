@@ -30,6 +30,8 @@ from tests.integration.broker_support import (
     make_envelope,
     per_shop_sequences,
     queued_envelopes,
+    rabbit_topology,
+    take_and_die,
 )
 
 pytestmark = pytest.mark.rabbitmq
@@ -147,6 +149,37 @@ def test_a_pack_past_the_delivery_limit_is_listed_envelope_by_envelope(
     assert left == []
     assert [letter["body"] for letter in letters] == [e.to_json() for e in envelopes]
     assert {letter["reason"] for letter in letters} == {"rabbitmq: delivery_limit"}
+
+
+def test_a_pack_on_its_last_delivery_is_given_up_envelope_by_envelope_with_its_reason(
+    amqp_url: str, unique_prefix: str
+) -> None:
+    """The consumer gives up a message on its last delivery itself (RabbitMQ would, at the
+    next death, unseen): each envelope of the pack goes to the dead letters with the reason
+    and to ``take_dead_lettered``; a fresh message of the same fetch is handed out."""
+    pack = [make_envelope("shop-0", i) for i in range(3)]
+    fresh = make_envelope("shop-0", 3)
+    with rabbit_topology(amqp_url, unique_prefix, 1, delivery_limit=1) as topology:
+        publisher = RabbitPublisher(amqp_url, topology)
+        publisher.publish(pack)
+        assert take_and_die(amqp_url, topology.queue_name(0)) == 1  # one message: the pack
+        publisher.publish([fresh])
+        publisher.close()
+        source = _source(amqp_url, topology)
+        try:
+            handed = drain(source, 1)
+            given_up = source.take_dead_lettered()
+            source.ack(handed)
+            letters = source.dead_letters()
+        finally:
+            source.close()
+        left = queued_envelopes(amqp_url, topology)
+    reason = "delivery limit reached (1 deliveries without ack)"
+    assert decode(handed) == [fresh]
+    assert given_up == [(e.to_json(), reason) for e in pack]
+    assert [(letter["body"], letter["reason"]) for letter in letters] == given_up
+    assert left == 0
+    assert source.take_dead_lettered() == []  # told once
 
 
 def test_a_pack_whose_lines_do_not_match_its_count_is_handed_out_whole(
