@@ -23,7 +23,8 @@ are applied: the newest file is the batch being applied now, which is discarded 
 fails, so it supersedes nothing and loses nothing. Each file is rewritten under its own name
 (temp file, fsync, rename), so a crash leaves a log where every envelope dropped so far was
 superseded as above. A replay runs the job as a no-op: the log it reads is purged already.
-The whole log is decoded once a run (about 75 us an envelope).
+The whole log is read and decoded once a run (about 33 us an envelope, its rewrites included:
+``python -m bench retention``, 200,277 envelopes in 6.5 s on 2026-12-07).
 """
 
 from __future__ import annotations
@@ -183,7 +184,7 @@ def _progress(
     files: Iterable[tuple[Path, list[Envelope]]], shop_id: str
 ) -> Iterator[tuple[Path, list[Envelope]]]:
     """The files' envelopes, with a progress line every PROGRESS_EVERY of them (a big
-    shop's purge takes a while: about 75 us an envelope)."""
+    shop's purge takes a while: about 33 us an envelope)."""
     seen, mark = 0, PROGRESS_EVERY
     for path, envelopes in files:
         seen += len(envelopes)
