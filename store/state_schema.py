@@ -36,10 +36,6 @@ class ResourceTable:
     key: str
     schema: pa.Schema  # payload columns, key and version first
 
-    @property
-    def payload_columns(self) -> list[str]:
-        return [n for n in self.schema.names if n != self.key]
-
 
 ORDERS = ResourceTable(
     "orders",
