@@ -96,11 +96,17 @@ JOIN_FROM = 600
 
 
 @contextmanager
-def listed_ids(con: duckdb.DuckDBPyConnection, ids: Sequence[int]) -> Iterator[str]:
+def listed_ids(
+    con: duckdb.DuckDBPyConnection, ids: Sequence[int], registered: str | None = None
+) -> Iterator[str]:
     """What goes in ``IN (...)`` for ``ids``: a literal list (the index), or from
-    ``JOIN_FROM`` of them a query of a table registered for the statement (a semi-join)."""
+    ``JOIN_FROM`` of them a query of a table registered for the statement (a semi-join):
+    ``registered``, a query of the caller's that gives ``ids`` already, when there is one."""
     if len(ids) < JOIN_FROM:
         yield ",".join(str(int(i)) for i in ids) or "NULL"
+        return
+    if registered is not None:
+        yield registered
         return
     con.register("listed_ids", pa.table({"id": pa.array(ids, pa.int64())}))
     try:

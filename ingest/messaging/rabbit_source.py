@@ -208,7 +208,7 @@ class RabbitSource:
         named = shop_id if isinstance(shop_id, str) and shop_id else None
         redelivered = bool(info.get("redelivered"))
         count = headers.get("x-delivery-count")  # deliveries before this one (quorum queues)
-        if isinstance(count, int) and count >= self._topology.delivery_limit:
+        if redelivered and type(count) is int and count >= self._topology.delivery_limit:
             self._last_chance[number] = count
         bodies = unpacked(body, headers)
         self._unacked[number] = set(range(len(bodies)))
